@@ -1,0 +1,3 @@
+export * from './gen';
+export * from './kinds';
+export * from './errors';

@@ -1,0 +1,40 @@
+/**
+ * The watch pipeline's wire contract on NATS JetStream, shared by the apiserver's publisher and
+ * the clients' informers. See ARCHITECTURE.md "The watch pipeline".
+ *
+ * - Stream SKIFF_WATCH holds subjects `skiff.watch.>`, file storage, limits-based retention.
+ * - One message per etcd revision that changed a key under /registry/, in revision order.
+ *   Message id (Nats-Msg-Id) = the revision, so a duplicate publish is dropped, and each publish
+ *   carries Nats-Expected-Last-Msg-Id = the previous revision on the stream, so a lagging or
+ *   second apiserver is refused instead of publishing out of order.
+ * - Payload: a protobuf-encoded WatchEvent (type, object, revision, resource, namespace, name).
+ * - Header Skiff-Prev-Revision: the revision of the previous event of the same resource on the
+ *   stream (0 when unknown). An informer that has seen revision R of a resource and receives an
+ *   event whose previous revision is > R has missed an event and relists.
+ * - Header Skiff-Resource-Revisions: JSON {resource: last revision} after this event, so that a
+ *   restarted publisher recovers every resource's previous revision from the stream's last message.
+ */
+
+export const WATCH_STREAM = 'SKIFF_WATCH';
+export const WATCH_SUBJECT_PREFIX = 'skiff.watch';
+
+export const HEADER_PREV_REVISION = 'Skiff-Prev-Revision';
+export const HEADER_RESOURCE_REVISIONS = 'Skiff-Resource-Revisions';
+
+/** Namespace token used in subjects for cluster-scoped objects. */
+export const CLUSTER_SCOPE_TOKEN = '_';
+
+/** NATS subject tokens cannot hold '.', '*', '>' or spaces; names may hold dots. */
+export function subjectToken(value: string): string {
+  return value.replace(/[.*> %]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** `skiff.watch.<resource>.<namespace|_>.<name>` for one object's events. */
+export function watchSubject(resource: string, namespace: string, name: string): string {
+  return [WATCH_SUBJECT_PREFIX, resource, namespace ? subjectToken(namespace) : CLUSTER_SCOPE_TOKEN, subjectToken(name)].join('.');
+}
+
+/** The filter subject for every event of a resource: `skiff.watch.<resource>.>`. */
+export function resourceFilter(resource: string): string {
+  return `${WATCH_SUBJECT_PREFIX}.${resource}.>`;
+}

@@ -1,0 +1,39 @@
+import { freePort } from './free-port';
+import { startProcess, tempDir, type TestProcess } from './process';
+import { waitFor } from './wait-for';
+
+export interface EtcdServer {
+  /** "http://127.0.0.1:PORT" */
+  endpoint: string;
+  process: TestProcess;
+  /** Starts it again on the same port and data dir after kill(). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a real single-member etcd on free loopback ports with a temp data dir. */
+export async function startEtcd(): Promise<EtcdServer> {
+  const [client, peer] = [await freePort(), await freePort()];
+  const dir = tempDir('etcd');
+  const endpoint = `http://127.0.0.1:${client}`;
+  const args = [
+    '--name', 's1', '--data-dir', dir.path,
+    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
+    '--initial-cluster', `s1=http://127.0.0.1:${peer}`, '--logger', 'zap', '--log-level', 'error',
+  ];
+  const server: EtcdServer = {
+    endpoint,
+    process: undefined as unknown as TestProcess,
+    async restart() {
+      server.process = startProcess('etcd', 'etcd', args);
+      await waitFor('etcd to be healthy', async () => (await fetch(`${endpoint}/health`)).ok, { timeoutMs: 20_000 });
+    },
+    async stop() {
+      await server.process.stop();
+      dir.remove();
+    },
+  };
+  await server.restart();
+  return server;
+}

@@ -1,0 +1,5 @@
+export * from './free-port';
+export * from './wait-for';
+export * from './process';
+export * from './etcd';
+export * from './nats';
