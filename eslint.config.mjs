@@ -1,6 +1,23 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+const depConstraints = [
+  // Apps are wired from libs; nothing imports an app.
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  // The etcd storage belongs to the apiserver alone.
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cli'] },
+  { sourceTag: 'scope:apiserver', onlyDependOnLibsWithTags: ['scope:shared', 'scope:apiserver'] },
+  // The testing lib starts real services, the apiserver included.
+  { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:apiserver', 'scope:testing'] },
+];
+// Specs may also use the testing lib.
+const specConstraints = depConstraints.map((c) =>
+  c.sourceTag.startsWith('scope:') ? { ...c, onlyDependOnLibsWithTags: [...new Set([...c.onlyDependOnLibsWithTags, 'scope:testing'])] } : c,
+);
+const boundaries = (constraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: constraints }];
+
 export default [
   { ignores: ['**/dist', '**/node_modules', 'libs/api/src/gen/**', '**/*.cjs', 'tools/**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -9,26 +26,10 @@ export default [
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // Apps are wired from libs; nothing imports an app.
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            // The etcd storage belongs to the apiserver alone.
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cli'] },
-            { sourceTag: 'scope:apiserver', onlyDependOnLibsWithTags: ['scope:shared', 'scope:apiserver'] },
-            // Tests may start anything, including the apiserver.
-            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:apiserver', 'scope:testing'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(depConstraints),
     },
   },
+  { files: ['**/*.spec.ts'], rules: { '@nx/enforce-module-boundaries': boundaries(specConstraints) } },
   // Only the storage code talks to etcd, only the bus code to NATS, only runtime code to Docker.
   ...[
     ['etcd3', 'libs/storage/**'],

@@ -1,1 +1,2 @@
-export {};
+export * from './storage';
+export * from './etcd-storage';

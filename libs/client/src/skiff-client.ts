@@ -1,0 +1,51 @@
+/**
+ * The typed gRPC client for the Skiff API. CONTRACT (used by the CLI, controllers, kubelets):
+ * every method rejects with the API's error classes (NotFoundError, ConflictError, InvalidError,
+ * CompactedError, ... rebuilt from the gRPC status by errorFromStatus); `signal` cancels the call.
+ */
+import type { ApiObject, BindRequest, ListResponse, Preconditions, VersionResponse, WatchEvent } from '@skiff/api';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Per-call deadline; default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface WriteOptions extends CallOptions {
+  dryRun?: boolean;
+}
+
+export interface ListOptions extends CallOptions {
+  /** Empty or undefined: all namespaces. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  preconditions?: Preconditions;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Watch changes after this revision; empty: from now. */
+  resourceVersion?: string;
+}
+
+export interface SkiffClient {
+  create(object: ApiObject, options?: WriteOptions): Promise<ApiObject>;
+  get(resource: string, namespace: string, name: string, options?: CallOptions): Promise<ApiObject>;
+  list(resource: string, options?: ListOptions): Promise<ListResponse>;
+  update(object: ApiObject, options?: WriteOptions): Promise<ApiObject>;
+  updateStatus(object: ApiObject, options?: WriteOptions): Promise<ApiObject>;
+  delete(resource: string, namespace: string, name: string, options?: DeleteOptions): Promise<ApiObject>;
+  /** The gRPC Watch stream as an async iterable; ends when signal aborts. */
+  watch(resource: string, options: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  bind(request: BindRequest, options?: CallOptions): Promise<ApiObject>;
+  version(options?: CallOptions): Promise<VersionResponse>;
+  close(): void;
+}

@@ -1,0 +1,74 @@
+import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError } from '@skiff/api';
+import { startEtcd, type EtcdServer } from '@skiff/testing';
+import { EtcdStorage } from './etcd-storage';
+import type { StorageEvent } from './storage';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b?: Uint8Array) => (b ? new TextDecoder().decode(b) : undefined);
+
+describe('EtcdStorage (real etcd)', () => {
+  let etcd: EtcdServer;
+  let storage: EtcdStorage;
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    storage = new EtcdStorage({ endpoints: [etcd.endpoint] });
+  }, 30_000);
+  afterAll(async () => {
+    await storage.close();
+    await etcd.stop();
+  });
+
+  it('creates once, updates by compare-and-swap, deletes', async () => {
+    const rev1 = await storage.create('/registry/pods/default/a', bytes('one'));
+    await expect(storage.create('/registry/pods/default/a', bytes('again'))).rejects.toBeInstanceOf(AlreadyExistsError);
+    const rev2 = await storage.update('/registry/pods/default/a', bytes('two'), rev1);
+    expect(rev2).toBeGreaterThan(rev1);
+    await expect(storage.update('/registry/pods/default/a', bytes('stale'), rev1)).rejects.toBeInstanceOf(ConflictError);
+    expect(text((await storage.get('/registry/pods/default/a'))?.value)).toBe('two');
+    await expect(storage.delete('/registry/pods/default/a', rev1)).rejects.toBeInstanceOf(ConflictError);
+    const deleted = await storage.delete('/registry/pods/default/a', rev2);
+    expect(text(deleted.value)).toBe('two');
+    await expect(storage.delete('/registry/pods/default/a')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(storage.update('/registry/pods/default/a', bytes('x'), rev2)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists a prefix at one revision', async () => {
+    await storage.create('/registry/things/ns/x', bytes('x'));
+    await storage.create('/registry/things/ns/y', bytes('y'));
+    await storage.create('/registry/thingsmore/ns/z', bytes('z'));
+    const list = await storage.list('/registry/things/');
+    expect(list.items.map((kv) => kv.key)).toEqual(['/registry/things/ns/x', '/registry/things/ns/y']);
+    expect(list.revision).toBe(await storage.currentRevision());
+  });
+
+  it('watches changes after a revision, in order, with the last state of deletes', async () => {
+    const from = await storage.currentRevision();
+    const r1 = await storage.create('/registry/w/ns/a', bytes('1'));
+    const r2 = await storage.update('/registry/w/ns/a', bytes('2'), r1);
+    await storage.delete('/registry/w/ns/a', r2);
+    const abort = new AbortController();
+    const seen: StorageEvent[] = [];
+    for await (const batch of storage.watch('/registry/w/', from, abort.signal)) {
+      seen.push(...batch);
+      if (seen.length >= 3) abort.abort();
+    }
+    expect(seen.map((e) => [e.type, text(e.value), text(e.prevValue), e.created])).toEqual([
+      ['put', '1', undefined, true],
+      ['put', '2', '1', false],
+      ['delete', undefined, '2', false],
+    ]);
+    expect(seen.map((e) => e.revision)).toEqual([r1, r2, r2 + 1]);
+  });
+
+  it('refuses to watch from a compacted revision', async () => {
+    const old = await storage.currentRevision();
+    await storage.create('/registry/c/ns/a', bytes('1'));
+    const r = await storage.create('/registry/c/ns/b', bytes('2'));
+    await storage.compact(r);
+    const iterate = async () => {
+      for await (const _ of storage.watch('/registry/c/', old - 1, new AbortController().signal)) break;
+    };
+    await expect(iterate()).rejects.toBeInstanceOf(CompactedError);
+  });
+});

@@ -1,0 +1,149 @@
+import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError } from '@skiff/api';
+import { Etcd3, GRPCOutOfRangeError, type IKeyValue, type IWatchResponse } from 'etcd3';
+import type { KeyValue, ListResult, Storage, StorageEvent } from './storage';
+
+export interface EtcdStorageOptions {
+  /** etcd client URLs, e.g. ["http://127.0.0.1:2379"]. */
+  endpoints: string[];
+  /** Per-request deadline. */
+  timeoutMs?: number;
+}
+
+function toKeyValue(kv: IKeyValue): KeyValue {
+  return { key: kv.key.toString(), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
+}
+
+function isCompacted(err: unknown): boolean {
+  return err instanceof GRPCOutOfRangeError || /compacted/i.test(String((err as Error)?.message));
+}
+
+/** Storage on etcd v3 (the only code in Skiff that talks to etcd). */
+export class EtcdStorage implements Storage {
+  private readonly client: Etcd3;
+
+  constructor(options: EtcdStorageOptions) {
+    this.client = new Etcd3({
+      hosts: options.endpoints,
+      defaultCallOptions: () => ({ deadline: Date.now() + (options.timeoutMs ?? 10_000) }),
+    });
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    const res = await this.client.kv.range({ key: Buffer.from(key) });
+    return res.kvs[0] ? toKeyValue(res.kvs[0]) : undefined;
+  }
+
+  async list(prefix: string): Promise<ListResult> {
+    const res = await this.client.getAll().prefix(prefix).exec();
+    return { items: res.kvs.map(toKeyValue), revision: Number(res.header.revision) };
+  }
+
+  async create(key: string, value: Uint8Array): Promise<number> {
+    const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(Buffer.from(value))).commit();
+    if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
+    return Number(res.header.revision);
+  }
+
+  async update(key: string, value: Uint8Array, expectedRevision: number): Promise<number> {
+    const res = await this.client
+      .if(key, 'Mod', '==', expectedRevision)
+      .then(this.client.put(key).value(Buffer.from(value)))
+      .else(this.client.get(key))
+      .commit();
+    if (res.succeeded) return Number(res.header.revision);
+    const current = res.responses[0]?.response_range?.kvs?.[0];
+    if (!current) throw new NotFoundError(`${key} not found`);
+    throw new ConflictError(`${key} was modified (resourceVersion ${current.mod_revision}, expected ${expectedRevision})`);
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<{ revision: number; value: Uint8Array }> {
+    // Read the current value first so that an unconditional delete also returns the last state,
+    // then delete with compare-and-swap on that revision (retrying if it moved meanwhile).
+    for (;;) {
+      const current = await this.get(key);
+      if (!current) throw new NotFoundError(`${key} not found`);
+      if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
+        throw new ConflictError(`${key} was modified (resourceVersion ${current.modRevision}, expected ${expectedRevision})`);
+      }
+      const res = await this.client.if(key, 'Mod', '==', current.modRevision).then(this.client.delete().key(key)).commit();
+      if (res.succeeded) return { revision: Number(res.header.revision), value: current.value };
+    }
+  }
+
+  async *watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent[]> {
+    // A watch from a compacted revision only reports "watcher canceled"; a read at that revision
+    // tells the reason reliably, so check first.
+    if (afterRevision > 0) {
+      try {
+        await this.client.kv.range({ key: Buffer.from(prefix), revision: String(afterRevision) });
+      } catch (err) {
+        if (isCompacted(err)) throw new CompactedError(`revision ${afterRevision} has been compacted`, { cause: err });
+        throw err;
+      }
+    }
+    const queue: StorageEvent[][] = [];
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const builder = this.client.watch().prefix(prefix).withPreviousKV();
+    if (afterRevision > 0) builder.startRevision(String(afterRevision + 1));
+    const watcher = await builder.create();
+    const onAbort = () => notify();
+    signal.addEventListener('abort', onAbort);
+    watcher.on('data', (res: IWatchResponse) => {
+      if (res.compact_revision && Number(res.compact_revision) > 0 && res.canceled) {
+        failure = new CompactedError(`watch history compacted at revision ${res.compact_revision}`);
+      } else if (res.events.length) {
+        queue.push(
+          res.events.map((ev) => ({
+            type: ev.type === 'Delete' ? 'delete' : 'put',
+            key: ev.kv.key.toString(),
+            value: ev.type === 'Delete' ? undefined : ev.kv.value,
+            prevValue: ev.prev_kv?.value,
+            revision: Number(ev.kv.mod_revision),
+            created: ev.type !== 'Delete' && ev.kv.create_revision === ev.kv.mod_revision,
+          })),
+        );
+      }
+      notify();
+    });
+    watcher.on('error', (err: Error) => {
+      failure = isCompacted(err) || /cancel/i.test(err.message) ? new CompactedError(`watch canceled: ${err.message}`, { cause: err }) : err;
+      notify();
+    });
+    try {
+      while (!signal.aborted) {
+        const batch = queue.shift();
+        if (batch) {
+          yield batch;
+          continue;
+        }
+        if (failure) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await watcher.cancel().catch(() => undefined);
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.client.kv.range({ key: Buffer.from('\0'), count_only: true });
+    return Number(res.header.revision);
+  }
+
+  async compact(revision: number): Promise<void> {
+    try {
+      await this.client.kv.compact({ revision: String(revision) });
+    } catch (err) {
+      if (!isCompacted(err)) throw err; // already compacted past it: nothing to do
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}

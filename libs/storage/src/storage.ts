@@ -1,0 +1,64 @@
+/**
+ * The apiserver's storage: a narrow, revisioned key-value interface (in the spirit of kine's
+ * Backend). Every write returns the etcd revision it committed at; conditional writes are
+ * compare-and-swap on the key's mod revision. Errors are the API's typed errors:
+ * AlreadyExistsError, NotFoundError, ConflictError (lost compare-and-swap), CompactedError.
+ */
+
+export interface KeyValue {
+  key: string;
+  value: Uint8Array;
+  /** Revision of the last write to this key (the object's resourceVersion). */
+  modRevision: number;
+  /** Revision at which the key was created. */
+  createRevision: number;
+}
+
+export interface StorageEvent {
+  type: 'put' | 'delete';
+  key: string;
+  /** The new value (put) or undefined (delete). */
+  value?: Uint8Array;
+  /** The value before this change (the last state, for delete); undefined on create. */
+  prevValue?: Uint8Array;
+  /** The revision of this change (mod revision of the key after a put). */
+  revision: number;
+  /** True when a put created the key. */
+  created: boolean;
+}
+
+export interface ListResult {
+  items: KeyValue[];
+  /** The store revision the list was read at. */
+  revision: number;
+}
+
+export interface Storage {
+  /** The key's current value, or undefined. */
+  get(key: string, signal?: AbortSignal): Promise<KeyValue | undefined>;
+  /** Every key under prefix (sorted by key) at one revision. */
+  list(prefix: string, signal?: AbortSignal): Promise<ListResult>;
+  /** Creates the key; AlreadyExistsError when it exists. Returns the commit revision. */
+  create(key: string, value: Uint8Array): Promise<number>;
+  /**
+   * Replaces the key's value only if its mod revision is still `expectedRevision`: ConflictError
+   * if it changed, NotFoundError if it is gone. Returns the commit revision.
+   */
+  update(key: string, value: Uint8Array, expectedRevision: number): Promise<number>;
+  /**
+   * Deletes the key (only if its mod revision is `expectedRevision`, when given): NotFoundError,
+   * ConflictError. Returns the commit revision and the deleted value.
+   */
+  delete(key: string, expectedRevision?: number): Promise<{ revision: number; value: Uint8Array }>;
+  /**
+   * Changes under prefix after `afterRevision`, in revision order, batch by batch, until signal
+   * aborts. Throws CompactedError (at the start or later) when that history is compacted away.
+   * A broken connection is retried transparently from the last delivered revision.
+   */
+  watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent[]>;
+  /** The store's current revision. */
+  currentRevision(): Promise<number>;
+  /** Discards history before `revision` (watches and reads below it fail with CompactedError). */
+  compact(revision: number): Promise<void>;
+  close(): Promise<void>;
+}
