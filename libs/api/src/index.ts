@@ -6,3 +6,6 @@ export * from './selectors';
 export * from './validation';
 export * from './defaults';
 export * from './manifest';
+export * from './names';
+export * from './examples';
+export * from './int-or-string';

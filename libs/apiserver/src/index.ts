@@ -1,1 +1,12 @@
-export {};
+export * from './registry-keys';
+export * from './object-access';
+export * from './strategy';
+export * from './deletion';
+export * from './bind';
+export * from './watch-filter';
+export * from './generic-store';
+export * from './api-service';
+export * from './apiserver-metrics';
+export * from './compaction';
+export * from './watch-publisher';
+export * from './run-apiserver';

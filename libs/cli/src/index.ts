@@ -1,1 +1,10 @@
-export {};
+export * from './program';
+export * from './cli-context';
+export * from './config';
+export * from './age';
+export * from './pod-status';
+export * from './table';
+export * from './table-columns';
+export * from './resource-name';
+export * from './apply-plan';
+export * from './describe';

@@ -3,3 +3,5 @@ export * from './wait-for';
 export * from './process';
 export * from './etcd';
 export * from './nats';
+export * from './invalid-manifests';
+export * from './apiserver';

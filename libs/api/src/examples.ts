@@ -1,0 +1,298 @@
+/**
+ * One realistic, valid manifest per kind, in the canonical manifest form (what
+ * manifestFromObject prints back, field for field). CONTRACT: each passes objectFromManifest,
+ * applyDefaults and validateObject without error, and round-trips unchanged through
+ * objectFromManifest -> manifestFromObject. Useful as fixtures for every team; treat as read-only
+ * (structuredClone before changing one).
+ */
+
+export type Manifest = Record<string, unknown>;
+
+export const NAMESPACE_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name: 'shop', labels: { team: 'payments', 'example.com/tier': 'gold' }, annotations: { 'example.com/owner': 'ana@example.com' } },
+  spec: { finalizers: ['kubernetes'] },
+  status: { phase: 'Active' },
+};
+
+export const NODE_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1', 'topology.kubernetes.io/zone': 'zone-a' } },
+  spec: {
+    podCidr: '10.244.1.0/24',
+    taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+  },
+  status: {
+    capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+    allocatable: { cpu: '3800m', memory: '7Gi', pods: '110' },
+    conditions: [
+      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: '2024-05-01T10:00:00Z', lastTransitionTime: '2024-05-01T09:00:00Z' },
+    ],
+    addresses: [
+      { type: 'InternalIP', address: '127.0.0.1' },
+      { type: 'Hostname', address: 'node-1' },
+    ],
+    nodeInfo: { machineId: 'abc123', kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12', containerRuntimeVersion: 'docker://20.10.24', kubeletVersion: 'v0.1.0', operatingSystem: 'linux', architecture: 'amd64' },
+    daemonEndpoints: { kubeletEndpoint: { port: 10250 } },
+    images: [{ names: ['127.0.0.1:5000/busybox:latest'], sizeBytes: 2048000 }],
+  },
+};
+
+export const POD_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: 'web',
+    namespace: 'default',
+    labels: { app: 'web', tier: 'frontend' },
+    annotations: { 'example.com/build': '2024-05-01' },
+    finalizers: ['example.com/cleanup'],
+  },
+  spec: {
+    containers: [
+      {
+        name: 'httpd',
+        image: '127.0.0.1:5000/busybox:1.36',
+        command: ['httpd'],
+        args: ['-f', '-p', '8080', '-h', '/www'],
+        workingDir: '/www',
+        ports: [
+          { name: 'http', containerPort: 8080, hostPort: 30080, protocol: 'TCP' },
+          { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+        ],
+        env: [
+          { name: 'MODE', value: 'production' },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+          { name: 'COLOR', valueFrom: { configMapKeyRef: { name: 'web-config', key: 'color' } } },
+          { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'web-secret', key: 'token', optional: true } } },
+        ],
+        resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+        livenessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, initialDelaySeconds: 5, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+        readinessProbe: { tcpSocket: { port: 8080 }, timeoutSeconds: 1, periodSeconds: 5, successThreshold: 1, failureThreshold: 3 },
+        startupProbe: { exec: { command: ['cat', '/www/index.html'] }, timeoutSeconds: 1, periodSeconds: 2, successThreshold: 1, failureThreshold: 30 },
+        imagePullPolicy: 'IfNotPresent',
+        volumeMounts: [{ name: 'www', mountPath: '/www' }],
+      },
+      {
+        name: 'sidecar',
+        image: '127.0.0.1:5000/busybox:latest',
+        command: ['sh', '-c', 'while true; do sleep 3600; done'],
+        imagePullPolicy: 'Always',
+        resources: { requests: { cpu: '10m' } },
+      },
+    ],
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-a', 'zone-b'] }] }],
+        },
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } }],
+      },
+    },
+    tolerations: [
+      { key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ],
+    dnsPolicy: 'ClusterFirst',
+    schedulerName: 'default-scheduler',
+    enableServiceLinks: true,
+    volumes: [{ name: 'www', emptyDir: {} }],
+  },
+  status: {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-05-01T10:00:05Z' }],
+    hostIp: '127.0.0.1',
+    podIp: '172.17.0.5',
+    podIps: [{ ip: '172.17.0.5' }],
+    startTime: '2024-05-01T10:00:00Z',
+    containerStatuses: [
+      {
+        name: 'httpd',
+        state: { running: { startedAt: '2024-05-01T10:00:02Z' } },
+        lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt: '2024-05-01T09:59:00Z', finishedAt: '2024-05-01T10:00:01Z', containerId: 'docker://1234' } },
+        ready: true,
+        restartCount: 1,
+        image: '127.0.0.1:5000/busybox:1.36',
+        imageId: 'sha256:abcd',
+        containerId: 'docker://5678',
+        started: true,
+      },
+    ],
+  },
+};
+
+export const SERVICE_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
+  spec: {
+    type: 'NodePort',
+    selector: { app: 'web' },
+    ports: [
+      { name: 'http', protocol: 'TCP', port: 80, targetPort: 'http', nodePort: 30080 },
+      { name: 'metrics', protocol: 'TCP', port: 9090, targetPort: 9090 },
+    ],
+    clusterIp: '10.96.0.20',
+    clusterIps: ['10.96.0.20'],
+    sessionAffinity: 'ClientIP',
+  },
+};
+
+export const ENDPOINTS_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'Endpoints',
+  metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
+  subsets: [
+    {
+      addresses: [
+        { ip: '172.17.0.5', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'web', uid: '0f6b3c1e-8d2a-4c55-9a43-3b1f0c9d2e11' }, hostIp: '127.0.0.1', hostPorts: [30080] },
+      ],
+      notReadyAddresses: [{ ip: '172.17.0.6', nodeName: 'node-2', hostIp: '127.0.0.2', hostPorts: [30081] }],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    },
+  ],
+};
+
+export const EVENT_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'Event',
+  metadata: { name: 'web.17c8d2a1b3f4', namespace: 'default' },
+  involvedObject: { kind: 'Pod', namespace: 'default', name: 'web', uid: '0f6b3c1e-8d2a-4c55-9a43-3b1f0c9d2e11', apiVersion: 'v1', fieldPath: 'spec.containers{httpd}' },
+  reason: 'Pulled',
+  message: 'Container image "127.0.0.1:5000/busybox:1.36" already present on machine',
+  source: { component: 'kubelet', host: 'node-1' },
+  firstTimestamp: '2024-05-01T10:00:01Z',
+  lastTimestamp: '2024-05-01T10:00:01Z',
+  count: 1,
+  type: 'Normal',
+  reportingComponent: 'kubelet',
+  reportingInstance: 'node-1',
+};
+
+export const CONFIGMAP_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'web-config', namespace: 'default' },
+  data: { color: 'blue', 'nginx.conf': 'server {\n  listen 80;\n}\n' },
+  binaryData: { 'logo.png': 'iVBORw0KGgo=' },
+};
+
+export const SECRET_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'web-secret', namespace: 'default' },
+  type: 'Opaque',
+  data: { token: 'czNjcjN0', 'tls.key': 'a2V5' },
+  immutable: true,
+};
+
+const TEMPLATE = {
+  metadata: { labels: { app: 'web', tier: 'frontend' } },
+  spec: {
+    containers: [
+      {
+        name: 'httpd',
+        image: '127.0.0.1:5000/busybox:1.36',
+        command: ['httpd', '-f', '-p', '8080'],
+        ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+        resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+        readinessProbe: { httpGet: { path: '/', port: 8080, scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+        imagePullPolicy: 'IfNotPresent',
+      },
+    ],
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    dnsPolicy: 'ClusterFirst',
+    schedulerName: 'default-scheduler',
+    enableServiceLinks: true,
+  },
+};
+
+export const REPLICASET_EXAMPLE: Manifest = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: {
+    name: 'web-5d9c8b7f6',
+    namespace: 'default',
+    labels: { app: 'web', tier: 'frontend' },
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: '7c1d9e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f', controller: true, blockOwnerDeletion: true }],
+  },
+  spec: {
+    replicas: 3,
+    minReadySeconds: 5,
+    selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['frontend'] }] },
+    template: TEMPLATE,
+  },
+  status: { replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 2, availableReplicas: 2, observedGeneration: 1 },
+};
+
+export const DEPLOYMENT_EXAMPLE: Manifest = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: 'web' } },
+    template: TEMPLATE,
+    strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '50%' } },
+    minReadySeconds: 5,
+    revisionHistoryLimit: 5,
+    progressDeadlineSeconds: 300,
+  },
+  status: {
+    observedGeneration: 2,
+    replicas: 3,
+    updatedReplicas: 3,
+    readyReplicas: 3,
+    availableReplicas: 3,
+    conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastUpdateTime: '2024-05-01T10:01:00Z', lastTransitionTime: '2024-05-01T10:01:00Z' }],
+  },
+};
+
+export const LEASE_EXAMPLE: Manifest = {
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  metadata: { name: 'node-1', namespace: 'skiff-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'node-1', uid: '5e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b' }] },
+  spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, acquireTime: '2024-05-01T09:00:00.250Z', renewTime: '2024-05-01T10:00:00.500Z', leaseTransitions: 2 },
+};
+
+export const HPA_EXAMPLE: Manifest = {
+  apiVersion: 'autoscaling/v2',
+  kind: 'HorizontalPodAutoscaler',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+    minReplicas: 2,
+    maxReplicas: 10,
+    metrics: [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } },
+    ],
+    behavior: {
+      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+      scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+    },
+  },
+  status: { observedGeneration: 1, lastScaleTime: '2024-05-01T10:05:00Z', currentReplicas: 3, desiredReplicas: 3 },
+};
+
+/** Every example, keyed by kind ("Pod", "Deployment", ...): one per kind in KINDS. */
+export const EXAMPLE_MANIFESTS: Readonly<Record<string, Manifest>> = {
+  Namespace: NAMESPACE_EXAMPLE,
+  Node: NODE_EXAMPLE,
+  Pod: POD_EXAMPLE,
+  Service: SERVICE_EXAMPLE,
+  Endpoints: ENDPOINTS_EXAMPLE,
+  Event: EVENT_EXAMPLE,
+  ConfigMap: CONFIGMAP_EXAMPLE,
+  Secret: SECRET_EXAMPLE,
+  ReplicaSet: REPLICASET_EXAMPLE,
+  Deployment: DEPLOYMENT_EXAMPLE,
+  Lease: LEASE_EXAMPLE,
+  HorizontalPodAutoscaler: HPA_EXAMPLE,
+};

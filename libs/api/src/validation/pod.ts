@@ -1,0 +1,297 @@
+/**
+ * Validation of pod specs (pods and the templates of ReplicaSets and Deployments) and of pod
+ * updates, with Kubernetes' field paths under a given prefix ("spec", "spec.template.spec").
+ * CONTRACT: pure; appends to the given error list, never throws.
+ */
+import type { Container, IntOrString, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Probe, Toleration } from '../gen';
+import {
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkEnvVarName,
+  checkIanaSvcName,
+  checkLabelValue,
+  checkQualifiedName,
+  isDomainPrefixedName,
+  isIPv4,
+} from '../names';
+import { compareQuantities, isQuantity } from '../quantity';
+import { deepEqual } from './deep-equal';
+import {
+  checkEnum,
+  checkMin,
+  checkPort,
+  duplicate,
+  forbidden,
+  invalid,
+  invalidEach,
+  notFound,
+  required,
+  unsupported,
+  type Errors,
+} from './field-errors';
+import { validateLabels } from './object-meta';
+
+export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+export const PROTOCOLS = ['TCP', 'UDP'];
+export const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default'];
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+const STANDARD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
+const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
+const FIELD_REF_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs'];
+
+/** An int-or-string port: a number in 1..65535 or an IANA service name (a named container port). */
+export function validatePortNumOrName(errs: Errors, port: IntOrString | undefined, field: string): void {
+  const v = port?.value;
+  if (!v || (v.$case === 'strVal' && v.value === '') || (v.$case === 'intVal' && v.value === 0)) {
+    errs.push(required(field));
+  } else if (v.$case === 'intVal') {
+    if (v.value < 1 || v.value > 65535) errs.push(invalid(field, v.value, 'must be between 1 and 65535, inclusive'));
+  } else {
+    invalidEach(errs, field, v.value, checkIanaSvcName(v.value));
+  }
+}
+
+function validateResources(errs: Errors, c: Container, path: string): void {
+  const limits = c.resources?.limits ?? {};
+  const requests = c.resources?.requests ?? {};
+  const check = (list: Record<string, string>, kind: 'limits' | 'requests') => {
+    for (const [name, value] of Object.entries(list)) {
+      const field = `${path}.resources.${kind}[${name}]`;
+      if (!STANDARD_RESOURCES.includes(name) && !isDomainPrefixedName(name)) {
+        errs.push(invalid(field, name, 'must be a standard resource type or fully qualified'));
+        continue;
+      }
+      if (!isQuantity(value)) errs.push(invalid(field, value, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      else if (compareQuantities(value, '0') < 0) errs.push(invalid(field, value, 'must be greater than or equal to 0'));
+    }
+  };
+  check(limits, 'limits');
+  check(requests, 'requests');
+  for (const [name, request] of Object.entries(requests)) {
+    const limit = limits[name];
+    if (limit === undefined || !isQuantity(limit) || !isQuantity(request)) continue;
+    if (compareQuantities(request, limit) > 0)
+      errs.push(invalid(`${path}.resources.requests[${name}]`, request, `must be less than or equal to ${name} limit of ${limit}`));
+  }
+}
+
+function validateProbe(errs: Errors, probe: Probe | undefined, path: string, kind: 'liveness' | 'readiness' | 'startup'): void {
+  if (!probe) return;
+  const handlers = (['exec', 'httpGet', 'tcpSocket'] as const).filter((h) => probe[h] !== undefined);
+  if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
+  for (const extra of handlers.slice(1)) errs.push(forbidden(`${path}.${extra}`, 'may not specify more than 1 handler type'));
+  if (probe.exec && !(probe.exec.command ?? []).length) errs.push(required(`${path}.exec.command`));
+  if (probe.httpGet) {
+    validatePortNumOrName(errs, probe.httpGet.port, `${path}.httpGet.port`);
+    checkEnum(errs, `${path}.httpGet.scheme`, probe.httpGet.scheme, ['HTTP', 'HTTPS']);
+    if (probe.httpGet.path && !probe.httpGet.path.startsWith('/')) errs.push(invalid(`${path}.httpGet.path`, probe.httpGet.path, "must start with '/'"));
+    (probe.httpGet.httpHeaders ?? []).forEach((h, i) => {
+      if (!/^[-A-Za-z0-9!#$%&'*+.^_`|~]+$/.test(h.name)) errs.push(invalid(`${path}.httpGet.httpHeaders[${i}].name`, h.name, 'a valid HTTP header must consist of alphanumeric characters or \'-\''));
+    });
+  }
+  if (probe.tcpSocket) validatePortNumOrName(errs, probe.tcpSocket.port, `${path}.tcpSocket.port`);
+  checkMin(errs, `${path}.initialDelaySeconds`, probe.initialDelaySeconds, 0);
+  checkMin(errs, `${path}.timeoutSeconds`, probe.timeoutSeconds, 0);
+  checkMin(errs, `${path}.periodSeconds`, probe.periodSeconds, 0);
+  checkMin(errs, `${path}.successThreshold`, probe.successThreshold, 0);
+  checkMin(errs, `${path}.failureThreshold`, probe.failureThreshold, 0);
+  if (kind !== 'readiness' && probe.successThreshold && probe.successThreshold !== 1)
+    errs.push(invalid(`${path}.successThreshold`, probe.successThreshold, 'must be 1'));
+  if (probe.terminationGracePeriodSeconds !== undefined) {
+    if (kind === 'readiness') errs.push(invalid(`${path}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
+    else if (probe.terminationGracePeriodSeconds <= 0) errs.push(invalid(`${path}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must be greater than 0'));
+  }
+}
+
+function validateEnv(errs: Errors, c: Container, path: string): void {
+  (c.env ?? []).forEach((env, i) => {
+    const p = `${path}.env[${i}]`;
+    if (!env.name) errs.push(required(`${p}.name`));
+    else invalidEach(errs, `${p}.name`, env.name, checkEnvVarName(env.name));
+    const from = env.valueFrom;
+    if (!from) return;
+    if (env.value) errs.push(invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+    const sources = (['fieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((s) => from[s] !== undefined);
+    if (sources.length === 0) errs.push(invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+    if (sources.length > 1) errs.push(invalid(`${p}.valueFrom`, '', 'may not have more than one field specified at a time'));
+    if (from.fieldRef) {
+      const fp = from.fieldRef.fieldPath;
+      if (!fp) errs.push(required(`${p}.valueFrom.fieldRef.fieldPath`));
+      else if (!FIELD_REF_PATHS.includes(fp) && !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp))
+        errs.push(unsupported(`${p}.valueFrom.fieldRef.fieldPath`, fp, [...FIELD_REF_PATHS, "metadata.annotations['<KEY>']", "metadata.labels['<KEY>']"]));
+      if (from.fieldRef.apiVersion && from.fieldRef.apiVersion !== 'v1') errs.push(unsupported(`${p}.valueFrom.fieldRef.apiVersion`, from.fieldRef.apiVersion, ['v1']));
+    }
+    for (const ref of ['configMapKeyRef', 'secretKeyRef'] as const) {
+      const r = from[ref];
+      if (!r) continue;
+      if (!r.name) errs.push(required(`${p}.valueFrom.${ref}.name`));
+      if (!r.key) errs.push(required(`${p}.valueFrom.${ref}.key`));
+    }
+  });
+}
+
+function validateContainer(errs: Errors, c: Container, path: string, volumes: ReadonlySet<string>, names: Set<string>, portNames: Set<string>): void {
+  if (!c.name) errs.push(required(`${path}.name`));
+  else {
+    invalidEach(errs, `${path}.name`, c.name, checkDns1123Label(c.name));
+    if (names.has(c.name)) errs.push(duplicate(`${path}.name`, c.name));
+    names.add(c.name);
+  }
+  if (!c.image) errs.push(required(`${path}.image`));
+  else if (c.image.trim() !== c.image) errs.push(invalid(`${path}.image`, c.image, 'must not have leading or trailing whitespace'));
+  checkEnum(errs, `${path}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES);
+  (c.ports ?? []).forEach((port, i) => {
+    const p = `${path}.ports[${i}]`;
+    if (port.name) {
+      invalidEach(errs, `${p}.name`, port.name, checkIanaSvcName(port.name));
+      if (portNames.has(port.name)) errs.push(duplicate(`${p}.name`, port.name));
+      portNames.add(port.name);
+    }
+    checkPort(errs, `${p}.containerPort`, port.containerPort, false);
+    checkPort(errs, `${p}.hostPort`, port.hostPort, true);
+    checkEnum(errs, `${p}.protocol`, port.protocol, PROTOCOLS);
+    if (port.hostIp && !isIPv4(port.hostIp)) errs.push(invalid(`${p}.hostIp`, port.hostIp, 'must be a valid IP address'));
+  });
+  validateEnv(errs, c, path);
+  validateResources(errs, c, path);
+  validateProbe(errs, c.livenessProbe, `${path}.livenessProbe`, 'liveness');
+  validateProbe(errs, c.readinessProbe, `${path}.readinessProbe`, 'readiness');
+  validateProbe(errs, c.startupProbe, `${path}.startupProbe`, 'startup');
+  const mountPaths = new Set<string>();
+  (c.volumeMounts ?? []).forEach((m, i) => {
+    const p = `${path}.volumeMounts[${i}]`;
+    if (!m.name) errs.push(required(`${p}.name`));
+    else if (!volumes.has(m.name)) errs.push(notFound(`${p}.name`, m.name));
+    if (!m.mountPath) errs.push(required(`${p}.mountPath`));
+    else if (mountPaths.has(m.mountPath)) errs.push(invalid(`${p}.mountPath`, m.mountPath, 'must be unique'));
+    mountPaths.add(m.mountPath);
+    if (m.subPath && (m.subPath.startsWith('/') || m.subPath.split('/').includes('..'))) errs.push(invalid(`${p}.subPath`, m.subPath, "must be a relative path without '..'"));
+  });
+}
+
+function validateNodeSelectorRequirement(errs: Errors, r: NodeSelectorRequirement, path: string, isField: boolean): void {
+  if (!r.key) errs.push(required(`${path}.key`));
+  else if (isField) {
+    if (r.key !== 'metadata.name') errs.push(invalid(`${path}.key`, r.key, 'not a valid field selector key'));
+  } else invalidEach(errs, `${path}.key`, r.key, checkQualifiedName(r.key));
+  const values = r.values ?? [];
+  const allowed = isField ? ['In', 'NotIn'] : NODE_SELECTOR_OPERATORS;
+  if (!allowed.includes(r.operator)) {
+    errs.push(unsupported(`${path}.operator`, r.operator, allowed));
+    return;
+  }
+  if ((r.operator === 'In' || r.operator === 'NotIn') && values.length === 0) errs.push(required(`${path}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+  if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && values.length > 0) errs.push(forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+  if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(values[0]))) errs.push(required(`${path}.values`, "must be specified single integer value when `operator` is 'Lt' or 'Gt'"));
+  if (isField && values.length > 1) errs.push(required(`${path}.values`, 'must be only one value when `operator` is \'In\' or \'NotIn\' for node field selector'));
+}
+
+function validateNodeSelectorTerm(errs: Errors, term: NodeSelectorTerm | undefined, path: string): void {
+  (term?.matchExpressions ?? []).forEach((r, i) => validateNodeSelectorRequirement(errs, r, `${path}.matchExpressions[${i}]`, false));
+  (term?.matchFields ?? []).forEach((r, i) => validateNodeSelectorRequirement(errs, r, `${path}.matchFields[${i}]`, true));
+}
+
+function validateTolerations(errs: Errors, tolerations: readonly Toleration[], path: string): void {
+  tolerations.forEach((t, i) => {
+    const p = `${path}[${i}]`;
+    if (t.key) invalidEach(errs, `${p}.key`, t.key, checkQualifiedName(t.key));
+    if (!t.key && t.operator !== 'Exists') errs.push(invalid(`${p}.operator`, t.operator, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    if (t.operator === 'Exists' && t.value) errs.push(invalid(`${p}.value`, t.value, 'value must be empty when `operator` is \'Exists\''));
+    else if (t.operator !== 'Exists') {
+      checkEnum(errs, `${p}.operator`, t.operator, ['Equal', 'Exists']);
+      invalidEach(errs, `${p}.value`, t.value, checkLabelValue(t.value ?? ''));
+    }
+    checkEnum(errs, `${p}.effect`, t.effect, TAINT_EFFECTS);
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') errs.push(invalid(`${p}.effect`, t.effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+  });
+}
+
+/** A pod spec under `path` ("spec" for pods, "spec.template.spec" for templates). */
+export function validatePodSpec(errs: Errors, spec: PodSpec | undefined, path: string): void {
+  if (!spec) {
+    errs.push(required(path));
+    return;
+  }
+  const volumes = new Set<string>();
+  (spec.volumes ?? []).forEach((v, i) => {
+    const p = `${path}.volumes[${i}]`;
+    if (!v.name) errs.push(required(`${p}.name`));
+    else {
+      invalidEach(errs, `${p}.name`, v.name, checkDns1123Label(v.name));
+      if (volumes.has(v.name)) errs.push(duplicate(`${p}.name`, v.name));
+      volumes.add(v.name);
+    }
+    const sources = (['emptyDir', 'configMap', 'secret', 'hostPath'] as const).filter((s) => v[s] !== undefined);
+    if (sources.length === 0) errs.push(required(p, 'must specify a volume type'));
+    for (const extra of sources.slice(1)) errs.push(forbidden(`${p}.${extra}`, 'may not specify more than 1 volume type'));
+    if (v.configMap && !v.configMap.name) errs.push(required(`${p}.configMap.name`));
+    if (v.secret && !v.secret.secretName) errs.push(required(`${p}.secret.secretName`));
+    if (v.hostPath && !v.hostPath.path) errs.push(required(`${p}.hostPath.path`));
+    if (v.emptyDir?.sizeLimit && !isQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, 'must be a valid quantity'));
+  });
+  if (!(spec.containers ?? []).length) errs.push(required(`${path}.containers`));
+  const names = new Set<string>();
+  const portNames = new Set<string>();
+  const hostPorts = new Set<string>();
+  (spec.containers ?? []).forEach((c, i) => {
+    validateContainer(errs, c, `${path}.containers[${i}]`, volumes, names, portNames);
+    (c.ports ?? []).forEach((port, j) => {
+      if (!port.hostPort) return;
+      const key = `${port.protocol || 'TCP'}/${port.hostPort}`;
+      if (hostPorts.has(key)) errs.push(duplicate(`${path}.containers[${i}].ports[${j}].hostPort`, key));
+      hostPorts.add(key);
+    });
+  });
+  checkEnum(errs, `${path}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES);
+  checkEnum(errs, `${path}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES);
+  checkMin(errs, `${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, 0);
+  if (spec.nodeName) invalidEach(errs, `${path}.nodeName`, spec.nodeName, checkDns1123Subdomain(spec.nodeName));
+  if (spec.hostname) invalidEach(errs, `${path}.hostname`, spec.hostname, checkDns1123Label(spec.hostname));
+  if (spec.subdomain) invalidEach(errs, `${path}.subdomain`, spec.subdomain, checkDns1123Label(spec.subdomain));
+  if (spec.schedulerName) invalidEach(errs, `${path}.schedulerName`, spec.schedulerName, checkDns1123Subdomain(spec.schedulerName));
+  validateLabels(errs, spec.nodeSelector, `${path}.nodeSelector`);
+  const na = spec.affinity?.nodeAffinity;
+  if (na) {
+    const ap = `${path}.affinity.nodeAffinity`;
+    const req = na.requiredDuringSchedulingIgnoredDuringExecution;
+    if (req) {
+      const rp = `${ap}.requiredDuringSchedulingIgnoredDuringExecution`;
+      if (!(req.nodeSelectorTerms ?? []).length) errs.push(required(`${rp}.nodeSelectorTerms`, 'must have at least one node selector term'));
+      (req.nodeSelectorTerms ?? []).forEach((t, i) => validateNodeSelectorTerm(errs, t, `${rp}.nodeSelectorTerms[${i}]`));
+    }
+    (na.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((pref, i) => {
+      const pp = `${ap}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+      if (pref.weight < 1 || pref.weight > 100) errs.push(invalid(`${pp}.weight`, pref.weight, 'must be in the range 1-100'));
+      validateNodeSelectorTerm(errs, pref.preference, `${pp}.preference`);
+    });
+  }
+  validateTolerations(errs, spec.tolerations ?? [], `${path}.tolerations`);
+}
+
+/**
+ * Pod updates, as Kubernetes: the spec is immutable except containers[*].image, additions to
+ * tolerations, and setting nodeName when it was empty (binding).
+ */
+export function validatePodSpecUpdate(errs: Errors, spec: PodSpec | undefined, old: PodSpec | undefined): void {
+  if (!spec || !old) return;
+  const oldTolerations = old.tolerations ?? [];
+  const newTolerations = spec.tolerations ?? [];
+  const removed = oldTolerations.filter((t) => !newTolerations.some((n) => deepEqual(n, t)));
+  if (removed.length) errs.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
+  if (old.nodeName && spec.nodeName !== old.nodeName) errs.push(invalid('spec.nodeName', spec.nodeName, 'field is immutable'));
+  const mutable = (s: PodSpec): unknown => ({
+    ...s,
+    containers: (s.containers ?? []).map((c) => ({ ...c, image: '' })),
+    tolerations: undefined,
+    nodeName: undefined,
+  });
+  if ((spec.containers ?? []).length !== (old.containers ?? []).length || !deepEqual(mutable(spec), mutable(old))) {
+    errs.push(
+      forbidden(
+        'spec',
+        'pod updates may not change fields other than `spec.containers[*].image`, `spec.tolerations` (only additions to existing tolerations) or `spec.nodeName` (only to bind an unscheduled pod)',
+      ),
+    );
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Validation of Services and Endpoints.
+ * CONTRACT: pure; appends to the given error list, never throws.
+ */
+import type { Endpoints, Service } from '../gen';
+import { checkDns1123Label, isIPv4 } from '../names';
+import { checkEnum, checkPort, duplicate, forbidden, invalid, invalidEach, required, type Errors } from './field-errors';
+import { validateLabels } from './object-meta';
+import { PROTOCOLS, validatePortNumOrName } from './pod';
+
+export const SERVICE_TYPES = ['ClusterIP', 'NodePort'];
+export const SESSION_AFFINITIES = ['None', 'ClientIP'];
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+/** A Service's spec: ports, type, clusterIP, sessionAffinity, selector, externalIPs. */
+export function validateService(errs: Errors, svc: Service): void {
+  const spec = svc.spec;
+  if (!spec) {
+    errs.push(required('spec'));
+    return;
+  }
+  checkEnum(errs, 'spec.type', spec.type, SERVICE_TYPES);
+  checkEnum(errs, 'spec.sessionAffinity', spec.sessionAffinity, SESSION_AFFINITIES);
+  const ports = spec.ports ?? [];
+  if (!ports.length) errs.push(required('spec.ports'));
+  const names = new Set<string>();
+  const portKeys = new Set<string>();
+  const nodePorts = new Set<string>();
+  ports.forEach((port, i) => {
+    const p = `spec.ports[${i}]`;
+    if (!port.name) {
+      if (ports.length > 1) errs.push(required(`${p}.name`));
+    } else {
+      invalidEach(errs, `${p}.name`, port.name, checkDns1123Label(port.name));
+      if (names.has(port.name)) errs.push(duplicate(`${p}.name`, port.name));
+      names.add(port.name);
+    }
+    checkPort(errs, `${p}.port`, port.port, false);
+    checkEnum(errs, `${p}.protocol`, port.protocol, PROTOCOLS);
+    const key = `${port.port}/${port.protocol || 'TCP'}`;
+    if (port.port && portKeys.has(key)) errs.push(duplicate(p, key));
+    portKeys.add(key);
+    if (port.targetPort?.value !== undefined) validatePortNumOrName(errs, port.targetPort, `${p}.targetPort`);
+    if (port.nodePort) {
+      if ((spec.type || 'ClusterIP') === 'ClusterIP') errs.push(forbidden(`${p}.nodePort`, "may not be used when `type` is 'ClusterIP'"));
+      else if (port.nodePort < NODE_PORT_RANGE.min || port.nodePort > NODE_PORT_RANGE.max)
+        errs.push(invalid(`${p}.nodePort`, port.nodePort, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`));
+      const npKey = `${port.nodePort}/${port.protocol || 'TCP'}`;
+      if (nodePorts.has(npKey)) errs.push(duplicate(`${p}.nodePort`, port.nodePort));
+      nodePorts.add(npKey);
+    }
+  });
+  const ip = spec.clusterIp ?? '';
+  if (ip && ip !== 'None' && !isIPv4(ip)) errs.push(invalid('spec.clusterIp', ip, 'must be empty, \'None\', or a valid IP address'));
+  if (ip === 'None' && spec.type === 'NodePort') errs.push(invalid('spec.clusterIp', ip, 'may not be set to \'None\' for NodePort services'));
+  (spec.clusterIps ?? []).forEach((v, i) => {
+    if (v !== 'None' && !isIPv4(v)) errs.push(invalid(`spec.clusterIps[${i}]`, v, 'must be \'None\' or a valid IP address'));
+  });
+  if (ip && spec.clusterIps?.length && spec.clusterIps[0] !== ip) errs.push(invalid('spec.clusterIps[0]', spec.clusterIps[0], 'must be same as clusterIP'));
+  (spec.externalIps ?? []).forEach((v, i) => {
+    if (!isIPv4(v)) errs.push(invalid(`spec.externalIps[${i}]`, v, 'must be a valid IP address'));
+  });
+  validateLabels(errs, spec.selector, 'spec.selector');
+}
+
+/** On update, a clusterIP once set may not change (nor may the first clusterIPs entry). */
+export function validateServiceUpdate(errs: Errors, svc: Service, old: Service): void {
+  const before = old.spec?.clusterIp ?? '';
+  const after = svc.spec?.clusterIp ?? '';
+  if (before && after !== before) errs.push(invalid('spec.clusterIp', after, 'field is immutable'));
+}
+
+/** Endpoints: IPv4 addresses, host ports, port numbers, names and protocols. */
+export function validateEndpoints(errs: Errors, ep: Endpoints): void {
+  (ep.subsets ?? []).forEach((subset, i) => {
+    const sp = `subsets[${i}]`;
+    for (const list of ['addresses', 'notReadyAddresses'] as const) {
+      (subset[list] ?? []).forEach((a, j) => {
+        const ap = `${sp}.${list}[${j}]`;
+        if (!a.ip) errs.push(required(`${ap}.ip`));
+        else if (!isIPv4(a.ip)) errs.push(invalid(`${ap}.ip`, a.ip, 'must be a valid IP address'));
+        if (a.hostIp && !isIPv4(a.hostIp)) errs.push(invalid(`${ap}.hostIp`, a.hostIp, 'must be a valid IP address'));
+        (a.hostPorts ?? []).forEach((hp, k) => checkPort(errs, `${ap}.hostPorts[${k}]`, hp, true));
+        if (a.hostname) invalidEach(errs, `${ap}.hostname`, a.hostname, checkDns1123Label(a.hostname));
+      });
+    }
+    const names = new Set<string>();
+    (subset.ports ?? []).forEach((port, j) => {
+      const pp = `${sp}.ports[${j}]`;
+      if (port.name) {
+        invalidEach(errs, `${pp}.name`, port.name, checkDns1123Label(port.name));
+        if (names.has(port.name)) errs.push(duplicate(`${pp}.name`, port.name));
+        names.add(port.name);
+      } else if ((subset.ports ?? []).length > 1) errs.push(required(`${pp}.name`));
+      checkPort(errs, `${pp}.port`, port.port, false);
+      checkEnum(errs, `${pp}.protocol`, port.protocol, PROTOCOLS);
+    });
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Validation of ReplicaSets and Deployments: replicas, selector (required, non-empty, matching the
+ * template's labels, immutable), the pod template, strategy and rollout limits.
+ * CONTRACT: pure; appends to the given error list, never throws.
+ */
+import type { Deployment, IntOrString, LabelSelector, PodTemplateSpec, ReplicaSet } from '../gen';
+import { isPercent } from '../names';
+import { labelSelectorMatcher } from '../selectors';
+import { deepEqual } from './deep-equal';
+import { checkEnum, checkMin, forbidden, invalid, required, unsupported, type Errors } from './field-errors';
+import { validateLabelSelector, validateMetaFields } from './object-meta';
+import { validatePodSpec } from './pod';
+
+interface WorkloadSpec {
+  replicas?: number | undefined;
+  minReadySeconds: number;
+  selector?: LabelSelector | undefined;
+  template?: PodTemplateSpec | undefined;
+}
+
+function validateWorkloadSpec(errs: Errors, spec: WorkloadSpec | undefined, kind: string): void {
+  if (!spec) {
+    errs.push(required('spec'));
+    return;
+  }
+  checkMin(errs, 'spec.replicas', spec.replicas, 0);
+  checkMin(errs, 'spec.minReadySeconds', spec.minReadySeconds, 0);
+  const selector = spec.selector;
+  let selectorOk = false;
+  if (!selector) errs.push(required('spec.selector'));
+  else if (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length) {
+    errs.push(invalid('spec.selector', selector, `empty selector is invalid for ${kind.toLowerCase()}`));
+  } else {
+    const before = errs.length;
+    validateLabelSelector(errs, selector, 'spec.selector');
+    selectorOk = errs.length === before;
+  }
+  const template = spec.template;
+  if (!template) {
+    errs.push(required('spec.template'));
+    return;
+  }
+  validateMetaFields(errs, template.metadata ?? {}, 'spec.template.metadata');
+  const labels = template.metadata?.labels ?? {};
+  if (selectorOk && selector && !labelSelectorMatcher(selector).matches(labels))
+    errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  validatePodSpec(errs, template.spec, 'spec.template.spec');
+  const restart = template.spec?.restartPolicy;
+  if (restart && restart !== 'Always') errs.push(unsupported('spec.template.spec.restartPolicy', restart, ['Always']));
+}
+
+/** A ReplicaSet: replicas >= 0, a non-empty selector matching the template, a valid template. */
+export function validateReplicaSet(errs: Errors, rs: ReplicaSet): void {
+  validateWorkloadSpec(errs, rs.spec, 'ReplicaSet');
+}
+
+/** maxSurge / maxUnavailable: an int >= 0 or "N%". Returns the value as a number or percent. */
+function checkIntOrPercent(errs: Errors, value: IntOrString | undefined, field: string): { n: number; percent: boolean } | undefined {
+  const v = value?.value;
+  if (!v) return undefined;
+  if (v.$case === 'intVal') {
+    if (v.value < 0) errs.push(invalid(field, v.value, 'must be greater than or equal to 0'));
+    return { n: v.value, percent: false };
+  }
+  if (!isPercent(v.value)) {
+    errs.push(invalid(field, v.value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
+    return undefined;
+  }
+  return { n: Number(v.value.slice(0, -1)), percent: true };
+}
+
+/** A Deployment: the ReplicaSet rules plus strategy, rollout limits and history/deadline. */
+export function validateDeployment(errs: Errors, d: Deployment): void {
+  validateWorkloadSpec(errs, d.spec, 'Deployment');
+  const spec = d.spec;
+  if (!spec) return;
+  const strategy = spec.strategy;
+  if (strategy) {
+    checkEnum(errs, 'spec.strategy.type', strategy.type, ['RollingUpdate', 'Recreate']);
+    if (strategy.type === 'Recreate' && strategy.rollingUpdate) {
+      errs.push(forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"));
+    } else if (strategy.rollingUpdate) {
+      const p = 'spec.strategy.rollingUpdate';
+      const unavailable = checkIntOrPercent(errs, strategy.rollingUpdate.maxUnavailable, `${p}.maxUnavailable`);
+      const surge = checkIntOrPercent(errs, strategy.rollingUpdate.maxSurge, `${p}.maxSurge`);
+      if (unavailable?.percent && unavailable.n > 100) errs.push(invalid(`${p}.maxUnavailable`, `${unavailable.n}%`, 'must not be greater than 100%'));
+      if (unavailable && surge && unavailable.n === 0 && surge.n === 0)
+        errs.push(invalid(`${p}.maxUnavailable`, intOrStringText(strategy.rollingUpdate.maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
+    }
+  }
+  checkMin(errs, 'spec.revisionHistoryLimit', spec.revisionHistoryLimit, 0);
+  if (spec.progressDeadlineSeconds !== undefined) {
+    if (spec.progressDeadlineSeconds <= 0) errs.push(invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than 0'));
+    else if (spec.progressDeadlineSeconds <= spec.minReadySeconds)
+      errs.push(invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+  }
+}
+
+function intOrStringText(value: IntOrString | undefined): unknown {
+  return value?.value?.value;
+}
+
+/** In apps/v1 the selector of a ReplicaSet or Deployment is immutable. */
+export function validateSelectorUpdate(errs: Errors, selector: LabelSelector | undefined, old: LabelSelector | undefined): void {
+  if (!deepEqual(selector ?? {}, old ?? {})) errs.push(invalid('spec.selector', selector, 'field is immutable'));
+}

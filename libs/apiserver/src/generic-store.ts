@@ -1,0 +1,353 @@
+/**
+ * The generic registry: one code path that serves every kind in KINDS (create, get, list,
+ * update, updateStatus, delete, bind, watch) on a revisioned Storage, in the spirit of
+ * Kubernetes' generic registry Store. Kind-specific behaviour lives in strategy.ts, deletion.ts
+ * and bind.ts as pure functions; this class adds the I/O: reads, compare-and-swap writes with
+ * retry, namespace checks, defaulting and validation.
+ *
+ * Objects carry resourceVersion = the etcd mod revision of their last write; it is stamped on
+ * every returned object and never stored.
+ */
+import {
+  applyDefaults,
+  FailedPreconditionError,
+  findKind,
+  InvalidError,
+  MAX_OBJECT_BYTES,
+  NotFoundError,
+  parseFieldSelector,
+  parseLabelSelector,
+  unwrap,
+  validateObject,
+  wrap,
+  ConflictError,
+  AlreadyExistsError,
+  type ApiObject,
+  type BindRequest,
+  type KindInfo,
+  type ListResponse,
+  type WatchEvent,
+  type WatchRequest,
+  type DeleteRequest,
+  KINDS,
+  kindFor,
+} from '@skiff/api';
+import type { Storage } from '@skiff/storage';
+import { bindPod } from './bind';
+import { checkPreconditions, decideDelete } from './deletion';
+import { decodeObject, deepCopy, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
+import { objectKey, resourcePrefix } from './registry-keys';
+import { prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
+import { toWatchEvent, type WatchFilter } from './watch-filter';
+
+/** Namespaces that always exist: created at start, never deleted. */
+export const SYSTEM_NAMESPACES = ['default', 'skiff-system'] as const;
+
+/** How many times an unconditional write re-reads and retries after losing a compare-and-swap. */
+const MAX_WRITE_ATTEMPTS = 20;
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+/** Resolves a resource name ("pods", "pod", "po") to its kind, or NotFoundError. */
+export function resolveKind(resource: string): KindInfo {
+  const info = findKind(resource);
+  if (!info) throw new NotFoundError(`the server doesn't have a resource type "${resource}"`);
+  return info;
+}
+
+function unwrapRequest(object: ApiObject | undefined): { info: KindInfo; object: StoredObject } {
+  if (!object?.kind) throw new InvalidError([{ field: 'object', detail: 'required: no kind set' }]);
+  const { info, object: value } = unwrap(object);
+  return { info, object: deepCopy(value) as StoredObject };
+}
+
+function describe(info: KindInfo, namespace: string, name: string): string {
+  return info.namespaced ? `${info.resource} "${namespace}/${name}"` : `${info.resource} "${name}"`;
+}
+
+export class GenericStore {
+  constructor(
+    private readonly storage: Storage,
+    private readonly env: StrategyEnv = systemStrategyEnv,
+  ) {}
+
+  // ------------------------------------------------------------------ reads
+
+  private namespaceOf(info: KindInfo, namespace: string | undefined): string {
+    return info.namespaced ? namespace || 'default' : '';
+  }
+
+  /** The stored object and its mod revision, or NotFoundError. */
+  private async read(info: KindInfo, namespace: string, name: string, signal?: AbortSignal): Promise<{ object: StoredObject; revision: number }> {
+    const kv = await this.storage.get(objectKey(info, namespace, name), signal);
+    if (!kv) throw new NotFoundError(`${describe(info, namespace, name)} not found`);
+    return { object: decodeObject(info, kv.value, kv.modRevision), revision: kv.modRevision };
+  }
+
+  /** Get: the object with its resourceVersion, or NotFoundError. */
+  async get(resource: string, namespace: string, name: string, signal?: AbortSignal): Promise<ApiObject> {
+    const info = resolveKind(resource);
+    const { object } = await this.read(info, this.namespaceOf(info, namespace), name, signal);
+    return wrap(info, object as never);
+  }
+
+  /**
+   * List: every object of the resource (in one namespace, or all when empty) matching the label
+   * and field selectors, read in one etcd range at one revision (returned as resourceVersion).
+   * Bad selectors are InvalidError.
+   */
+  async list(request: { resource: string; namespace?: string; labelSelector?: string; fieldSelector?: string }, signal?: AbortSignal): Promise<ListResponse> {
+    const info = resolveKind(request.resource);
+    const filter = this.filterFor(info, request);
+    const result = await this.storage.list(resourcePrefix(info, info.namespaced ? (request.namespace ?? '') : ''), signal);
+    const items: ApiObject[] = [];
+    for (const kv of result.items) {
+      const object = decodeObject(info, kv.value, kv.modRevision);
+      if (filter.label && !filter.label.empty && !filter.label.matches(metaOf(object).labels)) continue;
+      if (filter.field && !filter.field.empty && !filter.field.matches(object)) continue;
+      items.push(wrap(info, object as never));
+    }
+    return { items, resourceVersion: String(result.revision) };
+  }
+
+  private filterFor(info: KindInfo, request: { namespace?: string; labelSelector?: string; fieldSelector?: string }): WatchFilter {
+    return {
+      namespace: info.namespaced ? (request.namespace ?? '') : '',
+      label: request.labelSelector ? parseLabelSelector(request.labelSelector) : undefined,
+      field: request.fieldSelector ? parseFieldSelector(info, request.fieldSelector) : undefined,
+    };
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private checkValid(info: KindInfo, object: StoredObject, old?: StoredObject): Uint8Array {
+    const meta = metaOf(object);
+    const problems = [...validateObject(info, object, old)];
+    if (!problems.length && (!meta.name || meta.name.includes('/'))) {
+      problems.push({ field: 'metadata.name', detail: meta.name ? 'may not contain "/"' : 'required' });
+    }
+    if (problems.length) throw new InvalidError(problems, `${info.kind} "${meta.name}" is invalid`);
+    const bytes = encodeObject(info, object);
+    if (bytes.length > MAX_OBJECT_BYTES) {
+      throw new InvalidError([{ field: 'metadata', detail: `object is too large: ${bytes.length} bytes encoded, must be no more than ${MAX_OBJECT_BYTES}` }], `${info.kind} "${meta.name}" is invalid`);
+    }
+    return bytes;
+  }
+
+  /** NotFoundError when the namespace does not exist, FailedPreconditionError while it terminates. */
+  private async checkNamespace(namespace: string, signal?: AbortSignal): Promise<void> {
+    const nsInfo = kindFor('namespaces');
+    const kv = await this.storage.get(objectKey(nsInfo, '', namespace), signal);
+    if (!kv) throw new NotFoundError(`namespaces "${namespace}" not found`);
+    const ns = decodeObject(nsInfo, kv.value, kv.modRevision) as { status?: { phase?: string }; metadata?: { deletionTimestamp?: Date } };
+    if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) {
+      throw new FailedPreconditionError(`unable to create new content in namespace "${namespace}" because it is being terminated`);
+    }
+  }
+
+  /**
+   * Create: defaults, server-set metadata (uid, creationTimestamp, generation 1, generateName),
+   * validation (InvalidError listing "field: detail"), size limit, namespace must exist and not
+   * be terminating. AlreadyExistsError when the name is taken. dryRun stores nothing.
+   */
+  async create(request: ApiObject | undefined, options: WriteOptions = {}): Promise<ApiObject> {
+    const { info, object } = unwrapRequest(request);
+    applyDefaults(info, object);
+    prepareForCreate(info, object, this.env);
+    const bytes = this.checkValid(info, object);
+    const meta = metaOf(object);
+    if (info.namespaced) await this.checkNamespace(meta.namespace);
+    const key = objectKey(info, meta.namespace, meta.name);
+    if (options.dryRun) {
+      if (await this.storage.get(key)) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
+      return wrap(info, object as never);
+    }
+    try {
+      meta.resourceVersion = String(await this.storage.create(key, bytes));
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
+      throw err;
+    }
+    return wrap(info, object as never);
+  }
+
+  /**
+   * Read-modify-write with compare-and-swap: `change` computes the next object from the stored
+   * one (undefined: nothing to write). With `expectedVersion` a stale object is ConflictError
+   * at once; without it a lost race re-reads and tries again. An object whose deletion is
+   * complete (no finalizers, no pending grace) is removed instead of written.
+   */
+  private async readModifyWrite(
+    info: KindInfo,
+    namespace: string,
+    name: string,
+    expectedVersion: string | undefined,
+    options: WriteOptions,
+    change: (stored: StoredObject) => StoredObject | undefined,
+  ): Promise<StoredObject> {
+    const key = objectKey(info, namespace, name);
+    for (let attempt = 1; ; attempt++) {
+      const { object: stored, revision } = await this.read(info, namespace, name);
+      if (expectedVersion && expectedVersion !== String(revision)) {
+        throw new ConflictError(`${describe(info, namespace, name)} was modified: resourceVersion is ${revision}, not ${expectedVersion}`);
+      }
+      const next = change(stored);
+      if (!next || sameObject(info, next, stored)) return stored;
+      const bytes = this.checkValid(info, next, stored);
+      if (options.dryRun) return next;
+      try {
+        if (readyToRemove(next)) {
+          const removed = await this.storage.delete(key, revision);
+          metaOf(next).resourceVersion = String(removed.revision);
+        } else {
+          metaOf(next).resourceVersion = String(await this.storage.update(key, bytes, revision));
+        }
+        return next;
+      } catch (err) {
+        if (!(err instanceof ConflictError) || expectedVersion || attempt >= MAX_WRITE_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /**
+   * Update: replaces metadata (but server-owned fields) and spec; status is kept for kinds with
+   * a status subresource; generation increases when the content changed. A request with a
+   * resourceVersion is compare-and-swap (ConflictError when stale, nothing changes); without one
+   * it is unconditional. Removing the last finalizer of an object being deleted removes it.
+   */
+  async update(request: ApiObject | undefined, options: WriteOptions = {}): Promise<ApiObject> {
+    const { info, object } = unwrapRequest(request);
+    applyDefaults(info, object);
+    const meta = metaOf(object);
+    const namespace = this.namespaceOf(info, meta.namespace);
+    const next = await this.readModifyWrite(info, namespace, meta.name, meta.resourceVersion || undefined, options, (stored) =>
+      prepareForUpdate(info, object, stored),
+    );
+    return wrap(info, next as never);
+  }
+
+  /** UpdateStatus: only the status changes (everything else is taken from the stored object). Same concurrency rules as update. */
+  async updateStatus(request: ApiObject | undefined, options: WriteOptions = {}): Promise<ApiObject> {
+    const { info, object } = unwrapRequest(request);
+    const meta = metaOf(object);
+    const namespace = this.namespaceOf(info, meta.namespace);
+    const next = await this.readModifyWrite(info, namespace, meta.name, meta.resourceVersion || undefined, options, (stored) =>
+      prepareForUpdateStatus(info, object, stored),
+    );
+    return wrap(info, next as never);
+  }
+
+  /**
+   * Delete: checks preconditions (ConflictError), then removes the object, or marks it for
+   * deletion (finalizers, propagation policy, graceful pod deletion; see deletion.ts), or for a
+   * namespace with content sets phase Terminating. Returns the object after the call (its last
+   * state, with the deletion's revision, when removed). System namespaces cannot be deleted.
+   */
+  async delete(request: Pick<DeleteRequest, 'resource' | 'namespace' | 'name' | 'preconditions' | 'gracePeriodSeconds' | 'propagationPolicy' | 'dryRun'>): Promise<ApiObject> {
+    const info = resolveKind(request.resource);
+    const namespace = this.namespaceOf(info, request.namespace);
+    const key = objectKey(info, namespace, request.name);
+    const what = describe(info, namespace, request.name);
+    if (info.case === 'namespace' && (SYSTEM_NAMESPACES as readonly string[]).includes(request.name)) {
+      throw new FailedPreconditionError(`namespace "${request.name}" is a system namespace and cannot be deleted`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const { object: stored, revision } = await this.read(info, namespace, request.name);
+      checkPreconditions(stored, request.preconditions, what);
+      const decision =
+        info.case === 'namespace'
+          ? await this.decideNamespaceDelete(stored, request.name)
+          : decideDelete(info, stored, { gracePeriodSeconds: request.gracePeriodSeconds, propagationPolicy: request.propagationPolicy }, this.env.now());
+      try {
+        if (decision.action === 'none') return wrap(info, stored as never);
+        if (request.dryRun) return wrap(info, (decision.action === 'mark' ? decision.object : stored) as never);
+        if (decision.action === 'remove') {
+          const removed = await this.storage.delete(key, revision);
+          metaOf(stored).resourceVersion = String(removed.revision);
+          return wrap(info, stored as never);
+        }
+        metaOf(decision.object).resourceVersion = String(await this.storage.update(key, encodeObject(info, decision.object), revision));
+        return wrap(info, decision.object as never);
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /** An empty namespace is removed; one with content (or finalizers) is marked Terminating. */
+  private async decideNamespaceDelete(stored: StoredObject, name: string): Promise<ReturnType<typeof decideDelete>> {
+    const meta = metaOf(stored);
+    const empty = await this.namespaceIsEmpty(name);
+    if (empty && meta.finalizers.length === 0) return { action: 'remove' };
+    if (meta.deletionTimestamp) return { action: 'none' };
+    const next = deepCopy(stored) as StoredObject & { status?: { phase: string } };
+    metaOf(next).deletionTimestamp = this.env.now();
+    metaOf(next).deletionGracePeriodSeconds = 0;
+    next.status = { ...(next.status as object), phase: 'Terminating' };
+    return { action: 'mark', object: next };
+  }
+
+  private async namespaceIsEmpty(namespace: string): Promise<boolean> {
+    for (const info of KINDS) {
+      if (!info.namespaced) continue;
+      const { items } = await this.storage.list(resourcePrefix(info, namespace));
+      if (items.length) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Bind: sets a pending pod's spec.nodeName (and PodScheduled=True) with compare-and-swap.
+   * ConflictError when the pod is bound to another node, being deleted, or its uid /
+   * resourceVersion preconditions fail; binding again to the same node changes nothing.
+   */
+  async bind(request: BindRequest): Promise<ApiObject> {
+    const info = kindFor('pods');
+    const namespace = this.namespaceOf(info, request.namespace);
+    const next = await this.readModifyWrite(info, namespace, request.name, undefined, {}, (stored) => bindPod(stored, request, this.env.now()));
+    return wrap(info, next as never);
+  }
+
+  /**
+   * Creates the system namespaces when missing (idempotent; safe with several apiservers).
+   */
+  async ensureSystemNamespaces(): Promise<void> {
+    const info = kindFor('namespaces');
+    for (const name of SYSTEM_NAMESPACES) {
+      if (await this.storage.get(objectKey(info, '', name))) continue;
+      try {
+        await this.create(wrap(info, info.codec.fromPartial({ metadata: { name } }) as never));
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ watch
+
+  /**
+   * Watch: the changes of a resource after request.resourceVersion (empty or "0": from now), in
+   * revision order, filtered by namespace and selectors (objects entering or leaving the
+   * selection are ADDED / DELETED). CompactedError when that history is gone; ends when signal
+   * aborts.
+   */
+  async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    const info = resolveKind(request.resource);
+    const filter = this.filterFor(info, request);
+    let after: number;
+    if (request.resourceVersion && request.resourceVersion !== '0') {
+      after = Number(request.resourceVersion);
+      if (!Number.isSafeInteger(after) || after < 0) throw new InvalidError([{ field: 'resourceVersion', detail: `invalid value "${request.resourceVersion}"` }]);
+    } else {
+      after = await this.storage.currentRevision();
+    }
+    for await (const batch of this.storage.watch(resourcePrefix(info, filter.namespace), after, signal)) {
+      for (const change of batch) {
+        const event = toWatchEvent(change, filter);
+        if (event) yield event;
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The per-kind strategy of the generic registry, as pure functions over plain objects (in the
+ * spirit of Kubernetes' RESTCreateStrategy / RESTUpdateStrategy): what the server sets on create,
+ * which fields Update and UpdateStatus may change, and when generation increases. Everything that
+ * differs by kind is decided from the KINDS registry's flags plus the small table below.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { InvalidError, NamespaceStatus, PodStatus, type KindInfo } from '@skiff/api';
+import { contentOf, deepCopy, metaOf, type StoredObject } from './object-access';
+
+/** Time and randomness, injected so that tests can pin them. */
+export interface StrategyEnv {
+  now(): Date;
+  uid(): string;
+  /** Five random [a-z0-9] characters for generateName. */
+  nameSuffix(): string;
+}
+
+const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Real clock, crypto.randomUUID and crypto-random name suffixes. */
+export const systemStrategyEnv: StrategyEnv = {
+  now: () => new Date(),
+  uid: () => randomUUID(),
+  nameSuffix: () => Array.from({ length: 5 }, () => SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)]).join(''),
+};
+
+/**
+ * The status a new object starts with, as Kubernetes' PrepareForCreate resets it: a client
+ * cannot create an object with a made-up status (only Node, which its kubelet registers with
+ * capacity, and kinds without status keep what was sent).
+ */
+const INITIAL_STATUS: Partial<Record<string, () => unknown>> = {
+  pod: () => PodStatus.fromPartial({ phase: 'Pending' }),
+  namespace: () => NamespaceStatus.fromPartial({ phase: 'Active' }),
+  service: () => undefined,
+  replicaSet: () => undefined,
+  deployment: () => undefined,
+  horizontalPodAutoscaler: () => undefined,
+};
+
+/**
+ * Prepares a client's object for Create (mutates and returns it): name from generateName,
+ * namespace ('default' when empty for namespaced kinds, cleared for cluster-scoped ones), a new
+ * uid, creationTimestamp now, generation 1, no resourceVersion, no deletion fields, initial status.
+ */
+export function prepareForCreate(info: KindInfo, object: StoredObject, env: StrategyEnv): StoredObject {
+  const meta = metaOf(object);
+  if (!meta.name && meta.generateName) meta.name = meta.generateName + env.nameSuffix();
+  meta.namespace = info.namespaced ? meta.namespace || 'default' : '';
+  meta.uid = env.uid();
+  meta.creationTimestamp = env.now();
+  meta.generation = 1;
+  meta.resourceVersion = '';
+  meta.deletionTimestamp = undefined;
+  meta.deletionGracePeriodSeconds = undefined;
+  const initial = INITIAL_STATUS[info.case];
+  if (initial) object.status = initial();
+  return object;
+}
+
+/**
+ * Prepares an Update (returns a new object built from `requested`): identity and server-owned
+ * metadata (uid, name, namespace, creationTimestamp, deletion fields, generation) come from the
+ * stored object; status comes from the stored object for kinds with a status subresource;
+ * generation increases by one when the content (everything but metadata and status) changed.
+ * An object being deleted cannot gain finalizers (InvalidError on metadata.finalizers).
+ */
+export function prepareForUpdate(info: KindInfo, requested: StoredObject, stored: StoredObject): StoredObject {
+  const next = deepCopy(requested);
+  const meta = metaOf(next);
+  const old = metaOf(stored);
+  meta.uid = old.uid;
+  meta.name = old.name;
+  meta.namespace = old.namespace;
+  meta.generateName = old.generateName;
+  meta.creationTimestamp = old.creationTimestamp;
+  meta.deletionTimestamp = old.deletionTimestamp;
+  meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+  meta.generation = old.generation;
+  if (info.hasStatus) next.status = deepCopy(stored.status);
+  if (old.deletionTimestamp) {
+    const added = meta.finalizers.filter((f) => !old.finalizers.includes(f));
+    if (added.length) {
+      throw new InvalidError([{ field: 'metadata.finalizers', detail: `no new finalizers can be added while the object is being deleted (${added.join(', ')})` }]);
+    }
+  }
+  if (contentOf(info, next) !== contentOf(info, stored)) meta.generation = old.generation + 1;
+  return next;
+}
+
+/**
+ * Prepares an UpdateStatus: the stored object with only its status replaced by the requested
+ * one (metadata, spec and generation unchanged). Kinds without status refuse (InvalidError).
+ */
+export function prepareForUpdateStatus(info: KindInfo, requested: StoredObject, stored: StoredObject): StoredObject {
+  if (!info.hasStatus) throw new InvalidError([{ field: 'status', detail: `${info.resource} have no status` }]);
+  const next = deepCopy(stored);
+  next.status = deepCopy(requested.status);
+  return next;
+}
+
+/**
+ * True when a stored object marked for deletion may now be removed: no finalizers left and no
+ * grace period pending (a graceful pod waits for its kubelet's grace-0 delete).
+ */
+export function readyToRemove(object: StoredObject): boolean {
+  const meta = metaOf(object);
+  return !!meta.deletionTimestamp && meta.finalizers.length === 0 && !(Number(meta.deletionGracePeriodSeconds ?? 0) > 0);
+}

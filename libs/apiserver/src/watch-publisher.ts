@@ -1,0 +1,123 @@
+/**
+ * The apiserver's half of the watch pipeline (ARCHITECTURE.md "The watch pipeline"): one ordered
+ * etcd watch on /registry/ feeding the NATS JetStream stream, one WatchEvent per revision.
+ *
+ *   ┌─> read the stream's last message (revision R, resource revision map)
+ *   │   watch etcd after R ──> publish rev r, expecting last = previous rev ──> next change
+ *   │          │                         │ refused (another apiserver published): resync
+ *   └──────────┴─────────────────────────┘ NATS down / unknown outcome: back off, resync
+ *
+ * Resuming from what the stream holds (not from memory) is what makes a restart, an outage or a
+ * second apiserver neither skip nor repeat a revision.
+ */
+import { CompactedError } from '@skiff/api';
+import { ensureWatchStream, WatchPublisher, WrongLastRevisionError, type BusConnection } from '@skiff/bus';
+import type { Logger } from '@skiff/service';
+import type { Storage } from '@skiff/storage';
+import type { ApiserverMetrics } from './apiserver-metrics';
+import { REGISTRY_PREFIX } from './registry-keys';
+import { toWatchEvent } from './watch-filter';
+
+export interface PublisherLoopOptions {
+  storage: Storage;
+  bus: BusConnection;
+  logger: Logger;
+  metrics: ApiserverMetrics;
+  /** Called with the revision up to which the stream is known complete (for compaction). */
+  onPublished?: (revision: number) => void;
+  /** Backoff between attempts while NATS fails; default 100 ms doubling to 5 s. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Publishes every change under /registry/ on the watch stream until signal aborts; never
+ * throws for NATS or etcd failures (logs, backs off and resynchronises from the stream).
+ * An empty stream starts from etcd's current revision. If etcd compacted history the stream
+ * never got, the publisher jumps to the current revision and sets every resource's previous
+ * revision header to that point, so informers detect the gap and relist.
+ */
+export async function runWatchPublisher(options: PublisherLoopOptions, signal: AbortSignal): Promise<void> {
+  const { storage, bus, logger, metrics } = options;
+  const publisher = new WatchPublisher(bus);
+  const initialBackoff = options.initialBackoffMs ?? 100;
+  const maxBackoff = options.maxBackoffMs ?? 5_000;
+  let backoff = initialBackoff;
+  let skipTo = 0; // after a compaction gap: resume here, previous revisions unknown below it
+  let streamReady = false;
+
+  while (!signal.aborted) {
+    try {
+      if (!streamReady) {
+        await ensureWatchStream(bus);
+        streamReady = true;
+      }
+      const last = await publisher.lastPublished();
+      let revision = last?.revision ?? 0;
+      let resourceRevisions: Record<string, number> = { ...(last?.resourceRevisions ?? {}) };
+      let floor = 0;
+      let after = revision;
+      if (skipTo > revision) {
+        after = skipTo;
+        floor = skipTo;
+        resourceRevisions = {};
+      } else if (!last) {
+        after = await storage.currentRevision();
+      }
+      options.onPublished?.(after);
+      logger.info({ lastPublished: revision, watchFrom: after }, 'watch publisher resuming');
+
+      for await (const batch of storage.watch(REGISTRY_PREFIX, after, signal)) {
+        const received = performance.now();
+        for (const change of batch) {
+          if (change.revision <= revision) continue; // already on the stream
+          const event = toWatchEvent(change);
+          if (!event) continue;
+          const prev = resourceRevisions[event.resource] ?? floor;
+          const next = { ...resourceRevisions, [event.resource]: change.revision };
+          await publisher.publish(event, prev, next, revision);
+          revision = change.revision;
+          resourceRevisions = next;
+          metrics.publishedRevision.set(revision);
+          metrics.publishLagSeconds.observe((performance.now() - received) / 1000);
+          options.onPublished?.(revision);
+          backoff = initialBackoff;
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) break;
+      if (err instanceof WrongLastRevisionError) {
+        metrics.publishFailures.inc({ reason: err.duplicate ? 'duplicate' : 'wrong_last_revision' });
+        logger.debug({ reason: err.message }, 'publish refused: resynchronising with the stream');
+        continue;
+      }
+      if (err instanceof CompactedError) {
+        metrics.publishFailures.inc({ reason: 'compacted' });
+        try {
+          skipTo = await storage.currentRevision();
+          logger.error({ resumeAt: skipTo }, 'etcd history the stream did not get was compacted: skipping to the current revision (informers will relist)');
+          continue;
+        } catch (readErr) {
+          err = readErr;
+        }
+      }
+      metrics.publishFailures.inc({ reason: 'error' });
+      streamReady = false;
+      logger.warn({ err, retryInMs: backoff }, 'watch publishing failed: retrying');
+      await sleep(backoff, signal);
+      backoff = Math.min(backoff * 2, maxBackoff);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The connection to the event bus (NATS). The only place that opens NATS connections: every
+ * other part of Skiff gets a BusConnection and uses the watch-stream functions of this lib.
+ */
+import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+
+/** A change of the connection's state, as NATS reports it. */
+export interface BusStatusEvent {
+  /** "disconnect", "reconnect", "reconnecting", "error", "ldm", "update", ... */
+  type: string;
+  data?: unknown;
+}
+
+export interface BusConnection {
+  /** The raw NATS connection. Only libs/bus code may use it (lint enforces who imports nats). */
+  readonly nats: NatsConnection;
+  readonly jetstream: JetStreamClient;
+  readonly manager: JetStreamManager;
+  /**
+   * Increments on every disconnect. Anything that holds server-side state (a consumer) records
+   * it at creation and treats any change as "my state may be gone".
+   */
+  readonly epoch: number;
+  /** Resolves when the connection is closed for good (close() or a fatal error, returned here). */
+  readonly closed: Promise<void | Error>;
+  /** Calls `listener` on every status change until the returned function is called. */
+  onStatus(listener: (event: BusStatusEvent) => void): () => void;
+  /** Closes the connection (pending publishes are flushed); resolves when closed. */
+  close(): Promise<void>;
+}
+
+export interface ConnectBusOptions {
+  /** Client name shown by the server's monitoring (e.g. "apiserver", "scheduler"). */
+  name?: string;
+  /** Gives up connecting when aborted (the first connection otherwise waits forever). */
+  signal?: AbortSignal;
+}
+
+class NatsBus implements BusConnection {
+  epoch = 0;
+  readonly closed: Promise<void | Error>;
+  private readonly listeners = new Set<(event: BusStatusEvent) => void>();
+
+  constructor(
+    readonly nats: NatsConnection,
+    readonly manager: JetStreamManager,
+  ) {
+    this.closed = nats.closed();
+    void this.pump();
+  }
+
+  get jetstream(): JetStreamClient {
+    return this.nats.jetstream();
+  }
+
+  private async pump(): Promise<void> {
+    for await (const status of this.nats.status()) {
+      if (status.type === 'disconnect') this.epoch++;
+      for (const listener of [...this.listeners]) listener({ type: String(status.type), data: status.data });
+    }
+  }
+
+  onStatus(listener: (event: BusStatusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (!this.nats.isClosed()) await this.nats.close();
+  }
+}
+
+/**
+ * Connects to NATS (one server or several of a cluster) with JetStream. Waits for the first
+ * connection as long as it takes (or until `signal` aborts), then reconnects forever with
+ * jittered backoff; every disconnect/reconnect is reported through onStatus and bumps `epoch`.
+ */
+export async function connectBus(servers: string | string[], opts: ConnectBusOptions = {}): Promise<BusConnection> {
+  const signal = opts.signal;
+  signal?.throwIfAborted();
+  const attempt = connect({
+    servers,
+    name: opts.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 250,
+    waitOnFirstConnect: true,
+    pingInterval: 10_000,
+    maxPingOut: 3,
+  });
+  let nc: NatsConnection;
+  if (signal) {
+    let onAbort = () => undefined as void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      nc = await Promise.race([attempt, aborted]);
+    } catch (err) {
+      void attempt.then((late) => late.close(), () => undefined);
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  } else {
+    nc = await attempt;
+  }
+  return new NatsBus(nc, await nc.jetstreamManager());
+}

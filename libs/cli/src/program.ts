@@ -1,0 +1,134 @@
+/**
+ * The `skiff` command line (commander): global flags, one subcommand per verb, each delegating to
+ * its *-command module. `runCli` never exits the process; it resolves with the exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import type { SkiffClient } from '@skiff/client';
+import { applyCommand } from './apply-command';
+import { CliError, type CliContext, type CliIo, type Connect } from './cli-context';
+import { CLIENT_VERSION } from './client-version';
+import { resolveServer } from './config';
+import { deleteCommand, type DeleteOptions } from './delete-command';
+import { describeCommand } from './describe-command';
+import { errorLine } from './error-message';
+import { getCommand, type GetOptions } from './get-command';
+import { versionCommand } from './version-command';
+
+interface GlobalOptions {
+  server?: string;
+  config?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * Parses `argv` (without "node" and the script) and runs the command. Resolves with the exit
+ * code: 0 on success, 1 after printing one `error: ...` line per failure.
+ */
+export async function runCli(argv: readonly string[], io: CliIo, connect: Connect): Promise<number> {
+  let client: SkiffClient | undefined;
+  let server: string | undefined;
+  let exitCode = 0;
+  const program = new Command('skiff');
+
+  const context = (command: Command): CliContext => {
+    const g = command.optsWithGlobals<GlobalOptions>();
+    server = resolveServer({ server: g.server, config: g.config, env: io.env, home: io.home, readFile: readIfExists }).server;
+    return {
+      io,
+      namespace: g.namespace || 'default',
+      namespaceExplicit: Boolean(g.namespace),
+      allNamespaces: Boolean(g.allNamespaces),
+      server: server!,
+      client: () => (client ??= connect(server!)),
+    };
+  };
+
+  program
+    .description('skiff controls a Skiff cluster (kubectl-style).')
+    .version(CLIENT_VERSION, '--client-version', 'print the client version')
+    .option('-s, --server <address>', 'the apiserver address host:port (env SKIFF_SERVER; default 127.0.0.1:6443)')
+    .option('--config <file>', 'config file with "server: host:port" (env SKIFF_CONFIG; default ~/.skiff/config)')
+    .option('-n, --namespace <namespace>', 'the namespace (default "default")')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run skiff --help for usage)');
+
+  program
+    .command('apply')
+    .description('create or update objects from manifests (files, directories, - for stdin)')
+    .requiredOption('-f, --filename <path>', 'a manifest file, a directory of them, or - (repeatable)', collect)
+    .action(async (options: { filename: string[] }, command: Command) => {
+      exitCode = await applyCommand(context(command), options.filename);
+    });
+
+  program
+    .command('get')
+    .description('list objects: get TYPE[,TYPE...] [NAME...]')
+    .argument('<type>', 'pods, services, deployments, ... or all (or TYPE/NAME)')
+    .argument('[names...]', 'object names')
+    .option('-o, --output <format>', 'wide, yaml, json or name')
+    .option('-l, --selector <selector>', 'label selector: app=web,tier!=db')
+    .option('--field-selector <selector>', 'field selector: metadata.name=web, spec.nodeName=node-1')
+    .option('-w, --watch', 'after listing, watch for changes')
+    .option('--show-labels', 'show labels as the last column')
+    .action(async (type: string, names: string[], options: GetOptions, command: Command) => {
+      exitCode = await getCommand(context(command), [type, ...names], options);
+    });
+
+  program
+    .command('describe')
+    .description('show details of objects and their events: describe TYPE [NAME...]')
+    .argument('<type>')
+    .argument('[names...]')
+    .action(async (type: string, names: string[], _options: unknown, command: Command) => {
+      exitCode = await describeCommand(context(command), [type, ...names]);
+    });
+
+  program
+    .command('delete')
+    .description('delete objects by type and name, or those in manifests (-f)')
+    .argument('[type]')
+    .argument('[names...]')
+    .option('-f, --filename <path>', 'delete the objects in a manifest file or directory (repeatable)', collect)
+    .option('--grace-period <seconds>', 'seconds the object gets to terminate gracefully (-1: its default)')
+    .option('--now', 'signal the object to stop immediately (grace period 1)')
+    .option('--wait [bool]', 'wait until the objects are gone (default true)')
+    .option('--timeout <duration>', 'how long to wait, e.g. 60s', '60s')
+    .option('--ignore-not-found', 'succeed when an object does not exist')
+    .action(async (type: string | undefined, names: string[], options: DeleteOptions, command: Command) => {
+      exitCode = await deleteCommand(context(command), type ? [type, ...names] : names, options);
+    });
+
+  program
+    .command('version')
+    .description('print the client and server versions')
+    .option('--client', 'the client version only')
+    .action(async (options: { client?: boolean }, command: Command) => {
+      exitCode = await versionCommand(context(command), options);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    io.err(`${err instanceof CliError ? err.message : errorLine(err, { server })}\n`);
+    return 1;
+  } finally {
+    client?.close();
+  }
+}

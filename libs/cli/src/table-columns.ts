@@ -1,0 +1,246 @@
+/**
+ * The columns `skiff get` prints per kind, as kubectl prints them (pods: NAME READY STATUS
+ * RESTARTS AGE, services: NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, ...). Pure: objects and a
+ * clock in, cells out.
+ */
+import type {
+  ConfigMap, Deployment, Endpoints, Event, HorizontalPodAutoscaler, KindInfo, KubeObject, LabelSelector, Lease, Namespace, Node, Pod,
+  ReplicaSet, Secret, Service,
+} from '@skiff/api';
+import { ageOf } from './age';
+import { summarizePod } from './pod-status';
+import { objectRef } from './resource-name';
+
+export interface TableOptions {
+  /** -o wide: the extra columns. */
+  wide?: boolean;
+  /** --show-labels: a LABELS column at the end. */
+  showLabels?: boolean;
+  /** -A: a NAMESPACE column first (namespaced kinds only). */
+  withNamespace?: boolean;
+  /** Several kinds in one listing: NAME is "pod/web". */
+  withKind?: boolean;
+}
+
+/** A table layout for one kind: its header and how to turn an object into a row. */
+export interface TableLayout {
+  header: string[];
+  row(object: KubeObject): string[];
+}
+
+interface KindColumns {
+  /** Columns after NAME; `nameless` kinds (events) have no NAME column. */
+  header: string[];
+  wideHeader?: string[];
+  nameless?: boolean;
+  cells(object: never, now: Date): string[];
+  wideCells?(object: never, now: Date): string[];
+}
+
+/** "a=1,b=2" with keys sorted, or "<none>": kubectl's labels.FormatLabels. */
+export function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : '<none>';
+}
+
+/** "app=web,tier in (a,b),!legacy": a LabelSelector message as a selector string, or "<none>". */
+export function formatLabelSelector(selector: LabelSelector | undefined): string {
+  if (!selector) return '<none>';
+  const parts = Object.keys(selector.matchLabels ?? {}).sort().map((k) => `${k}=${selector.matchLabels[k]}`);
+  for (const req of selector.matchExpressions ?? []) {
+    if (req.operator === 'In') parts.push(`${req.key} in (${req.values.join(',')})`);
+    else if (req.operator === 'NotIn') parts.push(`${req.key} notin (${req.values.join(',')})`);
+    else if (req.operator === 'Exists') parts.push(req.key);
+    else if (req.operator === 'DoesNotExist') parts.push(`!${req.key}`);
+  }
+  return parts.length ? parts.join(',') : '<none>';
+}
+
+function orNone(value: string | undefined): string {
+  return value ? value : '<none>';
+}
+
+function containersAndImages(spec: { containers?: { name: string; image: string }[] } | undefined): string[] {
+  const containers = spec?.containers ?? [];
+  return [orNone(containers.map((c) => c.name).join(',')), orNone(containers.map((c) => c.image).join(','))];
+}
+
+function nodeStatus(node: Node): string {
+  const ready = node.status?.conditions.find((c) => c.type === 'Ready');
+  const status = !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown';
+  return node.spec?.unschedulable ? `${status},SchedulingDisabled` : status;
+}
+
+function nodeRoles(node: Node): string {
+  const roles = new Set<string>();
+  for (const [key, value] of Object.entries(node.metadata?.labels ?? {})) {
+    if (key.startsWith('node-role.kubernetes.io/')) roles.add(key.slice('node-role.kubernetes.io/'.length));
+    else if (key === 'kubernetes.io/role' && value) roles.add(value);
+  }
+  return roles.size ? [...roles].sort().join(',') : '<none>';
+}
+
+function nodeAddress(node: Node, type: string): string {
+  return orNone(node.status?.addresses.find((a) => a.type === type)?.address);
+}
+
+function servicePorts(service: Service): string {
+  const ports = (service.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol || 'TCP'}`);
+  return orNone(ports.join(','));
+}
+
+/** kubectl's formatEndpoints: "ip:port" pairs, at most three, then " + N more...". */
+export function formatEndpoints(endpoints: Endpoints): string {
+  const all: string[] = [];
+  for (const subset of endpoints.subsets) {
+    for (const address of subset.addresses) {
+      if (subset.ports.length === 0) all.push(address.ip);
+      for (const port of subset.ports) all.push(`${address.ip}:${port.port}`);
+    }
+  }
+  if (all.length === 0) return '<none>';
+  return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+}
+
+function hpaTargets(hpa: HorizontalPodAutoscaler): string {
+  const targets = (hpa.spec?.metrics ?? []).map((metric) => {
+    const name = metric.resource?.name ?? metric.type;
+    const target = metric.resource?.target;
+    const current = hpa.status?.currentMetrics.find((m) => m.resource?.name === name)?.resource?.current;
+    if (target?.averageUtilization !== undefined) {
+      const now = current?.averageUtilization !== undefined ? `${current.averageUtilization}%` : '<unknown>';
+      return `${name}: ${now}/${target.averageUtilization}%`;
+    }
+    const wanted = target?.averageValue || target?.value || '<unset>';
+    return `${name}: ${current?.averageValue || current?.value || '<unknown>'}/${wanted}`;
+  });
+  return orNone(targets.join(', '));
+}
+
+function eventTime(event: Event): Date | undefined {
+  return event.lastTimestamp ?? event.firstTimestamp ?? event.metadata?.creationTimestamp;
+}
+
+const age = (o: KubeObject, now: Date) => ageOf(o.metadata?.creationTimestamp, now);
+
+const COLUMNS: Record<string, KindColumns> = {
+  pods: {
+    header: ['READY', 'STATUS', 'RESTARTS', 'AGE'],
+    wideHeader: ['IP', 'NODE'],
+    cells: (pod: Pod, now) => {
+      const s = summarizePod(pod, now);
+      return [s.ready, s.status, s.restarts, age(pod, now)];
+    },
+    wideCells: (pod: Pod) => [orNone(pod.status?.podIp), orNone(pod.spec?.nodeName)],
+  },
+  nodes: {
+    header: ['STATUS', 'ROLES', 'AGE', 'VERSION'],
+    wideHeader: ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'],
+    cells: (node: Node, now) => [nodeStatus(node), nodeRoles(node), age(node, now), orNone(node.status?.nodeInfo?.kubeletVersion)],
+    wideCells: (node: Node) => {
+      const info = node.status?.nodeInfo;
+      return [nodeAddress(node, 'InternalIP'), nodeAddress(node, 'ExternalIP'), orNone(info?.osImage), orNone(info?.kernelVersion), orNone(info?.containerRuntimeVersion)];
+    },
+  },
+  services: {
+    header: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+    wideHeader: ['SELECTOR'],
+    cells: (svc: Service, now) => [svc.spec?.type || 'ClusterIP', orNone(svc.spec?.clusterIp), orNone(svc.spec?.externalIps.join(',')), servicePorts(svc), age(svc, now)],
+    wideCells: (svc: Service) => [formatLabels(svc.spec?.selector)],
+  },
+  deployments: {
+    header: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+    wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    cells: (d: Deployment, now) => [
+      `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`,
+      String(d.status?.updatedReplicas ?? 0),
+      String(d.status?.availableReplicas ?? 0),
+      age(d, now),
+    ],
+    wideCells: (d: Deployment) => [...containersAndImages(d.spec?.template?.spec), formatLabelSelector(d.spec?.selector)],
+  },
+  replicasets: {
+    header: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
+    wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    cells: (rs: ReplicaSet, now) => [String(rs.spec?.replicas ?? 1), String(rs.status?.replicas ?? 0), String(rs.status?.readyReplicas ?? 0), age(rs, now)],
+    wideCells: (rs: ReplicaSet) => [...containersAndImages(rs.spec?.template?.spec), formatLabelSelector(rs.spec?.selector)],
+  },
+  endpoints: {
+    header: ['ENDPOINTS', 'AGE'],
+    cells: (ep: Endpoints, now) => [formatEndpoints(ep), age(ep, now)],
+  },
+  namespaces: {
+    header: ['STATUS', 'AGE'],
+    cells: (ns: Namespace, now) => [ns.status?.phase || 'Active', age(ns, now)],
+  },
+  events: {
+    nameless: true,
+    header: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+    cells: (ev: Event, now) => [
+      ageOf(eventTime(ev), now),
+      ev.type || 'Normal',
+      ev.reason,
+      `${(ev.involvedObject?.kind ?? '').toLowerCase()}/${ev.involvedObject?.name ?? ''}`,
+      ev.message,
+    ],
+  },
+  configmaps: {
+    header: ['DATA', 'AGE'],
+    cells: (cm: ConfigMap, now) => [String(Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length), age(cm, now)],
+  },
+  secrets: {
+    header: ['TYPE', 'DATA', 'AGE'],
+    cells: (s: Secret, now) => [s.type || 'Opaque', String(Object.keys(s.data ?? {}).length), age(s, now)],
+  },
+  leases: {
+    header: ['HOLDER', 'AGE'],
+    cells: (l: Lease, now) => [l.spec?.holderIdentity ?? '', age(l, now)],
+  },
+  horizontalpodautoscalers: {
+    header: ['REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE'],
+    cells: (h: HorizontalPodAutoscaler, now) => [
+      `${h.spec?.scaleTargetRef?.kind ?? ''}/${h.spec?.scaleTargetRef?.name ?? ''}`,
+      hpaTargets(h),
+      String(h.spec?.minReplicas ?? 1),
+      String(h.spec?.maxReplicas ?? 0),
+      String(h.status?.currentReplicas ?? 0),
+      age(h, now),
+    ],
+  },
+};
+
+const GENERIC: KindColumns = { header: ['AGE'], cells: (o: KubeObject, now) => [age(o, now)] };
+
+/** Sorts rows as kubectl lists them: by namespace then name (events: by last seen, oldest first). */
+export function sortForListing(info: KindInfo, objects: readonly KubeObject[]): KubeObject[] {
+  const key = (o: KubeObject) => `${o.metadata?.namespace ?? ''}\u0000${o.metadata?.name ?? ''}`;
+  if (info.resource === 'events') {
+    return [...objects].sort((a, b) => (eventTime(a as Event)?.getTime() ?? 0) - (eventTime(b as Event)?.getTime() ?? 0));
+  }
+  return [...objects].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** The table layout for a kind with the given options; `now` is the clock for AGE columns. */
+export function tableLayout(info: KindInfo, options: TableOptions, now: Date): TableLayout {
+  const columns = COLUMNS[info.resource] ?? GENERIC;
+  const withNamespace = options.withNamespace && info.namespaced;
+  const header = [
+    ...(withNamespace ? ['NAMESPACE'] : []),
+    ...(columns.nameless ? [] : ['NAME']),
+    ...columns.header,
+    ...(options.wide ? (columns.wideHeader ?? []) : []),
+    ...(options.showLabels ? ['LABELS'] : []),
+  ];
+  const row = (object: KubeObject): string[] => {
+    const name = object.metadata?.name ?? '';
+    const o = object as never;
+    return [
+      ...(withNamespace ? [object.metadata?.namespace ?? ''] : []),
+      ...(columns.nameless ? [] : [options.withKind ? objectRef(info, name) : name]),
+      ...columns.cells(o, now),
+      ...(options.wide && columns.wideCells ? columns.wideCells(o, now) : []),
+      ...(options.showLabels ? [formatLabels(object.metadata?.labels)] : []),
+    ];
+  };
+  return { header, row };
+}

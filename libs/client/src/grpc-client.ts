@@ -1,0 +1,158 @@
+/**
+ * The SkiffClient over gRPC (the generated grpc-js ApiClient). The only place that turns gRPC
+ * statuses back into the API's error classes.
+ */
+import { credentials as grpcCredentials, Metadata, status as grpcStatus, type ChannelCredentials, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type ListResponse, type VersionResponse, type WatchEvent } from '@skiff/api';
+import type { CallOptions, DeleteOptions, ListOptions, SkiffClient, WatchOptions, WriteOptions } from './skiff-client';
+
+export interface ConnectOptions {
+  /** Default deadline of unary calls (CallOptions.timeoutMs overrides it); 30 s. */
+  timeoutMs?: number;
+  /** Channel credentials; default insecure (loopback development clusters). */
+  credentials?: ChannelCredentials;
+  /** Keep-alive ping interval, so that a dead server under a long watch is noticed; 20 s. */
+  keepaliveMs?: number;
+  /** Largest response accepted (a List of many objects); 256 MiB. */
+  maxReceiveBytes?: number;
+}
+
+/** Rebuilds the API error from a grpc-js error (keeping it as `cause`). */
+export function fromServiceError(err: ServiceError | Error): Error {
+  const code = (err as ServiceError).code;
+  if (typeof code !== 'number') return err;
+  const mapped = errorFromStatus(code, (err as ServiceError).details || err.message);
+  if (mapped !== err) Object.defineProperty(mapped, 'cause', { value: err, enumerable: false, configurable: true });
+  return mapped;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: { deadline: Date },
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+class GrpcSkiffClient implements SkiffClient {
+  private readonly api: ApiClient;
+  private readonly timeoutMs: number;
+
+  constructor(address: string, opts: ConnectOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    const keepalive = opts.keepaliveMs ?? 20_000;
+    this.api = new ApiClient(address, opts.credentials ?? grpcCredentials.createInsecure(), {
+      'grpc.keepalive_time_ms': keepalive,
+      'grpc.keepalive_timeout_ms': Math.min(10_000, keepalive),
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+      'grpc.max_receive_message_length': opts.maxReceiveBytes ?? 256 * 1024 * 1024,
+      'grpc.max_send_message_length': 64 * 1024 * 1024,
+    });
+  }
+
+  /** One unary call with a deadline, cancelled by the signal, errors mapped. */
+  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: CallOptions = {}): Promise<Res> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<Res>((resolve, reject) => {
+      const deadline = new Date(Date.now() + (options.timeoutMs ?? this.timeoutMs));
+      const onAbort = () => call.cancel();
+      const call = method.call(this.api, request, new Metadata(), { deadline }, (error, response) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (!error) resolve(response);
+        else if (signal?.aborted && error.code === grpcStatus.CANCELLED) reject(abortError(signal));
+        else reject(fromServiceError(error));
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  create(object: ApiObject, options: WriteOptions = {}): Promise<ApiObject> {
+    return this.unary(this.api.create, { object, dryRun: options.dryRun ?? false }, options);
+  }
+
+  get(resource: string, namespace: string, name: string, options?: CallOptions): Promise<ApiObject> {
+    return this.unary(this.api.get, { resource, namespace, name }, options);
+  }
+
+  list(resource: string, options: ListOptions = {}): Promise<ListResponse> {
+    return this.unary(
+      this.api.list,
+      { resource, namespace: options.namespace ?? '', labelSelector: options.labelSelector ?? '', fieldSelector: options.fieldSelector ?? '' },
+      options,
+    );
+  }
+
+  update(object: ApiObject, options: WriteOptions = {}): Promise<ApiObject> {
+    return this.unary(this.api.update, { object, dryRun: options.dryRun ?? false }, options);
+  }
+
+  updateStatus(object: ApiObject, options: WriteOptions = {}): Promise<ApiObject> {
+    return this.unary(this.api.updateStatus, { object, dryRun: options.dryRun ?? false }, options);
+  }
+
+  delete(resource: string, namespace: string, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
+    return this.unary(
+      this.api.delete,
+      {
+        resource,
+        namespace,
+        name,
+        preconditions: options.preconditions,
+        gracePeriodSeconds: options.gracePeriodSeconds,
+        propagationPolicy: options.propagationPolicy ?? '',
+        dryRun: options.dryRun ?? false,
+      },
+      options,
+    );
+  }
+
+  async *watch(resource: string, options: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    if (signal.aborted) return;
+    const call = this.api.watch({
+      resource,
+      namespace: options.namespace ?? '',
+      labelSelector: options.labelSelector ?? '',
+      fieldSelector: options.fieldSelector ?? '',
+      resourceVersion: options.resourceVersion ?? '',
+    });
+    const onAbort = () => call.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const event of call) yield event as WatchEvent;
+    } catch (err) {
+      if (signal.aborted) return;
+      throw fromServiceError(err as ServiceError);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+
+  bind(request: BindRequest, options?: CallOptions): Promise<ApiObject> {
+    return this.unary(this.api.bind, request, options);
+  }
+
+  version(options?: CallOptions): Promise<VersionResponse> {
+    return this.unary(this.api.version, {}, options);
+  }
+
+  close(): void {
+    this.api.close();
+  }
+}
+
+/**
+ * Opens a client to the apiserver at `address` ("127.0.0.1:6443"). The channel connects lazily
+ * and reconnects by itself; a call while the server is down fails fast with UnavailableError
+ * (callers retry). Call close() when done.
+ */
+export function connect(address: string, opts: ConnectOptions = {}): SkiffClient {
+  return new GrpcSkiffClient(address, opts);
+}
+
