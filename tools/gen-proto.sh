@@ -12,7 +12,7 @@ cd "$root/proto"
 protoc -I "$root/proto" -I /usr/include \
   --plugin=protoc-gen-ts_proto="$root/node_modules/.bin/protoc-gen-ts_proto" \
   --ts_proto_out="$tmp" \
-  --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,useOptionals=messages,env=node,forceLong=number,oneof=unions-value,useDate=true,outputSchema=true,outputTypeRegistry=false \
+  --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,useOptionals=messages,env=node,forceLong=number,oneof=unions-value,useDate=true,outputSchema=true,outputTypeRegistry=false,useJsonName=true \
   $(cd "$root/proto" && find skiff -name "*.proto" | sort)
 # One barrel re-exporting every message and service (not ts-proto's per-file helpers).
 node -e '

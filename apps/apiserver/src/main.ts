@@ -1,8 +1,7 @@
 // The apiserver: parses flags, then runs libs/apiserver until SIGTERM/SIGINT.
 import { Command } from 'commander';
 import { runApiserver } from '@skiff/apiserver';
-import { createLogger, runUntilSignal } from '@skiff/service';
-import { version } from '../../../package.json';
+import { createLogger, packageVersion, runUntilSignal } from '@skiff/service';
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 const opts = new Command('apiserver')
@@ -26,7 +25,7 @@ void runUntilSignal(
         nats: list(opts.nats),
         metricsListen: opts.metricsListen,
         compactionIntervalMs: Number(opts.compactionInterval) * 1000,
-        version: { version, gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' },
+        version: { version: packageVersion(__dirname), gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' },
         logger,
       },
       signal,

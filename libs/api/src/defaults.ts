@@ -83,9 +83,8 @@ function defaultService(svc: Service): void {
   for (const port of spec.ports ?? []) {
     if (!port.protocol) port.protocol = 'TCP';
     const target = port.targetPort?.value;
-    if (isIntOrStringEmpty(port.targetPort) || (target?.$case === 'intVal' && target.value === 0) || (target?.$case === 'strVal' && target.value === '')) {
-      port.targetPort = intOrString(port.port);
-    }
+    const unset = isIntOrStringEmpty(port.targetPort) || (target?.$case === 'intVal' && target.value === 0) || (target?.$case === 'strVal' && target.value === '');
+    if (unset && port.port) port.targetPort = intOrString(port.port);
   }
 }
 

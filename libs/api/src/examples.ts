@@ -21,7 +21,7 @@ export const NODE_EXAMPLE: Manifest = {
   kind: 'Node',
   metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1', 'topology.kubernetes.io/zone': 'zone-a' } },
   spec: {
-    podCidr: '10.244.1.0/24',
+    podCIDR: '10.244.1.0/24',
     taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
   },
   status: {
@@ -34,7 +34,7 @@ export const NODE_EXAMPLE: Manifest = {
       { type: 'InternalIP', address: '127.0.0.1' },
       { type: 'Hostname', address: 'node-1' },
     ],
-    nodeInfo: { machineId: 'abc123', kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12', containerRuntimeVersion: 'docker://20.10.24', kubeletVersion: 'v0.1.0', operatingSystem: 'linux', architecture: 'amd64' },
+    nodeInfo: { machineID: 'abc123', kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12', containerRuntimeVersion: 'docker://20.10.24', kubeletVersion: 'v0.1.0', operatingSystem: 'linux', architecture: 'amd64' },
     daemonEndpoints: { kubeletEndpoint: { port: 10250 } },
     images: [{ names: ['127.0.0.1:5000/busybox:latest'], sizeBytes: 2048000 }],
   },
@@ -106,20 +106,20 @@ export const POD_EXAMPLE: Manifest = {
   status: {
     phase: 'Running',
     conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-05-01T10:00:05Z' }],
-    hostIp: '127.0.0.1',
-    podIp: '172.17.0.5',
-    podIps: [{ ip: '172.17.0.5' }],
+    hostIP: '127.0.0.1',
+    podIP: '172.17.0.5',
+    podIPs: [{ ip: '172.17.0.5' }],
     startTime: '2024-05-01T10:00:00Z',
     containerStatuses: [
       {
         name: 'httpd',
         state: { running: { startedAt: '2024-05-01T10:00:02Z' } },
-        lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt: '2024-05-01T09:59:00Z', finishedAt: '2024-05-01T10:00:01Z', containerId: 'docker://1234' } },
+        lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt: '2024-05-01T09:59:00Z', finishedAt: '2024-05-01T10:00:01Z', containerID: 'docker://1234' } },
         ready: true,
         restartCount: 1,
         image: '127.0.0.1:5000/busybox:1.36',
-        imageId: 'sha256:abcd',
-        containerId: 'docker://5678',
+        imageID: 'sha256:abcd',
+        containerID: 'docker://5678',
         started: true,
       },
     ],
@@ -137,8 +137,8 @@ export const SERVICE_EXAMPLE: Manifest = {
       { name: 'http', protocol: 'TCP', port: 80, targetPort: 'http', nodePort: 30080 },
       { name: 'metrics', protocol: 'TCP', port: 9090, targetPort: 9090 },
     ],
-    clusterIp: '10.96.0.20',
-    clusterIps: ['10.96.0.20'],
+    clusterIP: '10.96.0.20',
+    clusterIPs: ['10.96.0.20'],
     sessionAffinity: 'ClientIP',
   },
 };
@@ -150,9 +150,9 @@ export const ENDPOINTS_EXAMPLE: Manifest = {
   subsets: [
     {
       addresses: [
-        { ip: '172.17.0.5', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'web', uid: '0f6b3c1e-8d2a-4c55-9a43-3b1f0c9d2e11' }, hostIp: '127.0.0.1', hostPorts: [30080] },
+        { ip: '172.17.0.5', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: 'default', name: 'web', uid: '0f6b3c1e-8d2a-4c55-9a43-3b1f0c9d2e11' }, hostIP: '127.0.0.1', hostPorts: [30080] },
       ],
-      notReadyAddresses: [{ ip: '172.17.0.6', nodeName: 'node-2', hostIp: '127.0.0.2', hostPorts: [30081] }],
+      notReadyAddresses: [{ ip: '172.17.0.6', nodeName: 'node-2', hostIP: '127.0.0.2', hostPorts: [30081] }],
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     },
   ],

@@ -1,17 +1,21 @@
 /**
- * Test helper: real etcd + NATS and an in-process apiserver (runApiserver) serving real gRPC on
- * a loopback port, plus small builders for objects in manifest form.
+ * Test helper: an in-process apiserver (runApiserver) serving real gRPC on a loopback port, on
+ * the real etcd and NATS a spec started (startEtcd/startNats from @skiff/testing), plus small
+ * builders for objects in manifest form.
  */
 import { objectFromManifest, type ApiObject, type KubeObject, type ObjectMeta } from '@skiff/api';
 import { createLogger } from '@skiff/service';
 import { EtcdStorage } from '@skiff/storage';
-import { startEtcd, startNats, type EtcdServer, type NatsServer } from '@skiff/testing';
 import { rawApi, type RawApi } from './raw-api-client.spec-helper';
 import { runApiserver, type ApiserverConfig } from './run-apiserver';
 
-export interface TestEnv {
-  etcd: EtcdServer;
-  nats: NatsServer;
+/** The parts of @skiff/testing's EtcdServer / NatsServer the environment uses. */
+export interface TestServices {
+  etcd: { endpoint: string; stop(): Promise<void> };
+  nats: { url: string; stop(): Promise<void> };
+}
+
+export interface TestEnv extends TestServices {
   api: RawApi;
   address: string;
   metricsAddress: string;
@@ -20,8 +24,8 @@ export interface TestEnv {
   stop(): Promise<void>;
 }
 
-export async function startTestEnv(overrides: Partial<ApiserverConfig> = {}): Promise<TestEnv> {
-  const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+/** Starts an apiserver on the given etcd and NATS; stop() stops it and them. */
+export async function startTestEnv({ etcd, nats }: TestServices, overrides: Partial<ApiserverConfig> = {}): Promise<TestEnv> {
   const ac = new AbortController();
   let onListening!: (a: { grpc: string; metrics: string }) => void;
   const listening = new Promise<{ grpc: string; metrics: string }>((resolve) => (onListening = resolve));
@@ -73,6 +77,7 @@ export function pod(name: string, metadata: Record<string, unknown> = {}, spec: 
 }
 
 /** The object inside an ApiObject, typed loosely for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose access for assertions
 export function inner<T = KubeObject & { spec?: any; status?: any; data?: any }>(object: ApiObject): T {
   return object.kind!.value as T;
 }
@@ -82,6 +87,7 @@ export function meta(object: ApiObject): ObjectMeta {
 }
 
 /** Applies `change` to a deep copy of `object`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests edit any field of any kind
 export function edit(object: ApiObject, change: (o: any) => void): ApiObject {
   const copy = structuredClone(object);
   change(copy.kind!.value);

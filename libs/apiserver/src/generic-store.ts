@@ -131,7 +131,7 @@ export class GenericStore {
     if (problems.length) throw new InvalidError(problems, `${info.kind} "${meta.name}" is invalid`);
     const bytes = encodeObject(info, object);
     if (bytes.length > MAX_OBJECT_BYTES) {
-      throw new InvalidError([{ field: 'metadata', detail: `object is too large: ${bytes.length} bytes encoded, must be no more than ${MAX_OBJECT_BYTES}` }], `${info.kind} "${meta.name}" is invalid`);
+      throw new InvalidError([{ field: 'object', detail: `Too long: the encoded object is ${bytes.length} bytes, more than the limit of ${MAX_OBJECT_BYTES} bytes` }], `${info.kind} "${meta.name}" is invalid`);
     }
     return bytes;
   }

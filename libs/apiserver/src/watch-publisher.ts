@@ -25,7 +25,9 @@ export interface PublisherLoopOptions {
   metrics: ApiserverMetrics;
   /** Called with the revision up to which the stream is known complete (for compaction). */
   onPublished?: (revision: number) => void;
-  /** Backoff between attempts while NATS fails; default 100 ms doubling to 5 s. */
+  /** How long to wait for JetStream's ack before treating the outcome as unknown (resync); default 3 s. */
+  publishTimeoutMs?: number;
+  /** Backoff between attempts while NATS fails; default 100 ms doubling to 2 s. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -51,9 +53,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  */
 export async function runWatchPublisher(options: PublisherLoopOptions, signal: AbortSignal): Promise<void> {
   const { storage, bus, logger, metrics } = options;
-  const publisher = new WatchPublisher(bus);
+  const publisher = new WatchPublisher(bus, { timeoutMs: options.publishTimeoutMs ?? 3_000 });
   const initialBackoff = options.initialBackoffMs ?? 100;
-  const maxBackoff = options.maxBackoffMs ?? 5_000;
+  const maxBackoff = options.maxBackoffMs ?? 2_000;
   let backoff = initialBackoff;
   let skipTo = 0; // after a compaction gap: resume here, previous revisions unknown below it
   let streamReady = false;

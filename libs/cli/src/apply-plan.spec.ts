@@ -59,12 +59,12 @@ describe('planApply', () => {
 
   it('keeps a service clusterIP the manifest leaves out', () => {
     const svc = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
-    const storedSvc = { metadata: { ...svc.metadata, ...serverMeta }, spec: { ...svc.spec, clusterIp: '10.96.0.10', type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] } };
+    const storedSvc = { metadata: { ...svc.metadata, ...serverMeta }, spec: { ...svc.spec, clusterIP: '10.96.0.10', type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] } };
     expect(planApply(services, decode('svc', svc), decode('svc', storedSvc))).toEqual({ action: 'unchanged' });
     const more = { ...svc, spec: { ...svc.spec, ports: [{ port: 80 }, { port: 443, name: 'https' }] } };
     const plan = planApply(services, decode('svc', more), decode('svc', storedSvc));
     expect(plan.action).toBe('configure');
-    expect((objectOf(plan) as { spec: { clusterIp: string } }).spec.clusterIp).toBe('10.96.0.10');
+    expect((objectOf(plan) as { spec: { clusterIP: string } }).spec.clusterIP).toBe('10.96.0.10');
   });
 
   it('replaces configmap data whole', () => {

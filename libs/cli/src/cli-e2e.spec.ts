@@ -164,14 +164,14 @@ describe('skiff CLI against a real apiserver', () => {
     expect(list.items.map((i: Manifest) => nameOf(i))).toEqual(['web']);
 
     const table = await skiff(['get', 'pods', '-n', NS, '-l', 'app=web,tier in (frontend)']);
-    expect(table.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb\s+0\/1\s+Pending\s+0\s+\d+s\n$/);
+    expect(table.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb\s+0\/2\s+Pending\s+0\s+\d+s\n$/);
     const none = await skiff(['get', 'pods', '-n', NS, '-l', 'app=nope']);
     expect(none.stdout).toBe('');
     expect(none.stderr).toBe(`No resources found in ${NS} namespace.\n`);
     expect(none.code).toBe(0);
 
     const all = await skiff(['get', 'pods', '-A']);
-    expect(all.stdout).toMatch(new RegExp(`^NAMESPACE\\s+NAME\\s+READY.*\\n${NS}\\s+web\\s+0/1\\s+Pending`));
+    expect(all.stdout).toMatch(new RegExp(`^NAMESPACE\\s+NAME\\s+READY.*\\n${NS}\\s+web\\s+0/2\\s+Pending`));
 
     const byName = await skiff(['get', 'pods', '-A', '--field-selector', 'metadata.name=web', '-o', 'name']);
     expect(byName.stdout).toBe('pod/web\n');

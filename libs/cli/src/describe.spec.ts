@@ -17,16 +17,16 @@ describe('describeObject', () => {
 
   it('prints the kubectl-like summary of a pod', () => {
     const text = describeObject(pods, pod, [], now);
-    expect(text).toContain('Name:           web\n');
-    expect(text).toContain('Namespace:      default\n');
-    expect(text).toContain('Labels:         app=web\n                tier=fe\n');
-    expect(text).toContain('Annotations:    <none>\n');
-    expect(text).toContain('Status:         Pending\n');
+    expect(text).toContain('Name:               web\n');
+    expect(text).toContain('Namespace:          default\n');
+    expect(text).toContain('Labels:             app=web\n                    tier=fe\n');
+    expect(text).toContain('Annotations:        <none>\nCreationTimestamp:  Wed, 01 May 2024 11:59:00 +0000\n');
+    expect(text).toContain('Status:             Pending\n');
     expect(text).toMatch(/Containers:\n  web:\n    Image:\s+nginx:1\n    Port:\s+80\/TCP\n/);
-    expect(text).toMatch(/Limits:\s+cpu=500m/);
+    expect(text).toMatch(/    Limits:\n      cpu:  500m\n/);
     expect(text).toMatch(/MODE:\s+prod/);
     expect(text).toMatch(/Conditions:\n  Type\s+Status\n  PodScheduled\s+False\n/);
-    expect(text).toContain('Events:         <none>\n');
+    expect(text).toContain('Events:             <none>\n');
   });
 
   it('lists the object\'s events', () => {

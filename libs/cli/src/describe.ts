@@ -16,14 +16,14 @@ import { renderTable } from './table';
 class Describer {
   readonly lines: string[] = [];
 
-  field(level: number, key: string, value: string | number | undefined, width = 16): void {
+  field(level: number, key: string, value: string | number | undefined, width = 20): void {
     const label = `${key}:`;
     const text = value === undefined || value === '' ? '' : String(value);
     this.lines.push(`${'  '.repeat(level)}${text ? label.padEnd(Math.max(width - level * 2, label.length + 2)) + text : label}`.trimEnd());
   }
 
   /** "Labels:  a=1" then each further entry on its own line, aligned under the first. */
-  map(level: number, key: string, map: Readonly<Record<string, string>> | undefined, width = 16): void {
+  map(level: number, key: string, map: Readonly<Record<string, string>> | undefined, width = 20): void {
     const keys = Object.keys(map ?? {}).sort();
     if (keys.length === 0) return this.field(level, key, '<none>', width);
     const pad = Math.max(width - level * 2, key.length + 3);
@@ -32,6 +32,12 @@ class Describer {
 
   line(level: number, text: string): void {
     this.lines.push(`${'  '.repeat(level)}${text}`.trimEnd());
+  }
+
+  /** "Key:" then one "name:  value" line per entry, indented (resource lists: Limits, Capacity). */
+  nested(level: number, key: string, map: Readonly<Record<string, string>> | undefined): void {
+    this.line(level, `${key}:`);
+    for (const k of Object.keys(map ?? {}).sort()) this.field(level + 1, k, map![k], 0);
   }
 
   /** A YAML block (for fields with no dedicated layout). */
@@ -76,8 +82,8 @@ function describeContainer(d: Describer, level: number, container: Container, po
     d.field(l, 'Restart Count', status?.restartCount ?? 0);
   }
   const resources = container.resources;
-  if (resources && Object.keys(resources.limits).length) d.map(l, 'Limits', resources.limits);
-  if (resources && Object.keys(resources.requests).length) d.map(l, 'Requests', resources.requests);
+  if (resources && Object.keys(resources.limits).length) d.nested(l, 'Limits', resources.limits);
+  if (resources && Object.keys(resources.requests).length) d.nested(l, 'Requests', resources.requests);
   if (container.env.length === 0) d.field(l, 'Environment', '<none>');
   else {
     d.line(l, 'Environment:');
@@ -111,7 +117,7 @@ function describeKind(d: Describer, info: KindInfo, object: KubeObject, now: Dat
       else d.field(0, 'Status', summarizePod(pod, now).status);
       if (pod.status?.reason) d.field(0, 'Reason', pod.status.reason);
       if (pod.status?.message) d.field(0, 'Message', pod.status.message);
-      d.field(0, 'IP', pod.status?.podIp || '<none>');
+      d.field(0, 'IP', pod.status?.podIP || '<none>');
       d.line(0, 'Containers:');
       for (const c of pod.spec?.containers ?? []) describeContainer(d, 1, c, pod);
       const conditions = pod.status?.conditions ?? [];
@@ -151,7 +157,7 @@ function describeKind(d: Describer, info: KindInfo, object: KubeObject, now: Dat
       const svc = object as Service;
       d.map(0, 'Selector', svc.spec?.selector);
       d.field(0, 'Type', svc.spec?.type || 'ClusterIP');
-      d.field(0, 'IP', svc.spec?.clusterIp || '<none>');
+      d.field(0, 'IP', svc.spec?.clusterIP || '<none>');
       for (const p of svc.spec?.ports ?? []) {
         d.field(0, 'Port', `${p.name || '<unset>'}  ${p.port}/${p.protocol || 'TCP'}`);
         const target = p.targetPort?.value;
@@ -197,8 +203,8 @@ function describeKind(d: Describer, info: KindInfo, object: KubeObject, now: Dat
       for (const l of renderTable(['Type', 'Status', 'Reason', 'Message'], conditions.map((c) => [c.type, c.status, c.reason, c.message]))) d.line(1, l);
       d.line(0, 'Addresses:');
       for (const a of node.status?.addresses ?? []) d.field(1, a.type, a.address);
-      d.map(0, 'Capacity', node.status?.capacity);
-      d.map(0, 'Allocatable', node.status?.allocatable);
+      d.nested(0, 'Capacity', node.status?.capacity);
+      d.nested(0, 'Allocatable', node.status?.allocatable);
       return;
     }
     default: {

@@ -11,8 +11,8 @@ function pod(statuses: Partial<ContainerStatus>[], extra: { phase?: string; dele
     },
     spec: { containers: Array.from({ length: extra.containers ?? Math.max(1, statuses.length) }, (_, i) => ({ name: `c${i}` })) } as Pod['spec'],
     status: {
-      phase: extra.phase ?? 'Running', conditions: extra.ready ? [{ type: 'Ready', status: 'True', reason: '', message: '' }] : [], message: '', reason: '', hostIp: '', podIp: '', podIps: [],
-      containerStatuses: statuses.map((s, i) => ({ name: `c${i}`, ready: false, restartCount: 0, image: '', imageId: '', containerId: '', ...s })),
+      phase: extra.phase ?? 'Running', conditions: extra.ready ? [{ type: 'Ready', status: 'True', reason: '', message: '' }] : [], message: '', reason: '', hostIP: '', podIP: '', podIPs: [],
+      containerStatuses: statuses.map((s, i) => ({ name: `c${i}`, ready: false, restartCount: 0, image: '', imageID: '', containerID: '', ...s })),
     },
   };
 }
@@ -27,7 +27,7 @@ describe('summarizePod', () => {
 
   it('shows the waiting reason (ContainerCreating, CrashLoopBackOff)', () => {
     expect(summarizePod(pod([{ state: { waiting: { reason: 'ContainerCreating', message: '' } } }], { phase: 'Pending' }), now).status).toBe('ContainerCreating');
-    const crashing = pod([{ restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff', message: '' } }, lastState: { terminated: { exitCode: 1, signal: 0, reason: 'Error', message: '', containerId: '', finishedAt: new Date(now.getTime() - 120_000) } } }]);
+    const crashing = pod([{ restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff', message: '' } }, lastState: { terminated: { exitCode: 1, signal: 0, reason: 'Error', message: '', containerID: '', finishedAt: new Date(now.getTime() - 120_000) } } }]);
     expect(summarizePod(crashing, now)).toEqual({ ready: '0/1', status: 'CrashLoopBackOff', restarts: '4 (2m ago)' });
   });
 
@@ -37,14 +37,14 @@ describe('summarizePod', () => {
   });
 
   it('shows Completed and Error from terminated containers', () => {
-    expect(summarizePod(pod([{ state: { terminated: { exitCode: 0, signal: 0, reason: 'Completed', message: '', containerId: '' } } }], { phase: 'Succeeded' }), now).status).toBe('Completed');
-    expect(summarizePod(pod([{ state: { terminated: { exitCode: 1, signal: 0, reason: 'Error', message: '', containerId: '' } } }], { phase: 'Failed' }), now).status).toBe('Error');
-    expect(summarizePod(pod([{ state: { terminated: { exitCode: 3, signal: 0, reason: '', message: '', containerId: '' } } }]), now).status).toBe('ExitCode:3');
-    expect(summarizePod(pod([{ state: { terminated: { exitCode: 0, signal: 9, reason: '', message: '', containerId: '' } } }]), now).status).toBe('Signal:9');
+    expect(summarizePod(pod([{ state: { terminated: { exitCode: 0, signal: 0, reason: 'Completed', message: '', containerID: '' } } }], { phase: 'Succeeded' }), now).status).toBe('Completed');
+    expect(summarizePod(pod([{ state: { terminated: { exitCode: 1, signal: 0, reason: 'Error', message: '', containerID: '' } } }], { phase: 'Failed' }), now).status).toBe('Error');
+    expect(summarizePod(pod([{ state: { terminated: { exitCode: 3, signal: 0, reason: '', message: '', containerID: '' } } }]), now).status).toBe('ExitCode:3');
+    expect(summarizePod(pod([{ state: { terminated: { exitCode: 0, signal: 9, reason: '', message: '', containerID: '' } } }]), now).status).toBe('Signal:9');
   });
 
   it('shows Running when one container completed and another still runs', () => {
-    const p = pod([{ state: { terminated: { exitCode: 0, signal: 0, reason: 'Completed', message: '', containerId: '' } } }, { ready: true, state: { running: { startedAt: now } } }], { ready: true });
+    const p = pod([{ state: { terminated: { exitCode: 0, signal: 0, reason: 'Completed', message: '', containerID: '' } } }, { ready: true, state: { running: { startedAt: now } } }], { ready: true });
     expect(summarizePod(p, now).status).toBe('Running');
   });
 

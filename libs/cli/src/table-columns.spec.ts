@@ -28,7 +28,7 @@ describe('tableLayout', () => {
   });
 
   it('prints services with their ports', () => {
-    const svc = { metadata: meta('web'), spec: { type: '', clusterIp: '10.96.0.12', externalIps: [], ports: [{ port: 80, protocol: 'TCP', nodePort: 0 }, { port: 53, protocol: 'UDP', nodePort: 30053 }], selector: { app: 'web' } } };
+    const svc = { metadata: meta('web'), spec: { type: '', clusterIP: '10.96.0.12', externalIPs: [], ports: [{ port: 80, protocol: 'TCP', nodePort: 0 }, { port: 53, protocol: 'UDP', nodePort: 30053 }], selector: { app: 'web' } } };
     expect(table('svc', [svc], { wide: true })).toEqual([
       'NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)               AGE   SELECTOR',
       'web    ClusterIP   10.96.0.12   <none>        80/TCP,53:30053/UDP   5s    app=web',

@@ -131,7 +131,7 @@ const COLUMNS: Record<string, KindColumns> = {
       const s = summarizePod(pod, now);
       return [s.ready, s.status, s.restarts, age(pod, now)];
     },
-    wideCells: (pod: Pod) => [orNone(pod.status?.podIp), orNone(pod.spec?.nodeName)],
+    wideCells: (pod: Pod) => [orNone(pod.status?.podIP), orNone(pod.spec?.nodeName)],
   },
   nodes: {
     header: ['STATUS', 'ROLES', 'AGE', 'VERSION'],
@@ -145,7 +145,7 @@ const COLUMNS: Record<string, KindColumns> = {
   services: {
     header: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
     wideHeader: ['SELECTOR'],
-    cells: (svc: Service, now) => [svc.spec?.type || 'ClusterIP', orNone(svc.spec?.clusterIp), orNone(svc.spec?.externalIps.join(',')), servicePorts(svc), age(svc, now)],
+    cells: (svc: Service, now) => [svc.spec?.type || 'ClusterIP', orNone(svc.spec?.clusterIP), orNone(svc.spec?.externalIPs.join(',')), servicePorts(svc), age(svc, now)],
     wideCells: (svc: Service) => [formatLabels(svc.spec?.selector)],
   },
   deployments: {

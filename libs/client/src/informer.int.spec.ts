@@ -53,7 +53,7 @@ describe('Informer on real NATS', () => {
     nats = await startNats();
     bus = await connectBus(nats.url, { name: 'informer-spec' });
     await ensureWatchStream(bus);
-    ledger = new PodLedger(new WatchPublisher(bus));
+    ledger = new PodLedger(new WatchPublisher(bus, { timeoutMs: 3_000 }));
     server = new Server();
     server.addService(ApiService, {
       list: (_call, cb) => (listFails ? cb({ code: status.UNAVAILABLE, details: 'down' }) : cb(null, ledger.list())),
@@ -133,10 +133,8 @@ describe('Informer on real NATS', () => {
     listFails = true;
     await nats.process.kill();
     await nats.restart();
-    await waitFor('NATS to take publishes again', async () => {
-      await ledger.write('MODIFIED', 'web', { during: 'outage' });
-      return true;
-    }, { timeoutMs: 10_000 });
+    await waitFor('JetStream to answer again', () => bus.manager.streams.info(WATCH_STREAM), { timeoutMs: 15_000 });
+    await ledger.write('MODIFIED', 'web', { during: 'outage' });
     listFails = false;
     await ledger.write('MODIFIED', 'web', { after: 'outage' });
     await waitFor('the cache to equal the ledger', () => cacheMatchesLedger(informer), { timeoutMs: 15_000 });

@@ -42,7 +42,7 @@ export interface InformerHandler<T> {
 export interface InformerOptions<C extends KindCase> {
   client: SkiffClient;
   bus: BusConnection;
-  /** The kind: its oneof case ('pod'), its KindInfo, or (untyped) any of its names ('pods'). */
+  /** The kind: its oneof case ('pod') or its KindInfo (at run time any name findKind knows also works). */
   resource: C | KindInfo<C>;
   /** Only objects of this namespace; empty: all. */
   namespace?: string;

@@ -5,9 +5,9 @@
  * `grpcurl -plaintext ADDRESS list` works).
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { type PackageDefinition } from '@grpc/proto-loader';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { adaptService, type ServiceBinding } from './grpc-handlers';
 
@@ -15,7 +15,7 @@ export interface GrpcServerOptions {
   /** "127.0.0.1:6443"; port 0 picks a free port (read it back from `address`). */
   address: string;
   services: readonly ServiceBinding[];
-  /** Descriptors of the served protos, for server reflection (see loadProtoPackage). */
+  /** Descriptors of the served protos, for server reflection (see loadProtoPackage); the health service is added. */
   reflection?: PackageDefinition;
   logger: Logger;
 }
@@ -41,7 +41,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const names = ['', ...options.services.map((s) => s.name)];
   const health = new HealthImplementation(Object.fromEntries(names.map((n) => [n, 'NOT_SERVING'])));
   health.addToServer(server);
-  if (options.reflection) new ReflectionService(options.reflection).addToServer(server);
+  if (options.reflection) new ReflectionService({ ...loadSync(healthProtoPath), ...options.reflection }).addToServer(server);
   for (const binding of options.services) server.addService(binding.definition, adaptService(binding, shutdown.signal, logger));
 
   const port = await new Promise<number>((resolve, reject) =>

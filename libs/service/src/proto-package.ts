@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 
@@ -26,4 +26,18 @@ export function findUpwards(relativeFile: string, startDirs: readonly string[]):
     }
   }
   return undefined;
+}
+
+/**
+ * The version in the nearest package.json above `startDir` (the workspace's, for bundled apps
+ * in dist/apps/<name>/ and for sources alike); "0.0.0" when there is none.
+ */
+export function packageVersion(startDir: string): string {
+  const dir = findUpwards('package.json', [startDir]);
+  if (!dir) return '0.0.0';
+  try {
+    return String((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0');
+  } catch {
+    return '0.0.0';
+  }
 }

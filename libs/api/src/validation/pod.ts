@@ -151,7 +151,7 @@ function validateContainer(errs: Errors, c: Container, path: string, volumes: Re
     checkPort(errs, `${p}.containerPort`, port.containerPort, false);
     checkPort(errs, `${p}.hostPort`, port.hostPort, true);
     checkEnum(errs, `${p}.protocol`, port.protocol, PROTOCOLS);
-    if (port.hostIp && !isIPv4(port.hostIp)) errs.push(invalid(`${p}.hostIp`, port.hostIp, 'must be a valid IP address'));
+    if (port.hostIP && !isIPv4(port.hostIP)) errs.push(invalid(`${p}.hostIP`, port.hostIP, 'must be a valid IP address'));
   });
   validateEnv(errs, c, path);
   validateResources(errs, c, path);

@@ -50,24 +50,24 @@ export function validateService(errs: Errors, svc: Service): void {
       nodePorts.add(npKey);
     }
   });
-  const ip = spec.clusterIp ?? '';
-  if (ip && ip !== 'None' && !isIPv4(ip)) errs.push(invalid('spec.clusterIp', ip, 'must be empty, \'None\', or a valid IP address'));
-  if (ip === 'None' && spec.type === 'NodePort') errs.push(invalid('spec.clusterIp', ip, 'may not be set to \'None\' for NodePort services'));
-  (spec.clusterIps ?? []).forEach((v, i) => {
-    if (v !== 'None' && !isIPv4(v)) errs.push(invalid(`spec.clusterIps[${i}]`, v, 'must be \'None\' or a valid IP address'));
+  const ip = spec.clusterIP ?? '';
+  if (ip && ip !== 'None' && !isIPv4(ip)) errs.push(invalid('spec.clusterIP', ip, 'must be empty, \'None\', or a valid IP address'));
+  if (ip === 'None' && spec.type === 'NodePort') errs.push(invalid('spec.clusterIP', ip, 'may not be set to \'None\' for NodePort services'));
+  (spec.clusterIPs ?? []).forEach((v, i) => {
+    if (v !== 'None' && !isIPv4(v)) errs.push(invalid(`spec.clusterIPs[${i}]`, v, 'must be \'None\' or a valid IP address'));
   });
-  if (ip && spec.clusterIps?.length && spec.clusterIps[0] !== ip) errs.push(invalid('spec.clusterIps[0]', spec.clusterIps[0], 'must be same as clusterIP'));
-  (spec.externalIps ?? []).forEach((v, i) => {
-    if (!isIPv4(v)) errs.push(invalid(`spec.externalIps[${i}]`, v, 'must be a valid IP address'));
+  if (ip && spec.clusterIPs?.length && spec.clusterIPs[0] !== ip) errs.push(invalid('spec.clusterIPs[0]', spec.clusterIPs[0], 'must be same as clusterIP'));
+  (spec.externalIPs ?? []).forEach((v, i) => {
+    if (!isIPv4(v)) errs.push(invalid(`spec.externalIPs[${i}]`, v, 'must be a valid IP address'));
   });
   validateLabels(errs, spec.selector, 'spec.selector');
 }
 
 /** On update, a clusterIP once set may not change (nor may the first clusterIPs entry). */
 export function validateServiceUpdate(errs: Errors, svc: Service, old: Service): void {
-  const before = old.spec?.clusterIp ?? '';
-  const after = svc.spec?.clusterIp ?? '';
-  if (before && after !== before) errs.push(invalid('spec.clusterIp', after, 'field is immutable'));
+  const before = old.spec?.clusterIP ?? '';
+  const after = svc.spec?.clusterIP ?? '';
+  if (before && after !== before) errs.push(invalid('spec.clusterIP', after, 'field is immutable'));
 }
 
 /** Endpoints: IPv4 addresses, host ports, port numbers, names and protocols. */
@@ -79,7 +79,7 @@ export function validateEndpoints(errs: Errors, ep: Endpoints): void {
         const ap = `${sp}.${list}[${j}]`;
         if (!a.ip) errs.push(required(`${ap}.ip`));
         else if (!isIPv4(a.ip)) errs.push(invalid(`${ap}.ip`, a.ip, 'must be a valid IP address'));
-        if (a.hostIp && !isIPv4(a.hostIp)) errs.push(invalid(`${ap}.hostIp`, a.hostIp, 'must be a valid IP address'));
+        if (a.hostIP && !isIPv4(a.hostIP)) errs.push(invalid(`${ap}.hostIP`, a.hostIP, 'must be a valid IP address'));
         (a.hostPorts ?? []).forEach((hp, k) => checkPort(errs, `${ap}.hostPorts[${k}]`, hp, true));
         if (a.hostname) invalidEach(errs, `${ap}.hostname`, a.hostname, checkDns1123Label(a.hostname));
       });

@@ -40,7 +40,7 @@ export interface Node {
 export interface NodeSpec {
   unschedulable: boolean;
   taints: Taint[];
-  podCidr: string;
+  podCIDR: string;
 }
 
 /** effect: NoSchedule, PreferNoSchedule or NoExecute. */
@@ -78,7 +78,7 @@ export interface NodeAddress {
 }
 
 export interface NodeSystemInfo {
-  machineId: string;
+  machineID: string;
   kernelVersion: string;
   osImage: string;
   containerRuntimeVersion: string;
@@ -162,7 +162,7 @@ export interface ContainerPort {
   hostPort: number;
   containerPort: number;
   protocol: string;
-  hostIp: string;
+  hostIP: string;
 }
 
 export interface EnvVar {
@@ -325,11 +325,11 @@ export interface PodStatus {
   conditions: Condition[];
   message: string;
   reason: string;
-  hostIp: string;
-  podIp: string;
+  hostIP: string;
+  podIP: string;
   startTime?: Date | undefined;
   containerStatuses: ContainerStatus[];
-  podIps: PodIP[];
+  podIPs: PodIP[];
 }
 
 export interface PodIP {
@@ -343,8 +343,8 @@ export interface ContainerStatus {
   ready: boolean;
   restartCount: number;
   image: string;
-  imageId: string;
-  containerId: string;
+  imageID: string;
+  containerID: string;
   started?: boolean | undefined;
 }
 
@@ -371,7 +371,7 @@ export interface ContainerStateTerminated {
   message: string;
   startedAt?: Date | undefined;
   finishedAt?: Date | undefined;
-  containerId: string;
+  containerID: string;
 }
 
 export interface Service {
@@ -383,13 +383,13 @@ export interface Service {
 export interface ServiceSpec {
   ports: ServicePort[];
   selector: { [key: string]: string };
-  clusterIp: string;
-  clusterIps: string[];
+  clusterIP: string;
+  clusterIPs: string[];
   /** ClusterIP (default) or NodePort. */
   type: string;
   /** None (default) or ClientIP. */
   sessionAffinity: string;
-  externalIps: string[];
+  externalIPs: string[];
   publishNotReadyAddresses: boolean;
 }
 
@@ -431,7 +431,7 @@ export interface EndpointAddress {
   hostname: string;
   nodeName?: string | undefined;
   targetRef?: ObjectReference | undefined;
-  hostIp: string;
+  hostIP: string;
   hostPorts: number[];
 }
 
@@ -858,7 +858,7 @@ export const Node: MessageFns<Node> = {
 };
 
 function createBaseNodeSpec(): NodeSpec {
-  return { unschedulable: false, taints: [], podCidr: "" };
+  return { unschedulable: false, taints: [], podCIDR: "" };
 }
 
 export const NodeSpec: MessageFns<NodeSpec> = {
@@ -869,8 +869,8 @@ export const NodeSpec: MessageFns<NodeSpec> = {
     for (const v of message.taints) {
       Taint.encode(v!, writer.uint32(18).fork()).join();
     }
-    if (message.podCidr !== "") {
-      writer.uint32(26).string(message.podCidr);
+    if (message.podCIDR !== "") {
+      writer.uint32(26).string(message.podCIDR);
     }
     return writer;
   },
@@ -909,7 +909,7 @@ export const NodeSpec: MessageFns<NodeSpec> = {
               break;
             }
 
-            message.podCidr = reader.string();
+            message.podCIDR = reader.string();
             continue;
           }
         }
@@ -928,8 +928,8 @@ export const NodeSpec: MessageFns<NodeSpec> = {
     return {
       unschedulable: isSet(object.unschedulable) ? globalThis.Boolean(object.unschedulable) : false,
       taints: globalThis.Array.isArray(object?.taints) ? object.taints.map((e: any) => Taint.fromJSON(e)) : [],
-      podCidr: isSet(object.podCidr)
-        ? globalThis.String(object.podCidr)
+      podCIDR: isSet(object.podCIDR)
+        ? globalThis.String(object.podCIDR)
         : isSet(object.pod_cidr)
         ? globalThis.String(object.pod_cidr)
         : "",
@@ -944,8 +944,8 @@ export const NodeSpec: MessageFns<NodeSpec> = {
     if (message.taints?.length) {
       obj.taints = message.taints.map((e) => Taint.toJSON(e));
     }
-    if (message.podCidr !== "") {
-      obj.podCidr = message.podCidr;
+    if (message.podCIDR !== "") {
+      obj.podCIDR = message.podCIDR;
     }
     return obj;
   },
@@ -957,7 +957,7 @@ export const NodeSpec: MessageFns<NodeSpec> = {
     const message = createBaseNodeSpec();
     message.unschedulable = object.unschedulable ?? false;
     message.taints = object.taints?.map((e) => Taint.fromPartial(e)) || [];
-    message.podCidr = object.podCidr ?? "";
+    message.podCIDR = object.podCIDR ?? "";
     return message;
   },
 };
@@ -1591,7 +1591,7 @@ export const NodeAddress: MessageFns<NodeAddress> = {
 
 function createBaseNodeSystemInfo(): NodeSystemInfo {
   return {
-    machineId: "",
+    machineID: "",
     kernelVersion: "",
     osImage: "",
     containerRuntimeVersion: "",
@@ -1603,8 +1603,8 @@ function createBaseNodeSystemInfo(): NodeSystemInfo {
 
 export const NodeSystemInfo: MessageFns<NodeSystemInfo> = {
   encode(message: NodeSystemInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.machineId !== "") {
-      writer.uint32(10).string(message.machineId);
+    if (message.machineID !== "") {
+      writer.uint32(10).string(message.machineID);
     }
     if (message.kernelVersion !== "") {
       writer.uint32(18).string(message.kernelVersion);
@@ -1645,7 +1645,7 @@ export const NodeSystemInfo: MessageFns<NodeSystemInfo> = {
               break;
             }
 
-            message.machineId = reader.string();
+            message.machineID = reader.string();
             continue;
           }
           case 2: {
@@ -1710,8 +1710,8 @@ export const NodeSystemInfo: MessageFns<NodeSystemInfo> = {
 
   fromJSON(object: any): NodeSystemInfo {
     return {
-      machineId: isSet(object.machineId)
-        ? globalThis.String(object.machineId)
+      machineID: isSet(object.machineID)
+        ? globalThis.String(object.machineID)
         : isSet(object.machine_id)
         ? globalThis.String(object.machine_id)
         : "",
@@ -1746,8 +1746,8 @@ export const NodeSystemInfo: MessageFns<NodeSystemInfo> = {
 
   toJSON(message: NodeSystemInfo): unknown {
     const obj: any = {};
-    if (message.machineId !== "") {
-      obj.machineId = message.machineId;
+    if (message.machineID !== "") {
+      obj.machineID = message.machineID;
     }
     if (message.kernelVersion !== "") {
       obj.kernelVersion = message.kernelVersion;
@@ -1775,7 +1775,7 @@ export const NodeSystemInfo: MessageFns<NodeSystemInfo> = {
   },
   fromPartial<I extends Exact<DeepPartial<NodeSystemInfo>, I>>(object: I): NodeSystemInfo {
     const message = createBaseNodeSystemInfo();
-    message.machineId = object.machineId ?? "";
+    message.machineID = object.machineID ?? "";
     message.kernelVersion = object.kernelVersion ?? "";
     message.osImage = object.osImage ?? "";
     message.containerRuntimeVersion = object.containerRuntimeVersion ?? "";
@@ -3003,7 +3003,7 @@ export const Container: MessageFns<Container> = {
 };
 
 function createBaseContainerPort(): ContainerPort {
-  return { name: "", hostPort: 0, containerPort: 0, protocol: "", hostIp: "" };
+  return { name: "", hostPort: 0, containerPort: 0, protocol: "", hostIP: "" };
 }
 
 export const ContainerPort: MessageFns<ContainerPort> = {
@@ -3020,8 +3020,8 @@ export const ContainerPort: MessageFns<ContainerPort> = {
     if (message.protocol !== "") {
       writer.uint32(34).string(message.protocol);
     }
-    if (message.hostIp !== "") {
-      writer.uint32(42).string(message.hostIp);
+    if (message.hostIP !== "") {
+      writer.uint32(42).string(message.hostIP);
     }
     return writer;
   },
@@ -3076,7 +3076,7 @@ export const ContainerPort: MessageFns<ContainerPort> = {
               break;
             }
 
-            message.hostIp = reader.string();
+            message.hostIP = reader.string();
             continue;
           }
         }
@@ -3105,8 +3105,8 @@ export const ContainerPort: MessageFns<ContainerPort> = {
         ? globalThis.Number(object.container_port)
         : 0,
       protocol: isSet(object.protocol) ? globalThis.String(object.protocol) : "",
-      hostIp: isSet(object.hostIp)
-        ? globalThis.String(object.hostIp)
+      hostIP: isSet(object.hostIP)
+        ? globalThis.String(object.hostIP)
         : isSet(object.host_ip)
         ? globalThis.String(object.host_ip)
         : "",
@@ -3127,8 +3127,8 @@ export const ContainerPort: MessageFns<ContainerPort> = {
     if (message.protocol !== "") {
       obj.protocol = message.protocol;
     }
-    if (message.hostIp !== "") {
-      obj.hostIp = message.hostIp;
+    if (message.hostIP !== "") {
+      obj.hostIP = message.hostIP;
     }
     return obj;
   },
@@ -3142,7 +3142,7 @@ export const ContainerPort: MessageFns<ContainerPort> = {
     message.hostPort = object.hostPort ?? 0;
     message.containerPort = object.containerPort ?? 0;
     message.protocol = object.protocol ?? "";
-    message.hostIp = object.hostIp ?? "";
+    message.hostIP = object.hostIP ?? "";
     return message;
   },
 };
@@ -5928,11 +5928,11 @@ function createBasePodStatus(): PodStatus {
     conditions: [],
     message: "",
     reason: "",
-    hostIp: "",
-    podIp: "",
+    hostIP: "",
+    podIP: "",
     startTime: undefined,
     containerStatuses: [],
-    podIps: [],
+    podIPs: [],
   };
 }
 
@@ -5950,11 +5950,11 @@ export const PodStatus: MessageFns<PodStatus> = {
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
     }
-    if (message.hostIp !== "") {
-      writer.uint32(42).string(message.hostIp);
+    if (message.hostIP !== "") {
+      writer.uint32(42).string(message.hostIP);
     }
-    if (message.podIp !== "") {
-      writer.uint32(50).string(message.podIp);
+    if (message.podIP !== "") {
+      writer.uint32(50).string(message.podIP);
     }
     if (message.startTime !== undefined) {
       Timestamp.encode(toTimestamp(message.startTime), writer.uint32(58).fork()).join();
@@ -5962,7 +5962,7 @@ export const PodStatus: MessageFns<PodStatus> = {
     for (const v of message.containerStatuses) {
       ContainerStatus.encode(v!, writer.uint32(66).fork()).join();
     }
-    for (const v of message.podIps) {
+    for (const v of message.podIPs) {
       PodIP.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
@@ -6018,7 +6018,7 @@ export const PodStatus: MessageFns<PodStatus> = {
               break;
             }
 
-            message.hostIp = reader.string();
+            message.hostIP = reader.string();
             continue;
           }
           case 6: {
@@ -6026,7 +6026,7 @@ export const PodStatus: MessageFns<PodStatus> = {
               break;
             }
 
-            message.podIp = reader.string();
+            message.podIP = reader.string();
             continue;
           }
           case 7: {
@@ -6050,7 +6050,7 @@ export const PodStatus: MessageFns<PodStatus> = {
               break;
             }
 
-            message.podIps.push(PodIP.decode(reader, reader.uint32()));
+            message.podIPs.push(PodIP.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -6073,13 +6073,13 @@ export const PodStatus: MessageFns<PodStatus> = {
         : [],
       message: isSet(object.message) ? globalThis.String(object.message) : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
-      hostIp: isSet(object.hostIp)
-        ? globalThis.String(object.hostIp)
+      hostIP: isSet(object.hostIP)
+        ? globalThis.String(object.hostIP)
         : isSet(object.host_ip)
         ? globalThis.String(object.host_ip)
         : "",
-      podIp: isSet(object.podIp)
-        ? globalThis.String(object.podIp)
+      podIP: isSet(object.podIP)
+        ? globalThis.String(object.podIP)
         : isSet(object.pod_ip)
         ? globalThis.String(object.pod_ip)
         : "",
@@ -6093,8 +6093,8 @@ export const PodStatus: MessageFns<PodStatus> = {
         : globalThis.Array.isArray(object?.container_statuses)
         ? object.container_statuses.map((e: any) => ContainerStatus.fromJSON(e))
         : [],
-      podIps: globalThis.Array.isArray(object?.podIps)
-        ? object.podIps.map((e: any) => PodIP.fromJSON(e))
+      podIPs: globalThis.Array.isArray(object?.podIPs)
+        ? object.podIPs.map((e: any) => PodIP.fromJSON(e))
         : globalThis.Array.isArray(object?.pod_ips)
         ? object.pod_ips.map((e: any) => PodIP.fromJSON(e))
         : [],
@@ -6115,11 +6115,11 @@ export const PodStatus: MessageFns<PodStatus> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
-    if (message.hostIp !== "") {
-      obj.hostIp = message.hostIp;
+    if (message.hostIP !== "") {
+      obj.hostIP = message.hostIP;
     }
-    if (message.podIp !== "") {
-      obj.podIp = message.podIp;
+    if (message.podIP !== "") {
+      obj.podIP = message.podIP;
     }
     if (message.startTime !== undefined) {
       obj.startTime = message.startTime.toISOString();
@@ -6127,8 +6127,8 @@ export const PodStatus: MessageFns<PodStatus> = {
     if (message.containerStatuses?.length) {
       obj.containerStatuses = message.containerStatuses.map((e) => ContainerStatus.toJSON(e));
     }
-    if (message.podIps?.length) {
-      obj.podIps = message.podIps.map((e) => PodIP.toJSON(e));
+    if (message.podIPs?.length) {
+      obj.podIPs = message.podIPs.map((e) => PodIP.toJSON(e));
     }
     return obj;
   },
@@ -6142,11 +6142,11 @@ export const PodStatus: MessageFns<PodStatus> = {
     message.conditions = object.conditions?.map((e) => Condition.fromPartial(e)) || [];
     message.message = object.message ?? "";
     message.reason = object.reason ?? "";
-    message.hostIp = object.hostIp ?? "";
-    message.podIp = object.podIp ?? "";
+    message.hostIP = object.hostIP ?? "";
+    message.podIP = object.podIP ?? "";
     message.startTime = object.startTime ?? undefined;
     message.containerStatuses = object.containerStatuses?.map((e) => ContainerStatus.fromPartial(e)) || [];
-    message.podIps = object.podIps?.map((e) => PodIP.fromPartial(e)) || [];
+    message.podIPs = object.podIPs?.map((e) => PodIP.fromPartial(e)) || [];
     return message;
   },
 };
@@ -6226,8 +6226,8 @@ function createBaseContainerStatus(): ContainerStatus {
     ready: false,
     restartCount: 0,
     image: "",
-    imageId: "",
-    containerId: "",
+    imageID: "",
+    containerID: "",
     started: undefined,
   };
 }
@@ -6252,11 +6252,11 @@ export const ContainerStatus: MessageFns<ContainerStatus> = {
     if (message.image !== "") {
       writer.uint32(50).string(message.image);
     }
-    if (message.imageId !== "") {
-      writer.uint32(58).string(message.imageId);
+    if (message.imageID !== "") {
+      writer.uint32(58).string(message.imageID);
     }
-    if (message.containerId !== "") {
-      writer.uint32(66).string(message.containerId);
+    if (message.containerID !== "") {
+      writer.uint32(66).string(message.containerID);
     }
     if (message.started !== undefined) {
       writer.uint32(72).bool(message.started);
@@ -6330,7 +6330,7 @@ export const ContainerStatus: MessageFns<ContainerStatus> = {
               break;
             }
 
-            message.imageId = reader.string();
+            message.imageID = reader.string();
             continue;
           }
           case 8: {
@@ -6338,7 +6338,7 @@ export const ContainerStatus: MessageFns<ContainerStatus> = {
               break;
             }
 
-            message.containerId = reader.string();
+            message.containerID = reader.string();
             continue;
           }
           case 9: {
@@ -6377,13 +6377,13 @@ export const ContainerStatus: MessageFns<ContainerStatus> = {
         ? globalThis.Number(object.restart_count)
         : 0,
       image: isSet(object.image) ? globalThis.String(object.image) : "",
-      imageId: isSet(object.imageId)
-        ? globalThis.String(object.imageId)
+      imageID: isSet(object.imageID)
+        ? globalThis.String(object.imageID)
         : isSet(object.image_id)
         ? globalThis.String(object.image_id)
         : "",
-      containerId: isSet(object.containerId)
-        ? globalThis.String(object.containerId)
+      containerID: isSet(object.containerID)
+        ? globalThis.String(object.containerID)
         : isSet(object.container_id)
         ? globalThis.String(object.container_id)
         : "",
@@ -6411,11 +6411,11 @@ export const ContainerStatus: MessageFns<ContainerStatus> = {
     if (message.image !== "") {
       obj.image = message.image;
     }
-    if (message.imageId !== "") {
-      obj.imageId = message.imageId;
+    if (message.imageID !== "") {
+      obj.imageID = message.imageID;
     }
-    if (message.containerId !== "") {
-      obj.containerId = message.containerId;
+    if (message.containerID !== "") {
+      obj.containerID = message.containerID;
     }
     if (message.started !== undefined) {
       obj.started = message.started;
@@ -6438,8 +6438,8 @@ export const ContainerStatus: MessageFns<ContainerStatus> = {
     message.ready = object.ready ?? false;
     message.restartCount = object.restartCount ?? 0;
     message.image = object.image ?? "";
-    message.imageId = object.imageId ?? "";
-    message.containerId = object.containerId ?? "";
+    message.imageID = object.imageID ?? "";
+    message.containerID = object.containerID ?? "";
     message.started = object.started ?? undefined;
     return message;
   },
@@ -6718,7 +6718,7 @@ function createBaseContainerStateTerminated(): ContainerStateTerminated {
     message: "",
     startedAt: undefined,
     finishedAt: undefined,
-    containerId: "",
+    containerID: "",
   };
 }
 
@@ -6742,8 +6742,8 @@ export const ContainerStateTerminated: MessageFns<ContainerStateTerminated> = {
     if (message.finishedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(50).fork()).join();
     }
-    if (message.containerId !== "") {
-      writer.uint32(58).string(message.containerId);
+    if (message.containerID !== "") {
+      writer.uint32(58).string(message.containerID);
     }
     return writer;
   },
@@ -6814,7 +6814,7 @@ export const ContainerStateTerminated: MessageFns<ContainerStateTerminated> = {
               break;
             }
 
-            message.containerId = reader.string();
+            message.containerID = reader.string();
             continue;
           }
         }
@@ -6849,8 +6849,8 @@ export const ContainerStateTerminated: MessageFns<ContainerStateTerminated> = {
         : isSet(object.finished_at)
         ? fromJsonTimestamp(object.finished_at)
         : undefined,
-      containerId: isSet(object.containerId)
-        ? globalThis.String(object.containerId)
+      containerID: isSet(object.containerID)
+        ? globalThis.String(object.containerID)
         : isSet(object.container_id)
         ? globalThis.String(object.container_id)
         : "",
@@ -6877,8 +6877,8 @@ export const ContainerStateTerminated: MessageFns<ContainerStateTerminated> = {
     if (message.finishedAt !== undefined) {
       obj.finishedAt = message.finishedAt.toISOString();
     }
-    if (message.containerId !== "") {
-      obj.containerId = message.containerId;
+    if (message.containerID !== "") {
+      obj.containerID = message.containerID;
     }
     return obj;
   },
@@ -6894,7 +6894,7 @@ export const ContainerStateTerminated: MessageFns<ContainerStateTerminated> = {
     message.message = object.message ?? "";
     message.startedAt = object.startedAt ?? undefined;
     message.finishedAt = object.finishedAt ?? undefined;
-    message.containerId = object.containerId ?? "";
+    message.containerID = object.containerID ?? "";
     return message;
   },
 };
@@ -7010,11 +7010,11 @@ function createBaseServiceSpec(): ServiceSpec {
   return {
     ports: [],
     selector: {},
-    clusterIp: "",
-    clusterIps: [],
+    clusterIP: "",
+    clusterIPs: [],
     type: "",
     sessionAffinity: "",
-    externalIps: [],
+    externalIPs: [],
     publishNotReadyAddresses: false,
   };
 }
@@ -7027,10 +7027,10 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     globalThis.Object.entries(message.selector).forEach(([key, value]: [string, string]) => {
       ServiceSpec_SelectorEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
-    if (message.clusterIp !== "") {
-      writer.uint32(26).string(message.clusterIp);
+    if (message.clusterIP !== "") {
+      writer.uint32(26).string(message.clusterIP);
     }
-    for (const v of message.clusterIps) {
+    for (const v of message.clusterIPs) {
       writer.uint32(34).string(v!);
     }
     if (message.type !== "") {
@@ -7039,7 +7039,7 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     if (message.sessionAffinity !== "") {
       writer.uint32(50).string(message.sessionAffinity);
     }
-    for (const v of message.externalIps) {
+    for (const v of message.externalIPs) {
       writer.uint32(58).string(v!);
     }
     if (message.publishNotReadyAddresses !== false) {
@@ -7085,7 +7085,7 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
               break;
             }
 
-            message.clusterIp = reader.string();
+            message.clusterIP = reader.string();
             continue;
           }
           case 4: {
@@ -7093,7 +7093,7 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
               break;
             }
 
-            message.clusterIps.push(reader.string());
+            message.clusterIPs.push(reader.string());
             continue;
           }
           case 5: {
@@ -7117,7 +7117,7 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
               break;
             }
 
-            message.externalIps.push(reader.string());
+            message.externalIPs.push(reader.string());
             continue;
           }
           case 8: {
@@ -7157,13 +7157,13 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
           {},
         )
         : {},
-      clusterIp: isSet(object.clusterIp)
-        ? globalThis.String(object.clusterIp)
+      clusterIP: isSet(object.clusterIP)
+        ? globalThis.String(object.clusterIP)
         : isSet(object.cluster_ip)
         ? globalThis.String(object.cluster_ip)
         : "",
-      clusterIps: globalThis.Array.isArray(object?.clusterIps)
-        ? object.clusterIps.map((e: any) => globalThis.String(e))
+      clusterIPs: globalThis.Array.isArray(object?.clusterIPs)
+        ? object.clusterIPs.map((e: any) => globalThis.String(e))
         : globalThis.Array.isArray(object?.cluster_ips)
         ? object.cluster_ips.map((e: any) => globalThis.String(e))
         : [],
@@ -7173,8 +7173,8 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
         : isSet(object.session_affinity)
         ? globalThis.String(object.session_affinity)
         : "",
-      externalIps: globalThis.Array.isArray(object?.externalIps)
-        ? object.externalIps.map((e: any) => globalThis.String(e))
+      externalIPs: globalThis.Array.isArray(object?.externalIPs)
+        ? object.externalIPs.map((e: any) => globalThis.String(e))
         : globalThis.Array.isArray(object?.external_ips)
         ? object.external_ips.map((e: any) => globalThis.String(e))
         : [],
@@ -7200,11 +7200,11 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
         });
       }
     }
-    if (message.clusterIp !== "") {
-      obj.clusterIp = message.clusterIp;
+    if (message.clusterIP !== "") {
+      obj.clusterIP = message.clusterIP;
     }
-    if (message.clusterIps?.length) {
-      obj.clusterIps = message.clusterIps;
+    if (message.clusterIPs?.length) {
+      obj.clusterIPs = message.clusterIPs;
     }
     if (message.type !== "") {
       obj.type = message.type;
@@ -7212,8 +7212,8 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     if (message.sessionAffinity !== "") {
       obj.sessionAffinity = message.sessionAffinity;
     }
-    if (message.externalIps?.length) {
-      obj.externalIps = message.externalIps;
+    if (message.externalIPs?.length) {
+      obj.externalIPs = message.externalIPs;
     }
     if (message.publishNotReadyAddresses !== false) {
       obj.publishNotReadyAddresses = message.publishNotReadyAddresses;
@@ -7236,11 +7236,11 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
       },
       {},
     );
-    message.clusterIp = object.clusterIp ?? "";
-    message.clusterIps = object.clusterIps?.map((e) => e) || [];
+    message.clusterIP = object.clusterIP ?? "";
+    message.clusterIPs = object.clusterIPs?.map((e) => e) || [];
     message.type = object.type ?? "";
     message.sessionAffinity = object.sessionAffinity ?? "";
-    message.externalIps = object.externalIps?.map((e) => e) || [];
+    message.externalIPs = object.externalIPs?.map((e) => e) || [];
     message.publishNotReadyAddresses = object.publishNotReadyAddresses ?? false;
     return message;
   },
@@ -7742,7 +7742,7 @@ export const EndpointSubset: MessageFns<EndpointSubset> = {
 };
 
 function createBaseEndpointAddress(): EndpointAddress {
-  return { ip: "", hostname: "", nodeName: undefined, targetRef: undefined, hostIp: "", hostPorts: [] };
+  return { ip: "", hostname: "", nodeName: undefined, targetRef: undefined, hostIP: "", hostPorts: [] };
 }
 
 export const EndpointAddress: MessageFns<EndpointAddress> = {
@@ -7759,8 +7759,8 @@ export const EndpointAddress: MessageFns<EndpointAddress> = {
     if (message.targetRef !== undefined) {
       ObjectReference.encode(message.targetRef, writer.uint32(34).fork()).join();
     }
-    if (message.hostIp !== "") {
-      writer.uint32(42).string(message.hostIp);
+    if (message.hostIP !== "") {
+      writer.uint32(42).string(message.hostIP);
     }
     if (message.hostPorts.length !== 0) {
       writer.uint32(50).fork();
@@ -7822,7 +7822,7 @@ export const EndpointAddress: MessageFns<EndpointAddress> = {
               break;
             }
 
-            message.hostIp = reader.string();
+            message.hostIP = reader.string();
             continue;
           }
           case 6: {
@@ -7869,8 +7869,8 @@ export const EndpointAddress: MessageFns<EndpointAddress> = {
         : isSet(object.target_ref)
         ? ObjectReference.fromJSON(object.target_ref)
         : undefined,
-      hostIp: isSet(object.hostIp)
-        ? globalThis.String(object.hostIp)
+      hostIP: isSet(object.hostIP)
+        ? globalThis.String(object.hostIP)
         : isSet(object.host_ip)
         ? globalThis.String(object.host_ip)
         : "",
@@ -7896,8 +7896,8 @@ export const EndpointAddress: MessageFns<EndpointAddress> = {
     if (message.targetRef !== undefined) {
       obj.targetRef = ObjectReference.toJSON(message.targetRef);
     }
-    if (message.hostIp !== "") {
-      obj.hostIp = message.hostIp;
+    if (message.hostIP !== "") {
+      obj.hostIP = message.hostIP;
     }
     if (message.hostPorts?.length) {
       obj.hostPorts = message.hostPorts.map((e) => Math.round(e));
@@ -7916,7 +7916,7 @@ export const EndpointAddress: MessageFns<EndpointAddress> = {
     message.targetRef = (object.targetRef !== undefined && object.targetRef !== null)
       ? ObjectReference.fromPartial(object.targetRef)
       : undefined;
-    message.hostIp = object.hostIp ?? "";
+    message.hostIP = object.hostIP ?? "";
     message.hostPorts = object.hostPorts?.map((e) => e) || [];
     return message;
   },
@@ -9503,7 +9503,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "podCidr",
+        "jsonName": "podCIDR",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -9807,7 +9807,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "machineId",
+        "jsonName": "machineID",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -10538,7 +10538,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "hostIp",
+        "jsonName": "hostIP",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -11802,7 +11802,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "hostIp",
+        "jsonName": "hostIP",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -11814,7 +11814,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "podIp",
+        "jsonName": "podIP",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -11850,7 +11850,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "podIps",
+        "jsonName": "podIPs",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -11970,7 +11970,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "imageId",
+        "jsonName": "imageID",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -11982,7 +11982,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "containerId",
+        "jsonName": "containerID",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -12198,7 +12198,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "containerId",
+        "jsonName": "containerID",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -12294,7 +12294,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "clusterIp",
+        "jsonName": "clusterIP",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -12306,7 +12306,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "clusterIps",
+        "jsonName": "clusterIPs",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -12342,7 +12342,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "externalIps",
+        "jsonName": "externalIPs",
         "options": undefined,
         "proto3Optional": false,
       }, {
@@ -12650,7 +12650,7 @@ export const protoMetadata: ProtoMetadata = {
         "extendee": "",
         "defaultValue": "",
         "oneofIndex": 0,
-        "jsonName": "hostIp",
+        "jsonName": "hostIP",
         "options": undefined,
         "proto3Optional": false,
       }, {

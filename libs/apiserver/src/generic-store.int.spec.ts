@@ -1,0 +1,346 @@
+import { DeploymentStatus, PodStatus, EXAMPLE_MANIFESTS, GRPC_CODE, objectFromManifest, unwrap, type ApiObject } from '@skiff/api';
+import { invalidManifests, startEtcd, startNats } from '@skiff/testing';
+import { configMap, edit, inner, meta, obj, pod, startTestEnv, type TestEnv } from './apiserver-test-env.spec-helper';
+
+let env: TestEnv;
+beforeAll(async () => {
+  const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+  env = await startTestEnv({ etcd, nats });
+}, 30_000);
+afterAll(async () => {
+  await env?.stop();
+}, 30_000);
+
+const code = (c: keyof typeof GRPC_CODE) => expect.objectContaining({ code: GRPC_CODE[c] });
+
+describe('system namespaces', () => {
+  it('creates default and skiff-system at start, Active', async () => {
+    for (const name of ['default', 'skiff-system']) {
+      const ns = await env.api.get('namespaces', '', name);
+      expect(inner(ns).status.phase).toBe('Active');
+    }
+  });
+
+  it('refuses to delete them', async () => {
+    await expect(env.api.delete({ resource: 'namespaces', name: 'default' })).rejects.toEqual(code('FAILED_PRECONDITION'));
+  });
+});
+
+describe('CRUD for every kind', () => {
+  it.each(Object.keys(EXAMPLE_MANIFESTS))('%s: create, get, list, update, delete', async (kind) => {
+    const manifest = structuredClone(EXAMPLE_MANIFESTS[kind]) as { metadata: Record<string, unknown>; spec?: Record<string, unknown> };
+    delete manifest.metadata.finalizers;
+    const sent = objectFromManifest(manifest);
+    const { info } = unwrap(sent);
+    const ns = meta(sent).namespace;
+    if (info.namespaced && ns && ns !== 'default') {
+      await env.api.create(obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).catch(() => undefined);
+    }
+    const created = await env.api.create(sent);
+    const name = meta(created).name;
+    const namespace = meta(created).namespace;
+    expect(meta(created).uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number(meta(created).resourceVersion)).toBeGreaterThan(0);
+    expect(meta(created).generation).toBe(1);
+    if ('spec' in manifest) expect(info.codec.toJSON(inner(created) as never)).toMatchObject({ spec: (info.codec.toJSON(inner(sent) as never) as { spec: unknown }).spec });
+
+    const got = await env.api.get(info.resource, namespace, name);
+    expect(got).toEqual(created);
+    const listed = await env.api.list({ resource: info.resource, namespace });
+    expect(listed.items.map((o) => meta(o).name)).toContain(name);
+    expect(Number(listed.resourceVersion)).toBeGreaterThanOrEqual(Number(meta(created).resourceVersion));
+
+    const updated = await env.api.update(edit(got, (o) => (o.metadata.labels = { ...o.metadata.labels, touched: 'yes' })));
+    expect(meta(updated).labels.touched).toBe('yes');
+    expect(Number(meta(updated).resourceVersion)).toBeGreaterThan(Number(meta(got).resourceVersion));
+    expect(meta(updated).generation).toBe(1); // metadata only
+
+    const deleted = await env.api.delete({ resource: info.resource, namespace, name, gracePeriodSeconds: 0 });
+    expect(meta(deleted).name).toBe(name);
+    await expect(env.api.get(info.resource, namespace, name)).rejects.toEqual(code('NOT_FOUND'));
+  });
+});
+
+describe('server-set metadata', () => {
+  it('sets uid, creationTimestamp and generation, clears client deletion fields, fills generateName', async () => {
+    const before = Date.now();
+    const created = await env.api.create(
+      configMap('', {}, { generateName: 'gen-', uid: 'client-uid', deletionTimestamp: '2020-01-01T00:00:00Z', deletionGracePeriodSeconds: 5, generation: 7 }),
+    );
+    const m = meta(created);
+    expect(m.name).toMatch(/^gen-[a-z0-9]{5}$/);
+    expect(m.uid).not.toBe('client-uid');
+    expect(m.deletionTimestamp).toBeUndefined();
+    expect(m.deletionGracePeriodSeconds).toBeUndefined();
+    expect(m.generation).toBe(1);
+    expect(m.creationTimestamp!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('refuses a taken name with ALREADY_EXISTS and an unknown namespace with NOT_FOUND', async () => {
+    await env.api.create(configMap('taken'));
+    await expect(env.api.create(configMap('taken'))).rejects.toEqual(code('ALREADY_EXISTS'));
+    await expect(env.api.create(configMap('x', {}, { namespace: 'nowhere' }))).rejects.toMatchObject({ code: GRPC_CODE.NOT_FOUND, details: expect.stringContaining('nowhere') });
+  });
+
+  it('stores nothing on a dry run', async () => {
+    const created = await env.api.create(configMap('dry'), true);
+    expect(meta(created).name).toBe('dry');
+    await expect(env.api.get('configmaps', 'default', 'dry')).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('keeps uid and creationTimestamp on update', async () => {
+    const created = await env.api.create(configMap('keep'));
+    const updated = await env.api.update(edit(created, (o) => {
+      o.metadata.uid = 'other';
+      o.metadata.creationTimestamp = new Date(0);
+      o.data = { a: '1' };
+    }));
+    expect(meta(updated).uid).toBe(meta(created).uid);
+    expect(meta(updated).creationTimestamp).toEqual(meta(created).creationTimestamp);
+    expect(inner(updated).data).toEqual({ a: '1' });
+  });
+});
+
+describe('spec, status and generation', () => {
+  const deployment = (name: string) =>
+    obj({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'default' },
+      spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+    });
+
+  it('bumps generation on spec changes only; Update ignores status, UpdateStatus ignores the rest', async () => {
+    const created = await env.api.create(deployment('gen'));
+    expect(meta(created).generation).toBe(1);
+
+    const scaled = await env.api.update(edit(created, (o) => (o.spec.replicas = 3)));
+    expect(meta(scaled).generation).toBe(2);
+    expect(inner(scaled).spec.replicas).toBe(3);
+
+    const labelled = await env.api.update(edit(scaled, (o) => (o.metadata.labels = { x: 'y' })));
+    expect(meta(labelled).generation).toBe(2);
+
+    const statusThroughUpdate = await env.api.update(edit(labelled, (o) => (o.status = DeploymentStatus.fromPartial({ ...o.status, replicas: 9 }))));
+    expect(inner(statusThroughUpdate).status?.replicas ?? 0).toBe(0);
+
+    const status = await env.api.updateStatus(
+      edit(statusThroughUpdate, (o) => {
+        o.status = DeploymentStatus.fromPartial({ ...o.status, replicas: 3, observedGeneration: 2 });
+        o.spec.replicas = 5;
+        o.metadata.labels = { changed: 'by-status' };
+      }),
+    );
+    expect(inner(status).status.replicas).toBe(3);
+    expect(inner(status).spec.replicas).toBe(3);
+    expect(meta(status).labels).toEqual({ x: 'y' });
+    expect(meta(status).generation).toBe(2);
+  });
+
+  it('resets a pod status on create (phase Pending)', async () => {
+    const created = await env.api.create(edit(pod('status-reset'), (o) => (o.status = PodStatus.fromPartial({ phase: 'Running', podIP: '10.0.0.9' }))));
+    expect(inner(created).status.phase).toBe('Pending');
+    expect(inner(created).status.podIP).toBe('');
+  });
+});
+
+describe('compare-and-swap (acceptance 2)', () => {
+  it('lets exactly one of two updates from the same resourceVersion win; the other is ABORTED', async () => {
+    const base = await env.api.create(configMap('race', { v: '0' }));
+    const results = await Promise.allSettled([
+      env.api.update(edit(base, (o) => (o.data = { v: 'a' }))),
+      env.api.update(edit(base, (o) => (o.data = { v: 'b' }))),
+    ]);
+    const won = results.filter((r): r is PromiseFulfilledResult<ApiObject> => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0].reason).toEqual(code('ABORTED'));
+    const stored = await env.api.get('configmaps', 'default', 'race');
+    expect(stored).toEqual(won[0].value);
+    expect(Number(meta(stored).resourceVersion)).toBeGreaterThan(Number(meta(base).resourceVersion));
+  });
+
+  it('refuses a stale resourceVersion and changes nothing; without one the update is unconditional', async () => {
+    const base = await env.api.create(configMap('stale', { v: '0' }));
+    const first = await env.api.update(edit(base, (o) => (o.data = { v: '1' })));
+    await expect(env.api.update(edit(base, (o) => (o.data = { v: 'stale' })))).rejects.toEqual(code('ABORTED'));
+    expect(await env.api.get('configmaps', 'default', 'stale')).toEqual(first);
+    const forced = await env.api.update(edit(base, (o) => {
+      o.metadata.resourceVersion = '';
+      o.data = { v: 'forced' };
+    }));
+    expect(inner(forced).data).toEqual({ v: 'forced' });
+  });
+
+  it('does not write when nothing changed', async () => {
+    const base = await env.api.create(configMap('noop', { v: '0' }));
+    const same = await env.api.update(base);
+    expect(meta(same).resourceVersion).toBe(meta(base).resourceVersion);
+  });
+});
+
+describe('deletion', () => {
+  it('checks uid and resourceVersion preconditions', async () => {
+    const created = await env.api.create(configMap('pre'));
+    await expect(env.api.delete({ resource: 'configmaps', namespace: 'default', name: 'pre', preconditions: { uid: 'nope' } })).rejects.toEqual(code('ABORTED'));
+    await expect(env.api.delete({ resource: 'configmaps', namespace: 'default', name: 'pre', preconditions: { resourceVersion: '1' } })).rejects.toEqual(code('ABORTED'));
+    await env.api.delete({ resource: 'configmaps', namespace: 'default', name: 'pre', preconditions: { uid: meta(created).uid, resourceVersion: meta(created).resourceVersion } });
+    await expect(env.api.get('configmaps', 'default', 'pre')).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('keeps an object with finalizers until an update removes the last one', async () => {
+    await env.api.create(configMap('fin', {}, { finalizers: ['example.com/a', 'example.com/b'] }));
+    const marked = await env.api.delete({ resource: 'configmaps', namespace: 'default', name: 'fin' });
+    expect(meta(marked).deletionTimestamp).toBeInstanceOf(Date);
+    let current = await env.api.get('configmaps', 'default', 'fin');
+    expect(meta(current).deletionTimestamp).toEqual(meta(marked).deletionTimestamp);
+    await expect(env.api.update(edit(current, (o) => o.metadata.finalizers.push('example.com/new')))).rejects.toEqual(code('INVALID_ARGUMENT'));
+    current = await env.api.update(edit(current, (o) => (o.metadata.finalizers = ['example.com/b'])));
+    expect(meta(current).finalizers).toEqual(['example.com/b']);
+    await env.api.update(edit(current, (o) => (o.metadata.finalizers = [])));
+    await expect(env.api.get('configmaps', 'default', 'fin')).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('adds foregroundDeletion / orphan finalizers for those propagation policies', async () => {
+    await env.api.create(configMap('fg'));
+    await env.api.create(configMap('orphan'));
+    const fg = await env.api.delete({ resource: 'configmaps', namespace: 'default', name: 'fg', propagationPolicy: 'Foreground' });
+    const orphan = await env.api.delete({ resource: 'configmaps', namespace: 'default', name: 'orphan', propagationPolicy: 'Orphan' });
+    expect(meta(fg).finalizers).toEqual(['foregroundDeletion']);
+    expect(meta(orphan).finalizers).toEqual(['orphan']);
+    expect(meta(fg).deletionTimestamp).toBeInstanceOf(Date);
+  });
+
+  it('deletes an unbound pod at once', async () => {
+    await env.api.create(pod('unbound'));
+    await env.api.delete({ resource: 'pods', namespace: 'default', name: 'unbound' });
+    await expect(env.api.get('pods', 'default', 'unbound')).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('deletes a bound pod gracefully: marked with its grace period until a grace-0 delete', async () => {
+    await env.api.create(pod('graceful', {}, { terminationGracePeriodSeconds: 12 }));
+    await env.api.bind({ name: 'graceful', nodeName: 'node-a' });
+    const before = Date.now();
+    const marked = await env.api.delete({ resource: 'pods', namespace: 'default', name: 'graceful' });
+    expect(meta(marked).deletionGracePeriodSeconds).toBe(12);
+    expect(meta(marked).deletionTimestamp!.getTime()).toBeGreaterThanOrEqual(before + 11_000);
+    expect(await env.api.get('pods', 'default', 'graceful')).toBeDefined();
+    const shorter = await env.api.delete({ resource: 'pods', namespace: 'default', name: 'graceful', gracePeriodSeconds: 3 });
+    expect(meta(shorter).deletionGracePeriodSeconds).toBe(3);
+    await env.api.delete({ resource: 'pods', namespace: 'default', name: 'graceful', gracePeriodSeconds: 0 });
+    await expect(env.api.get('pods', 'default', 'graceful')).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('uses the default 30 s grace and removes terminal pods at once', async () => {
+    await env.api.create(pod('default-grace'));
+    await env.api.bind({ name: 'default-grace', nodeName: 'node-a' });
+    expect(meta(await env.api.delete({ resource: 'pods', namespace: 'default', name: 'default-grace' })).deletionGracePeriodSeconds).toBe(30);
+
+    await env.api.create(pod('done'));
+    const bound = await env.api.bind({ name: 'done', nodeName: 'node-a' });
+    await env.api.updateStatus(edit(bound, (o) => (o.status.phase = 'Succeeded')));
+    await env.api.delete({ resource: 'pods', namespace: 'default', name: 'done' });
+    await expect(env.api.get('pods', 'default', 'done')).rejects.toEqual(code('NOT_FOUND'));
+  });
+});
+
+describe('namespaces', () => {
+  const ns = (name: string) => obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+
+  it('removes an empty namespace at once', async () => {
+    await env.api.create(ns('empty'));
+    await env.api.delete({ resource: 'namespaces', name: 'empty' });
+    await expect(env.api.get('namespaces', '', 'empty')).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('marks a namespace with content Terminating and refuses new content in it', async () => {
+    await env.api.create(ns('busy'));
+    await env.api.create(configMap('inside', {}, { namespace: 'busy' }));
+    const marked = await env.api.delete({ resource: 'namespaces', name: 'busy' });
+    expect(inner(marked).status.phase).toBe('Terminating');
+    expect(meta(marked).deletionTimestamp).toBeInstanceOf(Date);
+    await expect(env.api.create(configMap('more', {}, { namespace: 'busy' }))).rejects.toMatchObject({ code: GRPC_CODE.FAILED_PRECONDITION, details: expect.stringContaining('busy') });
+    // Once emptied (the namespace controller's job later), deleting again removes it.
+    await env.api.delete({ resource: 'configmaps', namespace: 'busy', name: 'inside' });
+    await env.api.delete({ resource: 'namespaces', name: 'busy' });
+    await expect(env.api.get('namespaces', '', 'busy')).rejects.toEqual(code('NOT_FOUND'));
+  });
+});
+
+describe('bind', () => {
+  it('sets nodeName and PodScheduled=True with compare-and-swap', async () => {
+    const created = await env.api.create(pod('to-bind'));
+    await expect(env.api.bind({ name: 'to-bind', nodeName: 'node-1', resourceVersion: '1' })).rejects.toEqual(code('ABORTED'));
+    const bound = await env.api.bind({ name: 'to-bind', nodeName: 'node-1', uid: meta(created).uid, resourceVersion: meta(created).resourceVersion });
+    expect(inner(bound).spec.nodeName).toBe('node-1');
+    expect(inner(bound).status.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
+    await expect(env.api.bind({ name: 'to-bind', nodeName: 'node-2' })).rejects.toEqual(code('ABORTED'));
+    expect(meta(await env.api.bind({ name: 'to-bind', nodeName: 'node-1' })).resourceVersion).toBe(meta(bound).resourceVersion);
+  });
+
+  it('refuses a pod being deleted', async () => {
+    await env.api.create(pod('bind-deleting', { finalizers: ['example.com/x'] }));
+    await env.api.delete({ resource: 'pods', namespace: 'default', name: 'bind-deleting' });
+    await expect(env.api.bind({ name: 'bind-deleting', nodeName: 'node-1' })).rejects.toEqual(code('ABORTED'));
+  });
+});
+
+describe('list with selectors', () => {
+  beforeAll(async () => {
+    await env.api.create(obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sel' } }));
+    for (const [name, app, node] of [['a', 'web', 'n1'], ['b', 'web', 'n2'], ['c', 'db', 'n1']]) {
+      await env.api.create(pod(name, { namespace: 'sel', labels: { app } }));
+      await env.api.bind({ namespace: 'sel', name, nodeName: node });
+    }
+  });
+  const names = (items: ApiObject[]) => items.map((o) => meta(o).name).sort();
+
+  it('filters by namespace, label selector and field selector', async () => {
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel' })).items)).toEqual(['a', 'b', 'c']);
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', labelSelector: 'app=web' })).items)).toEqual(['a', 'b']);
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', labelSelector: 'app in (db),app!=web' })).items)).toEqual(['c']);
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'spec.nodeName=n1' })).items)).toEqual(['a', 'c']);
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'metadata.name=b' })).items)).toEqual(['b']);
+    const all = await env.api.list({ resource: 'pods', labelSelector: 'app=web' });
+    expect(names(all.items.filter((o) => meta(o).namespace === 'sel'))).toEqual(['a', 'b']);
+  });
+
+  it('refuses bad selectors and unknown resources', async () => {
+    await expect(env.api.list({ resource: 'pods', labelSelector: 'app in (' })).rejects.toEqual(code('INVALID_ARGUMENT'));
+    await expect(env.api.list({ resource: 'pods', fieldSelector: 'spec.unknown=x' })).rejects.toEqual(code('INVALID_ARGUMENT'));
+    await expect(env.api.list({ resource: 'widgets' })).rejects.toEqual(code('NOT_FOUND'));
+  });
+});
+
+describe('invalid objects (acceptance 3)', () => {
+  it('refuses every invalid manifest that parses with INVALID_ARGUMENT naming the field, storing nothing', async () => {
+    const cases = invalidManifests().flatMap((c) => {
+      if (typeof c.manifest === 'string') return [];
+      try {
+        return [{ ...c, object: objectFromManifest(c.manifest) }];
+      } catch {
+        return []; // does not even parse: the CLI's test covers it
+      }
+    });
+    expect(cases.length).toBeGreaterThan(0);
+    const before = await env.storage.currentRevision();
+    for (const c of cases) {
+      const err = await env.api.create(c.object).then(
+        () => new Error(`${c.name}: was accepted`),
+        (e: { code: number; details: string }) => e,
+      );
+      expect({ name: c.name, code: (err as { code?: number }).code, named: String((err as { details?: string }).details ?? (err as Error).message).includes(c.field) }).toEqual({
+        name: c.name,
+        code: GRPC_CODE.INVALID_ARGUMENT,
+        named: true,
+      });
+    }
+    expect(await env.storage.currentRevision()).toBe(before);
+  });
+
+  it('refuses objects over the size limit', async () => {
+    const big = configMap('big', { blob: 'x'.repeat(1_100_000) });
+    await expect(env.api.create(big)).rejects.toMatchObject({ code: GRPC_CODE.INVALID_ARGUMENT, details: expect.stringMatching(/object: .*1048576/) });
+  });
+});
