@@ -125,8 +125,12 @@ export class GenericStore {
   private checkValid(info: KindInfo, object: StoredObject, old?: StoredObject): Uint8Array {
     const meta = metaOf(object);
     const problems = [...validateObject(info, object, old)];
+    // Whatever validation says, never build a key from a missing name or namespace.
     if (!problems.length && (!meta.name || meta.name.includes('/'))) {
-      problems.push({ field: 'metadata.name', detail: meta.name ? 'may not contain "/"' : 'required' });
+      problems.push({ field: 'metadata.name', detail: meta.name ? 'may not contain "/"' : 'Required value' });
+    }
+    if (!problems.length && info.namespaced !== !!meta.namespace) {
+      problems.push({ field: 'metadata.namespace', detail: info.namespaced ? 'Required value' : 'Forbidden: not allowed on a cluster-scoped resource' });
     }
     if (problems.length) throw new InvalidError(problems, `${info.kind} "${meta.name}" is invalid`);
     const bytes = encodeObject(info, object);

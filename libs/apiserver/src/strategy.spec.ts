@@ -13,16 +13,15 @@ describe('prepareForCreate', () => {
       status: { phase: 'Running', podIP: '1.2.3.4' },
     });
     prepareForCreate(kindFor('pods'), pod, env);
-    expect(pod.metadata).toMatchObject({ name: 'web-x7k2p', namespace: 'default', uid: 'uid-1', generation: 1, resourceVersion: '', creationTimestamp: env.now() });
+    expect(pod.metadata).toMatchObject({ name: 'web-x7k2p', uid: 'uid-1', generation: 1, resourceVersion: '', creationTimestamp: env.now() });
     expect(pod.metadata!.deletionTimestamp).toBeUndefined();
     expect(pod.metadata!.deletionGracePeriodSeconds).toBeUndefined();
     expect(pod.status).toMatchObject({ phase: 'Pending', podIP: '' });
   });
 
-  it('clears the namespace of cluster-scoped kinds and keeps a node status', () => {
-    const node = Node.fromPartial({ metadata: { name: 'n1', namespace: 'x' }, status: { capacity: { cpu: '4' } } });
+  it('keeps a node status', () => {
+    const node = Node.fromPartial({ metadata: { name: 'n1' }, status: { capacity: { cpu: '4' } } });
     prepareForCreate(kindFor('nodes'), node, env);
-    expect(node.metadata!.namespace).toBe('');
     expect(node.status!.capacity).toEqual({ cpu: '4' });
   });
 });

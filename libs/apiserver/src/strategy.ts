@@ -40,14 +40,13 @@ const INITIAL_STATUS: Partial<Record<string, () => unknown>> = {
 };
 
 /**
- * Prepares a client's object for Create (mutates and returns it): name from generateName,
- * namespace ('default' when empty for namespaced kinds, cleared for cluster-scoped ones), a new
- * uid, creationTimestamp now, generation 1, no resourceVersion, no deletion fields, initial status.
+ * Prepares a client's object for Create (mutates and returns it): name from generateName, a new
+ * uid, creationTimestamp now, generation 1, no resourceVersion, no deletion fields, initial
+ * status. The namespace is the client's (validation requires one exactly for namespaced kinds).
  */
 export function prepareForCreate(info: KindInfo, object: StoredObject, env: StrategyEnv): StoredObject {
   const meta = metaOf(object);
   if (!meta.name && meta.generateName) meta.name = meta.generateName + env.nameSuffix();
-  meta.namespace = info.namespaced ? meta.namespace || 'default' : '';
   meta.uid = env.uid();
   meta.creationTimestamp = env.now();
   meta.generation = 1;

@@ -62,6 +62,7 @@ function userManifest(kind: string): Manifest {
   if (manifest.metadata.namespace) manifest.metadata.namespace = NS;
   delete manifest.metadata.finalizers; // nothing would remove them: deletes would wait forever
   if (kind === 'Namespace') delete manifest.spec;
+  if (kind === 'Event') manifest.involvedObject.namespace = NS;
   return manifest;
 }
 

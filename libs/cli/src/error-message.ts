@@ -35,7 +35,7 @@ export function errorLine(err: unknown, subject: ErrorSubject = {}): string {
   if (err instanceof NotFoundError && subject.resource && subject.name) {
     return `error: ${from}${subject.resource} "${subject.name}" not found`;
   }
-  if (err instanceof InvalidError && subject.kind && subject.name) {
+  if (err instanceof InvalidError && subject.kind && subject.name && !message.includes(' is invalid: ')) {
     return `error: ${from}${subject.kind} "${subject.name}" is invalid: ${message}`;
   }
   return `error: ${from}${message}`;
