@@ -37,7 +37,7 @@ import { bindPod } from './bind';
 import { checkPreconditions, decideDelete } from './deletion';
 import { decodeObject, deepCopy, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
 import { objectKey, resourcePrefix } from './registry-keys';
-import { prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
+import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
 import { toWatchEvent, type WatchFilter } from './watch-filter';
 
 /** Namespaces that always exist: created at start, never deleted. */
@@ -122,7 +122,8 @@ export class GenericStore {
 
   // ------------------------------------------------------------------ writes
 
-  private checkValid(info: KindInfo, object: StoredObject, old?: StoredObject): Uint8Array {
+  /** InvalidError listing every problem validation finds (and the key guards below). */
+  private validate(info: KindInfo, object: StoredObject, old?: StoredObject): void {
     const meta = metaOf(object);
     const problems = [...validateObject(info, object, old)];
     // Whatever validation says, never build a key from a missing name or namespace.
@@ -133,9 +134,14 @@ export class GenericStore {
       problems.push({ field: 'metadata.namespace', detail: info.namespaced ? 'Required value' : 'Forbidden: not allowed on a cluster-scoped resource' });
     }
     if (problems.length) throw new InvalidError(problems, `${info.kind} "${meta.name}" is invalid`);
+  }
+
+  /** The bytes to store; InvalidError (field "object") over MAX_OBJECT_BYTES. */
+  private encode(info: KindInfo, object: StoredObject): Uint8Array {
     const bytes = encodeObject(info, object);
     if (bytes.length > MAX_OBJECT_BYTES) {
-      throw new InvalidError([{ field: 'object', detail: `Too long: the encoded object is ${bytes.length} bytes, more than the limit of ${MAX_OBJECT_BYTES} bytes` }], `${info.kind} "${meta.name}" is invalid`);
+      const detail = `Too long: the encoded object is ${bytes.length} bytes, more than the limit of ${MAX_OBJECT_BYTES} bytes`;
+      throw new InvalidError([{ field: 'object', detail }], `${info.kind} "${metaOf(object).name}" is invalid`);
     }
     return bytes;
   }
@@ -152,15 +158,20 @@ export class GenericStore {
   }
 
   /**
-   * Create: defaults, server-set metadata (uid, creationTimestamp, generation 1, generateName),
-   * validation (InvalidError listing "field: detail"), size limit, namespace must exist and not
+   * Create: defaults, generateName, validation of the object as sent (InvalidError listing
+   * "field: detail"), server-set metadata (uid, creationTimestamp, generation 1, initial
+   * status), size limit, namespace must exist and not
    * be terminating. AlreadyExistsError when the name is taken. dryRun stores nothing.
    */
   async create(request: ApiObject | undefined, options: WriteOptions = {}): Promise<ApiObject> {
     const { info, object } = unwrapRequest(request);
     applyDefaults(info, object);
+    fillGeneratedName(object, this.env);
+    // Validate what the client sent (an unsupported status is an error, never dropped), then set
+    // the server-owned fields.
+    this.validate(info, object);
     prepareForCreate(info, object, this.env);
-    const bytes = this.checkValid(info, object);
+    const bytes = this.encode(info, object);
     const meta = metaOf(object);
     if (info.namespaced) await this.checkNamespace(meta.namespace);
     const key = objectKey(info, meta.namespace, meta.name);
@@ -199,7 +210,8 @@ export class GenericStore {
       }
       const next = change(stored);
       if (!next || sameObject(info, next, stored)) return stored;
-      const bytes = this.checkValid(info, next, stored);
+      this.validate(info, next, stored);
+      const bytes = this.encode(info, next);
       if (options.dryRun) return next;
       try {
         if (readyToRemove(next)) {

@@ -46,7 +46,7 @@ const INITIAL_STATUS: Partial<Record<string, () => unknown>> = {
  */
 export function prepareForCreate(info: KindInfo, object: StoredObject, env: StrategyEnv): StoredObject {
   const meta = metaOf(object);
-  if (!meta.name && meta.generateName) meta.name = meta.generateName + env.nameSuffix();
+  fillGeneratedName(object, env);
   meta.uid = env.uid();
   meta.creationTimestamp = env.now();
   meta.generation = 1;
@@ -56,6 +56,12 @@ export function prepareForCreate(info: KindInfo, object: StoredObject, env: Stra
   const initial = INITIAL_STATUS[info.case];
   if (initial) object.status = initial();
   return object;
+}
+
+/** Sets metadata.name to generateName + 5 random characters when the name is empty. */
+export function fillGeneratedName(object: StoredObject, env: StrategyEnv): void {
+  const meta = metaOf(object);
+  if (!meta.name && meta.generateName) meta.name = meta.generateName + env.nameSuffix();
 }
 
 /**
