@@ -254,6 +254,16 @@ describe('namespaces', () => {
     await expect(env.api.get('namespaces', '', 'empty')).rejects.toEqual(code('NOT_FOUND'));
   });
 
+  it('never writes into a namespace that was removed after the server last saw it', async () => {
+    await env.api.create(ns('brief'));
+    await env.api.create(configMap('first', {}, { namespace: 'brief' })); // the server now knows "brief"
+    await env.api.delete({ resource: 'configmaps', namespace: 'brief', name: 'first' });
+    await env.api.delete({ resource: 'namespaces', name: 'brief' });
+    await expect(env.api.create(configMap('late', {}, { namespace: 'brief' }))).rejects.toMatchObject({ code: GRPC_CODE.NOT_FOUND, details: expect.stringContaining('brief') });
+    await env.api.create(ns('brief')); // recreated: writable again
+    await env.api.create(configMap('again', {}, { namespace: 'brief' }));
+  });
+
   it('marks a namespace with content Terminating and refuses new content in it', async () => {
     await env.api.create(ns('busy'));
     await env.api.create(configMap('inside', {}, { namespace: 'busy' }));

@@ -32,7 +32,7 @@ import {
   KINDS,
   kindFor,
 } from '@skiff/api';
-import type { Storage } from '@skiff/storage';
+import type { Guard, Storage } from '@skiff/storage';
 import { bindPod } from './bind';
 import { checkPreconditions, decideDelete } from './deletion';
 import { decodeObject, deepCopy, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
@@ -67,7 +67,12 @@ function describe(info: KindInfo, namespace: string, name: string): string {
   return info.namespaced ? `${info.resource} "${namespace}/${name}"` : `${info.resource} "${name}"`;
 }
 
+const NAMESPACE_KIND = kindFor('namespaces');
+
 export class GenericStore {
+  /** Namespaces seen by writes: mod revision and terminating (see namespaceGuard). */
+  private readonly namespaces = new Map<string, { revision: number; terminating: boolean }>();
+
   constructor(
     private readonly storage: Storage,
     private readonly env: StrategyEnv = systemStrategyEnv,
@@ -146,15 +151,29 @@ export class GenericStore {
     return bytes;
   }
 
-  /** NotFoundError when the namespace does not exist, FailedPreconditionError while it terminates. */
-  private async checkNamespace(namespace: string, signal?: AbortSignal): Promise<void> {
-    const nsInfo = kindFor('namespaces');
-    const kv = await this.storage.get(objectKey(nsInfo, '', namespace), signal);
-    if (!kv) throw new NotFoundError(`namespaces "${namespace}" not found`);
-    const ns = decodeObject(nsInfo, kv.value, kv.modRevision) as { status?: { phase?: string }; metadata?: { deletionTimestamp?: Date } };
-    if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) {
+  /**
+   * The guard for writing into a namespace: its key at the mod revision last seen. NotFoundError
+   * when it does not exist, FailedPreconditionError while it terminates. The revision is cached
+   * (`fresh` reads it again); a guarded write that finds the namespace changed re-reads it, so
+   * the cache can be stale but never wrong, and a namespace deleted meanwhile gets nothing new.
+   */
+  private async namespaceGuard(namespace: string, fresh: boolean, signal?: AbortSignal): Promise<Guard> {
+    const key = objectKey(NAMESPACE_KIND, '', namespace);
+    let state = fresh ? undefined : this.namespaces.get(namespace);
+    if (!state) {
+      const kv = await this.storage.get(key, signal);
+      if (!kv) {
+        this.namespaces.delete(namespace);
+        throw new NotFoundError(`namespaces "${namespace}" not found`);
+      }
+      const ns = decodeObject(NAMESPACE_KIND, kv.value, kv.modRevision) as { status?: { phase?: string }; metadata?: { deletionTimestamp?: Date } };
+      state = { revision: kv.modRevision, terminating: ns.status?.phase === 'Terminating' || !!ns.metadata?.deletionTimestamp };
+      this.namespaces.set(namespace, state);
+    }
+    if (state.terminating) {
       throw new FailedPreconditionError(`unable to create new content in namespace "${namespace}" because it is being terminated`);
     }
+    return { key, revision: state.revision };
   }
 
   /**
@@ -173,19 +192,23 @@ export class GenericStore {
     prepareForCreate(info, object, this.env);
     const bytes = this.encode(info, object);
     const meta = metaOf(object);
-    if (info.namespaced) await this.checkNamespace(meta.namespace);
     const key = objectKey(info, meta.namespace, meta.name);
     if (options.dryRun) {
+      if (info.namespaced) await this.namespaceGuard(meta.namespace, true);
       if (await this.storage.get(key)) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
       return wrap(info, object as never);
     }
-    try {
-      meta.resourceVersion = String(await this.storage.create(key, bytes));
-    } catch (err) {
-      if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
-      throw err;
+    // One round trip: the create is conditional on the namespace being as last seen.
+    for (let attempt = 1; ; attempt++) {
+      const guard = info.namespaced ? await this.namespaceGuard(meta.namespace, attempt > 1) : undefined;
+      try {
+        meta.resourceVersion = String(await this.storage.create(key, bytes, guard));
+        return wrap(info, object as never);
+      } catch (err) {
+        if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
+        if (!(err instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw err;
+      }
     }
-    return wrap(info, object as never);
   }
 
   /**

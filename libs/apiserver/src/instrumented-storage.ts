@@ -1,4 +1,4 @@
-import type { KeyValue, ListResult, Storage, StorageEvent } from '@skiff/storage';
+import type { Guard, KeyValue, ListResult, Storage, StorageEvent } from '@skiff/storage';
 import type { Histogram } from 'prom-client';
 
 /** A Storage that times every request in a histogram labelled by operation; behaviour unchanged. */
@@ -23,8 +23,8 @@ export class InstrumentedStorage implements Storage {
   list(prefix: string, signal?: AbortSignal): Promise<ListResult> {
     return this.timed('list', () => this.inner.list(prefix, signal));
   }
-  create(key: string, value: Uint8Array): Promise<number> {
-    return this.timed('create', () => this.inner.create(key, value));
+  create(key: string, value: Uint8Array, guard?: Guard): Promise<number> {
+    return this.timed('create', () => this.inner.create(key, value, guard));
   }
   update(key: string, value: Uint8Array, expectedRevision: number): Promise<number> {
     return this.timed('update', () => this.inner.update(key, value, expectedRevision));

@@ -33,6 +33,17 @@ describe('EtcdStorage (real etcd)', () => {
     await expect(storage.update('/registry/pods/default/a', bytes('x'), rev2)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('creates only while a guard key is unchanged', async () => {
+    const guardRev = await storage.create('/registry/namespaces/g', bytes('ns'));
+    await storage.create('/registry/pods/g/a', bytes('a'), { key: '/registry/namespaces/g', revision: guardRev });
+    const moved = await storage.update('/registry/namespaces/g', bytes('ns2'), guardRev);
+    await expect(storage.create('/registry/pods/g/b', bytes('b'), { key: '/registry/namespaces/g', revision: guardRev })).rejects.toBeInstanceOf(ConflictError);
+    await expect(storage.create('/registry/pods/g/a', bytes('a'), { key: '/registry/namespaces/g', revision: moved })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await storage.delete('/registry/namespaces/g');
+    await expect(storage.create('/registry/pods/g/c', bytes('c'), { key: '/registry/namespaces/g', revision: moved })).rejects.toBeInstanceOf(ConflictError);
+    expect(await storage.get('/registry/pods/g/b')).toBeUndefined();
+  });
+
   it('lists a prefix at one revision', async () => {
     await storage.create('/registry/things/ns/x', bytes('x'));
     await storage.create('/registry/things/ns/y', bytes('y'));

@@ -1,6 +1,6 @@
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError } from '@skiff/api';
 import { Etcd3, GRPCOutOfRangeError, type IKeyValue, type IWatchResponse } from 'etcd3';
-import type { KeyValue, ListResult, Storage, StorageEvent } from './storage';
+import type { Guard, KeyValue, ListResult, Storage, StorageEvent } from './storage';
 
 export interface EtcdStorageOptions {
   /** etcd client URLs, e.g. ["http://127.0.0.1:2379"]. */
@@ -38,10 +38,13 @@ export class EtcdStorage implements Storage {
     return { items: res.kvs.map(toKeyValue), revision: Number(res.header.revision) };
   }
 
-  async create(key: string, value: Uint8Array): Promise<number> {
-    const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(Buffer.from(value))).commit();
-    if (!res.succeeded) throw new AlreadyExistsError(`${key} already exists`);
-    return Number(res.header.revision);
+  async create(key: string, value: Uint8Array, guard?: Guard): Promise<number> {
+    let txn = this.client.if(key, 'Create', '==', 0);
+    if (guard) txn = txn.and(guard.key, 'Mod', '==', guard.revision);
+    const res = await txn.then(this.client.put(key).value(Buffer.from(value))).else(this.client.get(key)).commit();
+    if (res.succeeded) return Number(res.header.revision);
+    if (res.responses[0]?.response_range?.kvs?.length) throw new AlreadyExistsError(`${key} already exists`);
+    throw new ConflictError(`${guard?.key} is no longer at revision ${guard?.revision}`);
   }
 
   async update(key: string, value: Uint8Array, expectedRevision: number): Promise<number> {

@@ -27,6 +27,12 @@ export interface StorageEvent {
   created: boolean;
 }
 
+/** A condition on another key for a write: its mod revision must still be `revision`. */
+export interface Guard {
+  key: string;
+  revision: number;
+}
+
 export interface ListResult {
   items: KeyValue[];
   /** The store revision the list was read at. */
@@ -38,8 +44,12 @@ export interface Storage {
   get(key: string, signal?: AbortSignal): Promise<KeyValue | undefined>;
   /** Every key under prefix (sorted by key) at one revision. */
   list(prefix: string, signal?: AbortSignal): Promise<ListResult>;
-  /** Creates the key; AlreadyExistsError when it exists. Returns the commit revision. */
-  create(key: string, value: Uint8Array): Promise<number>;
+  /**
+   * Creates the key; AlreadyExistsError when it exists. With a guard, only while the guard key's
+   * mod revision is still `guard.revision` (ConflictError otherwise, e.g. the namespace changed).
+   * Returns the commit revision.
+   */
+  create(key: string, value: Uint8Array, guard?: Guard): Promise<number>;
   /**
    * Replaces the key's value only if its mod revision is still `expectedRevision`: ConflictError
    * if it changed, NotFoundError if it is gone. Returns the commit revision.
