@@ -4,7 +4,7 @@ import { InvalidError, type FieldError } from './errors';
 import type { ApiObject } from './gen';
 import { unwrap } from './kinds';
 import { objectFromManifest, parseManifests } from './manifest';
-import { validateObject } from './validation';
+import { objectSizeError, validateObject } from './validation';
 
 /** What the CLI and apiserver together do with a manifest: strict read, defaults, validation (size included). */
 function problems(manifest: Record<string, unknown> | string): FieldError[] {
@@ -18,7 +18,8 @@ function problems(manifest: Record<string, unknown> | string): FieldError[] {
   return objects.flatMap((o) => {
     const { info, object } = unwrap(o);
     applyDefaults(info, object);
-    return validateObject(info, object);
+    const size = objectSizeError(info, object);
+    return [...validateObject(info, object), ...(size ? [size] : [])];
   });
 }
 

@@ -6,7 +6,8 @@
  * The rules per kind live in validation/*.ts; this is the one entry point. Messages follow
  * Kubernetes ("Invalid value: \"Web\": a lowercase RFC 1123 subdomain ...", "Unsupported value",
  * "Duplicate value", "Forbidden: ...") except that a missing value says just "required".
- * The encoded size limit (MAX_OBJECT_BYTES) is checked too, and is also exported on its own.
+ * The encoded size limit (MAX_OBJECT_BYTES) is not checked here: whoever encodes the object checks
+ * the bytes it has (objectSizeError does it for callers that have none), so nothing encodes twice.
  */
 import type { FieldError } from './errors';
 import type {
@@ -127,8 +128,6 @@ export function validateObject(info: KindInfo, object: KubeObject, old?: KubeObj
     validateObjectMeta(errs, info, object.metadata);
     validateKind(errs, info, object);
     if (old) validateUpdate(errs, info, object, old);
-    const size = objectSizeError(info, object);
-    if (size) errs.push(size);
   } catch (err) {
     // A validator bug must not turn bad input into a 500; report it against the object instead.
     errs.push({ field: OBJECT_SIZE_FIELD, detail: `Internal error: validation failed: ${(err as Error).message}` });

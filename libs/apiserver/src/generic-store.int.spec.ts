@@ -350,7 +350,12 @@ describe('invalid objects (acceptance 3)', () => {
   });
 
   it('refuses objects over the size limit', async () => {
-    const big = configMap('big', { blob: 'x'.repeat(1_100_000) });
+    const revision = (await env.api.list({ resource: 'pods' })).resourceVersion;
+    // Every field within its own limits, the whole over MAX_OBJECT_BYTES.
+    const big = pod('big', {}, { containers: [{ name: 'main', image: 'busybox:1.36', args: ['x'.repeat(600_000), 'y'.repeat(600_000)] }] });
     await expect(env.api.create(big)).rejects.toMatchObject({ code: GRPC_CODE.INVALID_ARGUMENT, details: expect.stringMatching(/object: .*1048576/) });
+    const tooBigData = configMap('big', { blob: 'x'.repeat(1_100_000) });
+    await expect(env.api.create(tooBigData)).rejects.toMatchObject({ code: GRPC_CODE.INVALID_ARGUMENT, details: expect.stringContaining('data: ') });
+    expect((await env.api.list({ resource: 'pods' })).resourceVersion).toBe(revision);
   });
 });

@@ -59,8 +59,9 @@ export function resolveKind(resource: string): KindInfo {
 
 function unwrapRequest(object: ApiObject | undefined): { info: KindInfo; object: StoredObject } {
   if (!object?.kind) throw new InvalidError([{ field: 'object', detail: 'required: no kind set' }]);
+  // The request was decoded for this call alone: the store may change it in place.
   const { info, object: value } = unwrap(object);
-  return { info, object: deepCopy(value) as StoredObject };
+  return { info, object: value as StoredObject };
 }
 
 function describe(info: KindInfo, namespace: string, name: string): string {

@@ -32,6 +32,9 @@ export interface PublisherLoopOptions {
   maxBackoffMs?: number;
 }
 
+/** Unacknowledged publishes at most; enough to keep NATS busy, small enough to resend cheaply. */
+const MAX_IN_FLIGHT = 256;
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -81,23 +84,43 @@ export async function runWatchPublisher(options: PublisherLoopOptions, signal: A
       options.onPublished?.(after);
       logger.info({ lastPublished: revision, watchFrom: after }, 'watch publisher resuming');
 
-      for await (const batch of storage.watch(REGISTRY_PREFIX, after, signal)) {
+      // Publishes are pipelined (up to MAX_IN_FLIGHT unacknowledged); each pins the stream
+      // sequence before it, so the first refusal or loss makes every later one fail too, and
+      // the loop resynchronises from what the stream really holds.
+      const inFlight: Promise<void>[] = [];
+      let failure: unknown;
+      const stopWatch = new AbortController();
+      for await (const batch of storage.watch(REGISTRY_PREFIX, after, AbortSignal.any([signal, stopWatch.signal]))) {
         const received = performance.now();
         for (const change of batch) {
+          if (failure !== undefined) break;
           if (change.revision <= revision) continue; // already on the stream
           const event = toWatchEvent(change);
           if (!event) continue;
           const prev = resourceRevisions[event.resource] ?? floor;
           const next = { ...resourceRevisions, [event.resource]: change.revision };
-          await publisher.publish(event, prev, next, revision);
+          const published = change.revision;
+          const ack = publisher.publish(event, prev, next, revision).then(
+            () => {
+              metrics.publishedRevision.set(published);
+              metrics.publishLagSeconds.observe((performance.now() - received) / 1000);
+              options.onPublished?.(published);
+              backoff = initialBackoff;
+            },
+            (err: unknown) => {
+              failure ??= err;
+              stopWatch.abort();
+            },
+          );
           revision = change.revision;
           resourceRevisions = next;
-          metrics.publishedRevision.set(revision);
-          metrics.publishLagSeconds.observe((performance.now() - received) / 1000);
-          options.onPublished?.(revision);
-          backoff = initialBackoff;
+          inFlight.push(ack);
+          if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
         }
+        if (failure !== undefined) break;
       }
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure;
     } catch (err) {
       if (signal.aborted) break;
       if (err instanceof WrongLastRevisionError) {

@@ -65,12 +65,13 @@ export function parseResourceRevisions(value: string | undefined): Record<string
 
 export class WatchPublisher {
   /**
-   * The stream's last message as this publisher last saw it (from lastPublished or its own
-   * publish). When a publish expects exactly that revision, it also pins the stream sequence, a
-   * check JetStream keeps across restarts (the last message id is only remembered within the
-   * duplicate window).
+   * Where the stream will stand once every publish sent so far is stored: updated when a publish
+   * is sent (not when it is acknowledged), so that publishes can be pipelined. Each publish that
+   * follows a known position pins the stream sequence it expects, a check JetStream keeps across
+   * restarts (the last message id is only remembered within the duplicate window). Undefined
+   * after a failure: call lastPublished() before publishing again.
    */
-  private known: { revision: number; sequence: number } | undefined;
+  private position: { revision: number; sequence: number } | undefined;
 
   constructor(
     private readonly bus: BusConnection,
@@ -83,10 +84,11 @@ export class WatchPublisher {
    * no message. Rejects when the stream does not exist or NATS is unreachable.
    */
   async lastPublished(): Promise<PublishedPosition | undefined> {
+    this.position = undefined;
     const info = await this.bus.manager.streams.info(WATCH_STREAM);
     const lastSeq = info.state.last_seq;
     if (info.state.messages === 0 || lastSeq === 0) {
-      this.known = { revision: 0, sequence: lastSeq };
+      this.position = { revision: 0, sequence: lastSeq };
       return undefined;
     }
     let stored;
@@ -96,7 +98,7 @@ export class WatchPublisher {
       const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code;
       if (code === NO_MESSAGE_FOUND || code === STREAM_NOT_FOUND) {
         // Removed between the two calls (aged out): the stream is effectively empty.
-        this.known = { revision: 0, sequence: lastSeq };
+        this.position = { revision: 0, sequence: lastSeq };
         return undefined;
       }
       throw err;
@@ -104,7 +106,7 @@ export class WatchPublisher {
     const id = stored.header?.get('Nats-Msg-Id');
     const revision = id ? Number(id) : WatchEvent.decode(stored.data).revision;
     const resourceRevisions = parseResourceRevisions(stored.header?.get(HEADER_RESOURCE_REVISIONS));
-    this.known = { revision, sequence: stored.seq };
+    this.position = { revision, sequence: stored.seq };
     return { revision, resourceRevisions };
   }
 
@@ -115,38 +117,48 @@ export class WatchPublisher {
    * once JetStream stored it. Throws WrongLastRevisionError when refused (nothing published);
    * other errors (timeout, no stream, disconnected) mean the outcome is unknown: read
    * lastPublished() before going on.
+   *
+   * Pipelining: the message is sent before this returns its promise, so a caller may publish the
+   * next revision without awaiting this one. Each expects the previous one's stream sequence, so
+   * if one is refused or lost, every later one is refused too: the stream never gets a gap or a
+   * reordering.
    */
-  async publish(
-    event: WatchEvent,
-    prevRevision: number,
-    resourceRevisions: Record<string, number>,
-    expectedLastRevision: number,
-  ): Promise<void> {
+  publish(event: WatchEvent, prevRevision: number, resourceRevisions: Record<string, number>, expectedLastRevision: number): Promise<void> {
     const h = natsHeaders();
     h.set(HEADER_PREV_REVISION, String(prevRevision));
     h.set(HEADER_RESOURCE_REVISIONS, JSON.stringify(resourceRevisions));
     const expect: { lastMsgID?: string; lastSequence?: number } = {};
-    if (this.known && this.known.revision === expectedLastRevision) {
-      expect.lastSequence = this.known.sequence;
-    } else if (expectedLastRevision !== 0) {
-      expect.lastMsgID = String(expectedLastRevision);
+    let expectedSequence: number | undefined;
+    if (this.position && this.position.revision === expectedLastRevision) {
+      expect.lastSequence = this.position.sequence;
+      expectedSequence = this.position.sequence + 1;
+      this.position = { revision: event.revision, sequence: expectedSequence };
+    } else {
+      if (expectedLastRevision !== 0) expect.lastMsgID = String(expectedLastRevision);
+      this.position = undefined;
     }
-    this.known = undefined;
-    let ack;
-    try {
-      ack = await this.bus.jetstream.publish(
-        watchSubject(event.resource, event.namespace, event.name),
-        WatchEvent.encode(event).finish(),
-        { msgID: String(event.revision), headers: h, expect, timeout: this.opts.timeoutMs ?? 10_000 },
-      );
-    } catch (err) {
-      const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code;
-      if (code === WRONG_LAST_MSG_ID || code === WRONG_LAST_SEQUENCE) {
-        throw new WrongLastRevisionError(event.revision, expectedLastRevision, false, { cause: err });
-      }
-      throw err;
-    }
-    if (ack.duplicate) throw new WrongLastRevisionError(event.revision, expectedLastRevision, true);
-    this.known = { revision: event.revision, sequence: ack.seq };
+    const sent = this.bus.jetstream.publish(watchSubject(event.resource, event.namespace, event.name), WatchEvent.encode(event).finish(), {
+      msgID: String(event.revision),
+      headers: h,
+      expect,
+      timeout: this.opts.timeoutMs ?? 10_000,
+    });
+    return sent.then(
+      (ack) => {
+        if (ack.duplicate) {
+          this.position = undefined;
+          throw new WrongLastRevisionError(event.revision, expectedLastRevision, true);
+        }
+        if (expectedSequence === undefined && !this.position) this.position = { revision: event.revision, sequence: ack.seq };
+      },
+      (err) => {
+        this.position = undefined;
+        const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code;
+        if (code === WRONG_LAST_MSG_ID || code === WRONG_LAST_SEQUENCE) {
+          throw new WrongLastRevisionError(event.revision, expectedLastRevision, false, { cause: err });
+        }
+        throw err;
+      },
+    );
   }
 }
