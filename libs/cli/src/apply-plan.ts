@@ -1,18 +1,17 @@
 /**
- * `skiff apply`'s decision for one object, as a pure function: create it when nothing is stored;
- * otherwise overwrite the fields the manifest gives onto the stored object (keeping server-set
- * metadata, status and spec fields the manifest leaves out, such as a Service's clusterIP) and
- * report "configured" when that changes anything, "unchanged" when it does not.
+ * `skiff apply`'s decision for one object, as a pure function: kubectl's client-side apply.
  *
- * Rules, in proto JSON space:
- * - labels and annotations are replaced whole by the manifest's (absent = none), as are the
- *   top-level `data`/`binaryData` maps of ConfigMaps and Secrets; a Secret's `stringData` is
- *   folded into `data` (base64), as the server does.
- * - other top-level fields (spec, ...) are deep-merged: objects key by key, arrays and scalars
- *   replaced.
- * - comparison runs after defaulting both sides, and tolerates fields the server filled in
- *   inside replaced arrays (a field removed from inside a container is not detected; kubectl
- *   needs its last-applied annotation for that).
+ * The manifest last applied is kept in the annotation LAST_APPLIED_ANNOTATION. Applying again is
+ * a three-way merge of what is stored (live), what was last applied (last) and the manifest
+ * (desired), in proto JSON space:
+ * - a field in desired is set (objects merged key by key, scalars replaced);
+ * - a field in last but no longer in desired is removed (the user deleted it from the file);
+ * - a field in neither is kept (set by the server or another writer: clusterIP, status, labels
+ *   added by a controller);
+ * - lists are replaced, except those Kubernetes merges by key (containers and env by name,
+ *   container ports by containerPort, service ports by port, volumes by name, volume mounts by
+ *   mountPath), whose items are merged one by one the same way, in the manifest's order.
+ * The result is "unchanged" when it equals the stored object after defaulting both.
  */
 import { applyDefaults, type KindInfo, type KubeObject } from '@skiff/api';
 
@@ -24,10 +23,17 @@ export type ApplyPlan =
   | { action: 'configure'; object: KubeObject }
   | { action: 'unchanged' };
 
-/** Top-level maps that the manifest replaces whole. */
-const REPLACED_MAPS = new Set(['data', 'binaryData']);
-/** Metadata fields a manifest may set; everything else in metadata belongs to the server. */
-const USER_METADATA = ['labels', 'annotations', 'ownerReferences', 'finalizers', 'generateName'];
+/** Where apply keeps the manifest it applied (kubectl's kubectl.kubernetes.io/last-applied-configuration). */
+export const LAST_APPLIED_ANNOTATION = 'skiff.io/last-applied-configuration';
+
+/** List fields merged item by item, and the item field that identifies an item. */
+const MERGE_KEYS: Record<string, readonly string[]> = {
+  containers: ['name'],
+  env: ['name'],
+  volumes: ['name'],
+  volumeMounts: ['mountPath'],
+  ports: ['containerPort', 'port'], // container ports, service ports
+};
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -35,10 +41,6 @@ function isObject(value: unknown): value is JsonObject {
 
 function toJson(info: KindInfo, object: KubeObject): JsonObject {
   return JSON.parse(JSON.stringify(info.codec.toJSON(object as never) ?? {})) as JsonObject;
-}
-
-function fromJson(info: KindInfo, json: JsonObject): KubeObject {
-  return info.codec.fromJSON(json) as KubeObject;
 }
 
 /** A Secret's stringData folded into data (base64), as the apiserver stores it. */
@@ -50,12 +52,51 @@ function foldStringData(json: JsonObject): JsonObject {
   return { ...rest, data };
 }
 
-/** Deep merge of `patch` onto `base`: objects key by key; arrays and scalars replaced. */
-export function mergeJson(base: Json | undefined, patch: Json): Json {
-  if (!isObject(base) || !isObject(patch)) return patch;
-  const out: JsonObject = { ...base };
-  for (const [key, value] of Object.entries(patch)) out[key] = mergeJson(base[key], value);
+/** The merge key of a list field, when every item of the lists involved has it. */
+function mergeKeyOf(field: string, lists: readonly (Json | undefined)[]): string | undefined {
+  const items = lists.flatMap((list) => (Array.isArray(list) ? list : []));
+  return MERGE_KEYS[field]?.find((key) => items.length > 0 && items.every((item) => isObject(item) && item[key] !== undefined));
+}
+
+function mergeList(field: string, live: Json | undefined, last: Json | undefined, desired: Json[]): Json[] {
+  const key = mergeKeyOf(field, [live, last, desired]);
+  if (!key) return desired;
+  const byKey = (list: Json | undefined) => new Map((Array.isArray(list) ? list : []).map((item) => [JSON.stringify((item as JsonObject)[key]), item]));
+  const liveItems = byKey(live);
+  const lastItems = byKey(last);
+  const wanted = desired.map((item) => {
+    const id = JSON.stringify((item as JsonObject)[key]);
+    return threeWayMerge(liveItems.get(id), lastItems.get(id), item);
+  });
+  const desiredIds = new Set(desired.map((item) => JSON.stringify((item as JsonObject)[key])));
+  // Items someone else added (in live, never applied) stay; items removed from the manifest go.
+  const kept = [...liveItems].filter(([id]) => !desiredIds.has(id) && !lastItems.has(id)).map(([, item]) => item);
+  return [...wanted, ...kept];
+}
+
+/**
+ * The three-way merge described above, for one value. `last` is what was applied before at this
+ * place (undefined: nothing, so nothing is removed).
+ */
+export function threeWayMerge(live: Json | undefined, last: Json | undefined, desired: Json, field = ''): Json {
+  if (Array.isArray(desired)) return mergeList(field, live, last, desired);
+  if (!isObject(desired) || !isObject(live)) return desired;
+  const out: JsonObject = { ...live };
+  const before = isObject(last) ? last : {};
+  for (const [key, value] of Object.entries(desired)) out[key] = threeWayMerge(live[key], before[key], value, key);
+  for (const key of Object.keys(before)) if (!(key in desired)) delete out[key];
   return out;
+}
+
+/** Deep equality of JSON values (object key order ignored). */
+export function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (isObject(a)) {
+    if (!isObject(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && sameJson(a[k], b[k]));
+  }
+  return a === b;
 }
 
 /**
@@ -72,46 +113,40 @@ export function isSubset(want: Json | undefined, have: Json | undefined): boolea
   return want === have || (want === undefined && have === null);
 }
 
-function sameMap(a: Json | undefined, b: Json | undefined): boolean {
-  const x = isObject(a) ? a : {};
-  const y = isObject(b) ? b : {};
-  return Object.keys(x).length === Object.keys(y).length && Object.entries(x).every(([k, v]) => y[k] === v);
+function withoutStatus(info: KindInfo, json: JsonObject): JsonObject {
+  const object = info.codec.fromJSON(json) as KubeObject;
+  applyDefaults(info, object);
+  const { status: _status, ...rest } = toJson(info, object);
+  return rest;
 }
 
-function defaulted(info: KindInfo, json: JsonObject): JsonObject {
-  const object = fromJson(info, json);
-  applyDefaults(info, object);
-  return toJson(info, object);
+function lastApplied(stored: JsonObject): JsonObject | undefined {
+  const meta = isObject(stored.metadata) ? stored.metadata : {};
+  const text = isObject(meta.annotations) ? meta.annotations[LAST_APPLIED_ANNOTATION] : undefined;
+  if (typeof text !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined; // unreadable: treated as never applied (nothing is removed)
+  }
 }
 
 /** Decides what `apply` does with `desired` (parsed from a manifest) given what is `stored`. */
 export function planApply(info: KindInfo, desired: KubeObject, stored: KubeObject | undefined): ApplyPlan {
   let want = toJson(info, desired);
   if (info.kind === 'Secret') want = foldStringData(want);
-  if (!stored) return { action: 'create', object: fromJson(info, want) };
-  const have = toJson(info, stored);
+  delete want.status;
+  const wantMeta: JsonObject = isObject(want.metadata) ? want.metadata : {};
+  const annotations: JsonObject = { ...(isObject(wantMeta.annotations) ? wantMeta.annotations : {}) };
+  delete annotations[LAST_APPLIED_ANNOTATION];
+  const record = JSON.stringify({ ...want, metadata: { ...wantMeta, annotations } });
+  want.metadata = { ...wantMeta, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: record } };
+  if (!stored) return { action: 'create', object: info.codec.fromJSON(want) as KubeObject };
 
-  const merged: JsonObject = { ...have };
-  for (const [key, value] of Object.entries(want)) {
-    if (key === 'metadata' || key === 'status') continue;
-    merged[key] = REPLACED_MAPS.has(key) ? value : mergeJson(have[key], value);
-  }
-  for (const key of REPLACED_MAPS) if (key in have && !(key in want)) delete merged[key];
-  const wantMeta = isObject(want.metadata) ? want.metadata : {};
-  const metadata: JsonObject = { ...(isObject(have.metadata) ? have.metadata : {}) };
-  delete metadata.labels;
-  delete metadata.annotations;
-  for (const key of USER_METADATA) if (key in wantMeta) metadata[key] = wantMeta[key];
-  merged.metadata = metadata;
-
-  const before = defaulted(info, have);
-  const after = defaulted(info, merged);
-  const beforeMeta = isObject(before.metadata) ? before.metadata : {};
-  const afterMeta = isObject(after.metadata) ? after.metadata : {};
-  const unchanged =
-    sameMap(beforeMeta.labels, afterMeta.labels) &&
-    sameMap(beforeMeta.annotations, afterMeta.annotations) &&
-    [...REPLACED_MAPS].every((key) => sameMap(before[key], after[key])) &&
-    Object.keys(after).every((key) => key === 'status' || isSubset(after[key], before[key]));
-  return unchanged ? { action: 'unchanged' } : { action: 'configure', object: fromJson(info, merged) };
+  const live = toJson(info, stored);
+  const last = lastApplied(live);
+  const merged = threeWayMerge(live, last, want) as JsonObject;
+  const unchanged = sameJson(withoutStatus(info, live), withoutStatus(info, merged));
+  return unchanged ? { action: 'unchanged' } : { action: 'configure', object: info.codec.fromJSON(merged) as KubeObject };
 }

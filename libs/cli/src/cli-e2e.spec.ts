@@ -150,13 +150,20 @@ describe('skiff CLI against a real apiserver', () => {
   });
 
   it('reports a changed object as configured and the rest unchanged', async () => {
-    const changed = manifests.map((m) => (m.kind === 'ConfigMap' ? { ...m, data: { ...(m.data as object), color: 'green' } } : m));
+    const changed = manifests.map((m) => (m.kind === 'ConfigMap' ? { ...m, data: { ...(m.data as object), color: 'green', size: 'large' } } : m));
     const r = await skiff(['apply', '-f', file('changed.yaml', changed)]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('configmap/web-config configured\n');
     expect(r.stdout.match(/ unchanged$/gm)).toHaveLength(manifests.length - 1);
     const json = JSON.parse((await skiff(['get', 'cm', 'web-config', '-n', NS, '-o', 'json'])).stdout);
     expect(json.data.color).toBe('green');
+
+    // Taking the key out of the file again removes it from the server (three-way merge).
+    const reverted = await skiff(['apply', '-f', file('reverted.yaml', manifests)]);
+    expect(reverted.stdout).toContain('configmap/web-config configured\n');
+    const after = JSON.parse((await skiff(['get', 'cm', 'web-config', '-n', NS, '-o', 'json'])).stdout);
+    expect(after.data.size).toBeUndefined();
+    expect(after.data).toEqual(manifests.find((m) => m.kind === 'ConfigMap')!.data);
   });
 
   it('lists with -o json, -l, -A and --field-selector', async () => {
