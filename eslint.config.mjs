@@ -11,6 +11,8 @@ const depConstraints = [
   { sourceTag: 'scope:apiserver', onlyDependOnLibsWithTags: ['scope:shared', 'scope:apiserver'] },
   // The testing lib starts real services, the apiserver included.
   { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:apiserver', 'scope:testing'] },
+  // Benchmarks drive the system like a test does.
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing'] },
 ];
 // Specs may also use the testing lib.
 const specConstraints = depConstraints.map((c) =>
@@ -32,12 +34,12 @@ export default [
   { files: ['**/*.spec.ts'], rules: { '@nx/enforce-module-boundaries': boundaries(specConstraints) } },
   // Only the storage code talks to etcd, only the bus code to NATS, only runtime code to Docker.
   ...[
-    ['etcd3', 'libs/storage/**'],
+    ['etcd3', 'libs/storage/**', 'tools/bench/**'], // benchmarks measure raw etcd as their baseline
     ['nats', 'libs/bus/**'],
     ['dockerode', 'libs/runtime/**'],
-  ].map(([pkg, owner]) => ({
+  ].map(([pkg, owner, ...others]) => ({
     files: ['**/*.ts'],
-    ignores: [owner, 'libs/testing/**'],
+    ignores: [owner, ...others, 'libs/testing/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: pkg, message: `only ${owner} may import ${pkg}` }] }],
     },

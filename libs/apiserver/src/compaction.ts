@@ -4,6 +4,7 @@
  * revision and never past what the watch publisher has put on NATS (so a restarted publisher can
  * always resume from etcd's history).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@skiff/service';
 import type { Storage } from '@skiff/storage';
 import type { ApiserverMetrics } from './apiserver-metrics';
@@ -64,12 +65,6 @@ export async function runCompactor(options: CompactorOptions, signal: AbortSigna
     } catch (err) {
       options.logger.warn({ err }, 'compaction failed');
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await delay(options.intervalMs, undefined, { signal }).catch(() => undefined); // ends early on abort
   }
 }

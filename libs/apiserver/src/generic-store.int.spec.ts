@@ -275,6 +275,9 @@ describe('namespaces', () => {
     await env.api.delete({ resource: 'configmaps', namespace: 'busy', name: 'inside' });
     await env.api.delete({ resource: 'namespaces', name: 'busy' });
     await expect(env.api.get('namespaces', '', 'busy')).rejects.toEqual(code('NOT_FOUND'));
+    // Created again under the same name, it takes new content (nothing remembers "terminating").
+    await env.api.create(ns('busy'));
+    await env.api.create(configMap('fresh', {}, { namespace: 'busy' }));
   });
 });
 

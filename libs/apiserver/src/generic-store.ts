@@ -71,8 +71,8 @@ function describe(info: KindInfo, namespace: string, name: string): string {
 const NAMESPACE_KIND = kindFor('namespaces');
 
 export class GenericStore {
-  /** Namespaces seen by writes: mod revision and terminating (see namespaceGuard). */
-  private readonly namespaces = new Map<string, { revision: number; terminating: boolean }>();
+  /** Writable namespaces seen by writes, at their mod revision (see namespaceGuard). */
+  private readonly namespaces = new Map<string, { revision: number }>();
 
   constructor(
     private readonly storage: Storage,
@@ -168,11 +168,13 @@ export class GenericStore {
         throw new NotFoundError(`namespaces "${namespace}" not found`);
       }
       const ns = decodeObject(NAMESPACE_KIND, kv.value, kv.modRevision) as { status?: { phase?: string }; metadata?: { deletionTimestamp?: Date } };
-      state = { revision: kv.modRevision, terminating: ns.status?.phase === 'Terminating' || !!ns.metadata?.deletionTimestamp };
+      state = { revision: kv.modRevision };
+      if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) {
+        // Not cached: a namespace that finishes terminating may come back under the same name.
+        this.namespaces.delete(namespace);
+        throw new FailedPreconditionError(`unable to create new content in namespace "${namespace}" because it is being terminated`);
+      }
       this.namespaces.set(namespace, state);
-    }
-    if (state.terminating) {
-      throw new FailedPreconditionError(`unable to create new content in namespace "${namespace}" because it is being terminated`);
     }
     return { key, revision: state.revision };
   }

@@ -10,6 +10,7 @@
  * Resuming from what the stream holds (not from memory) is what makes a restart, an outage or a
  * second apiserver neither skip nor repeat a revision.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { CompactedError } from '@skiff/api';
 import { ensureWatchStream, WatchPublisher, WrongLastRevisionError, type BusConnection } from '@skiff/bus';
 import type { Logger } from '@skiff/service';
@@ -35,17 +36,6 @@ export interface PublisherLoopOptions {
 /** Unacknowledged publishes at most; enough to keep NATS busy, small enough to resend cheaply. */
 const MAX_IN_FLIGHT = 256;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Publishes every change under /registry/ on the watch stream until signal aborts; never
@@ -79,7 +69,10 @@ export async function runWatchPublisher(options: PublisherLoopOptions, signal: A
         floor = skipTo;
         resourceRevisions = {};
       } else if (!last) {
+        // An empty stream (new, or its data lost): start at the present, and make every first
+        // event point back to here so that informers that saw an older state relist.
         after = await storage.currentRevision();
+        floor = after;
       }
       options.onPublished?.(after);
       logger.info({ lastPublished: revision, watchFrom: after }, 'watch publisher resuming');
@@ -141,7 +134,7 @@ export async function runWatchPublisher(options: PublisherLoopOptions, signal: A
       metrics.publishFailures.inc({ reason: 'error' });
       streamReady = false;
       logger.warn({ err, retryInMs: backoff }, 'watch publishing failed: retrying');
-      await sleep(backoff, signal);
+      await delay(backoff, undefined, { signal }).catch(() => undefined); // ends early on abort
       backoff = Math.min(backoff * 2, maxBackoff);
     }
   }

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError } from '@skiff/api';
+import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
 import { startEtcd, type EtcdServer } from '@skiff/testing';
 import { EtcdStorage } from './etcd-storage';
 import type { StorageEvent } from './storage';
@@ -53,6 +53,15 @@ describe('EtcdStorage (real etcd)', () => {
     expect(list.revision).toBe(await storage.currentRevision());
   });
 
+  it('lists a prefix larger than one page (and than a gRPC message) at one revision', async () => {
+    const value = bytes('v'.repeat(2_000));
+    const keys = Array.from({ length: 2_500 }, (_, i) => `/registry/many/ns/${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < keys.length; i += 250) await Promise.all(keys.slice(i, i + 250).map((k) => storage.create(k, value)));
+    const list = await storage.list('/registry/many/');
+    expect(list.items.map((kv) => kv.key)).toEqual(keys);
+    expect(list.revision).toBe(await storage.currentRevision());
+  }, 30_000);
+
   it('watches changes after a revision, in order, with the last state of deletes', async () => {
     const from = await storage.currentRevision();
     const r1 = await storage.create('/registry/w/ns/a', bytes('1'));
@@ -82,4 +91,19 @@ describe('EtcdStorage (real etcd)', () => {
     };
     await expect(iterate()).rejects.toBeInstanceOf(CompactedError);
   });
+
+  it('ends a watch whose connection breaks with UnavailableError, after the events it delivered', async () => {
+    const from = await storage.currentRevision();
+    const r1 = await storage.create('/registry/d/ns/a', bytes('1'));
+    const seen: number[] = [];
+    const iterate = async () => {
+      for await (const batch of storage.watch('/registry/d/', from, new AbortController().signal)) {
+        seen.push(...batch.map((e) => e.revision));
+        if (seen.includes(r1)) await etcd.process.kill(); // the store goes away mid-watch
+      }
+    };
+    await expect(iterate()).rejects.toBeInstanceOf(UnavailableError);
+    expect(seen).toEqual([r1]);
+    await etcd.restart();
+  }, 30_000);
 });

@@ -1,5 +1,5 @@
-import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError } from '@skiff/api';
-import { Etcd3, GRPCOutOfRangeError, type IKeyValue, type IWatchResponse } from 'etcd3';
+import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
+import { Etcd3, type IKeyValue, type IWatchResponse } from 'etcd3';
 import type { Guard, KeyValue, ListResult, Storage, StorageEvent } from './storage';
 
 export interface EtcdStorageOptions {
@@ -13,8 +13,24 @@ function toKeyValue(kv: IKeyValue): KeyValue {
   return { key: kv.key.toString(), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
 }
 
+/** Keys read per etcd range request when listing. */
+const LIST_PAGE_SIZE = 1000;
+
+/** The end of the key range that holds every key starting with `prefix` (etcd's prefix end). */
+function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]); // every key
+}
+
+/** etcd's "required revision has been compacted" (not its "future revision", also OUT_OF_RANGE). */
 function isCompacted(err: unknown): boolean {
-  return err instanceof GRPCOutOfRangeError || /compacted/i.test(String((err as Error)?.message));
+  return /compacted/i.test(String((err as Error)?.message));
 }
 
 /** Storage on etcd v3 (the only code in Skiff that talks to etcd). */
@@ -24,7 +40,8 @@ export class EtcdStorage implements Storage {
   constructor(options: EtcdStorageOptions) {
     this.client = new Etcd3({
       hosts: options.endpoints,
-      defaultCallOptions: () => ({ deadline: Date.now() + (options.timeoutMs ?? 10_000) }),
+      // Requests get a deadline; watch streams live as long as their watch.
+      defaultCallOptions: (call) => (call.isStream ? {} : { deadline: Date.now() + (options.timeoutMs ?? 10_000) }),
     });
   }
 
@@ -33,9 +50,29 @@ export class EtcdStorage implements Storage {
     return res.kvs[0] ? toKeyValue(res.kvs[0]) : undefined;
   }
 
+  /**
+   * Reads the prefix in pages of LIST_PAGE_SIZE keys (a single response for a large prefix would
+   * exceed gRPC's message limit), every page at the first page's revision: one consistent
+   * snapshot. If that revision is compacted between pages, the whole read starts again.
+   */
   async list(prefix: string): Promise<ListResult> {
-    const res = await this.client.getAll().prefix(prefix).exec();
-    return { items: res.kvs.map(toKeyValue), revision: Number(res.header.revision) };
+    const rangeEnd = prefixEnd(Buffer.from(prefix));
+    for (;;) {
+      const items: KeyValue[] = [];
+      let revision: string | undefined;
+      let from = Buffer.from(prefix);
+      try {
+        for (;;) {
+          const res = await this.client.kv.range({ key: from, range_end: rangeEnd, limit: String(LIST_PAGE_SIZE), revision });
+          revision ??= res.header.revision;
+          items.push(...res.kvs.map(toKeyValue));
+          if (!res.more || res.kvs.length === 0) return { items, revision: Number(revision) };
+          from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+        }
+      } catch (err) {
+        if (!(revision && isCompacted(err))) throw err;
+      }
+    }
   }
 
   async create(key: string, value: Uint8Array, guard?: Guard): Promise<number> {
@@ -86,6 +123,7 @@ export class EtcdStorage implements Storage {
     }
     const queue: StorageEvent[][] = [];
     let failure: Error | undefined;
+    let lastRevision = afterRevision;
     let wake: (() => void) | undefined;
     const notify = () => {
       wake?.();
@@ -117,10 +155,18 @@ export class EtcdStorage implements Storage {
       failure = isCompacted(err) || /cancel/i.test(err.message) ? new CompactedError(`watch canceled: ${err.message}`, { cause: err }) : err;
       notify();
     });
+    // The etcd3 library would resume a broken watch from the revision of the last response
+    // header, which can lie past events not yet delivered (a catch-up is sent in chunks): end
+    // instead, and let the caller resume from the last revision it got.
+    watcher.on('disconnected', (err: Error) => {
+      failure ??= new UnavailableError(`etcd watch lost its connection after revision ${lastRevision}: resume from there`, { cause: err });
+      notify();
+    });
     try {
       while (!signal.aborted) {
         const batch = queue.shift();
         if (batch) {
+          lastRevision = batch[batch.length - 1].revision;
           yield batch;
           continue;
         }

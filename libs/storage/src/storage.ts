@@ -62,8 +62,9 @@ export interface Storage {
   delete(key: string, expectedRevision?: number): Promise<{ revision: number; value: Uint8Array }>;
   /**
    * Changes under prefix after `afterRevision`, in revision order, batch by batch, until signal
-   * aborts. Throws CompactedError (at the start or later) when that history is compacted away.
-   * A broken connection is retried transparently from the last delivered revision.
+   * aborts. Throws CompactedError (at the start or later) when that history is compacted away,
+   * and UnavailableError when the connection to the store breaks: watch again from the last
+   * revision received (nothing is skipped or repeated that way).
    */
   watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent[]>;
   /** The store's current revision. */
