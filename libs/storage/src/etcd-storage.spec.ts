@@ -106,4 +106,15 @@ describe('EtcdStorage (real etcd)', () => {
     expect(seen).toEqual([r1]);
     await etcd.restart();
   }, 30_000);
+
+  it('reports etcd being down as UnavailableError', async () => {
+    const impatient = new EtcdStorage({ endpoints: [etcd.endpoint], timeoutMs: 1_000 });
+    await etcd.process.kill();
+    try {
+      await expect(impatient.get('/registry/pods/default/a')).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      await impatient.close();
+      await etcd.restart();
+    }
+  }, 30_000);
 });

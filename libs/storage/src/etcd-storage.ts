@@ -1,5 +1,5 @@
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
-import { Etcd3, type IKeyValue, type IWatchResponse } from 'etcd3';
+import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError, type IKeyValue, type IWatchResponse } from 'etcd3';
 import type { Guard, KeyValue, ListResult, Storage, StorageEvent } from './storage';
 
 export interface EtcdStorageOptions {
@@ -11,6 +11,18 @@ export interface EtcdStorageOptions {
 
 function toKeyValue(kv: IKeyValue): KeyValue {
   return { key: kv.key.toString(), value: kv.value, modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
+}
+
+/**
+ * The storage error for an etcd client failure: etcd unreachable, timed out or all hosts failed
+ * (the client's circuit breaker) is UnavailableError, so callers see UNAVAILABLE and retry;
+ * anything else is returned as it is.
+ */
+function storageError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof UnavailableError) return err;
+  const unreachable =
+    err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError || err.name === 'BrokenCircuitError' || isRecoverableError(err);
+  return unreachable ? new UnavailableError(`etcd is unavailable: ${err.message}`, { cause: err }) : err;
 }
 
 /** Keys read per etcd range request when listing. */
@@ -37,6 +49,15 @@ function isCompacted(err: unknown): boolean {
 export class EtcdStorage implements Storage {
   private readonly client: Etcd3;
 
+  /** Runs one storage operation, translating etcd client failures (storageError). */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
   constructor(options: EtcdStorageOptions) {
     this.client = new Etcd3({
       hosts: options.endpoints,
@@ -46,8 +67,10 @@ export class EtcdStorage implements Storage {
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    const res = await this.client.kv.range({ key: Buffer.from(key) });
-    return res.kvs[0] ? toKeyValue(res.kvs[0]) : undefined;
+    return this.call(async () => {
+      const res = await this.client.kv.range({ key: Buffer.from(key) });
+      return res.kvs[0] ? toKeyValue(res.kvs[0]) : undefined;
+    });
   }
 
   /**
@@ -56,58 +79,66 @@ export class EtcdStorage implements Storage {
    * snapshot. If that revision is compacted between pages, the whole read starts again.
    */
   async list(prefix: string): Promise<ListResult> {
-    const rangeEnd = prefixEnd(Buffer.from(prefix));
-    for (;;) {
-      const items: KeyValue[] = [];
-      let revision: string | undefined;
-      let from = Buffer.from(prefix);
-      try {
-        for (;;) {
-          const res = await this.client.kv.range({ key: from, range_end: rangeEnd, limit: String(LIST_PAGE_SIZE), revision });
-          revision ??= res.header.revision;
-          items.push(...res.kvs.map(toKeyValue));
-          if (!res.more || res.kvs.length === 0) return { items, revision: Number(revision) };
-          from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+    return this.call(async () => {
+      const rangeEnd = prefixEnd(Buffer.from(prefix));
+      for (;;) {
+        const items: KeyValue[] = [];
+        let revision: string | undefined;
+        let from = Buffer.from(prefix);
+        try {
+          for (;;) {
+            const res = await this.client.kv.range({ key: from, range_end: rangeEnd, limit: String(LIST_PAGE_SIZE), revision });
+            revision ??= res.header.revision;
+            items.push(...res.kvs.map(toKeyValue));
+            if (!res.more || res.kvs.length === 0) return { items, revision: Number(revision) };
+            from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+          }
+        } catch (err) {
+          if (!(revision && isCompacted(err))) throw err;
         }
-      } catch (err) {
-        if (!(revision && isCompacted(err))) throw err;
       }
-    }
+    });
   }
 
   async create(key: string, value: Uint8Array, guard?: Guard): Promise<number> {
-    let txn = this.client.if(key, 'Create', '==', 0);
-    if (guard) txn = txn.and(guard.key, 'Mod', '==', guard.revision);
-    const res = await txn.then(this.client.put(key).value(Buffer.from(value))).else(this.client.get(key)).commit();
-    if (res.succeeded) return Number(res.header.revision);
-    if (res.responses[0]?.response_range?.kvs?.length) throw new AlreadyExistsError(`${key} already exists`);
-    throw new ConflictError(`${guard?.key} is no longer at revision ${guard?.revision}`);
+    return this.call(async () => {
+      let txn = this.client.if(key, 'Create', '==', 0);
+      if (guard) txn = txn.and(guard.key, 'Mod', '==', guard.revision);
+      const res = await txn.then(this.client.put(key).value(Buffer.from(value))).else(this.client.get(key)).commit();
+      if (res.succeeded) return Number(res.header.revision);
+      if (res.responses[0]?.response_range?.kvs?.length) throw new AlreadyExistsError(`${key} already exists`);
+      throw new ConflictError(`${guard?.key} is no longer at revision ${guard?.revision}`);
+    });
   }
 
   async update(key: string, value: Uint8Array, expectedRevision: number): Promise<number> {
-    const res = await this.client
-      .if(key, 'Mod', '==', expectedRevision)
-      .then(this.client.put(key).value(Buffer.from(value)))
-      .else(this.client.get(key))
-      .commit();
-    if (res.succeeded) return Number(res.header.revision);
-    const current = res.responses[0]?.response_range?.kvs?.[0];
-    if (!current) throw new NotFoundError(`${key} not found`);
-    throw new ConflictError(`${key} was modified (resourceVersion ${current.mod_revision}, expected ${expectedRevision})`);
+    return this.call(async () => {
+      const res = await this.client
+        .if(key, 'Mod', '==', expectedRevision)
+        .then(this.client.put(key).value(Buffer.from(value)))
+        .else(this.client.get(key))
+        .commit();
+      if (res.succeeded) return Number(res.header.revision);
+      const current = res.responses[0]?.response_range?.kvs?.[0];
+      if (!current) throw new NotFoundError(`${key} not found`);
+      throw new ConflictError(`${key} was modified (resourceVersion ${current.mod_revision}, expected ${expectedRevision})`);
+    });
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; value: Uint8Array }> {
-    // Read the current value first so that an unconditional delete also returns the last state,
-    // then delete with compare-and-swap on that revision (retrying if it moved meanwhile).
-    for (;;) {
-      const current = await this.get(key);
-      if (!current) throw new NotFoundError(`${key} not found`);
-      if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
-        throw new ConflictError(`${key} was modified (resourceVersion ${current.modRevision}, expected ${expectedRevision})`);
+    return this.call(async () => {
+      // Read the current value first so that an unconditional delete also returns the last state,
+      // then delete with compare-and-swap on that revision (retrying if it moved meanwhile).
+      for (;;) {
+        const current = await this.get(key);
+        if (!current) throw new NotFoundError(`${key} not found`);
+        if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
+          throw new ConflictError(`${key} was modified (resourceVersion ${current.modRevision}, expected ${expectedRevision})`);
+        }
+        const res = await this.client.if(key, 'Mod', '==', current.modRevision).then(this.client.delete().key(key)).commit();
+        if (res.succeeded) return { revision: Number(res.header.revision), value: current.value };
       }
-      const res = await this.client.if(key, 'Mod', '==', current.modRevision).then(this.client.delete().key(key)).commit();
-      if (res.succeeded) return { revision: Number(res.header.revision), value: current.value };
-    }
+    });
   }
 
   async *watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent[]> {
@@ -180,16 +211,20 @@ export class EtcdStorage implements Storage {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.client.kv.range({ key: Buffer.from('\0'), count_only: true });
-    return Number(res.header.revision);
+    return this.call(async () => {
+      const res = await this.client.kv.range({ key: Buffer.from('\0'), count_only: true });
+      return Number(res.header.revision);
+    });
   }
 
   async compact(revision: number): Promise<void> {
-    try {
-      await this.client.kv.compact({ revision: String(revision) });
-    } catch (err) {
-      if (!isCompacted(err)) throw err; // already compacted past it: nothing to do
-    }
+    return this.call(async () => {
+      try {
+        await this.client.kv.compact({ revision: String(revision) });
+      } catch (err) {
+        if (!isCompacted(err)) throw err; // already compacted past it: nothing to do
+      }
+    });
   }
 
   async close(): Promise<void> {
