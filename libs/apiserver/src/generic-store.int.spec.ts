@@ -1,6 +1,8 @@
 import { DeploymentStatus, PodStatus, EXAMPLE_MANIFESTS, GRPC_CODE, objectFromManifest, unwrap, type ApiObject } from '@skiff/api';
 import { invalidManifests, startEtcd, startNats } from '@skiff/testing';
+import { EtcdStorage, type Storage } from '@skiff/storage';
 import { configMap, edit, inner, meta, obj, pod, startTestEnv, type TestEnv } from './apiserver-test-env.spec-helper';
+import { GenericStore } from './generic-store';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -262,6 +264,31 @@ describe('namespaces', () => {
     await expect(env.api.create(configMap('late', {}, { namespace: 'brief' }))).rejects.toMatchObject({ code: GRPC_CODE.NOT_FOUND, details: expect.stringContaining('brief') });
     await env.api.create(ns('brief')); // recreated: writable again
     await env.api.create(configMap('again', {}, { namespace: 'brief' }));
+  });
+
+  it('never leaves an object behind when a create races the namespace deletion', async () => {
+    // The race, made certain: while the delete checks whether the namespace is empty, a create
+    // (guarded on the namespace as it was before the delete) commits into it.
+    const inner = new EtcdStorage({ endpoints: [env.etcd.endpoint] });
+    const other = new GenericStore(inner);
+    let raced: Promise<unknown> | undefined;
+    const racing: Storage = Object.assign(Object.create(inner) as Storage, {
+      list: async (prefix: string) => {
+        if (prefix.startsWith('/registry/horizontalpodautoscalers/racing/')) raced ??= other.create(configMap('late', {}, { namespace: 'racing' })).catch((err: unknown) => err);
+        if (raced) await raced;
+        return inner.list(prefix);
+      },
+    });
+    const store = new GenericStore(racing);
+    await store.create(obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'racing' } }));
+    await other.create(configMap('early', {}, { namespace: 'racing' })); // "other" now knows the namespace
+    await other.delete({ resource: 'configmaps', namespace: 'racing', name: 'early', dryRun: false, propagationPolicy: '' });
+    await store.delete({ resource: 'namespaces', namespace: '', name: 'racing', dryRun: false, propagationPolicy: '' });
+    expect(raced).toBeDefined();
+    const left = (await env.api.list({ resource: 'configmaps', namespace: 'racing' })).items.map((o) => meta(o).name);
+    const gone = await env.api.get('namespaces', '', 'racing').then(() => false, () => true);
+    expect({ gone, left }).not.toEqual({ gone: true, left: ['late'] }); // never an orphan
+    await inner.close();
   });
 
   it('marks a namespace with content Terminating and refuses new content in it', async () => {

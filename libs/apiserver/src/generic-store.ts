@@ -311,6 +311,9 @@ export class GenericStore {
           return wrap(info, stored as never);
         }
         metaOf(decision.object).resourceVersion = String(await this.storage.update(key, encodeObject(info, decision.object), revision));
+        // A namespace is marked first (that fences off creates, which are guarded on its
+        // revision); then it is removed, in the next round, if it is empty.
+        if (info.case === 'namespace') continue;
         return wrap(info, decision.object as never);
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw err;
@@ -318,12 +321,16 @@ export class GenericStore {
     }
   }
 
-  /** An empty namespace is removed; one with content (or finalizers) is marked Terminating. */
+  /**
+   * A namespace is first marked Terminating (no create gets into it after that: creates are
+   * guarded on its revision); a marked namespace that is empty and has no finalizers is removed.
+   * Checking emptiness only after the mark is what keeps a racing create from being orphaned.
+   */
   private async decideNamespaceDelete(stored: StoredObject, name: string): Promise<ReturnType<typeof decideDelete>> {
     const meta = metaOf(stored);
-    const empty = await this.namespaceIsEmpty(name);
-    if (empty && meta.finalizers.length === 0) return { action: 'remove' };
-    if (meta.deletionTimestamp) return { action: 'none' };
+    if (meta.deletionTimestamp) {
+      return meta.finalizers.length === 0 && (await this.namespaceIsEmpty(name)) ? { action: 'remove' } : { action: 'none' };
+    }
     const next = deepCopy(stored) as StoredObject & { status?: { phase: string } };
     metaOf(next).deletionTimestamp = this.env.now();
     metaOf(next).deletionGracePeriodSeconds = 0;

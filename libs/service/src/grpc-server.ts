@@ -4,6 +4,7 @@
  * status per service and for "") and, when descriptors are given, server reflection (so that
  * `grpcurl -plaintext ADDRESS list` works).
  */
+import { setMaxListeners } from 'node:events';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
@@ -38,6 +39,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const { logger } = options;
   const server = new Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
   const shutdown = new AbortController();
+  setMaxListeners(0, shutdown.signal); // one listener per call in flight, removed when it ends
   const names = ['', ...options.services.map((s) => s.name)];
   const health = new HealthImplementation(Object.fromEntries(names.map((n) => [n, 'NOT_SERVING'])));
   health.addToServer(server);
