@@ -2,6 +2,7 @@
  * The connection to the event bus (NATS). The only place that opens NATS connections: every
  * other part of Skiff gets a BusConnection and uses the watch-stream functions of this lib.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 
 /** A change of the connection's state, as NATS reports it. */
@@ -77,34 +78,25 @@ class NatsBus implements BusConnection {
  */
 export async function connectBus(servers: string | string[], opts: ConnectBusOptions = {}): Promise<BusConnection> {
   const signal = opts.signal;
-  signal?.throwIfAborted();
-  const attempt = connect({
-    servers,
-    name: opts.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    reconnectJitter: 250,
-    waitOnFirstConnect: true,
-    pingInterval: 10_000,
-    maxPingOut: 3,
-  });
+  // The first connection is retried here (not by nats.js's waitOnFirstConnect, which cannot be
+  // stopped), so that an abort stops the attempts at once.
   let nc: NatsConnection;
-  if (signal) {
-    let onAbort = () => undefined as void;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  for (let backoffMs = 100; ; backoffMs = Math.min(backoffMs * 2, 2_000)) {
+    signal?.throwIfAborted();
     try {
-      nc = await Promise.race([attempt, aborted]);
-    } catch (err) {
-      void attempt.then((late) => late.close(), () => undefined);
-      throw err;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
+      nc = await connect({
+        servers,
+        name: opts.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        reconnectJitter: 250,
+        pingInterval: 10_000,
+        maxPingOut: 3,
+      });
+      break;
+    } catch {
+      await delay(backoffMs, undefined, { signal }).catch(() => undefined);
     }
-  } else {
-    nc = await attempt;
   }
   return new NatsBus(nc, await nc.jetstreamManager());
 }
