@@ -17,7 +17,7 @@ import type { Logger } from '@skiff/service';
 import type { Storage } from '@skiff/storage';
 import type { ApiserverMetrics } from './apiserver-metrics';
 import { REGISTRY_PREFIX } from './registry-keys';
-import { toWatchEvent } from './watch-filter';
+import { encodeWatchEvent } from './watch-event-encoding';
 
 export interface PublisherLoopOptions {
   storage: Storage;
@@ -88,12 +88,13 @@ export async function runWatchPublisher(options: PublisherLoopOptions, signal: A
         for (const change of batch) {
           if (failure !== undefined) break;
           if (change.revision <= revision) continue; // already on the stream
-          const event = toWatchEvent(change);
-          if (!event) continue;
-          const prev = resourceRevisions[event.resource] ?? floor;
-          const next = { ...resourceRevisions, [event.resource]: change.revision };
+          const encoded = encodeWatchEvent(change);
+          if (!encoded) continue;
+          const { head, payload } = encoded;
+          const prev = resourceRevisions[head.resource] ?? floor;
+          const next = { ...resourceRevisions, [head.resource]: change.revision };
           const published = change.revision;
-          const ack = publisher.publish(event, prev, next, revision).then(
+          const ack = publisher.publishEncoded(head, payload, prev, next, revision).then(
             () => {
               metrics.publishedRevision.set(published);
               metrics.publishLagSeconds.observe((performance.now() - received) / 1000);

@@ -8,12 +8,16 @@
  *   carries Nats-Expected-Last-Msg-Id = the previous revision on the stream, so a lagging or
  *   second apiserver is refused instead of publishing out of order.
  * - Payload: a protobuf-encoded WatchEvent (type, object, revision, resource, namespace, name).
+ *   The object is the stored bytes as they are, so its metadata.resourceVersion is empty on the
+ *   wire: it is the event's revision by definition, and decodeWatchEvent stamps it.
  * - Header Skiff-Prev-Revision: the revision of the previous event of the same resource on the
  *   stream (0 when unknown). An informer that has seen revision R of a resource and receives an
  *   event whose previous revision is > R has missed an event and relists.
  * - Header Skiff-Resource-Revisions: JSON {resource: last revision} after this event, so that a
  *   restarted publisher recovers every resource's previous revision from the stream's last message.
  */
+
+import { WatchEvent } from '@skiff/api';
 
 export const WATCH_STREAM = 'SKIFF_WATCH';
 export const WATCH_SUBJECT_PREFIX = 'skiff.watch';
@@ -37,4 +41,15 @@ export function watchSubject(resource: string, namespace: string, name: string):
 /** The filter subject for every event of a resource: `skiff.watch.<resource>.>`. */
 export function resourceFilter(resource: string): string {
   return `${WATCH_SUBJECT_PREFIX}.${resource}.>`;
+}
+
+/**
+ * Decodes a watch stream payload; the object's resourceVersion is the event's revision (the
+ * publisher sends the stored bytes, which carry none).
+ */
+export function decodeWatchEvent(payload: Uint8Array): WatchEvent {
+  const event = WatchEvent.decode(payload);
+  const meta = (event.object?.kind?.value as { metadata?: { resourceVersion: string } } | undefined)?.metadata;
+  if (meta && !meta.resourceVersion) meta.resourceVersion = String(event.revision);
+  return event;
 }

@@ -124,6 +124,21 @@ export class WatchPublisher {
    * reordering.
    */
   publish(event: WatchEvent, prevRevision: number, resourceRevisions: Record<string, number>, expectedLastRevision: number): Promise<void> {
+    return this.publishEncoded(event, WatchEvent.encode(event).finish(), prevRevision, resourceRevisions, expectedLastRevision);
+  }
+
+  /**
+   * publish() for an event already encoded as a WatchEvent (`payload`; `head` names it), so that
+   * the apiserver can splice stored bytes into it without decoding them.
+   */
+  publishEncoded(
+    head: Pick<WatchEvent, 'revision' | 'resource' | 'namespace' | 'name'>,
+    payload: Uint8Array,
+    prevRevision: number,
+    resourceRevisions: Record<string, number>,
+    expectedLastRevision: number,
+  ): Promise<void> {
+    const event = head;
     const h = natsHeaders();
     h.set(HEADER_PREV_REVISION, String(prevRevision));
     h.set(HEADER_RESOURCE_REVISIONS, JSON.stringify(resourceRevisions));
@@ -137,7 +152,7 @@ export class WatchPublisher {
       if (expectedLastRevision !== 0) expect.lastMsgID = String(expectedLastRevision);
       this.position = undefined;
     }
-    const sent = this.bus.jetstream.publish(watchSubject(event.resource, event.namespace, event.name), WatchEvent.encode(event).finish(), {
+    const sent = this.bus.jetstream.publish(watchSubject(event.resource, event.namespace, event.name), payload, {
       msgID: String(event.revision),
       headers: h,
       expect,

@@ -9,7 +9,7 @@ import { AckPolicy, createInbox, DeliverPolicy, isFlowControlMsg, isHeartbeatMsg
 import { WatchEvent } from '@skiff/api';
 import type { BusConnection } from './connection';
 import { parseDeliveryInfo } from './delivery-info';
-import { HEADER_PREV_REVISION, resourceFilter, WATCH_STREAM } from './subjects';
+import { decodeWatchEvent, HEADER_PREV_REVISION, resourceFilter, WATCH_STREAM } from './subjects';
 
 /** The subscription can no longer vouch for seeing every event: relist and subscribe again. */
 export class BusResetError extends Error {
@@ -192,7 +192,7 @@ class PushWatchSubscription implements WatchSubscription {
     }
     this.lastConsumerSeq = info.consumerSequence;
     const prev = Number(msg.headers?.get(HEADER_PREV_REVISION) || 0);
-    return { event: WatchEvent.decode(msg.data), prevRevision: Number.isFinite(prev) ? prev : 0, streamSequence: info.streamSequence };
+    return { event: decodeWatchEvent(msg.data), prevRevision: Number.isFinite(prev) ? prev : 0, streamSequence: info.streamSequence };
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<WatchMessage> {

@@ -59,11 +59,21 @@ export function bindService<S extends ServiceDefinition>(name: string, definitio
  */
 function callSignal(call: { on(event: 'cancelled', cb: () => void): unknown }, shutdown: AbortSignal): { signal: AbortSignal; done: () => void } {
   const ac = new AbortController();
+  let finished = false;
   if (shutdown.aborted) ac.abort(shutdown.reason);
   const onShutdown = () => ac.abort(shutdown.reason);
   shutdown.addEventListener('abort', onShutdown, { once: true });
-  call.on('cancelled', () => ac.abort(new DOMException('call cancelled by the client', 'AbortError')));
-  return { signal: ac.signal, done: () => shutdown.removeEventListener('abort', onShutdown) };
+  // grpc-js also reports 'cancelled' when a finished call's stream closes: only a live call aborts.
+  call.on('cancelled', () => {
+    if (!finished) ac.abort(new DOMException('call cancelled by the client', 'AbortError'));
+  });
+  return {
+    signal: ac.signal,
+    done: () => {
+      finished = true;
+      shutdown.removeEventListener('abort', onShutdown);
+    },
+  };
 }
 
 function reportFailure(logger: Logger, path: string, err: unknown): { code: number; details: string } {
