@@ -5,6 +5,7 @@
 import { ApiService, unwrap, type ApiObject } from '@skiff/api';
 import { bindService, grpcCodeName, grpcStatusOf, type Logger, type ServiceBinding } from '@skiff/service';
 import type { ApiserverMetrics } from './apiserver-metrics';
+import type { NodeProxy } from './node-proxy';
 import type { GenericStore } from './generic-store';
 
 export interface VersionInfo {
@@ -26,7 +27,7 @@ function nameOf(object: ApiObject | undefined): { namespace?: string; name?: str
 }
 
 /** Binds the Api service's handlers to a store. */
-export function apiServiceBinding(store: GenericStore, version: VersionInfo, logger: Logger, metrics: ApiserverMetrics): ServiceBinding {
+export function apiServiceBinding(store: GenericStore, nodes: NodeProxy, version: VersionInfo, logger: Logger, metrics: ApiserverMetrics): ServiceBinding {
   async function observe<T>(verb: string, resource: string, target: object, mutating: boolean, run: () => Promise<T>): Promise<T> {
     const end = metrics.requestSeconds.startTimer({ verb, resource });
     try {
@@ -53,6 +54,8 @@ export function apiServiceBinding(store: GenericStore, version: VersionInfo, log
     delete: (req) => observe('delete', req.resource, { namespace: req.namespace, name: req.name }, true, () => store.delete(req)),
     bind: (req) => observe('bind', 'pods', { namespace: req.namespace, name: req.name, node: req.nodeName }, true, () => store.bind(req)),
     version: async () => ({ version: version.version, gitCommit: version.gitCommit, platform: `${process.platform}/${process.arch}` }),
+    podLogs: (req, signal) => nodes.logs(req, signal),
+    podExec: (req, signal) => nodes.exec(req, signal),
     watch: async function* (req, signal) {
       const labels = { verb: 'watch', resource: req.resource };
       const end = metrics.requestSeconds.startTimer(labels);

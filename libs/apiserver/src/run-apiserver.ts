@@ -15,6 +15,7 @@ import {
 import { EtcdStorage } from '@skiff/storage';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { apiServiceBinding, type VersionInfo } from './api-service';
+import { NodeProxy } from './node-proxy';
 import { createApiserverMetrics } from './apiserver-metrics';
 import { runCompactor } from './compaction';
 import { GenericStore } from './generic-store';
@@ -78,6 +79,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
   const metrics = createApiserverMetrics(registry);
   const storage = new InstrumentedStorage(new EtcdStorage({ endpoints: config.etcd }), metrics.etcdSeconds);
   const store = new GenericStore(storage);
+  const nodes = new NodeProxy(store);
   const background = new AbortController();
   const tasks: Promise<void>[] = [];
   let bus: BusConnection | undefined;
@@ -85,7 +87,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
     await untilReady('creating system namespaces', logger, signal, () => store.ensureSystemNamespaces());
     const grpc = await startGrpcServer({
       address: config.listen,
-      services: [apiServiceBinding(store, config.version, logger, metrics)],
+      services: [apiServiceBinding(store, nodes, config.version, logger, metrics)],
       reflection: reflectionPackage(config),
       logger,
     });
@@ -127,6 +129,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
     background.abort();
     await Promise.allSettled(tasks);
     await (bus as BusConnection | undefined)?.close().catch(() => undefined);
+    nodes.close();
     await storage.close();
   }
 }

@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { EXAMPLE_MANIFESTS, type Manifest } from '@skiff/api';
+import { EXAMPLE_MANIFESTS, ExecOutput, KubeletService, LogChunk, objectFromManifest, type Manifest } from '@skiff/api';
+import { connect } from '@skiff/client';
+import { bindService, createLogger, startGrpcServer } from '@skiff/service';
 import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
 import { isSubset } from './apply-plan';
 
@@ -243,5 +245,49 @@ describe('skiff CLI against a real apiserver', () => {
     const left = await skiff(['get', 'pods,services,deployments', '-n', NS]);
     expect(left.stdout).toBe('');
     expect(left.stderr).toBe(`No resources found in ${NS} namespace.\n`);
+  });
+});
+
+describe('skiff logs and exec (through the apiserver to the pod node kubelet)', () => {
+  it('prints a container log and runs a command, exiting with its code', async () => {
+    // The node's kubelet API, served with known answers (the real kubelet is tested with Docker).
+    const kubelet = await startGrpcServer({
+      address: '127.0.0.1:0',
+      logger: createLogger('kubelet', 'silent'),
+      services: [bindService('skiff.node.v1.Kubelet', KubeletService, {
+      logs: async function* (req) {
+        yield LogChunk.fromPartial({ data: Buffer.from(`log of ${req.name}/${req.container || 'only'} tail=${req.tailLines ?? 'all'}\n`) });
+      },
+      exec: async function* (req) {
+        yield ExecOutput.fromPartial({ output: { $case: 'stdout', value: Buffer.from(`ran ${req.command.join(' ')}\n`) } });
+        yield ExecOutput.fromPartial({ output: { $case: 'stderr', value: Buffer.from('on stderr\n') } });
+        yield ExecOutput.fromPartial({ output: { $case: 'exitCode', value: 7 } });
+      },
+      })],
+    });
+    const client = connect(apiserver.address);
+    try {
+      await client.create(
+        objectFromManifest({
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name: 'logs-node' },
+          status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { port: kubelet.port } } },
+        }),
+      );
+      await client.create(objectFromManifest({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'talker', namespace: 'default' }, spec: { containers: [{ name: 'main', image: 'busybox' }] } }));
+      await client.bind({ namespace: 'default', name: 'talker', nodeName: 'logs-node', uid: '', resourceVersion: '' });
+
+      const logs = await skiff(['logs', 'talker', '-c', 'main', '--tail', '5']);
+      expect(logs).toMatchObject({ code: 0, stdout: 'log of talker/main tail=5\n', stderr: '' });
+      const exec = await skiff(['exec', 'talker', '--', 'sh', '-c', 'echo hi']);
+      expect(exec).toMatchObject({ code: 7, stdout: 'ran sh -c echo hi\n', stderr: 'on stderr\n' });
+      const missing = await skiff(['logs', 'nobody']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/^error: .*nobody.*not found/);
+    } finally {
+      client.close();
+      await kubelet.close();
+    }
   });
 });

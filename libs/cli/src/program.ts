@@ -12,7 +12,9 @@ import { resolveServer } from './config';
 import { deleteCommand, type DeleteOptions } from './delete-command';
 import { describeCommand } from './describe-command';
 import { errorLine } from './error-message';
+import { execCommand } from './exec-command';
 import { getCommand, type GetOptions } from './get-command';
+import { logsCommand, type LogsOptions } from './logs-command';
 import { versionCommand } from './version-command';
 
 interface GlobalOptions {
@@ -111,6 +113,29 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     .option('--ignore-not-found', 'succeed when an object does not exist')
     .action(async (type: string | undefined, names: string[], options: DeleteOptions, command: Command) => {
       exitCode = await deleteCommand(context(command), type ? [type, ...names] : names, options);
+    });
+
+  program
+    .command('logs')
+    .description("print a container's logs: logs POD [-c CONTAINER]")
+    .argument('<pod>')
+    .option('-c, --container <name>', 'the container (default: the only one)')
+    .option('-f, --follow', 'keep streaming new output')
+    .option('-p, --previous', 'the previous instance of a restarted container')
+    .option('--tail <lines>', 'only the last lines (-1: all)')
+    .option('--timestamps', 'prefix each line with its time')
+    .action(async (pod: string, options: LogsOptions, command: Command) => {
+      exitCode = await logsCommand(context(command), pod, options);
+    });
+
+  program
+    .command('exec')
+    .description('run a command in a container: exec POD [-c CONTAINER] -- COMMAND [ARGS...]')
+    .argument('<pod>')
+    .argument('[command...]', 'the command and its arguments, after --')
+    .option('-c, --container <name>', 'the container (default: the only one)')
+    .action(async (pod: string, args: string[], options: { container?: string }, command: Command) => {
+      exitCode = await execCommand(context(command), pod, args, options);
     });
 
   program

@@ -2,8 +2,8 @@
  * The SkiffClient over gRPC (the generated grpc-js ApiClient). The only place that turns gRPC
  * statuses back into the API's error classes.
  */
-import { credentials as grpcCredentials, Metadata, status as grpcStatus, type ChannelCredentials, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type ListResponse, type VersionResponse, type WatchEvent } from '@skiff/api';
+import { credentials as grpcCredentials, Metadata, status as grpcStatus, type ChannelCredentials, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type ExecOutput, type ExecRequest, type ListResponse, type LogChunk, type LogsRequest, type VersionResponse, type WatchEvent } from '@skiff/api';
 import type { CallOptions, DeleteOptions, ListOptions, SkiffClient, WatchOptions, WriteOptions } from './skiff-client';
 
 export interface ConnectOptions {
@@ -112,19 +112,33 @@ class GrpcSkiffClient implements SkiffClient {
     );
   }
 
-  async *watch(resource: string, options: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent> {
-    if (signal.aborted) return;
-    const call = this.api.watch({
+  watch(resource: string, options: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    const request = {
       resource,
       namespace: options.namespace ?? '',
       labelSelector: options.labelSelector ?? '',
       fieldSelector: options.fieldSelector ?? '',
       resourceVersion: options.resourceVersion ?? '',
-    });
+    };
+    return this.stream(() => this.api.watch(request), signal);
+  }
+
+  podLogs(request: LogsRequest, signal: AbortSignal): AsyncIterable<LogChunk> {
+    return this.stream(() => this.api.podLogs(request), signal);
+  }
+
+  podExec(request: ExecRequest, signal: AbortSignal): AsyncIterable<ExecOutput> {
+    return this.stream(() => this.api.podExec(request), signal);
+  }
+
+  /** A server stream as an async iterable: ends quietly on abort, errors mapped back to classes. */
+  private async *stream<T>(open: () => ClientReadableStream<T>, signal: AbortSignal): AsyncIterable<T> {
+    if (signal.aborted) return;
+    const call = open();
     const onAbort = () => call.cancel();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const event of call) yield event as WatchEvent;
+      for await (const message of call) yield message as T;
     } catch (err) {
       if (signal.aborted) return;
       throw fromServiceError(err as ServiceError);

@@ -3,7 +3,7 @@
  * every method rejects with the API's error classes (NotFoundError, ConflictError, InvalidError,
  * CompactedError, ... rebuilt from the gRPC status by errorFromStatus); `signal` cancels the call.
  */
-import type { ApiObject, BindRequest, ListResponse, Preconditions, VersionResponse, WatchEvent } from '@skiff/api';
+import type { ApiObject, BindRequest, ExecOutput, ExecRequest, ListResponse, LogChunk, LogsRequest, Preconditions, VersionResponse, WatchEvent } from '@skiff/api';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -45,6 +45,10 @@ export interface SkiffClient {
   delete(resource: string, namespace: string, name: string, options?: DeleteOptions): Promise<ApiObject>;
   /** The gRPC Watch stream as an async iterable; ends when signal aborts. */
   watch(resource: string, options: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  /** A container's logs (proxied from its node's kubelet) as chunks; ends with the log or on abort. */
+  podLogs(request: LogsRequest, signal: AbortSignal): AsyncIterable<LogChunk>;
+  /** Runs a command in a container: stdout/stderr chunks as they come, the exit code last. */
+  podExec(request: ExecRequest, signal: AbortSignal): AsyncIterable<ExecOutput>;
   bind(request: BindRequest, options?: CallOptions): Promise<ApiObject>;
   version(options?: CallOptions): Promise<VersionResponse>;
   close(): void;

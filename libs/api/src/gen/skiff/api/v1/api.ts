@@ -36,6 +36,7 @@ import {
   Service,
 } from "../../core/v1/core";
 import { Preconditions, protoMetadata as protoMetadata5 } from "../../meta/v1/meta";
+import { ExecOutput, ExecRequest, LogChunk, LogsRequest, protoMetadata as protoMetadata6 } from "../../node/v1/kubelet";
 
 export const protobufPackage = "skiff.api.v1";
 
@@ -1848,6 +1849,26 @@ export const ApiService = {
     responseSerialize: (value: VersionResponse): Buffer => Buffer.from(VersionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VersionResponse => VersionResponse.decode(value),
   },
+  /** A container's logs, proxied from the kubelet of the pod's node. */
+  podLogs: {
+    path: "/skiff.api.v1.Api/PodLogs" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: LogsRequest): Buffer => Buffer.from(LogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LogsRequest => LogsRequest.decode(value),
+    responseSerialize: (value: LogChunk): Buffer => Buffer.from(LogChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LogChunk => LogChunk.decode(value),
+  },
+  /** Runs a command in a container, through the kubelet of the pod's node. */
+  podExec: {
+    path: "/skiff.api.v1.Api/PodExec" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExecRequest): Buffer => Buffer.from(ExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecRequest => ExecRequest.decode(value),
+    responseSerialize: (value: ExecOutput): Buffer => Buffer.from(ExecOutput.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecOutput => ExecOutput.decode(value),
+  },
 } as const;
 
 export interface ApiServer extends UntypedServiceImplementation {
@@ -1865,6 +1886,10 @@ export interface ApiServer extends UntypedServiceImplementation {
   /** Binds a pending pod to a node (sets spec.nodeName) with compare-and-swap. */
   bind: handleUnaryCall<BindRequest, ApiObject>;
   version: handleUnaryCall<VersionRequest, VersionResponse>;
+  /** A container's logs, proxied from the kubelet of the pod's node. */
+  podLogs: handleServerStreamingCall<LogsRequest, LogChunk>;
+  /** Runs a command in a container, through the kubelet of the pod's node. */
+  podExec: handleServerStreamingCall<ExecRequest, ExecOutput>;
 }
 
 export interface ApiClient extends Client {
@@ -1977,6 +2002,12 @@ export interface ApiClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VersionResponse) => void,
   ): ClientUnaryCall;
+  /** A container's logs, proxied from the kubelet of the pod's node. */
+  podLogs(request: LogsRequest, options?: Partial<CallOptions>): ClientReadableStream<LogChunk>;
+  podLogs(request: LogsRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<LogChunk>;
+  /** Runs a command in a container, through the kubelet of the pod's node. */
+  podExec(request: ExecRequest, options?: Partial<CallOptions>): ClientReadableStream<ExecOutput>;
+  podExec(request: ExecRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<ExecOutput>;
 }
 
 export const ApiClient = makeGenericClientConstructor(ApiService, "skiff.api.v1.Api") as unknown as {
@@ -2019,6 +2050,7 @@ export const protoMetadata: ProtoMetadata = {
       "skiff/coordination/v1/coordination.proto",
       "skiff/core/v1/core.proto",
       "skiff/meta/v1/meta.proto",
+      "skiff/node/v1/kubelet.proto",
     ],
     "publicDependency": [],
     "weakDependency": [],
@@ -2846,6 +2878,20 @@ export const protoMetadata: ProtoMetadata = {
         "options": undefined,
         "clientStreaming": false,
         "serverStreaming": false,
+      }, {
+        "name": "PodLogs",
+        "inputType": ".skiff.node.v1.LogsRequest",
+        "outputType": ".skiff.node.v1.LogChunk",
+        "options": undefined,
+        "clientStreaming": false,
+        "serverStreaming": true,
+      }, {
+        "name": "PodExec",
+        "inputType": ".skiff.node.v1.ExecRequest",
+        "outputType": ".skiff.node.v1.ExecOutput",
+        "options": undefined,
+        "clientStreaming": false,
+        "serverStreaming": true,
       }],
       "options": undefined,
     }],
@@ -2861,73 +2907,85 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0],
-        "span": [13, 0, 28, 1],
+        "span": [14, 0, 29, 1],
         "leadingComments": " One object of any kind.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3],
-        "span": [43, 0, 48, 1],
+        "span": [44, 0, 49, 1],
         "leadingComments":
           ' label_selector: "app=web,tier!=db,env in (a,b),!legacy"; field_selector: "spec.nodeName=node-1".\n An empty namespace lists all namespaces.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [53, 2, 30],
+        "span": [54, 2, 30],
         "leadingComments": " The etcd revision the list was read at; watch from here to miss nothing.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 5],
-        "span": [58, 0, 61, 1],
+        "span": [59, 0, 62, 1],
         "leadingComments":
           " The object's metadata.resourceVersion must be the stored one, or the update fails with ABORTED.\n An empty resourceVersion means an unconditional update.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6],
-        "span": [64, 0, 72, 1],
+        "span": [65, 0, 73, 1],
         "leadingComments": " propagation_policy: Background (default), Foreground or Orphan.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 7],
-        "span": [76, 0, 82, 1],
+        "span": [77, 0, 83, 1],
         "leadingComments":
           " Watch changes after resource_version (empty: from now). A compacted resource_version fails\n with OUT_OF_RANGE; the client lists again.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 8],
-        "span": [86, 0, 93, 1],
+        "span": [87, 0, 94, 1],
         "leadingComments":
           " type: ADDED, MODIFIED or DELETED (object: its last state). revision is the etcd revision of the\n change. The same message is published on NATS for the watch pipeline.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 3],
-        "span": [100, 2, 17],
+        "span": [101, 2, 17],
         "leadingComments": " When set, the pod must still have this uid.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 4],
-        "span": [102, 2, 30],
+        "span": [103, 2, 30],
         "leadingComments": " When set, the pod must still be at this resourceVersion.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 5],
-        "span": [121, 2, 48],
+        "span": [122, 2, 48],
         "leadingComments":
           " Returns the object as it is after the call: marked for deletion (finalizers, graceful pod\n deletion) or its last state when removed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 7],
-        "span": [124, 2, 44],
+        "span": [125, 2, 44],
         "leadingComments": " Binds a pending pod to a node (sets spec.nodeName) with compare-and-swap.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [6, 0, 2, 9],
+        "span": [128, 2, 81],
+        "leadingComments": " A container's logs, proxied from the kubelet of the pod's node.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [6, 0, 2, 10],
+        "span": [130, 2, 83],
+        "leadingComments": " Runs a command in a container, through the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }],
@@ -2950,7 +3008,7 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.api.v1.VersionResponse": VersionResponse,
     ".skiff.api.v1.Api": ApiClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5, protoMetadata6],
 };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
