@@ -16,8 +16,8 @@ afterAll(async () => {
 const code = (c: keyof typeof GRPC_CODE) => expect.objectContaining({ code: GRPC_CODE[c] });
 
 describe('system namespaces', () => {
-  it('creates default and skiff-system at start, Active', async () => {
-    for (const name of ['default', 'skiff-system']) {
+  it('creates default, skiff-system and skiff-node-lease at start, Active', async () => {
+    for (const name of ['default', 'skiff-system', 'skiff-node-lease']) {
       const ns = await env.api.get('namespaces', '', name);
       expect(inner(ns).status.phase).toBe('Active');
     }

@@ -40,8 +40,8 @@ import { objectKey, resourcePrefix } from './registry-keys';
 import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
 import { toWatchEvent, type WatchFilter } from './watch-filter';
 
-/** Namespaces that always exist: created at start, never deleted. */
-export const SYSTEM_NAMESPACES = ['default', 'skiff-system'] as const;
+/** Namespaces that always exist: created at start, never deleted (skiff-node-lease holds the nodes' heartbeat Leases, as kube-node-lease). */
+export const SYSTEM_NAMESPACES = ['default', 'skiff-system', 'skiff-node-lease'] as const;
 
 /** How many times an unconditional write re-reads and retries after losing a compare-and-swap. */
 const MAX_WRITE_ATTEMPTS = 20;
