@@ -1,0 +1,74 @@
+/**
+ * What the scheduler needs to know about a pod, computed once per pod (not once per node):
+ * its requests, host ports, owner and placement constraints.
+ */
+import { keyOf, type NodeSelector, type Pod, type PreferredSchedulingTerm, type Toleration } from '@skiff/api';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, parseResources, type Resources } from './resources';
+
+/** A host port a pod occupies on its node. hostIP "0.0.0.0" means every address. */
+export interface HostPort {
+  readonly protocol: string;
+  readonly hostIP: string;
+  readonly port: number;
+}
+
+export interface PodInfo {
+  readonly pod: Readonly<Pod>;
+  /** "namespace/name". */
+  readonly key: string;
+  readonly uid: string;
+  /** Sum of the containers' requests (cpu millicores, memory bytes, other resources). */
+  readonly requests: Resources;
+  /** Requests with kube-scheduler's defaults for unset cpu (100m) and memory (200Mi), for scoring. */
+  readonly nonZeroCpu: number;
+  readonly nonZeroMemory: number;
+  readonly hostPorts: readonly HostPort[];
+  /** uid of the controlling owner (ReplicaSet, ...), for spreading; '' when none. */
+  readonly ownerUid: string;
+}
+
+/**
+ * Builds the PodInfo of a pod. Throws a plain Error when a request is not a valid quantity
+ * (validation prevents that for stored pods).
+ */
+export function podInfoOf(pod: Readonly<Pod>): PodInfo {
+  const requests: Record<string, number> = {};
+  let nonZeroCpu = 0;
+  let nonZeroMemory = 0;
+  const hostPorts: HostPort[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    const r = parseResources(c.resources?.requests);
+    for (const [name, v] of Object.entries(r)) requests[name] = (requests[name] ?? 0) + v;
+    nonZeroCpu += 'cpu' in r ? r.cpu : DEFAULT_MILLI_CPU_REQUEST;
+    nonZeroMemory += 'memory' in r ? r.memory : DEFAULT_MEMORY_REQUEST;
+    for (const p of c.ports ?? []) {
+      if (p.hostPort > 0) hostPorts.push({ protocol: p.protocol || 'TCP', hostIP: p.hostIP || '0.0.0.0', port: p.hostPort });
+    }
+  }
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? undefined;
+  return {
+    pod,
+    key: keyOf(pod.metadata),
+    uid: pod.metadata?.uid ?? '',
+    requests,
+    nonZeroCpu,
+    nonZeroMemory,
+    hostPorts,
+    ownerUid: owner?.uid ?? '',
+  };
+}
+
+/** The pod's required node affinity, if any. */
+export function requiredAffinity(pod: Readonly<Pod>): NodeSelector | undefined {
+  return pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+}
+
+/** The pod's preferred node affinity terms. */
+export function preferredAffinity(pod: Readonly<Pod>): readonly PreferredSchedulingTerm[] {
+  return pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+}
+
+/** The pod's tolerations. */
+export function tolerationsOf(pod: Readonly<Pod>): readonly Toleration[] {
+  return pod.spec?.tolerations ?? [];
+}

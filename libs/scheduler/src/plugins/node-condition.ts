@@ -1,0 +1,34 @@
+/**
+ * NodeUnschedulable and NodeReady: a cordoned node (spec.unschedulable) or one whose Ready
+ * condition is not True takes no new pods, unless the pod tolerates the taint Kubernetes uses
+ * for that state (node.kubernetes.io/unschedulable, node.kubernetes.io/not-ready, NoSchedule),
+ * as DaemonSet pods do.
+ */
+import type { FilterPlugin } from '../framework/plugin';
+import { tolerationsOf } from '../framework/pod-info';
+import { SUCCESS, unresolvable } from '../framework/status';
+import { tolerated } from './taint-toleration';
+
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
+export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
+export const ERR_REASON_NOT_READY = 'node(s) were not ready';
+
+export const nodeUnschedulableFilter: FilterPlugin = {
+  name: 'NodeUnschedulable',
+  filter(pod, node) {
+    if (!node.node.spec?.unschedulable) return SUCCESS;
+    if (tolerated(tolerationsOf(pod.pod), { key: TAINT_UNSCHEDULABLE, value: '', effect: 'NoSchedule', timeAdded: undefined })) return SUCCESS;
+    return unresolvable(ERR_REASON_UNSCHEDULABLE);
+  },
+};
+
+export const nodeReadyFilter: FilterPlugin = {
+  name: 'NodeReady',
+  filter(pod, node) {
+    const ready = node.node.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status === 'True') return SUCCESS;
+    if (tolerated(tolerationsOf(pod.pod), { key: TAINT_NOT_READY, value: '', effect: 'NoSchedule', timeAdded: undefined })) return SUCCESS;
+    return unresolvable(ERR_REASON_NOT_READY);
+  },
+};

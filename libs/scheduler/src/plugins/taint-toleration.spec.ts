@@ -1,0 +1,47 @@
+import type { Taint, Toleration } from '@skiff/api';
+import { nodeInfo, podInfo } from '../test-objects.spec-helper';
+import { taintTolerationFilter, taintTolerationScore, toleratesTaint } from './taint-toleration';
+
+const taint = (key: string, value: string, effect: string): Taint => ({ key, value, effect, timeAdded: undefined });
+const tol = (t: Partial<Toleration>): Toleration => ({ key: '', operator: '', value: '', effect: '', ...t });
+
+describe('toleratesTaint (Kubernetes rules)', () => {
+  const t = taint('dedicated', 'gpu', 'NoSchedule');
+  it.each([
+    ['Equal with the same key, value and effect', tol({ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }), true],
+    ['empty operator means Equal', tol({ key: 'dedicated', value: 'gpu' }), true],
+    ['Equal with another value', tol({ key: 'dedicated', operator: 'Equal', value: 'cpu' }), false],
+    ['Exists ignores the value', tol({ key: 'dedicated', operator: 'Exists' }), true],
+    ['empty effect matches every effect', tol({ key: 'dedicated', operator: 'Exists', effect: '' }), true],
+    ['another effect', tol({ key: 'dedicated', operator: 'Exists', effect: 'NoExecute' }), false],
+    ['another key', tol({ key: 'other', operator: 'Exists' }), false],
+    ['empty key with Exists tolerates everything', tol({ operator: 'Exists' }), true],
+    ['unknown operator', tol({ key: 'dedicated', operator: 'Gt', value: 'gpu' }), false],
+  ])('%s', (_what, toleration, expected) => {
+    expect(toleratesTaint(toleration, t)).toBe(expected);
+  });
+});
+
+describe('TaintToleration', () => {
+  const tainted = nodeInfo('n', { taints: [taint('dedicated', 'gpu', 'NoSchedule'), taint('soft', '', 'PreferNoSchedule')] });
+
+  it('refuses a node with an untolerated NoSchedule or NoExecute taint, naming it', () => {
+    expect(taintTolerationFilter.filter(podInfo('p'), tainted)).toEqual({ code: 'UnschedulableAndUnresolvable', reasons: ['node(s) had untolerated taint {dedicated: gpu}'] });
+    const noExecute = nodeInfo('n', { taints: [taint('evict', 'x', 'NoExecute')] });
+    expect(taintTolerationFilter.filter(podInfo('p'), noExecute).reasons).toEqual(['node(s) had untolerated taint {evict: x}']);
+  });
+
+  it('accepts the node when every hard taint is tolerated; PreferNoSchedule does not filter', () => {
+    const p = podInfo('p', { tolerations: [tol({ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' })] });
+    expect(taintTolerationFilter.filter(p, tainted).code).toBe('Success');
+  });
+
+  it('scores untolerated PreferNoSchedule taints, fewer is better', () => {
+    const p = podInfo('p');
+    const raw = [taintTolerationScore.score(p, tainted), taintTolerationScore.score(p, nodeInfo('clean'))];
+    expect(raw).toEqual([1, 0]);
+    expect(taintTolerationScore.normalize?.(raw)).toEqual([0, 100]);
+    const tolerant = podInfo('t', { tolerations: [tol({ key: 'soft', operator: 'Exists', effect: 'PreferNoSchedule' })] });
+    expect(taintTolerationScore.score(tolerant, tainted)).toBe(0);
+  });
+});

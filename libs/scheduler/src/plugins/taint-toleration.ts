@@ -1,0 +1,62 @@
+/**
+ * TaintToleration: a node's NoSchedule and NoExecute taints must each be tolerated by the pod
+ * (filter); untolerated PreferNoSchedule taints lower the node's score (weight 3 as in
+ * Kubernetes). Matching follows Kubernetes' Toleration.ToleratesTaint.
+ */
+import type { Taint, Toleration } from '@skiff/api';
+import type { FilterPlugin, ScorePlugin } from '../framework/plugin';
+import { defaultNormalize } from '../framework/plugin';
+import { tolerationsOf } from '../framework/pod-info';
+import { SUCCESS, unresolvable } from '../framework/status';
+
+/**
+ * Kubernetes' rule: an empty toleration effect matches every effect; an empty key (with Exists)
+ * matches every key; operator Exists matches any value, Equal (or empty) needs the same value.
+ */
+export function toleratesTaint(t: Readonly<Toleration>, taint: Readonly<Taint>): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator) {
+    case '':
+    case undefined:
+    case 'Equal':
+      return (t.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** True when one of the tolerations tolerates the taint. */
+export function tolerated(tolerations: readonly Toleration[], taint: Readonly<Taint>): boolean {
+  return tolerations.some((t) => toleratesTaint(t, taint));
+}
+
+export const taintTolerationFilter: FilterPlugin = {
+  name: 'TaintToleration',
+  filter(pod, node) {
+    const taints = node.node.spec?.taints;
+    if (!taints?.length) return SUCCESS;
+    const tolerations = tolerationsOf(pod.pod);
+    for (const taint of taints) {
+      if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+      if (!tolerated(tolerations, taint)) return unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+    }
+    return SUCCESS;
+  },
+};
+
+export const taintTolerationScore: ScorePlugin = {
+  name: 'TaintToleration',
+  weight: 3,
+  score(pod, node) {
+    const taints = node.node.spec?.taints;
+    if (!taints?.length) return 0;
+    const tolerations = tolerationsOf(pod.pod).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+    let count = 0;
+    for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerated(tolerations, taint)) count++;
+    return count;
+  },
+  normalize: (scores) => defaultNormalize(scores, true),
+};

@@ -1,0 +1,94 @@
+import { nodeInfoOf, withPod } from './framework/node-info';
+import { podInfoOf } from './framework/pod-info';
+import { snapshotOf } from './framework/snapshot';
+import { isScheduled, numFeasibleNodesToFind, schedule, type ScheduleResult } from './schedule';
+import { node, nodeInfo, pod, podInfo } from './test-objects.spec-helper';
+
+const nodeOf = (r: ScheduleResult) => (isScheduled(r) ? r.node : undefined);
+
+describe('schedule', () => {
+  it('places a pod that does not fit on node-1 on node-2 (ACCEPTANCE 1, pure)', () => {
+    const snapshot = snapshotOf([
+      nodeInfo('node-1', { cpu: '2' }, [podInfo('big', { cpu: '1500m' })]),
+      nodeInfo('node-2', { cpu: '2' }),
+    ]);
+    expect(nodeOf(schedule(pod('p', { cpu: '1' }), snapshot))).toBe('node-2');
+  });
+
+  it('explains a pod larger than every node', () => {
+    const snapshot = snapshotOf([nodeInfo('node-1', { cpu: '2' }), nodeInfo('node-2', { cpu: '2' })]);
+    const result = schedule(pod('huge', { cpu: '3' }), snapshot);
+    expect(isScheduled(result)).toBe(false);
+    if (isScheduled(result)) return;
+    expect(result.message).toBe('0/2 nodes are available: 2 Insufficient cpu.');
+    expect([...result.unschedulable.keys()].sort()).toEqual(['node-1', 'node-2']);
+    expect(result.unschedulable.get('node-1')?.plugin).toBe('NodeResourcesFit');
+  });
+
+  it('mixes reasons from different filters in one message', () => {
+    const snapshot = snapshotOf([
+      nodeInfo('a', { cpu: '1' }),
+      nodeInfo('b', { unschedulable: true }),
+      nodeInfo('c', { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] }),
+    ]);
+    const result = schedule(pod('p', { cpu: '2' }), snapshot);
+    expect(!isScheduled(result) && result.message).toBe(
+      '0/3 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {k: v}, 1 node(s) were unschedulable.',
+    );
+  });
+
+  it('prefers the least allocated node and spreads pods of one owner', () => {
+    let snapshot = snapshotOf([nodeInfo('a'), nodeInfo('b'), nodeInfo('c')]);
+    const placed: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const info = podInfoOf(pod(`r${i}`, { cpu: '100m', memory: '100Mi', owner: 'rs' }));
+      const result = schedule(info, snapshot);
+      const name = nodeOf(result) as string;
+      placed.push(name);
+      snapshot = snapshotOf(snapshot.nodes.map((n) => (n.name === name ? withPod(n, info) : n)));
+    }
+    expect(placed.sort()).toEqual(['a', 'a', 'b', 'b', 'c', 'c']);
+  });
+
+  it('is deterministic and breaks ties by evaluation order from startIndex', () => {
+    const snapshot = snapshotOf([nodeInfo('a'), nodeInfo('b'), nodeInfo('c')]);
+    expect(nodeOf(schedule(pod('p'), snapshot))).toBe('a');
+    expect(nodeOf(schedule(pod('p'), snapshot, { startIndex: 1 }))).toBe('b');
+    expect(nodeOf(schedule(pod('p'), snapshot, { startIndex: 5 }))).toBe('c');
+  });
+
+  it('follows preferred node affinity when resources are equal', () => {
+    const snapshot = snapshotOf([nodeInfo('a'), nodeInfo('b', { labels: { disk: 'ssd' } })]);
+    const p = pod('p', {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: undefined,
+          preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }], matchFields: [] } }],
+        },
+      },
+    });
+    expect(nodeOf(schedule(p, snapshot))).toBe('b');
+  });
+
+  it('says so when there are no nodes', () => {
+    const result = schedule(pod('p'), snapshotOf([]));
+    expect(!isScheduled(result) && result.message).toBe('no nodes available to schedule pods');
+  });
+
+  it('stops filtering once enough feasible nodes are found, as percentageOfNodesToScore', () => {
+    expect(numFeasibleNodesToFind(50)).toBe(50);
+    expect(numFeasibleNodesToFind(1000)).toBe(420);
+    expect(numFeasibleNodesToFind(5000)).toBe(500);
+    expect(numFeasibleNodesToFind(1000, 100)).toBe(1000);
+    expect(numFeasibleNodesToFind(1000, 5)).toBe(100);
+    const nodes = Array.from({ length: 300 }, (_, i) => nodeInfoOf(node(`n${i}`)));
+    const result = schedule(pod('p'), snapshotOf(nodes), { percentageOfNodesToScore: 10 });
+    expect(isScheduled(result) && result.evaluatedNodes).toBe(100);
+  });
+
+  it('records a throwing filter as an Error status on that node', () => {
+    const boom = { name: 'Boom', filter: () => { throw new Error('bad'); } };
+    const result = schedule(pod('p'), snapshotOf([nodeInfo('a')]), { filters: [boom] });
+    expect(!isScheduled(result) && result.unschedulable.get('a')).toEqual({ code: 'Error', reasons: ['Boom: bad'], plugin: 'Boom' });
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * One scheduling decision, pure: filter the snapshot's nodes, score the feasible ones, pick the
+ * best. No I/O, no clock, no randomness: the same pod and snapshot give the same answer.
+ *
+ *   nodes (from startIndex, wrapping) ──filters──> feasible (stop at numFeasibleNodesToFind)
+ *        │ every filter failure recorded                      │
+ *        v                                                    v
+ *   none feasible: { unschedulable, message }       scores x weight ──> highest total wins
+ *                                                   (ties: the first in evaluation order)
+ */
+import { DEFAULT_FILTERS, DEFAULT_SCORES } from './default-plugins';
+import { fitErrorMessage } from './fit-error';
+import type { NodeInfo } from './framework/node-info';
+import type { FilterPlugin, ScorePlugin } from './framework/plugin';
+import { podInfoOf, type PodInfo } from './framework/pod-info';
+import type { Snapshot } from './framework/snapshot';
+import { SUCCESS, type Status } from './framework/status';
+import type { Pod } from '@skiff/api';
+
+export interface ScheduleOptions {
+  filters?: readonly FilterPlugin[];
+  scores?: readonly ScorePlugin[];
+  /**
+   * Stop filtering once this share of nodes (percent) is feasible, as kube-scheduler's
+   * percentageOfNodesToScore; 0 or unset: Kubernetes' adaptive default (all nodes below 100,
+   * 50% minus 1% per 125 nodes above, at least 5% and at least 100 nodes); 100: all nodes.
+   */
+  percentageOfNodesToScore?: number;
+  /** Index of the first node to evaluate (rotated by the caller between cycles); 0. */
+  startIndex?: number;
+}
+
+export interface Scheduled {
+  readonly node: string;
+  /** Nodes that passed the filters (of those evaluated). */
+  readonly feasibleNodes: number;
+  /** Nodes evaluated; the next cycle should start at (startIndex + evaluatedNodes) % nodes. */
+  readonly evaluatedNodes: number;
+}
+
+export interface Unschedulable {
+  /** The failing status of each node that was filtered out, by node name. */
+  readonly unschedulable: ReadonlyMap<string, Status>;
+  /** "0/2 nodes are available: 2 Insufficient cpu." */
+  readonly message: string;
+  readonly evaluatedNodes: number;
+}
+
+export type ScheduleResult = Scheduled | Unschedulable;
+
+/** True when the result names a node. */
+export function isScheduled(result: ScheduleResult): result is Scheduled {
+  return 'node' in result;
+}
+
+/** kube-scheduler's numFeasibleNodesToFind. */
+export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): number {
+  const minFeasible = 100;
+  if (numAllNodes < minFeasible || percentage >= 100) return numAllNodes;
+  let pct = percentage;
+  if (pct <= 0) pct = Math.max(5, 50 - Math.floor(numAllNodes / 125));
+  const n = Math.floor((numAllNodes * pct) / 100);
+  return Math.max(n, minFeasible);
+}
+
+/** Runs the filters on one node; the first failure wins (tagged with its plugin's name). */
+export function runFilters(filters: readonly FilterPlugin[], pod: PodInfo, node: NodeInfo): Status {
+  for (const plugin of filters) {
+    let status: Status;
+    try {
+      status = plugin.filter(pod, node);
+    } catch (err) {
+      status = { code: 'Error', reasons: [`${plugin.name}: ${(err as Error).message}`] };
+    }
+    if (status.code !== 'Success') return { ...status, plugin: plugin.name };
+  }
+  return SUCCESS;
+}
+
+/** Weighted total score of each feasible node (same order as `nodes`). */
+export function scoreNodes(scores: readonly ScorePlugin[], pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
+  const totals = nodes.map(() => 0);
+  for (const plugin of scores) {
+    const raw = nodes.map((n) => plugin.score(pod, n));
+    const normalized = plugin.normalize ? plugin.normalize(raw) : raw;
+    for (let i = 0; i < nodes.length; i++) totals[i] += normalized[i] * plugin.weight;
+  }
+  return totals;
+}
+
+/**
+ * Picks a node for the pod (a Pod or a prepared PodInfo) in the snapshot, or explains why none
+ * fits. Never throws for an unschedulable pod; a filter that throws counts as an Error status on
+ * that node (and so as a reason in the message).
+ */
+export function schedule(pod: Readonly<Pod> | PodInfo, snapshot: Snapshot, options: ScheduleOptions = {}): ScheduleResult {
+  const info = 'requests' in pod ? pod : podInfoOf(pod);
+  const filters = options.filters ?? DEFAULT_FILTERS;
+  const nodes = snapshot.nodes;
+  const n = nodes.length;
+  const wanted = numFeasibleNodesToFind(n, options.percentageOfNodesToScore);
+  const start = n ? (((options.startIndex ?? 0) % n) + n) % n : 0;
+  const feasible: NodeInfo[] = [];
+  const failed = new Map<string, Status>();
+  let evaluated = 0;
+  for (; evaluated < n && feasible.length < wanted; evaluated++) {
+    const node = nodes[(start + evaluated) % n];
+    const status = runFilters(filters, info, node);
+    if (status.code === 'Success') feasible.push(node);
+    else failed.set(node.name, status);
+  }
+  if (feasible.length === 0) return { unschedulable: failed, message: fitErrorMessage(n, failed.values()), evaluatedNodes: evaluated };
+  if (feasible.length === 1) return { node: feasible[0].name, feasibleNodes: 1, evaluatedNodes: evaluated };
+  const totals = scoreNodes(options.scores ?? DEFAULT_SCORES, info, feasible);
+  let best = 0;
+  for (let i = 1; i < feasible.length; i++) if (totals[i] > totals[best]) best = i;
+  return { node: feasible[best].name, feasibleNodes: feasible.length, evaluatedNodes: evaluated };
+}

@@ -1,0 +1,261 @@
+/**
+ * The scheduling loop: informers on pods and nodes feed the cache and the queue; one cycle per
+ * pod (filter, score, assume) runs synchronously on a snapshot; the bind runs asynchronously
+ * (compare-and-swap on the pod's uid and resourceVersion) and a failed bind forgets the
+ * assumption and retries the pod after its backoff. A pod that fits nowhere waits for a cluster
+ * event (node added or changed, pod removed) and gets a condition and an Event saying why.
+ *
+ *   pod informer ──> pending pod? ──> queue ──pop──> schedule(pod, cache.snapshot())
+ *        │                                             │ node            │ none
+ *        └─ bound pod ──> cache (confirms)     assume + bind async    unschedulable + report
+ *   node informer ──> cache ──> queue.moveAll
+ */
+import { setMaxListeners } from 'node:events';
+import { DEFAULT_SCHEDULER_NAME, keyOf, splitKey, ConflictError, NotFoundError, type Node, type Pod } from '@skiff/api';
+import type { BusConnection } from '@skiff/bus';
+import { Informer, realClock, type Clock, type SkiffClient } from '@skiff/client';
+import type { Logger } from '@skiff/service';
+import { Registry } from 'prom-client';
+import { deepEqualIgnoring } from './object-diff';
+import { podInfoOf } from './framework/pod-info';
+import { isScheduled, schedule, type ScheduleOptions } from './schedule';
+import { isTerminal, SchedulerCache } from './scheduler-cache';
+import { createSchedulerMetrics, type SchedulerMetrics } from './scheduler-metrics';
+import { SchedulingQueue, type SchedulingQueueOptions } from './scheduling-queue';
+import { reportUnschedulable } from './unschedulable-report';
+
+export interface SchedulerOptions {
+  client: SkiffClient;
+  bus: BusConnection;
+  logger: Logger;
+  /** Pods whose spec.schedulerName is this (or empty) are ours; "default-scheduler". */
+  schedulerName?: string;
+  /** Binds in flight at most; further decisions wait for a slot. 128. */
+  maxBindsInFlight?: number;
+  /** Per-call deadline of binds and status writes; 30 s. */
+  callTimeoutMs?: number;
+  queue?: SchedulingQueueOptions;
+  percentageOfNodesToScore?: ScheduleOptions['percentageOfNodesToScore'];
+  /** Where the metrics go (a fresh registry by default). */
+  registry?: Registry;
+  clock?: Clock;
+}
+
+/** True when the scheduler named `schedulerName` must place this pod now. */
+export function needsScheduling(pod: Readonly<Pod>, schedulerName: string): boolean {
+  if (pod.spec?.nodeName) return false;
+  if (pod.metadata?.deletionTimestamp) return false;
+  if (isTerminal(pod)) return false;
+  const name = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+  return name === schedulerName;
+}
+
+/** True when a node change may let pending pods fit (Kubernetes' NodeUpdate cluster events). */
+export function nodeChangeMatters(old: Readonly<Node>, node: Readonly<Node>): boolean {
+  return (
+    !deepEqualIgnoring(old.status?.allocatable, node.status?.allocatable) ||
+    !deepEqualIgnoring(old.metadata?.labels, node.metadata?.labels) ||
+    !deepEqualIgnoring(old.spec?.taints, node.spec?.taints) ||
+    !!old.spec?.unschedulable !== !!node.spec?.unschedulable ||
+    readyOf(old) !== readyOf(node)
+  );
+}
+
+function readyOf(node: Readonly<Node>): string {
+  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '';
+}
+
+/** True when a pending pod's update may change where it fits (not only status or resourceVersion). */
+export function podSpecChanged(old: Readonly<Pod>, pod: Readonly<Pod>): boolean {
+  return !deepEqualIgnoring(old.spec, pod.spec) || !deepEqualIgnoring(old.metadata?.labels, pod.metadata?.labels);
+}
+
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  readonly queue: SchedulingQueue;
+  readonly metrics: SchedulerMetrics;
+  readonly registry: Registry;
+  readonly pods: Informer<'pod'>;
+  readonly nodes: Informer<'node'>;
+  private readonly log: Logger;
+  private readonly schedulerName: string;
+  private readonly clock: Clock;
+  private readonly binds = new Set<Promise<void>>();
+  private readonly reports = new Set<Promise<void>>();
+  private startIndex = 0;
+  private running = false;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.log = opts.logger;
+    this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.clock = opts.clock ?? realClock;
+    this.queue = new SchedulingQueue({ clock: this.clock, ...opts.queue });
+    this.registry = opts.registry ?? new Registry();
+    this.metrics = createSchedulerMetrics(this.registry, this.queue);
+    this.pods = new Informer({ client: opts.client, bus: opts.bus, resource: 'pod', log: opts.logger });
+    this.nodes = new Informer({ client: opts.client, bus: opts.bus, resource: 'node', log: opts.logger });
+  }
+
+  /** True while the loop runs (for /healthz). */
+  get healthy(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Runs until `signal` aborts: starts the informers, waits for their first List, then
+   * schedules pods one cycle at a time. Resolves after the informers stopped and every bind
+   * and report in flight has settled. Never rejects for API errors (logged, pods retried).
+   */
+  async start(outer: AbortSignal): Promise<void> {
+    // One signal shared by every call in flight (binds, reports): no listener limit on it.
+    const local = new AbortController();
+    setMaxListeners(0, local.signal);
+    const forward = () => local.abort(outer.reason);
+    if (outer.aborted) forward();
+    else outer.addEventListener('abort', forward, { once: true });
+    const signal = local.signal;
+    const informers = [this.nodes.start(signal), this.pods.start(signal)];
+    const removers = [this.watchNodes(), this.watchPods()];
+    try {
+      await Promise.all([this.nodes.synced(signal), this.pods.synced(signal)]);
+      this.log.info({ nodes: this.nodes.size, pods: this.pods.size }, 'scheduler caches synced');
+      this.running = true;
+      const onAbort = () => this.queue.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        for (;;) {
+          const next = await this.queue.pop(signal);
+          if (!next) break;
+          await this.scheduleOne(next.key, next.cycle, signal);
+        }
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      this.running = false;
+      this.queue.close();
+      for (const remove of removers) remove();
+      await Promise.allSettled([...informers, ...this.binds, ...this.reports]);
+      outer.removeEventListener('abort', forward);
+    }
+  }
+
+  private watchNodes(): () => void {
+    return this.nodes.addHandler({
+      onAdd: (node) => {
+        this.cache.addOrUpdateNode(node);
+        this.queue.moveAllToActiveOrBackoff();
+      },
+      onUpdate: (old, node) => {
+        this.cache.addOrUpdateNode(node);
+        if (nodeChangeMatters(old, node)) this.queue.moveAllToActiveOrBackoff();
+      },
+      onDelete: (node) => this.cache.removeNode(node.metadata?.name ?? ''),
+    });
+  }
+
+  private watchPods(): () => void {
+    const onPod = (old: Readonly<Pod> | undefined, pod: Readonly<Pod>) => {
+      const key = keyOf(pod.metadata);
+      if (this.cache.updatePod(pod)) this.queue.moveAllToActiveOrBackoff();
+      if (needsScheduling(pod, this.schedulerName)) {
+        if (!old || !this.queue.has(key) || podSpecChanged(old, pod)) this.queue.add(key, pod.spec?.priority ?? 0);
+      } else {
+        this.queue.delete(key);
+      }
+    };
+    return this.pods.addHandler({
+      onAdd: (pod) => onPod(undefined, pod),
+      onUpdate: (old, pod) => onPod(old, pod),
+      onDelete: (pod) => {
+        this.queue.delete(keyOf(pod.metadata));
+        if (this.cache.removePod(pod.metadata?.uid ?? '')) this.queue.moveAllToActiveOrBackoff();
+      },
+    });
+  }
+
+  /** One scheduling cycle for the pod under `key`. */
+  private async scheduleOne(key: string, cycle: number, signal: AbortSignal): Promise<void> {
+    const pod = this.pods.get(key);
+    if (!pod || !needsScheduling(pod, this.schedulerName)) {
+      this.queue.delete(key);
+      return;
+    }
+    const uid = pod.metadata?.uid ?? '';
+    // Decided already, its bind in flight: the bind's outcome settles the queue entry.
+    if (this.cache.isAssumed(uid)) return;
+    const started = performance.now();
+    let info;
+    try {
+      info = podInfoOf(pod);
+    } catch (err) {
+      this.log.warn({ pod: key, err: (err as Error).message }, 'pod cannot be scheduled: bad requests');
+      this.metrics.attempts.inc({ result: 'error' });
+      this.queue.addBackoff(key);
+      return;
+    }
+    const snapshot = this.cache.snapshot();
+    const result = schedule(info, snapshot, { startIndex: this.startIndex, percentageOfNodesToScore: this.opts.percentageOfNodesToScore });
+    const n = snapshot.nodes.length;
+    if (n) this.startIndex = (this.startIndex + result.evaluatedNodes) % n;
+    this.metrics.algorithmSeconds.observe((performance.now() - started) / 1000);
+
+    if (!isScheduled(result)) {
+      this.metrics.attempts.inc({ result: 'unschedulable' });
+      this.metrics.attemptSeconds.observe({ result: 'unschedulable' }, (performance.now() - started) / 1000);
+      this.queue.addUnschedulable(key, cycle);
+      this.log.info({ pod: key, reason: result.message }, 'pod unschedulable');
+      this.track(this.reports, this.report(key, result.message, signal));
+      return;
+    }
+
+    // The pod stays in flight in the queue until the bind answers: forget on success, backoff on failure.
+    this.cache.assume(info, result.node);
+    while (this.binds.size >= (this.opts.maxBindsInFlight ?? 128)) await Promise.race(this.binds);
+    this.track(this.binds, this.bind(pod, result.node, started, signal));
+  }
+
+  private async bind(pod: Readonly<Pod>, node: string, started: number, signal: AbortSignal): Promise<void> {
+    const meta = pod.metadata;
+    const key = keyOf(meta);
+    try {
+      await this.opts.client.bind(
+        { namespace: meta?.namespace ?? '', name: meta?.name ?? '', nodeName: node, uid: meta?.uid ?? '', resourceVersion: meta?.resourceVersion ?? '' },
+        { signal, timeoutMs: this.opts.callTimeoutMs ?? 30_000 },
+      );
+      this.queue.forget(key);
+      this.metrics.binds.inc({ result: 'ok' });
+      this.metrics.attempts.inc({ result: 'scheduled' });
+      this.metrics.attemptSeconds.observe({ result: 'scheduled' }, (performance.now() - started) / 1000);
+      this.log.debug({ pod: key, node }, 'pod bound');
+    } catch (err) {
+      this.cache.forget(meta?.uid ?? '');
+      if (signal.aborted) return;
+      const conflict = err instanceof ConflictError;
+      this.metrics.binds.inc({ result: conflict ? 'conflict' : 'error' });
+      this.metrics.attempts.inc({ result: 'error' });
+      if (err instanceof NotFoundError) {
+        this.queue.delete(key);
+        return;
+      }
+      this.log.info({ pod: key, node, err: (err as Error).message }, 'bind failed; retrying after backoff');
+      // Retried after its backoff with whatever the informer shows then.
+      this.queue.addBackoff(key);
+    }
+  }
+
+  private async report(key: string, message: string, signal: AbortSignal): Promise<void> {
+    try {
+      await reportUnschedulable(this.opts.client, splitKey(key), message, { component: this.schedulerName, signal, now: () => new Date(this.clock.now()) });
+    } catch (err) {
+      if (!signal.aborted) this.log.warn({ pod: key, err: (err as Error).message }, 'recording the scheduling failure failed');
+    }
+  }
+
+  private track(set: Set<Promise<void>>, p: Promise<void>): void {
+    set.add(p);
+    void p.finally(() => set.delete(p));
+  }
+}
