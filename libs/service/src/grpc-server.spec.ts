@@ -51,6 +51,14 @@ describe('gRPC server kit', () => {
             return {};
           },
           version: async () => ({ version: '1.2.3', gitCommit: 'abc', platform: 'linux' }),
+          podLogs: async function* () {
+            yield* [];
+            throw new Error('not used by this test');
+          },
+          podExec: async function* () {
+            yield* [];
+            throw new Error('not used by this test');
+          },
           watch: async function* (request, signal) {
             for (let i = 1; i <= Number(request.resourceVersion); i++) yield { type: 'ADDED', revision: i, resource: 'pods', namespace: '', name: `p${i}` };
             if (request.namespace === 'fail') throw new ConflictError('stream broke');

@@ -5,3 +5,4 @@ export * from './etcd';
 export * from './nats';
 export * from './invalid-manifests';
 export * from './apiserver';
+export * from './docker';

@@ -1,0 +1,471 @@
+/**
+ * DockerRuntime: the ContainerRuntime on a real dockerd, through dockerode (the only file that
+ * imports it). See runtime.ts for the contract and docker-specs.ts / docker-status.ts for the
+ * pure mapping to and from Docker's API.
+ */
+import { Readable, Writable } from 'node:stream';
+import Docker from 'dockerode';
+import type { Container, Pod } from '@skiff/api';
+import { AsyncQueue } from './async-queue';
+import { containerCreateBody, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
+import {
+  containerInfoFromSummary,
+  containerStatusFromInspect,
+  sandboxFromSummary,
+  type DockerInspect,
+  type DockerSummary,
+} from './docker-status';
+import {
+  ContainerCreateError,
+  ContainerNotFoundError,
+  ContainerStartError,
+  ImageNeverPullError,
+  ImagePullError,
+  SandboxError,
+} from './errors';
+import { labelFilters, parseLabels } from './labels';
+import { pullDecision } from './pull-policy';
+import type {
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerStats,
+  ContainerStatusInfo,
+  CreateContainerOptions,
+  ExecEvent,
+  ExecOptions,
+  ExecResult,
+  ImageRef,
+  LogChunk,
+  LogOptions,
+  PodSandbox,
+  RuntimeEvent,
+  RuntimeInfo,
+} from './runtime';
+
+/** The image sandboxes run unless configured otherwise (built by tools/images/build.sh). */
+export const DEFAULT_SANDBOX_IMAGE = '127.0.0.1:5000/skiff/busybox:latest';
+
+export interface DockerRuntimeOptions {
+  /** The node this runtime serves (label io.skiff.node on everything it creates). */
+  nodeName: string;
+  /** The node address ports are published on; default 127.0.0.1. */
+  hostIP?: string;
+  /** The Docker network pods attach to; default "bridge". */
+  network?: string;
+  /** The sandbox image; default DEFAULT_SANDBOX_IMAGE (pulled IfNotPresent). */
+  sandboxImage?: string;
+  /** Labels added to every container created (e.g. `io.skiff.test=<run>` so a test can clean up). */
+  extraLabels?: Readonly<Record<string, string>>;
+  /** dockerd's socket; default /var/run/docker.sock. */
+  socketPath?: string;
+}
+
+interface DockerError {
+  statusCode?: number;
+  message?: string;
+  json?: { message?: string };
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as DockerError)?.statusCode;
+}
+
+function messageOf(err: unknown): string {
+  const e = err as DockerError;
+  return e?.json?.message ?? e?.message ?? String(err);
+}
+
+/** Rethrows the abort reason when the signal fired; otherwise returns. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
+
+/** A Writable that hands each chunk to `push`, so demuxStream's two outputs keep their order. */
+function sink(push: (data: Buffer) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      push(Buffer.from(chunk));
+      done();
+    },
+  });
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly nodeName: string;
+  private readonly docker: Docker;
+  private readonly settings: NodeRuntimeSettings;
+
+  constructor(options: DockerRuntimeOptions) {
+    this.nodeName = options.nodeName;
+    this.docker = new Docker({ socketPath: options.socketPath ?? '/var/run/docker.sock' });
+    this.settings = {
+      nodeName: options.nodeName,
+      hostIP: options.hostIP ?? '127.0.0.1',
+      network: options.network ?? 'bridge',
+      sandboxImage: options.sandboxImage ?? DEFAULT_SANDBOX_IMAGE,
+      extraLabels: options.extraLabels ?? {},
+    };
+  }
+
+  async info(signal?: AbortSignal): Promise<RuntimeInfo> {
+    // dockerode accepts options with abortSignal here; its typings only know the callback form.
+    const docker = this.docker as unknown as {
+      info(o: object): Promise<{ NCPU: number; MemTotal: number; OSType: string; KernelVersion: string; OperatingSystem: string }>;
+      version(o: object): Promise<{ Version: string; Arch: string }>;
+    };
+    const [info, version] = await Promise.all([docker.info({ abortSignal: signal }), docker.version({ abortSignal: signal })]);
+    return {
+      runtime: 'docker',
+      version: `docker://${version.Version}`,
+      cpus: info.NCPU,
+      memoryBytes: info.MemTotal,
+      os: info.OSType,
+      arch: version.Arch,
+      kernelVersion: info.KernelVersion,
+      osImage: info.OperatingSystem,
+    };
+  }
+
+  private async imageId(image: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      const inspect = await this.docker.getImage(image).inspect({ abortSignal: signal } as object);
+      return inspect.Id;
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async ensureImage(image: string, pullPolicy: string, signal?: AbortSignal): Promise<ImageRef> {
+    const present = await this.imageId(image, signal);
+    const decision = pullDecision(pullPolicy, present !== undefined);
+    if (decision === 'use-local' && present) return { image, imageId: present };
+    if (decision === 'never-pull-missing') {
+      throw new ImageNeverPullError(`container image "${image}" is not present with pull policy of Never`);
+    }
+    try {
+      const stream = await this.docker.pull(image, { abortSignal: signal });
+      await new Promise<void>((resolve, reject) =>
+        this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+      );
+    } catch (err) {
+      throwIfAborted(signal);
+      throw new ImagePullError(`failed to pull image "${image}": ${messageOf(err)}`, { cause: err });
+    }
+    const pulled = await this.imageId(image, signal);
+    if (!pulled) throw new ImagePullError(`image "${image}" is missing after a successful pull`);
+    return { image, imageId: pulled };
+  }
+
+  async runPodSandbox(pod: Readonly<Pod>, options: { attempt?: number; signal?: AbortSignal } = {}): Promise<PodSandbox> {
+    const { signal } = options;
+    const body = sandboxCreateBody(pod, this.settings, options.attempt ?? 0);
+    try {
+      await this.ensureImage(body.Image, 'IfNotPresent', signal);
+    } catch (err) {
+      throwIfAborted(signal);
+      throw new SandboxError(`sandbox image: ${messageOf(err)}`, { cause: err });
+    }
+    let id: string | undefined;
+    try {
+      const created = await this.docker.createContainer({ ...body, abortSignal: signal });
+      id = created.id;
+      await created.start({ abortSignal: signal });
+      const [summary] = await this.summaries([`id=${id}`], signal);
+      const sandbox = summary && sandboxFromSummary(summary);
+      if (!sandbox || sandbox.state !== 'ready' || !sandbox.ip) throw new Error('sandbox is not running after start');
+      return sandbox;
+    } catch (err) {
+      if (id) await this.removeContainer(id).catch(() => undefined);
+      throwIfAborted(signal);
+      throw new SandboxError(`failed to run the sandbox of pod ${body.name}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  async removePodSandbox(id: string, signal?: AbortSignal): Promise<void> {
+    let labels;
+    try {
+      labels = parseLabels((await this.docker.getContainer(id).inspect({ abortSignal: signal })).Config.Labels);
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 404) return;
+      throw err;
+    }
+    if (labels) {
+      const containers = await this.listContainers({ podUid: labels.pod.uid }, signal);
+      await Promise.all(containers.map((c) => this.removeContainer(c.id, signal)));
+    }
+    await this.removeContainer(id, signal);
+  }
+
+  private async summaries(filters: string[], signal?: AbortSignal): Promise<DockerSummary[]> {
+    const label = filters.filter((f) => !f.startsWith('id='));
+    const id = filters.filter((f) => f.startsWith('id=')).map((f) => f.slice(3));
+    const query: Record<string, string[]> = {};
+    if (label.length) query.label = label;
+    if (id.length) query.id = id;
+    return (await this.docker.listContainers({ all: true, filters: query, abortSignal: signal })) as DockerSummary[];
+  }
+
+  async listPodSandboxes(filter: { podUid?: string } = {}, signal?: AbortSignal): Promise<PodSandbox[]> {
+    const list = await this.summaries(labelFilters(this.nodeName, { kind: 'sandbox', podUid: filter.podUid }), signal);
+    return list.map(sandboxFromSummary).filter((s): s is PodSandbox => s !== undefined);
+  }
+
+  async createContainer(
+    sandbox: Readonly<PodSandbox>,
+    container: Readonly<Container>,
+    options: CreateContainerOptions,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const body = containerCreateBody(sandbox.pod, sandbox.id, container, options, this.settings);
+    try {
+      const created = await this.docker.createContainer({ ...body, abortSignal: signal });
+      return created.id;
+    } catch (err) {
+      throwIfAborted(signal);
+      throw new ContainerCreateError(`failed to create container ${body.name}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  async startContainer(id: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start({ abortSignal: signal });
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 304) return; // already running
+      if (statusOf(err) === 404) throw new ContainerNotFoundError(`no container ${id}`, { cause: err });
+      throw new ContainerStartError(`failed to start container ${id}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  async stopContainer(id: string, gracePeriodSeconds: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.ceil(gracePeriodSeconds)), abortSignal: signal });
+    } catch (err) {
+      throwIfAborted(signal);
+      const code = statusOf(err);
+      if (code === 304 || code === 404) return; // already stopped, or gone
+      throw err;
+    }
+  }
+
+  async removeContainer(id: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, abortSignal: signal });
+    } catch (err) {
+      throwIfAborted(signal);
+      const code = statusOf(err);
+      if (code === 404 || code === 409) return; // gone, or removal already in progress
+      throw err;
+    }
+  }
+
+  async listContainers(filter: { podUid?: string } = {}, signal?: AbortSignal): Promise<ContainerInfo[]> {
+    const list = await this.summaries(labelFilters(this.nodeName, { kind: 'container', podUid: filter.podUid }), signal);
+    return list.map(containerInfoFromSummary).filter((c): c is ContainerInfo => c !== undefined);
+  }
+
+  async containerStatus(id: string, signal?: AbortSignal): Promise<ContainerStatusInfo> {
+    let inspect;
+    try {
+      inspect = await this.docker.getContainer(id).inspect({ abortSignal: signal });
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 404) throw new ContainerNotFoundError(`no container ${id}`, { cause: err });
+      throw err;
+    }
+    const status = containerStatusFromInspect(inspect as unknown as DockerInspect);
+    if (!status) throw new ContainerNotFoundError(`container ${id} is not a Skiff app container`);
+    return status;
+  }
+
+  logs(id: string, options: LogOptions = {}): AsyncIterable<LogChunk> {
+    const { signal } = options;
+    let source: NodeJS.ReadableStream | undefined;
+    const queue = new AsyncQueue<LogChunk>(() => {
+      signal?.removeEventListener('abort', onAbort);
+      (source as Readable | undefined)?.destroy?.();
+    });
+    const onAbort = () => queue.end();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) queue.end();
+    const container = this.docker.getContainer(id);
+    const base = {
+      stdout: true,
+      stderr: true,
+      timestamps: options.timestamps ?? false,
+      ...(options.tail !== undefined ? { tail: options.tail } : {}),
+      ...(options.sinceSeconds !== undefined ? { since: Math.floor(Date.now() / 1000) - options.sinceSeconds } : {}),
+    };
+    const request = options.follow
+      ? container.logs({ ...base, follow: true, abortSignal: signal })
+      : container.logs({ ...base, follow: false, abortSignal: signal }).then((buf) => Readable.from([buf]));
+    request.then(
+      (stream) => {
+        source = stream;
+        if (signal?.aborted) (stream as Readable).destroy?.();
+        this.docker.modem.demuxStream(
+          stream,
+          sink((data) => queue.push({ stream: 'stdout', data })),
+          sink((data) => queue.push({ stream: 'stderr', data })),
+        );
+        stream.on('end', () => queue.end());
+        stream.on('close', () => queue.end());
+        stream.on('error', (err: Error) => (signal?.aborted ? queue.end() : queue.fail(err)));
+      },
+      (err: unknown) => {
+        if (signal?.aborted) queue.end();
+        else if (statusOf(err) === 404) queue.fail(new ContainerNotFoundError(`no container ${id}`, { cause: err }));
+        else queue.fail(err);
+      },
+    );
+    return queue;
+  }
+
+  execStream(id: string, cmd: readonly string[], options: ExecOptions = {}): AsyncIterable<ExecEvent> {
+    const { signal } = options;
+    let source: Readable | undefined;
+    const queue = new AsyncQueue<ExecEvent>(() => {
+      signal?.removeEventListener('abort', onAbort);
+      source?.destroy();
+    });
+    const onAbort = () => queue.fail(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const run = async () => {
+      throwIfAborted(signal);
+      const exec = await this.docker.getContainer(id).exec({
+        Cmd: [...cmd],
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: options.stdin !== undefined,
+        abortSignal: signal,
+      });
+      const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined, abortSignal: signal })) as unknown as Readable;
+      source = stream;
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      this.docker.modem.demuxStream(
+        stream,
+        sink((data) => queue.push({ stream: 'stdout', data })),
+        sink((data) => queue.push({ stream: 'stderr', data })),
+      );
+      if (options.stdin !== undefined) (stream as unknown as Writable).end(options.stdin);
+      await ended;
+      const inspect = await exec.inspect({ abortSignal: signal });
+      queue.push({ stream: 'exit', exitCode: inspect.ExitCode ?? -1 });
+      queue.end();
+    };
+    run().catch((err: unknown) => {
+      if (signal?.aborted) queue.fail(signal.reason);
+      else if (statusOf(err) === 404) queue.fail(new ContainerNotFoundError(`no container ${id}`, { cause: err }));
+      else if (statusOf(err) === 409) queue.fail(new ContainerStartError(`container ${id} is not running: ${messageOf(err)}`, { cause: err }));
+      else queue.fail(err);
+    });
+    return queue;
+  }
+
+  async exec(id: string, cmd: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return collectExec(this.execStream(id, cmd, options));
+  }
+
+  async stats(id: string, signal?: AbortSignal): Promise<ContainerStats> {
+    let raw: Docker.ContainerStats;
+    try {
+      raw = await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal: signal } as { stream: false });
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 404) throw new ContainerNotFoundError(`no container ${id}`, { cause: err });
+      throw err;
+    }
+    const memory = raw.memory_stats ?? {};
+    const stats = (memory.stats ?? {}) as Record<string, number>;
+    const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
+    const usage = memory.usage ?? 0;
+    return {
+      cpuUsageNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0,
+      memoryWorkingSetBytes: Math.max(0, usage - inactive),
+      timestamp: new Date(raw.read),
+    };
+  }
+
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    let source: Readable | undefined;
+    const queue = new AsyncQueue<RuntimeEvent>(() => {
+      signal.removeEventListener('abort', onAbort);
+      source?.destroy();
+    });
+    const onAbort = () => queue.end();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) queue.end();
+    const filters = { type: ['container' as const], event: ['start', 'die', 'oom', 'destroy'], label: labelFilters(this.nodeName) };
+    this.docker.getEvents({ filters, abortSignal: signal }).then(
+      (stream) => {
+        source = stream as Readable;
+        if (signal.aborted) source.destroy();
+        let pending = '';
+        stream.on('data', (chunk: Buffer) => {
+          pending += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = pending.indexOf('\n')) >= 0) {
+            const line = pending.slice(0, nl).trim();
+            pending = pending.slice(nl + 1);
+            const event = line ? runtimeEventFromDocker(JSON.parse(line)) : undefined;
+            if (event) queue.push(event);
+          }
+        });
+        stream.on('end', () => queue.end());
+        stream.on('close', () => queue.end());
+        stream.on('error', (err: Error) => (signal.aborted ? queue.end() : queue.fail(err)));
+      },
+      (err: unknown) => (signal.aborted ? queue.end() : queue.fail(err)),
+    );
+    return queue;
+  }
+}
+
+/** A Docker event message (the fields Skiff reads). */
+interface DockerEventMessage {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  id?: string;
+  time?: number;
+  timeNano?: number;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+const EVENT_TYPES: Readonly<Record<string, RuntimeEvent['type']>> = { start: 'started', die: 'died', oom: 'oom', destroy: 'removed' };
+
+/** Maps a Docker container event to a RuntimeEvent; undefined for events Skiff does not track. */
+export function runtimeEventFromDocker(message: DockerEventMessage): RuntimeEvent | undefined {
+  const type = EVENT_TYPES[message.Action ?? message.status ?? ''];
+  const attributes = message.Actor?.Attributes ?? {};
+  const labels = parseLabels(attributes);
+  const id = message.Actor?.ID ?? message.id;
+  if (!type || !labels || !id) return undefined;
+  const time = message.timeNano ? new Date(Math.floor(message.timeNano / 1e6)) : new Date((message.time ?? 0) * 1000);
+  const event: RuntimeEvent = { type, id, kind: labels.kind, pod: labels.pod, time };
+  if (labels.kind === 'container') {
+    event.containerName = labels.containerName;
+    event.attempt = labels.attempt;
+  }
+  if (type === 'died' && attributes.exitCode !== undefined) event.exitCode = Number(attributes.exitCode);
+  return event;
+}
+
+/** Collects an exec stream into its output and exit code (output decoded as UTF-8). */
+export async function collectExec(events: AsyncIterable<ExecEvent>): Promise<ExecResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let exitCode = -1;
+  for await (const e of events) {
+    if (e.stream === 'exit') exitCode = e.exitCode;
+    else (e.stream === 'stdout' ? out : err).push(e.data);
+  }
+  return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}

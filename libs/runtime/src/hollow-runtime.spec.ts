@@ -1,0 +1,97 @@
+import type { Container, Pod } from '@skiff/api';
+import { ContainerNotFoundError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { HollowRuntime } from './hollow-runtime';
+import type { LogChunk, RuntimeEvent } from './runtime';
+
+const web: Container = {
+  name: 'web',
+  image: 'example/web:1',
+  command: [],
+  args: [],
+  workingDir: '',
+  ports: [{ name: 'http', containerPort: 80, hostPort: 0, protocol: 'TCP', hostIP: '' }],
+  env: [{ name: 'A', value: '1' }],
+  imagePullPolicy: 'IfNotPresent',
+  volumeMounts: [],
+  stdin: false,
+  tty: false,
+};
+const pod = (uid: string): Pod => ({
+  metadata: { name: `p-${uid}`, namespace: 'default', uid } as Pod['metadata'],
+  spec: { containers: [web] } as Pod['spec'],
+});
+
+describe('HollowRuntime', () => {
+  it('honours pull policies without a registry', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1', pullable: (image) => !image.includes('missing') });
+    await expect(rt.ensureImage('a:1', 'Never')).rejects.toBeInstanceOf(ImageNeverPullError);
+    await expect(rt.ensureImage('missing:1', 'IfNotPresent')).rejects.toBeInstanceOf(ImagePullError);
+    const ref = await rt.ensureImage('a:1', 'IfNotPresent');
+    expect(await rt.ensureImage('a:1', 'Never')).toEqual(ref);
+  });
+
+  it('runs a pod: sandbox with IP and host ports, container running until it exits, events in order', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1', now: () => 1_000 });
+    const watch = new AbortController();
+    const events: RuntimeEvent[] = [];
+    const watching = (async () => {
+      for await (const e of rt.events(watch.signal)) events.push(e);
+    })();
+    const sandbox = await rt.runPodSandbox(pod('u1'));
+    expect(sandbox).toMatchObject({ node: 'n1', state: 'ready', hostIP: '127.0.0.1', pod: { uid: 'u1', namespace: 'default', name: 'p-u1' } });
+    expect(sandbox.ip).toMatch(/^10\.\d+\.\d+\.\d+$/);
+    expect(sandbox.ports).toEqual([{ containerPort: 80, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 30000 }]);
+    await expect(rt.runPodSandbox(pod('u1'))).rejects.toBeInstanceOf(SandboxError);
+
+    const id = await rt.createContainer(sandbox, web, { attempt: 3, env: { B: '2' } });
+    expect(rt.environment(id)).toEqual(['A=1', 'B=2']);
+    expect((await rt.containerStatus(id)).state).toBe('created');
+    await rt.startContainer(id);
+    expect(await rt.containerStatus(id)).toMatchObject({ state: 'running', restartCount: 3, startedAt: new Date(1_000) });
+    expect(await rt.exec(id, ['true'])).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    rt.exit(id, 137, { oomKilled: true });
+    expect(await rt.containerStatus(id)).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: true, reason: 'OOMKilled' });
+
+    watch.abort();
+    await watching;
+    expect(events.map((e) => `${e.kind}:${e.type}`)).toEqual(['sandbox:started', 'container:started', 'container:oom', 'container:died']);
+    expect(events[3]).toMatchObject({ id, exitCode: 137, containerName: 'web', attempt: 3 });
+  });
+
+  it('lists by pod, stops, removes a sandbox with its containers', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1' });
+    const a = await rt.runPodSandbox(pod('a'));
+    const b = await rt.runPodSandbox(pod('b'));
+    const ca = await rt.createContainer(a, web, { attempt: 0 });
+    const cb = await rt.createContainer(b, web, { attempt: 0 });
+    await rt.startContainer(ca);
+    await rt.startContainer(cb);
+    expect((await rt.listContainers({ podUid: 'a' })).map((c) => c.id)).toEqual([ca]);
+    expect((await rt.listPodSandboxes()).map((s) => s.pod.uid).sort()).toEqual(['a', 'b']);
+    await rt.stopContainer(cb, 30);
+    expect(await rt.containerStatus(cb)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed' });
+    await rt.removePodSandbox(a.id);
+    await expect(rt.containerStatus(ca)).rejects.toBeInstanceOf(ContainerNotFoundError);
+    expect((await rt.listPodSandboxes()).map((s) => s.pod.uid)).toEqual(['b']);
+    await rt.removePodSandbox(a.id); // absent is fine
+  });
+
+  it('serves written output as logs: tail, and follow until the container exits', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1' });
+    const s = await rt.runPodSandbox(pod('l'));
+    const id = await rt.createContainer(s, web, { attempt: 0 });
+    await rt.startContainer(id);
+    rt.write(id, 'stdout', 'one\n');
+    rt.write(id, 'stderr', 'two\n');
+    const read = async (it: AsyncIterable<LogChunk>) => {
+      const out: string[] = [];
+      for await (const c of it) out.push(`${c.stream}:${c.data}`);
+      return out;
+    };
+    expect(await read(rt.logs(id, { tail: 1 }))).toEqual(['stderr:two\n']);
+    const following = read(rt.logs(id, { follow: true }));
+    rt.write(id, 'stdout', 'three\n');
+    rt.exit(id, 0);
+    expect(await following).toEqual(['stdout:one\n', 'stderr:two\n', 'stdout:three\n']);
+  });
+});

@@ -1,0 +1,335 @@
+/**
+ * HollowRuntime: a ContainerRuntime that only pretends, for scale tests with hundreds of nodes in
+ * one process (as kubemark's hollow kubelet). Everything lives in memory: sandboxes get made-up
+ * pod IPs and host ports, containers "run" from start until stopContainer, removal, or exit()
+ * called by the test; images are "present" once ensured (unless `pullable` refuses them). Events
+ * and errors follow the same contract as DockerRuntime (runtime.ts), so the kubelet cannot tell.
+ * Exec succeeds with no output; stats report zero usage; logs return what write() recorded.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Container, Pod } from '@skiff/api';
+import { AsyncQueue } from './async-queue';
+import { containerEnv, podRef } from './docker-specs';
+import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { containerSpecHash } from './labels';
+import { pullDecision } from './pull-policy';
+import type {
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerStats,
+  ContainerStatusInfo,
+  CreateContainerOptions,
+  ExecEvent,
+  ExecOptions,
+  ExecResult,
+  ImageRef,
+  LogChunk,
+  LogOptions,
+  PodSandbox,
+  PortMapping,
+  RuntimeEvent,
+  RuntimeInfo,
+} from './runtime';
+
+export interface HollowRuntimeOptions {
+  nodeName: string;
+  /** Default 127.0.0.1. */
+  hostIP?: string;
+  /** Images present from the start. */
+  images?: readonly string[];
+  /** Whether a pull of this image succeeds; default: every image pulls. */
+  pullable?: (image: string) => boolean;
+  /** Reported capacity; default 4 CPUs and 8 GiB. */
+  cpus?: number;
+  memoryBytes?: number;
+  /** The clock; default Date.now. */
+  now?: () => number;
+}
+
+interface HollowContainer {
+  status: ContainerStatusInfo;
+  sandboxId: string;
+  env: string[];
+  output: LogChunk[];
+  followers: Set<AsyncQueue<LogChunk>>;
+}
+
+let nextIp = 0;
+
+function hollowId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function imageId(image: string): string {
+  return `sha256:${Buffer.from(image).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+}
+
+export class HollowRuntime implements ContainerRuntime {
+  readonly nodeName: string;
+  private readonly hostIP: string;
+  private readonly images = new Set<string>();
+  private readonly sandboxes = new Map<string, PodSandbox>();
+  private readonly containers = new Map<string, HollowContainer>();
+  private readonly watchers = new Set<AsyncQueue<RuntimeEvent>>();
+  private nextHostPort = 30000;
+
+  constructor(private readonly options: HollowRuntimeOptions) {
+    this.nodeName = options.nodeName;
+    this.hostIP = options.hostIP ?? '127.0.0.1';
+    for (const image of options.images ?? []) this.images.add(image);
+  }
+
+  private now(): Date {
+    return new Date((this.options.now ?? Date.now)());
+  }
+
+  private emit(event: Omit<RuntimeEvent, 'time'>): void {
+    const full = { ...event, time: this.now() };
+    for (const w of this.watchers) w.push(full);
+  }
+
+  private get(id: string): HollowContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new ContainerNotFoundError(`no container ${id}`);
+    return c;
+  }
+
+  async info(): Promise<RuntimeInfo> {
+    return {
+      runtime: 'hollow',
+      version: 'hollow://0.1.0',
+      cpus: this.options.cpus ?? 4,
+      memoryBytes: this.options.memoryBytes ?? 8 * 2 ** 30,
+      os: 'linux',
+      arch: 'amd64',
+      kernelVersion: 'hollow',
+      osImage: 'Hollow Linux',
+    };
+  }
+
+  async ensureImage(image: string, pullPolicy: string, signal?: AbortSignal): Promise<ImageRef> {
+    signal?.throwIfAborted();
+    const decision = pullDecision(pullPolicy, this.images.has(image));
+    if (decision === 'never-pull-missing') throw new ImageNeverPullError(`container image "${image}" is not present with pull policy of Never`);
+    if (decision === 'pull') {
+      if (!(this.options.pullable?.(image) ?? true)) throw new ImagePullError(`failed to pull image "${image}": not found`);
+      this.images.add(image);
+    }
+    return { image, imageId: imageId(image) };
+  }
+
+  async runPodSandbox(pod: Readonly<Pod>, options: { attempt?: number; signal?: AbortSignal } = {}): Promise<PodSandbox> {
+    options.signal?.throwIfAborted();
+    const ref = podRef(pod);
+    const attempt = options.attempt ?? 0;
+    for (const s of this.sandboxes.values()) {
+      if (s.pod.uid === ref.uid && s.attempt === attempt) throw new SandboxError(`sandbox of pod ${ref.namespace}/${ref.name} attempt ${attempt} exists`);
+    }
+    const ports: PortMapping[] = [];
+    for (const c of pod.spec?.containers ?? []) {
+      for (const p of c.ports ?? []) {
+        const protocol = p.protocol === 'UDP' ? 'UDP' : 'TCP';
+        if (ports.some((q) => q.containerPort === p.containerPort && q.protocol === protocol)) continue;
+        ports.push({ containerPort: p.containerPort, protocol, hostIP: p.hostIP || this.hostIP, hostPort: p.hostPort || this.nextHostPort++ });
+      }
+    }
+    ports.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
+    const n = nextIp++;
+    const sandbox: PodSandbox = {
+      id: hollowId(),
+      pod: ref,
+      node: this.nodeName,
+      attempt,
+      state: 'ready',
+      ip: `10.${200 + (Math.floor(n / 65_024) % 50)}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`,
+      hostIP: this.hostIP,
+      ports,
+      createdAt: this.now(),
+    };
+    this.sandboxes.set(sandbox.id, sandbox);
+    this.emit({ type: 'started', id: sandbox.id, kind: 'sandbox', pod: ref });
+    return { ...sandbox, ports: [...ports] };
+  }
+
+  async removePodSandbox(id: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const sandbox = this.sandboxes.get(id);
+    if (!sandbox) return;
+    for (const [cid, c] of this.containers) if (c.sandboxId === id) await this.removeContainer(cid);
+    this.sandboxes.delete(id);
+    this.emit({ type: 'died', id, kind: 'sandbox', pod: sandbox.pod, exitCode: 137 });
+    this.emit({ type: 'removed', id, kind: 'sandbox', pod: sandbox.pod });
+  }
+
+  async listPodSandboxes(filter: { podUid?: string } = {}): Promise<PodSandbox[]> {
+    return [...this.sandboxes.values()].filter((s) => !filter.podUid || s.pod.uid === filter.podUid).map((s) => ({ ...s, ports: [...s.ports] }));
+  }
+
+  async createContainer(
+    sandbox: Readonly<PodSandbox>,
+    container: Readonly<Container>,
+    options: CreateContainerOptions,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    signal?.throwIfAborted();
+    if (!this.sandboxes.has(sandbox.id)) throw new SandboxError(`no sandbox ${sandbox.id}`);
+    const id = hollowId();
+    this.containers.set(id, {
+      sandboxId: sandbox.id,
+      env: containerEnv(container, options.env),
+      output: [],
+      followers: new Set(),
+      status: {
+        id,
+        pod: sandbox.pod,
+        name: container.name,
+        attempt: options.attempt,
+        restartCount: options.attempt,
+        hash: containerSpecHash(container),
+        image: container.image,
+        imageId: imageId(container.image),
+        state: 'created',
+        createdAt: this.now(),
+        oomKilled: false,
+      },
+    });
+    return id;
+  }
+
+  async startContainer(id: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const c = this.get(id);
+    if (c.status.state === 'running') return;
+    if (c.status.state !== 'created') throw new ContainerStartError(`container ${id} has already run`);
+    c.status.state = 'running';
+    c.status.startedAt = this.now();
+    this.emit({ type: 'started', id, kind: 'container', pod: c.status.pod, containerName: c.status.name, attempt: c.status.attempt });
+  }
+
+  /**
+   * Test control: the running container exits now with this code (oomKilled: as the OOM killer
+   * would, code 137). Emits 'oom' (if so) and 'died'. No-op unless it runs.
+   */
+  exit(id: string, exitCode: number, options: { oomKilled?: boolean } = {}): void {
+    const c = this.containers.get(id);
+    if (!c || c.status.state !== 'running') return;
+    c.status.state = 'exited';
+    c.status.exitCode = exitCode;
+    c.status.finishedAt = this.now();
+    c.status.oomKilled = options.oomKilled ?? false;
+    c.status.reason = c.status.oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+    const base = { id, kind: 'container' as const, pod: c.status.pod, containerName: c.status.name, attempt: c.status.attempt };
+    if (c.status.oomKilled) this.emit({ ...base, type: 'oom' });
+    this.emit({ ...base, type: 'died', exitCode });
+    for (const f of c.followers) f.end();
+  }
+
+  /** Test control: records output as if the container printed it (shown by logs()). */
+  write(id: string, stream: 'stdout' | 'stderr', text: string): void {
+    const c = this.get(id);
+    const chunk = { stream, data: Buffer.from(text) };
+    c.output.push(chunk);
+    for (const f of c.followers) f.push(chunk);
+  }
+
+  /** The environment the container was created with (NAME=value), for tests. */
+  environment(id: string): string[] {
+    return [...this.get(id).env];
+  }
+
+  async stopContainer(id: string, _gracePeriodSeconds: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (c.status.state === 'running') this.exit(id, 0);
+    else if (c.status.state === 'created') {
+      c.status.state = 'exited';
+      c.status.exitCode = 0;
+      c.status.reason = 'Completed';
+    }
+  }
+
+  async removeContainer(id: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (c.status.state === 'running') this.exit(id, 137);
+    this.containers.delete(id);
+    this.emit({ type: 'removed', id, kind: 'container', pod: c.status.pod, containerName: c.status.name, attempt: c.status.attempt });
+  }
+
+  async listContainers(filter: { podUid?: string } = {}): Promise<ContainerInfo[]> {
+    const out: ContainerInfo[] = [];
+    for (const { status: s } of this.containers.values()) {
+      if (filter.podUid && s.pod.uid !== filter.podUid) continue;
+      out.push({ id: s.id, pod: s.pod, name: s.name, attempt: s.attempt, hash: s.hash, image: s.image, state: s.state, createdAt: s.createdAt });
+    }
+    return out;
+  }
+
+  async containerStatus(id: string, signal?: AbortSignal): Promise<ContainerStatusInfo> {
+    signal?.throwIfAborted();
+    return { ...this.get(id).status };
+  }
+
+  logs(id: string, options: LogOptions = {}): AsyncIterable<LogChunk> {
+    const c = this.containers.get(id);
+    const queue: AsyncQueue<LogChunk> = new AsyncQueue<LogChunk>(() => {
+      c?.followers.delete(queue);
+      options.signal?.removeEventListener('abort', onAbort);
+    });
+    const onAbort = () => queue.end();
+    if (!c) {
+      queue.fail(new ContainerNotFoundError(`no container ${id}`));
+      return queue;
+    }
+    const output = options.tail !== undefined ? c.output.slice(Math.max(0, c.output.length - options.tail)) : c.output;
+    for (const chunk of output) queue.push(chunk);
+    if (options.follow && c.status.state !== 'exited' && !options.signal?.aborted) {
+      c.followers.add(queue);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    } else {
+      queue.end();
+    }
+    return queue;
+  }
+
+  execStream(id: string, _cmd: readonly string[], options: ExecOptions = {}): AsyncIterable<ExecEvent> {
+    const queue = new AsyncQueue<ExecEvent>();
+    const c = this.containers.get(id);
+    if (options.signal?.aborted) queue.fail(options.signal.reason);
+    else if (!c) queue.fail(new ContainerNotFoundError(`no container ${id}`));
+    else if (c.status.state !== 'running') queue.fail(new ContainerStartError(`container ${id} is not running`));
+    else {
+      queue.push({ stream: 'exit', exitCode: 0 });
+      queue.end();
+    }
+    return queue;
+  }
+
+  async exec(id: string, cmd: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    let exitCode = -1;
+    for await (const e of this.execStream(id, cmd, options)) if (e.stream === 'exit') exitCode = e.exitCode;
+    return { exitCode, stdout: '', stderr: '' };
+  }
+
+  async stats(id: string, signal?: AbortSignal): Promise<ContainerStats> {
+    signal?.throwIfAborted();
+    this.get(id);
+    return { cpuUsageNanos: 0, memoryWorkingSetBytes: 0, timestamp: this.now() };
+  }
+
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const queue: AsyncQueue<RuntimeEvent> = new AsyncQueue<RuntimeEvent>(() => {
+      this.watchers.delete(queue);
+      signal.removeEventListener('abort', onAbort);
+    });
+    const onAbort = () => queue.end();
+    if (signal.aborted) queue.end();
+    else {
+      this.watchers.add(queue);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    return queue;
+  }
+}

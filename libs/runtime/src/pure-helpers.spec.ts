@@ -1,0 +1,241 @@
+import type { Container, Pod } from '@skiff/api';
+import { AsyncQueue } from './async-queue';
+import { toContainerState } from './container-state';
+import { runtimeEventFromDocker } from './docker-runtime';
+import { containerCreateBody, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
+import { containerInfoFromSummary, containerStatusFromInspect, sandboxFromSummary, type DockerInspect } from './docker-status';
+import { containerLabels, containerSpecHash, labelFilters, parseLabels, sandboxLabels } from './labels';
+import { dockerLimits } from './limits';
+import { pullDecision, splitImage } from './pull-policy';
+
+const settings: NodeRuntimeSettings = {
+  nodeName: 'node-1',
+  hostIP: '127.0.0.1',
+  network: 'bridge',
+  sandboxImage: 'sandbox:1',
+  extraLabels: { 'io.skiff.test': 'x' },
+};
+const ref = { uid: 'u1', namespace: 'ns', name: 'web' };
+const base: Container = {
+  name: 'app',
+  image: 'img:1',
+  command: [],
+  args: [],
+  workingDir: '',
+  ports: [],
+  env: [],
+  imagePullPolicy: 'IfNotPresent',
+  volumeMounts: [],
+  stdin: false,
+  tty: false,
+};
+
+describe('pull policy', () => {
+  it('decides as Kubernetes does', () => {
+    expect(pullDecision('Always', true)).toBe('pull');
+    expect(pullDecision('Always', false)).toBe('pull');
+    expect(pullDecision('IfNotPresent', true)).toBe('use-local');
+    expect(pullDecision('IfNotPresent', false)).toBe('pull');
+    expect(pullDecision('Never', true)).toBe('use-local');
+    expect(pullDecision('Never', false)).toBe('never-pull-missing');
+    expect(pullDecision('', false)).toBe('pull');
+  });
+  it('splits image references', () => {
+    expect(splitImage('127.0.0.1:5000/skiff/busybox')).toEqual({ repo: '127.0.0.1:5000/skiff/busybox', tag: 'latest' });
+    expect(splitImage('127.0.0.1:5000/skiff/busybox:v2')).toEqual({ repo: '127.0.0.1:5000/skiff/busybox', tag: 'v2' });
+    expect(splitImage('a/b@sha256:00')).toEqual({ repo: 'a/b', tag: 'sha256:00' });
+  });
+});
+
+describe('limits', () => {
+  it('maps cpu and memory to NanoCpus, CpuShares and Memory without swap', () => {
+    expect(dockerLimits({ limits: { cpu: '500m', memory: '64Mi' }, requests: { cpu: '250m' } })).toEqual({
+      NanoCpus: 500_000_000,
+      CpuShares: 256,
+      Memory: 67_108_864,
+      MemorySwap: 67_108_864,
+    });
+    expect(dockerLimits({ limits: { cpu: '2' }, requests: {} })).toEqual({ NanoCpus: 2_000_000_000, CpuShares: 2048 });
+    expect(dockerLimits({ limits: {}, requests: { cpu: '1m' } })).toEqual({ CpuShares: 2 });
+    expect(dockerLimits(undefined)).toEqual({});
+  });
+});
+
+describe('labels', () => {
+  it('round-trips sandbox and container labels and refuses incomplete ones', () => {
+    expect(parseLabels(sandboxLabels('node-1', ref, 2, { extra: 'y' }))).toEqual({ kind: 'sandbox', node: 'node-1', pod: ref, attempt: 2 });
+    const labels = containerLabels('node-1', ref, { name: 'app', attempt: 4, hash: 'h' });
+    expect(parseLabels(labels)).toEqual({ kind: 'container', node: 'node-1', pod: ref, containerName: 'app', attempt: 4, hash: 'h' });
+    expect(parseLabels({ ...labels, 'io.skiff.container.attempt': '-1' })).toBeUndefined();
+    expect(parseLabels({ ...labels, 'io.skiff.managed': 'false' })).toBeUndefined();
+    expect(parseLabels({ ...labels, 'io.skiff.pod.uid': '' })).toBeUndefined();
+    expect(parseLabels(undefined)).toBeUndefined();
+    expect(labelFilters('node-1', { kind: 'sandbox', podUid: 'u1' })).toEqual([
+      'io.skiff.managed=true',
+      'io.skiff.node=node-1',
+      'io.skiff.kind=sandbox',
+      'io.skiff.pod.uid=u1',
+    ]);
+  });
+  it('hashes what a container runs, not how maps are ordered', () => {
+    const a = containerSpecHash({ ...base, resources: { limits: { cpu: '1', memory: '1Gi' }, requests: {} } });
+    const b = containerSpecHash({ ...base, resources: { limits: { memory: '1Gi', cpu: '1' }, requests: {} } });
+    expect(a).toBe(b);
+    expect(containerSpecHash({ ...base, image: 'img:2' })).not.toBe(containerSpecHash(base));
+  });
+});
+
+describe('docker create bodies', () => {
+  it('builds a sandbox publishing each distinct container port on the node address', () => {
+    const pod: Pod = {
+      metadata: { name: 'web', namespace: 'ns', uid: 'u1' } as Pod['metadata'],
+      spec: {
+        containers: [
+          { ...base, ports: [{ name: 'http', containerPort: 80, hostPort: 0, protocol: 'TCP', hostIP: '' }] },
+          { ...base, name: 'dns', ports: [
+            { name: 'dns', containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '' },
+            { name: 'again', containerPort: 80, hostPort: 0, protocol: '', hostIP: '' },
+          ] },
+        ],
+      } as unknown as Pod['spec'],
+    };
+    const body = sandboxCreateBody(pod, settings, 1);
+    expect(body).toMatchObject({
+      name: 'skiff_POD_web_ns_u1_1',
+      Image: 'sandbox:1',
+      Hostname: 'web',
+      ExposedPorts: { '80/tcp': {}, '53/udp': {} },
+      HostConfig: {
+        NetworkMode: 'bridge',
+        PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '53/udp': [{ HostIp: '127.0.0.1', HostPort: '5353' }] },
+      },
+    });
+    expect(parseLabels(body.Labels)).toEqual({ kind: 'sandbox', node: 'node-1', pod: ref, attempt: 1 });
+    expect(body.Labels['io.skiff.test']).toBe('x');
+  });
+
+  it('builds an app container joined to the sandbox: command/args as Kubernetes, env, limits, labels', () => {
+    const c: Container = {
+      ...base,
+      command: ['sh', '-c'],
+      args: ['echo $A'],
+      workingDir: '/w',
+      env: [{ name: 'A', value: '1' }, { name: 'B', value: '', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'x' } } }, { name: 'C', value: 'c' }],
+      resources: { limits: { memory: '64Mi' }, requests: {} },
+    };
+    const body = containerCreateBody(ref, 'sandbox-id', c, { attempt: 2, env: { B: 'from-kubelet', C: 'override' } }, settings);
+    expect(body).toMatchObject({
+      name: 'skiff_app_web_ns_u1_2',
+      Image: 'img:1',
+      Entrypoint: ['sh', '-c'],
+      Cmd: ['echo $A'],
+      WorkingDir: '/w',
+      Env: ['A=1', 'C=override', 'B=from-kubelet'],
+      HostConfig: { NetworkMode: 'container:sandbox-id', Memory: 67_108_864, MemorySwap: 67_108_864 },
+    });
+    expect(parseLabels(body.Labels)).toMatchObject({ kind: 'container', containerName: 'app', attempt: 2, hash: containerSpecHash(c) });
+    // command without args drops the image's CMD; args alone keep its ENTRYPOINT; neither keeps both.
+    expect(containerCreateBody(ref, 's', { ...c, args: [] }, { attempt: 0 }, settings)).toMatchObject({ Entrypoint: ['sh', '-c'], Cmd: [] });
+    const argsOnly = containerCreateBody(ref, 's', { ...c, command: [] }, { attempt: 0 }, settings);
+    expect(argsOnly.Entrypoint).toBeUndefined();
+    expect(argsOnly.Cmd).toEqual(['echo $A']);
+    const neither = containerCreateBody(ref, 's', base, { attempt: 0 }, settings);
+    expect([neither.Entrypoint, neither.Cmd, neither.WorkingDir]).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe('docker status mapping', () => {
+  const containerLabelSet = containerLabels('node-1', ref, { name: 'app', attempt: 1, hash: 'h' });
+  const inspect = (state: Partial<DockerInspect['State']>): DockerInspect => ({
+    Id: 'c1',
+    Created: '2024-01-01T00:00:00Z',
+    Image: 'sha256:abc',
+    Config: { Image: 'img:1', Labels: containerLabelSet },
+    State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 0, StartedAt: '2024-01-01T00:00:01Z', FinishedAt: '2024-01-01T00:00:02Z', ...state },
+  });
+
+  it('reads sandboxes and containers from list summaries', () => {
+    const sandbox = sandboxFromSummary({
+      Id: 's1',
+      Image: 'sandbox:1',
+      Labels: sandboxLabels('node-1', ref, 0),
+      State: 'running',
+      Created: 1_700_000_000,
+      Ports: [
+        { IP: '127.0.0.1', PrivatePort: 8080, PublicPort: 32768, Type: 'tcp' },
+        { IP: '::', PrivatePort: 8080, PublicPort: 32768, Type: 'tcp' },
+        { PrivatePort: 9090, Type: 'tcp' },
+      ],
+      NetworkSettings: { Networks: { bridge: { IPAddress: '172.17.0.5' } } },
+    });
+    expect(sandbox).toEqual({
+      id: 's1', pod: ref, node: 'node-1', attempt: 0, state: 'ready', ip: '172.17.0.5', hostIP: '127.0.0.1',
+      ports: [{ containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 32768 }],
+      createdAt: new Date(1_700_000_000_000),
+    });
+    expect(sandboxFromSummary({ Id: 'x', Image: 'i', Labels: containerLabelSet, State: 'running', Created: 0 })).toBeUndefined();
+    expect(containerInfoFromSummary({ Id: 'c1', Image: 'img:1', Labels: containerLabelSet, State: 'exited', Created: 0 })).toEqual({
+      id: 'c1', pod: ref, name: 'app', attempt: 1, hash: 'h', image: 'img:1', state: 'exited', createdAt: new Date(0),
+    });
+  });
+
+  it('maps exits to OOMKilled, Completed or Error, and never-started failures to ContainerCannotRun', () => {
+    expect(containerStatusFromInspect(inspect({ OOMKilled: true, ExitCode: 137 }))).toMatchObject({ reason: 'OOMKilled', exitCode: 137, oomKilled: true, restartCount: 1 });
+    expect(containerStatusFromInspect(inspect({ ExitCode: 0 }))?.reason).toBe('Completed');
+    const failed = containerStatusFromInspect(inspect({ ExitCode: 2 }));
+    expect(failed).toMatchObject({ reason: 'Error', exitCode: 2, finishedAt: new Date('2024-01-01T00:00:02Z') });
+    expect(toContainerState(failed!)).toEqual({
+      terminated: {
+        exitCode: 2, signal: 0, reason: 'Error', message: '', containerID: 'docker://c1',
+        startedAt: new Date('2024-01-01T00:00:01Z'), finishedAt: new Date('2024-01-01T00:00:02Z'),
+      },
+    });
+    const cannot = containerStatusFromInspect(inspect({ Status: 'created', StartedAt: '0001-01-01T00:00:00Z', Error: 'exec: not found' }));
+    expect(cannot).toMatchObject({ state: 'created', reason: 'ContainerCannotRun', message: 'exec: not found', startedAt: undefined });
+    expect(toContainerState(cannot!)).toEqual({ waiting: { reason: 'ContainerCannotRun', message: 'exec: not found' } });
+    const running = containerStatusFromInspect(inspect({ Status: 'running', Running: true }));
+    expect(toContainerState(running!)).toEqual({ running: { startedAt: new Date('2024-01-01T00:00:01Z') } });
+    expect(containerStatusFromInspect({ ...inspect({}), Config: { Image: 'x', Labels: {} } })).toBeUndefined();
+  });
+
+  it('maps Docker events of Skiff containers', () => {
+    const message = { Type: 'container', Action: 'die', Actor: { ID: 'c1', Attributes: { ...containerLabelSet, exitCode: '137' } }, timeNano: 1_700_000_000_123_000_000 };
+    expect(runtimeEventFromDocker(message)).toEqual({
+      type: 'died', id: 'c1', kind: 'container', pod: ref, containerName: 'app', attempt: 1, exitCode: 137, time: new Date(1_700_000_000_123),
+    });
+    expect(runtimeEventFromDocker({ ...message, Action: 'exec_start' })).toBeUndefined();
+    expect(runtimeEventFromDocker({ ...message, Actor: { ID: 'c1', Attributes: {} } })).toBeUndefined();
+  });
+});
+
+describe('AsyncQueue', () => {
+  it('delivers queued items, ends, fails after the queued items, and closes once when the reader stops', async () => {
+    let closed = 0;
+    const q = new AsyncQueue<number>(() => closed++);
+    q.push(1);
+    const reading = (async () => {
+      const got: number[] = [];
+      for await (const n of q) got.push(n);
+      return got;
+    })();
+    q.push(2);
+    q.end();
+    q.push(3);
+    expect(await reading).toEqual([1, 2]);
+    expect(closed).toBe(1);
+
+    const failing = new AsyncQueue<number>();
+    failing.push(1);
+    failing.fail(new Error('boom'));
+    const got: number[] = [];
+    await expect((async () => { for await (const n of failing) got.push(n); })()).rejects.toThrow('boom');
+    expect(got).toEqual([1]);
+
+    let stopped = 0;
+    const early = new AsyncQueue<number>(() => stopped++);
+    early.push(1);
+    early.push(2);
+    for await (const _n of early) break;
+    expect(stopped).toBe(1);
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * The ContainerRuntime contract the kubelet drives (Kubernetes' CRI, trimmed to what Skiff uses).
+ * Implementations: DockerRuntime (real containers through dockerd) and HollowRuntime (in memory,
+ * for scale tests with hundreds of simulated nodes, as kubemark's hollow kubelet).
+ *
+ * Model: one sandbox per pod holds the pod's network namespace and publishes every declared
+ * containerPort on the node address (hostIP) as a host port (Nomad's model); app containers join
+ * the sandbox's namespace, so they share its IP and localhost. Everything is labelled (labels.ts)
+ * with the node name: a runtime only ever lists, watches and touches its own node's objects, so
+ * several nodes may share one dockerd, and a restarted kubelet adopts what runs.
+ *
+ * Every call takes an AbortSignal; an aborted call rejects with the signal's reason (the Docker
+ * request is cancelled; an operation dockerd already performs may still complete). Failures are
+ * typed (errors.ts); nothing is retried here: retries and backoff are the kubelet's.
+ */
+import type { Container, Pod } from '@skiff/api';
+import type { PodRef } from './labels';
+import type { PullPolicy } from './pull-policy';
+
+/** A declared container port and where the node publishes it. */
+export interface PortMapping {
+  containerPort: number;
+  protocol: 'TCP' | 'UDP';
+  /** The node address the port is published on. */
+  hostIP: string;
+  /** The port on hostIP: the spec's hostPort, or one the runtime chose when the spec has none. */
+  hostPort: number;
+}
+
+/** A pod's sandbox: the holder of its network namespace. */
+export interface PodSandbox {
+  id: string;
+  pod: PodRef;
+  node: string;
+  /** 0 for the pod's first sandbox, +1 for each replacement. */
+  attempt: number;
+  /** 'ready' while the sandbox container runs; app containers can only join a ready sandbox. */
+  state: 'ready' | 'notready';
+  /** The pod IP (on the Docker bridge); '' when the sandbox is not running. */
+  ip: string;
+  /** The node address its ports are published on. */
+  hostIP: string;
+  ports: PortMapping[];
+  createdAt: Date;
+}
+
+/** created: never started; running; exited: ran and stopped (see exitCode); unknown: anything else. */
+export type ContainerStateName = 'created' | 'running' | 'exited' | 'unknown';
+
+/** An app container as listed (from labels and the runtime's summary). */
+export interface ContainerInfo {
+  id: string;
+  pod: PodRef;
+  /** The container's name in the pod spec. */
+  name: string;
+  /** 0 for the first run, +1 for each restart: the container status's restartCount. */
+  attempt: number;
+  /** containerSpecHash() of the spec it was created from. */
+  hash: string;
+  image: string;
+  state: ContainerStateName;
+  createdAt: Date;
+}
+
+/** An app container's detailed status (containerStatus). */
+export interface ContainerStatusInfo extends ContainerInfo {
+  /** The image id (sha256:...) the container runs. */
+  imageId: string;
+  /** Set once the container has exited. */
+  exitCode?: number;
+  /** True when the kernel's OOM killer ended it (reason OOMKilled). */
+  oomKilled: boolean;
+  /** For an exited container: OOMKilled, Completed (exit 0) or Error; ContainerCannotRun if it never started. */
+  reason?: string;
+  /** The runtime's error message, if any. */
+  message?: string;
+  startedAt?: Date;
+  finishedAt?: Date;
+  /** Equal to attempt (kept for readability at call sites). */
+  restartCount: number;
+}
+
+/** What createContainer needs besides the spec. */
+export interface CreateContainerOptions {
+  /** The restart count this container represents (0 for the first run). */
+  attempt: number;
+  /**
+   * Environment computed by the kubelet (valueFrom resolved, service links): added after the
+   * spec's plain `env` values and overriding them by name. Spec entries with valueFrom and no
+   * override are skipped.
+   */
+  env?: Readonly<Record<string, string>>;
+}
+
+export interface LogOptions {
+  /** Keep streaming new output until the container stops or the signal aborts. */
+  follow?: boolean;
+  /** Only the last N lines. */
+  tail?: number;
+  /** Only output newer than this many seconds. */
+  sinceSeconds?: number;
+  /** Prefix each line with an RFC 3339 timestamp, as `kubectl logs --timestamps`. */
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A piece of a container's output. Chunks are not split at line boundaries. */
+export interface LogChunk {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+/** Output while an exec runs, then exactly one `exit` as the last item. */
+export type ExecEvent = LogChunk | { stream: 'exit'; exitCode: number };
+
+export interface ExecOptions {
+  signal?: AbortSignal;
+  /** Written to the command's stdin, which is then closed. */
+  stdin?: Buffer | string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A point-in-time usage sample. */
+export interface ContainerStats {
+  /** Cumulative CPU time used, in nanoseconds (a rate needs two samples). */
+  cpuUsageNanos: number;
+  /** Memory in use minus inactive file cache: what the OOM killer and `kubectl top` look at. */
+  memoryWorkingSetBytes: number;
+  timestamp: Date;
+}
+
+/** Something that happened to one of this node's containers, so the kubelet reacts without polling. */
+export interface RuntimeEvent {
+  type: 'started' | 'died' | 'oom' | 'removed';
+  id: string;
+  kind: 'sandbox' | 'container';
+  pod: PodRef;
+  /** App containers only. */
+  containerName?: string;
+  attempt?: number;
+  /** For 'died'. */
+  exitCode?: number;
+  time: Date;
+}
+
+/** The node's resources and identity as the runtime sees them (for the Node object). */
+export interface RuntimeInfo {
+  runtime: 'docker' | 'hollow';
+  /** e.g. "docker://20.10.24" (NodeSystemInfo.containerRuntimeVersion). */
+  version: string;
+  cpus: number;
+  memoryBytes: number;
+  os: string;
+  arch: string;
+  kernelVersion: string;
+  osImage: string;
+}
+
+/** Image present after ensureImage. */
+export interface ImageRef {
+  image: string;
+  /** sha256:... */
+  imageId: string;
+}
+
+/** The runtime contract; see the module comment for the model and error rules. */
+export interface ContainerRuntime {
+  /** The node this runtime serves; every object it creates carries it. */
+  readonly nodeName: string;
+
+  info(signal?: AbortSignal): Promise<RuntimeInfo>;
+
+  /**
+   * Makes the image present as the policy asks (pull-policy.ts). Throws ImagePullError when a
+   * needed pull fails, ImageNeverPullError for Never with the image absent.
+   */
+  ensureImage(image: string, pullPolicy: PullPolicy | string, signal?: AbortSignal): Promise<ImageRef>;
+
+  /**
+   * Creates and starts the pod's sandbox (attempt 0 unless replacing one), publishing every
+   * containerPort of every container on hostIP. Resolves once it runs and has its IP. Throws
+   * SandboxError (a name conflict when a sandbox with this pod uid and attempt exists).
+   */
+  runPodSandbox(pod: Readonly<Pod>, options?: { attempt?: number; signal?: AbortSignal }): Promise<PodSandbox>;
+
+  /** Force-removes the sandbox and every app container of its pod. Absent ones are fine. */
+  removePodSandbox(id: string, signal?: AbortSignal): Promise<void>;
+
+  /** This node's sandboxes (all, or one pod's), running or not. */
+  listPodSandboxes(filter?: { podUid?: string }, signal?: AbortSignal): Promise<PodSandbox[]>;
+
+  /**
+   * Creates (does not start) an app container joined to the sandbox's network namespace, with
+   * command, args, env, workingDir and limits (limits.ts). The image must be present
+   * (ensureImage first). Throws ContainerCreateError.
+   */
+  createContainer(
+    sandbox: Readonly<PodSandbox>,
+    container: Readonly<Container>,
+    options: CreateContainerOptions,
+    signal?: AbortSignal,
+  ): Promise<string>;
+
+  /** Starts a created container. Throws ContainerStartError (e.g. command not found), ContainerNotFoundError. */
+  startContainer(id: string, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * SIGTERM (or the image's stop signal), waits up to gracePeriodSeconds for it to exit, then
+   * SIGKILL; resolves once it has exited. Stopping a stopped or absent container is fine.
+   */
+  stopContainer(id: string, gracePeriodSeconds: number, signal?: AbortSignal): Promise<void>;
+
+  /** Removes a container (killing it if it runs). Absent is fine. */
+  removeContainer(id: string, signal?: AbortSignal): Promise<void>;
+
+  /** This node's app containers (all, or one pod's), in any state. */
+  listContainers(filter?: { podUid?: string }, signal?: AbortSignal): Promise<ContainerInfo[]>;
+
+  /** Detailed status. Throws ContainerNotFoundError. */
+  containerStatus(id: string, signal?: AbortSignal): Promise<ContainerStatusInfo>;
+
+  /**
+   * The container's output as chunks; ends when the output does (with follow: when the container
+   * stops) or the signal aborts (the iterable then just ends). For `--previous`, pass the id of
+   * the previous attempt's container, which the kubelet keeps until the next restart.
+   */
+  logs(id: string, options?: LogOptions): AsyncIterable<LogChunk>;
+
+  /** Runs a command in a running container; output as it comes, then its exit code. */
+  execStream(id: string, cmd: readonly string[], options?: ExecOptions): AsyncIterable<ExecEvent>;
+
+  /** Runs a command in a running container and collects its output (probes, `skiff exec`). */
+  exec(id: string, cmd: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+
+  /** A usage sample of a running container. Throws ContainerNotFoundError. */
+  stats(id: string, signal?: AbortSignal): Promise<ContainerStats>;
+
+  /** This node's container events from now on, until the signal aborts. */
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+}
