@@ -12,7 +12,7 @@ const depConstraints = [
   // Node agents (kubelet, runtime) use the shared model and each other.
   { sourceTag: 'scope:node', onlyDependOnLibsWithTags: ['scope:shared', 'scope:node'] },
   // Control-plane components (scheduler, controllers) see the cluster only through the shared libs.
-  { sourceTag: 'scope:control', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:control', onlyDependOnLibsWithTags: ['scope:shared', 'scope:control'] },
   // The testing lib starts real services, the apiserver included.
   { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:apiserver', 'scope:testing'] },
   // Benchmarks drive the system like a test does.

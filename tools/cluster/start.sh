@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: installs what is missing, builds, and starts a local Skiff cluster in the
-# background on loopback (etcd, NATS with JetStream, the apiserver), state under .skiff/
+# background on loopback (etcd, NATS with JetStream, the apiserver, the scheduler, kubelets for
+# node-1 and node-2; dockerd and a local image registry), state under .skiff/
 # (data, logs, pid files). Returns once each is healthy, then applies examples/.
 # Safe to run twice: running services are left alone, stale pid files are cleaned up.
 set -euo pipefail
@@ -21,6 +22,15 @@ fi
 etcd_healthy() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$ETCD_CLIENT_PORT/health"; }
 nats_healthy() { port_open "$NATS_PORT"; }
 apiserver_healthy() { node dist/apps/skiff/main.js version --server "127.0.0.1:$API_PORT" >/dev/null 2>&1; }
+http_healthy() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$1"; }
+scheduler_healthy() { http_healthy "http://127.0.0.1:$SCHEDULER_METRICS_PORT/healthz"; }
+# A kubelet is healthy once its Node reports Ready=True.
+node_ready() {
+  node dist/apps/skiff/main.js get node "$1" -o json --server "127.0.0.1:$API_PORT" 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const n=JSON.parse(s);process.exit(n.status.conditions.some(c=>c.type==="Ready"&&c.status==="True")?0:1)}catch{process.exit(1)}})'
+}
+node_1_ready() { node_ready node-1; }
+node_2_ready() { node_ready node-2; }
 
 # start_service NAME PORT HEALTH-FUNCTION COMMAND...
 start_service() {
@@ -65,6 +75,24 @@ start_service nats "$NATS_PORT" nats_healthy \
 start_service apiserver "$API_PORT" apiserver_healthy \
   node dist/apps/apiserver/main.js --listen "127.0.0.1:$API_PORT" \
   --etcd "http://127.0.0.1:$ETCD_CLIENT_PORT" --nats "nats://127.0.0.1:$NATS_PORT" --metrics-listen "127.0.0.1:$METRICS_PORT"
+start_service scheduler "$SCHEDULER_METRICS_PORT" scheduler_healthy \
+  node dist/apps/scheduler/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
+  --metrics-listen "127.0.0.1:$SCHEDULER_METRICS_PORT"
+
+# Containers: the local dockerd (started if it is not running), a registry on 127.0.0.1:5000 and
+# the busybox test image in it (pods pull it as users' pods would).
+echo "docker: dockerd, the local registry and the test image (log: .skiff/logs/images.log)"
+if ! { bash tools/images/ensure-docker.sh && bash tools/images/ensure-registry.sh && bash tools/images/build.sh; } >"$log_dir/images.log" 2>&1; then
+  tail -n 30 "$log_dir/images.log" >&2
+  echo "start: could not prepare Docker (log: $log_dir/images.log)" >&2
+  exit 1
+fi
+start_service kubelet-1 "${KUBELET_1_ADDRESS##*:}" node_1_ready \
+  node dist/apps/kubelet/main.js --node-name node-1 --node-ip "${KUBELET_1_ADDRESS%:*}" --listen "$KUBELET_1_ADDRESS" \
+  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT"
+start_service kubelet-2 "${KUBELET_2_ADDRESS##*:}" node_2_ready \
+  node dist/apps/kubelet/main.js --node-name node-2 --node-ip "${KUBELET_2_ADDRESS%:*}" --listen "$KUBELET_2_ADDRESS" \
+  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT"
 
 cat <<INFO
 
@@ -72,12 +100,16 @@ Skiff is running (state and logs in .skiff/):
   etcd        http://127.0.0.1:$ETCD_CLIENT_PORT      log .skiff/logs/etcd.log
   nats        nats://127.0.0.1:$NATS_PORT (JetStream)   log .skiff/logs/nats.log
   apiserver   127.0.0.1:$API_PORT (gRPC), metrics http://127.0.0.1:$METRICS_PORT/metrics   log .skiff/logs/apiserver.log
+  scheduler   metrics http://127.0.0.1:$SCHEDULER_METRICS_PORT/metrics   log .skiff/logs/scheduler.log
+  registry    127.0.0.1:5000 (image 127.0.0.1:5000/skiff/busybox:latest)
+  node-1      kubelet $KUBELET_1_ADDRESS   log .skiff/logs/kubelet-1.log
+  node-2      kubelet $KUBELET_2_ADDRESS   log .skiff/logs/kubelet-2.log
 
 Applying the demo (npx skiff apply -f examples/):
 INFO
 node dist/apps/skiff/main.js apply --server "127.0.0.1:$API_PORT" -f examples/
 cat <<INFO
 
-Try: npx skiff get all        npx skiff get pods -w        npx skiff describe pod web
+Try: npx skiff get nodes      npx skiff get pods -o wide      npx skiff logs web      npx skiff exec web -- ls /www
 Stop with: npm stop
 INFO

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm stop`: stops what `npm start` started (apiserver, NATS, etcd: SIGTERM, up to 10 s, then
-# SIGKILL). Idempotent: services that are not running are skipped. Data stays in .skiff/.
+# `npm stop`: stops what `npm start` started, in reverse order (SIGTERM, up to 10 s, then
+# SIGKILL). Idempotent: services that are not running are skipped. Data stays in .skiff/. dockerd
+# and the registry are left running (they serve the whole machine).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

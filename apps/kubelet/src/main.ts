@@ -1,0 +1,62 @@
+// The kubelet: parses flags, builds the container runtime, then runs libs/kubelet until SIGTERM/SIGINT.
+import { Command } from 'commander';
+import { runKubelet } from '@skiff/kubelet';
+import { DockerRuntime, HollowRuntime } from '@skiff/runtime';
+import { createLogger, runUntilSignal } from '@skiff/service';
+
+const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const pairs = (value: string) => Object.fromEntries(list(value).map((kv) => kv.split('=', 2) as [string, string]));
+const opts = new Command('kubelet')
+  .description('Skiff kubelet: registers a node and runs the pods bound to it')
+  .requiredOption('--node-name <name>', 'the Node this kubelet registers and serves')
+  .option('--server <host:port>', 'apiserver gRPC address', '127.0.0.1:6443')
+  .option('--nats <urls>', 'NATS server URLs, comma separated', 'nats://127.0.0.1:4222')
+  .option('--node-ip <ip>', 'node address (InternalIP, hostIP, host ports)', '127.0.0.1')
+  .option('--listen <host:port>', 'Kubelet gRPC address (logs, exec); port 0 picks one', '127.0.0.1:10250')
+  .option('--runtime <kind>', 'docker or hollow', 'docker')
+  .option('--docker-socket <path>', "dockerd's socket", '/var/run/docker.sock')
+  .option('--cpu <quantity>', 'CPU capacity instead of the host\'s (e.g. "4")')
+  .option('--memory <quantity>', 'memory capacity instead of the host\'s (e.g. "8Gi")')
+  .option('--pods <n>', 'pod capacity', '110')
+  .option('--system-reserved <list>', 'resources kept from pods, e.g. cpu=100m,memory=256Mi', '')
+  .option('--lease-interval <seconds>', 'heartbeat Lease renewal period', '10')
+  .option('--node-status-interval <seconds>', 'Node status refresh period', '60')
+  .option('--resync-interval <seconds>', 'every pod is synced at least this often', '60')
+  .option('--backoff-base <seconds>', 'first crash-loop / image-pull delay', '10')
+  .option('--backoff-max <seconds>', 'longest crash-loop / image-pull delay', '300')
+  .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address (none if empty)', '')
+  .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
+  .parse()
+  .opts<Record<string, string>>();
+
+const logger = createLogger('kubelet', opts.logLevel);
+const nodeName = opts.nodeName;
+const runtime =
+  opts.runtime === 'hollow'
+    ? new HollowRuntime({ nodeName, hostIP: opts.nodeIp })
+    : new DockerRuntime({ nodeName, hostIP: opts.nodeIp, socketPath: opts.dockerSocket });
+const reserved = pairs(opts.systemReserved);
+const seconds = (value: string) => Number(value) * 1000;
+void runUntilSignal(
+  (signal) =>
+    runKubelet(
+      {
+        nodeName,
+        server: opts.server,
+        nats: list(opts.nats),
+        nodeIP: opts.nodeIp,
+        listen: opts.listen,
+        runtime,
+        capacity: { cpu: opts.cpu, memory: opts.memory, pods: Number(opts.pods) },
+        systemReserved: { cpu: reserved['cpu'], memory: reserved['memory'] },
+        leaseIntervalMs: seconds(opts.leaseInterval),
+        statusIntervalMs: seconds(opts.nodeStatusInterval),
+        resyncIntervalMs: seconds(opts.resyncInterval),
+        backoff: { baseMs: seconds(opts.backoffBase), maxMs: seconds(opts.backoffMax) },
+        metricsListen: opts.metricsListen || undefined,
+        logger,
+      },
+      signal,
+    ),
+  logger,
+);

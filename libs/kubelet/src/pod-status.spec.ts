@@ -1,0 +1,88 @@
+import type { Pod } from '@skiff/api';
+import type { ContainerStatusInfo } from '@skiff/runtime';
+import { computePodStatus, podPhase, podStatusEqual, type ContainerObservation } from './pod-status';
+
+const t = (ms: number) => new Date(ms);
+const pod = (restartPolicy = 'Always', names = ['web']): Pod =>
+  ({
+    metadata: { name: 'p', namespace: 'default', uid: 'u1' },
+    spec: { restartPolicy, containers: names.map((name) => ({ name, image: `img/${name}` })) },
+  }) as unknown as Pod;
+
+function instance(name: string, attempt: number, state: ContainerStatusInfo['state'], exitCode?: number): ContainerStatusInfo {
+  return {
+    id: `${name}-${attempt}`,
+    pod: { uid: 'u1', namespace: 'default', name: 'p' },
+    name,
+    attempt,
+    restartCount: attempt,
+    hash: 'h',
+    image: `img/${name}`,
+    imageId: 'sha256:abc',
+    state,
+    createdAt: t(0),
+    oomKilled: false,
+    exitCode,
+    reason: state === 'exited' ? (exitCode === 0 ? 'Completed' : 'Error') : undefined,
+    startedAt: t(100),
+    finishedAt: state === 'exited' ? t(200) : undefined,
+  };
+}
+
+const observe = (containers: Record<string, ContainerObservation>, extra = {}) => ({
+  hostIP: '127.0.0.1',
+  podIP: '10.200.0.1',
+  runtime: 'hollow',
+  containers: new Map(Object.entries(containers)),
+  ...extra,
+});
+
+describe('computePodStatus', () => {
+  it('reports a pod whose containers have not started as Pending, ContainerCreating', () => {
+    const s = computePodStatus(pod(), observe({}), t(1_000));
+    expect(s.phase).toBe('Pending');
+    expect(s.containerStatuses[0]).toMatchObject({ name: 'web', state: { waiting: { reason: 'ContainerCreating' } }, ready: false, restartCount: 0, image: 'img/web' });
+    expect(s.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['PodScheduled=True', 'Initialized=True', 'ContainersReady=False', 'Ready=False']);
+    expect(s.conditions[3].message).toBe('containers with unready status: [web]');
+    expect(s).toMatchObject({ hostIP: '127.0.0.1', podIP: '10.200.0.1', podIPs: [{ ip: '10.200.0.1' }], startTime: t(1_000) });
+  });
+
+  it('reports running containers as Running and Ready, keeping transition times while nothing changes', () => {
+    const obs = observe({ web: { current: instance('web', 0, 'running') } });
+    const first = computePodStatus(pod(), obs, t(1_000));
+    expect(first.phase).toBe('Running');
+    expect(first.containerStatuses[0]).toMatchObject({ ready: true, started: true, state: { running: { startedAt: t(100) } }, containerID: 'hollow://web-0', imageID: 'sha256:abc' });
+    expect(first.conditions.every((c) => c.status === 'True')).toBe(true);
+    const again = computePodStatus({ ...pod(), status: first }, obs, t(9_000));
+    expect(podStatusEqual(first, again)).toBe(true);
+    expect(again.startTime).toEqual(t(1_000));
+  });
+
+  it('shows a crash loop as waiting CrashLoopBackOff with the last termination and restart count', () => {
+    const s = computePodStatus(pod(), observe({ web: { current: instance('web', 2, 'exited', 1), previous: instance('web', 1, 'exited', 1), waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } } }), t(1_000));
+    expect(s.phase).toBe('Running');
+    expect(s.containerStatuses[0]).toMatchObject({ restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } });
+  });
+
+  it('ends Never pods Failed or Succeeded by exit codes, and OnFailure pods Succeeded only on success', () => {
+    expect(computePodStatus(pod('Never'), observe({ web: { current: instance('web', 0, 'exited', 3) } }), t(1)).phase).toBe('Failed');
+    const done = computePodStatus(pod('Never'), observe({ web: { current: instance('web', 0, 'exited', 0) } }), t(1));
+    expect(done.phase).toBe('Succeeded');
+    expect(done.conditions[3]).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    expect(computePodStatus(pod('OnFailure'), observe({ web: { current: instance('web', 0, 'exited', 0) } }), t(1)).phase).toBe('Succeeded');
+    expect(podPhase('OnFailure', [{ name: 'a', state: { terminated: { exitCode: 2 } as never }, ready: false, restartCount: 0, image: '', imageID: '', containerID: '' }])).toBe('Running');
+    // one running, one finished: still Running
+    expect(computePodStatus(pod('Never', ['a', 'b']), observe({ a: { current: instance('a', 0, 'running') }, b: { current: instance('b', 0, 'exited', 0) } }), t(1)).phase).toBe('Running');
+  });
+
+  it('reports a refused pod Failed with the admission reason', () => {
+    const s = computePodStatus(pod(), observe({}, { rejected: { reason: 'OutOfcpu', message: "Pod Node didn't have enough resource: cpu" } }), t(1));
+    expect(s).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Pod Node didn't have enough resource: cpu", containerStatuses: [] });
+  });
+
+  it('shows image pull failures as waiting reasons', () => {
+    const s = computePodStatus(pod(), observe({ web: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "img/web"' } } }), t(1));
+    expect(s.phase).toBe('Pending');
+    expect(s.containerStatuses[0].state).toEqual({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "img/web"' } });
+  });
+});
