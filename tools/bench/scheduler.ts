@@ -5,6 +5,7 @@
  * straight to the API with 64 in flight, no decision) measured in the same run.
  * Real etcd, NATS, the built apiserver and scheduler, all on loopback.
  * Run: npm run bench -- scheduler [--nodes 1000] [--pods 10000] [--in-flight 64] [--timeout 300]
+ * (SKIFF_BENCH_PROFILE_DIR=dir also writes a CPU profile of the scheduler there.)
  */
 import { execFileSync } from 'node:child_process';
 import { Namespace, Node, Pod } from '@skiff/api';
@@ -79,7 +80,10 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, ['tools/build-app.mjs', 'scheduler'], { stdio: 'pipe' });
     const metricsAddress = `127.0.0.1:${await freePort()}`;
     const startedAt = performance.now();
+    // SKIFF_BENCH_PROFILE_DIR=dir: a V8 CPU profile of the scheduler is written there at its exit.
+    const profile = process.env.SKIFF_BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.SKIFF_BENCH_PROFILE_DIR] : [];
     scheduler = startProcess('scheduler', process.execPath, [
+      ...profile,
       'dist/apps/scheduler/main.js', '--server', apiserver.address, '--nats', nats.url, '--metrics-listen', metricsAddress, '--log-level', 'warn',
     ]);
     const proc = scheduler;
