@@ -11,13 +11,14 @@ describe('backoff', () => {
     const s = { baseMs: 100, maxMs: 1_000 };
     const finishedAt = new Date(10_000);
     const startedAt = new Date(9_990);
-    expect(crashLoopDelayMs({ restartCount: 0, startedAt, finishedAt }, 10_000, s)).toBe(100);
-    expect(crashLoopDelayMs({ restartCount: 0, startedAt, finishedAt }, 10_060, s)).toBe(40);
-    expect(crashLoopDelayMs({ restartCount: 0, startedAt, finishedAt }, 10_100, s)).toBe(0);
-    expect(crashLoopDelayMs({ restartCount: 2, startedAt, finishedAt }, 10_000, s)).toBe(400);
+    expect(crashLoopDelayMs({ restartCount: 0, startedAt, finishedAt }, 10_000, s)).toBe(0); // first restart: at once
+    expect(crashLoopDelayMs({ restartCount: 1, startedAt, finishedAt }, 10_000, s)).toBe(100);
+    expect(crashLoopDelayMs({ restartCount: 1, startedAt, finishedAt }, 10_060, s)).toBe(40);
+    expect(crashLoopDelayMs({ restartCount: 1, startedAt, finishedAt }, 10_100, s)).toBe(0);
+    expect(crashLoopDelayMs({ restartCount: 3, startedAt, finishedAt }, 10_000, s)).toBe(400);
     expect(crashLoopDelayMs({ restartCount: 9, startedAt, finishedAt }, 10_000, s)).toBe(1_000);
     // ran for 2 x max before it crashed: the loop starts over
-    expect(crashLoopDelayMs({ restartCount: 9, startedAt: new Date(0), finishedAt }, 10_000, s)).toBe(100);
+    expect(crashLoopDelayMs({ restartCount: 9, startedAt: new Date(0), finishedAt }, 10_000, s)).toBe(0);
   });
 
   it('keeps a per-key backoff on the injected clock', () => {

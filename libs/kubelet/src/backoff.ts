@@ -25,9 +25,9 @@ export function backoffDelayMs(n: number, settings: BackoffSettings): number {
 
 /**
  * How long a container that ended at `finishedAt` and has restarted `restartCount` times must
- * still wait before its next start (0: start now). The first restart waits base, each later one
- * twice the previous, up to max. A container that ran for at least 2 * max before it ended
- * starts over at base (its crash loop is considered over), as the kubelet resets its backoff.
+ * still wait before its next start (0: start now). As the kubelet does, the first restart is
+ * immediate, the second waits base, each later one twice the previous, up to max. A container
+ * that ran for at least 2 * max before it ended starts over (its crash loop is considered over).
  */
 export function crashLoopDelayMs(
   restart: { restartCount: number; startedAt?: Date; finishedAt?: Date },
@@ -36,7 +36,7 @@ export function crashLoopDelayMs(
 ): number {
   const finished = restart.finishedAt?.getTime() ?? now;
   const ran = restart.startedAt ? finished - restart.startedAt.getTime() : 0;
-  const n = ran >= 2 * settings.maxMs ? 1 : restart.restartCount + 1;
+  const n = ran >= 2 * settings.maxMs ? 0 : restart.restartCount;
   return Math.max(0, finished + backoffDelayMs(n, settings) - now);
 }
 

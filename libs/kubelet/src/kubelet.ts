@@ -122,8 +122,13 @@ async function removeOrphans(runtime: ContainerRuntime, informer: Informer<'pod'
 async function watchRuntime(runtime: ContainerRuntime, workers: PodWorkers, log: Logger, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     try {
-      for await (const event of runtime.events(signal)) {
-        if (event.type !== 'removed') workers.resync(event.pod.uid);
+      const events = runtime.events(signal)[Symbol.asyncIterator]();
+      // Whatever happened while the stream was down (or before it first opened) was not seen:
+      // look at every pod again once it is open.
+      const first = events.next();
+      workers.resyncAll();
+      for (let next = await first; !next.done; next = await events.next()) {
+        if (next.value.type !== 'removed') workers.resync(next.value.pod.uid);
       }
       await sleep(1_000, undefined, { signal }).catch(() => undefined); // the stream ended: reopen it
     } catch (err) {

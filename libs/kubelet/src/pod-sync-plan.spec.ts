@@ -40,12 +40,12 @@ describe('planPodSync', () => {
 
   it('waits out the crash-loop backoff, then restarts, pruning all but the previous instance', () => {
     const view = { sandboxes: [sandbox(0)], containers: [instance(2, 'exited', 1), instance(1, 'exited', 1), instance(0, 'exited', 1)] };
-    const waiting = planPodSync(pod(), view, 2_100, backoff); // attempt 2: third restart waits 400 ms from 2,000
+    const waiting = planPodSync(pod(), view, 2_100, backoff); // attempt 2: third restart waits 200 ms from 2,000
     expect(waiting.start).toEqual([]);
-    expect(waiting.requeueAfterMs).toBe(300);
+    expect(waiting.requeueAfterMs).toBe(100);
     expect(waiting.waiting.get('web')?.reason).toBe('CrashLoopBackOff');
     expect(waiting.removeContainers).toEqual(['c0']);
-    const go = planPodSync(pod(), view, 2_400, backoff);
+    const go = planPodSync(pod(), view, 2_200, backoff);
     expect(go.start).toEqual([{ name: 'web', attempt: 3 }]);
     expect(go.removeContainers.sort()).toEqual(['c0', 'c1']);
   });

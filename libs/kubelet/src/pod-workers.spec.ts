@@ -77,7 +77,14 @@ describe('pod workers', () => {
     const { workers, api, runtime, clock, running, stop } = setup();
     workers.update(pod('crash'));
     await workers.settled();
-    for (const [restart, delay] of [[1, 100], [2, 200], [3, 400], [4, 400]]) {
+    // The first crash restarts at once, as the kubelet does; the later ones back off.
+    const [first] = await running('crash');
+    runtime.exit(first.id, 1);
+    workers.resync('uid-crash');
+    await workers.settled();
+    expect(await running('crash')).toHaveLength(1);
+    expect(api.last('crash')?.containerStatuses[0]).toMatchObject({ restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 1 } } });
+    for (const [restart, delay] of [[2, 100], [3, 200], [4, 400]]) {
       const [c] = await running('crash');
       runtime.exit(c.id, 1);
       workers.resync('uid-crash');

@@ -107,6 +107,11 @@ export class PodWorkers {
     if (w) this.kick(w);
   }
 
+  /** Runs every worker again (e.g. after the runtime's event stream was down). */
+  resyncAll(): void {
+    for (const w of this.workers.values()) this.kick(w);
+  }
+
   /** The phase of a pod's worker, or undefined when it has none. */
   phase(uid: string): PodWorkerPhase | undefined {
     return this.workers.get(uid)?.phase;
@@ -156,7 +161,9 @@ export class PodWorkers {
         if (w.phase === 'sync') {
           const abort = new AbortController();
           w.syncAbort = abort;
-          const result = await this.handler.syncPod(w.pod, AbortSignal.any([this.signal, abort.signal]));
+          // Not AbortSignal.any with the kubelet's signal (it keeps memory per call on Node 20): the
+          // constructor's listener aborts every syncAbort when the kubelet stops.
+          const result = await this.handler.syncPod(w.pod, abort.signal);
           w.syncAbort = undefined;
           if (result.requeueAfterMs !== undefined && w.phase === 'sync') this.schedule(w, result.requeueAfterMs);
         } else if (w.phase === 'terminating') {
