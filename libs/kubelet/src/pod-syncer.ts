@@ -72,6 +72,7 @@ export class PodSyncer implements PodSyncHandler {
     const reported = this.lastWritten.get(uid) ?? pod.status;
     if (isTerminalPhase(reported?.phase)) {
       this.admitted.delete(uid);
+      await this.stopSandboxes(uid, signal);
       return {};
     }
     let view = await this.observe(uid, signal);
@@ -147,8 +148,21 @@ export class PodSyncer implements PodSyncHandler {
     signal.throwIfAborted();
     view = await this.observe(uid, signal);
     const status = await this.report(pod, view, waiting, signal);
-    if (isTerminalPhase(status.phase)) this.admitted.delete(uid);
+    if (isTerminalPhase(status.phase)) {
+      this.admitted.delete(uid);
+      await this.stopSandboxes(uid, signal);
+    }
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  /**
+   * A finished pod keeps its exited containers (for logs) until it is deleted, but not its
+   * sandbox: stopping it frees the pod's network namespace and host ports, as the kubelet does.
+   */
+  private async stopSandboxes(uid: string, signal: AbortSignal): Promise<void> {
+    for (const sandbox of await this.runtime.listPodSandboxes({ podUid: uid }, signal)) {
+      if (sandbox.state === 'ready') await this.runtime.stopPodSandbox(sandbox.id, signal);
+    }
   }
 
   async terminatePod(pod: Readonly<Pod>, vanished: boolean, signal: AbortSignal): Promise<void> {

@@ -104,7 +104,7 @@ describe('pod workers', () => {
     stop.abort();
   });
 
-  it('ends restartPolicy Never Failed with the exit code and keeps the container', async () => {
+  it('ends restartPolicy Never Failed with the exit code, keeps the container and stops the sandbox', async () => {
     const { workers, api, runtime, clock, running, stop } = setup();
     workers.update(pod('once', { restartPolicy: 'Never' }));
     await workers.settled();
@@ -117,6 +117,8 @@ describe('pod workers', () => {
     workers.resync('uid-once');
     await workers.settled();
     expect(await runtime.listContainers({ podUid: 'uid-once' })).toHaveLength(1);
+    // its network namespace and host ports are freed; nothing starts it again
+    expect((await runtime.listPodSandboxes({ podUid: 'uid-once' })).map((s) => s.state)).toEqual(['notready']);
     stop.abort();
   });
 

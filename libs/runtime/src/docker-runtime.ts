@@ -183,6 +183,10 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async stopPodSandbox(id: string, signal?: AbortSignal): Promise<void> {
+    await this.stopContainer(id, 0, signal); // the sandbox only holds the namespace: no grace needed
+  }
+
   async removePodSandbox(id: string, signal?: AbortSignal): Promise<void> {
     let labels;
     try {

@@ -151,6 +151,14 @@ export class HollowRuntime implements ContainerRuntime {
     return { ...sandbox, ports: [...ports] };
   }
 
+  async stopPodSandbox(id: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const sandbox = this.sandboxes.get(id);
+    if (!sandbox || sandbox.state === 'notready') return;
+    sandbox.state = 'notready';
+    this.emit({ type: 'died', id, kind: 'sandbox', pod: sandbox.pod, exitCode: 137 });
+  }
+
   async removePodSandbox(id: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const sandbox = this.sandboxes.get(id);

@@ -188,6 +188,12 @@ export interface ContainerRuntime {
    */
   runPodSandbox(pod: Readonly<Pod>, options?: { attempt?: number; signal?: AbortSignal }): Promise<PodSandbox>;
 
+  /**
+   * Stops the sandbox (its network namespace and published host ports go away) and leaves the
+   * pod's app containers as they are, e.g. exited ones kept for logs. Absent or stopped is fine.
+   */
+  stopPodSandbox(id: string, signal?: AbortSignal): Promise<void>;
+
   /** Force-removes the sandbox and every app container of its pod. Absent ones are fine. */
   removePodSandbox(id: string, signal?: AbortSignal): Promise<void>;
 
