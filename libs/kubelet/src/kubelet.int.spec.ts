@@ -20,7 +20,7 @@ let runtime: HollowRuntime;
 let kubelet: { stop: AbortController; done: Promise<void> } | undefined;
 const pods = () => typed(client, 'pod');
 
-function startKubelet(): void {
+function startKubelet(overrides: Partial<KubeletConfig> = {}): void {
   const config: KubeletConfig = {
     nodeName: NODE,
     server: apiserver.address,
@@ -35,6 +35,7 @@ function startKubelet(): void {
     resyncIntervalMs: 60_000,
     backoff: { baseMs: 200, maxMs: 800 },
     logger: createLogger('kubelet', 'warn'),
+    ...overrides,
   };
   const stop = new AbortController();
   kubelet = { stop, done: runKubelet(config, stop.signal) };
@@ -196,5 +197,20 @@ describe('kubelet (hollow runtime, real apiserver)', () => {
     // and it still manages the adopted pod: a crash is restarted
     runtime.exit(kept.id, 1);
     await waitFor('keep to restart', async () => (await get('keep')).status?.containerStatuses[0]?.restartCount === 1);
+  });
+
+  it('removes, while running, containers left behind for a pod the API does not have', async () => {
+    await stopKubelet();
+    startKubelet({ resyncIntervalMs: 300 });
+    const probe = await createBound('probe');
+    await waitFor('the restarted kubelet to run a pod', async () => (await get('probe')).status?.phase === 'Running');
+    // What a create in flight when its pod was deleted leaves behind.
+    const stray = Pod.fromPartial({ metadata: { name: 'stray', namespace: 'default', uid: 'stray-uid' }, spec: { containers: [{ name: 'main', image: 'busybox' }] } });
+    const sandbox = await runtime.runPodSandbox(stray);
+    await runtime.createContainer(sandbox, stray.spec!.containers[0], { attempt: 0 });
+    await waitFor('the stray objects to be removed', async () =>
+      (await runtime.listContainers({ podUid: 'stray-uid' })).length === 0 && (await runtime.listPodSandboxes({ podUid: 'stray-uid' })).length === 0,
+    );
+    expect(await running(probe.metadata?.uid ?? '')).toHaveLength(1); // pods the API has are left alone
   });
 });

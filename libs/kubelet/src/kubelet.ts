@@ -87,6 +87,9 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     background.push(informer.start(stop.signal));
     await informer.synced(stop.signal);
     await retry(() => removeOrphans(runtime, informer, log, stop.signal), 'orphan cleanup', log, stop.signal);
+    // And again now and then: a create that was in flight when its pod was deleted can still
+    // leave a container behind after the pod's termination listed what to remove.
+    background.push(removeOrphansPeriodically(runtime, informer, config.resyncIntervalMs ?? 60_000, log, stop.signal));
     informer.addHandler({
       onAdd: (pod) => workers.update(pod),
       onUpdate: (_old, pod) => workers.update(pod),
@@ -106,7 +109,17 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
   }
 }
 
-/** Removes runtime objects of pods the API no longer has (deleted while the kubelet was down). */
+async function removeOrphansPeriodically(runtime: ContainerRuntime, informer: Informer<'pod'>, periodMs: number, log: Logger, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    await sleep(periodMs, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) return;
+    await removeOrphans(runtime, informer, log, signal).catch((err: unknown) => {
+      if (!signal.aborted) log.warn({ err }, 'orphan cleanup failed; trying again later');
+    });
+  }
+}
+
+/** Removes runtime objects of pods the API no longer has (deleted while the kubelet was down, or while a create was in flight). */
 async function removeOrphans(runtime: ContainerRuntime, informer: Informer<'pod'>, log: Logger, signal: AbortSignal): Promise<void> {
   const known = new Set(informer.list().map((p: Readonly<Pod>) => p.metadata?.uid));
   const [sandboxes, containers] = await Promise.all([runtime.listPodSandboxes({}, signal), runtime.listContainers({}, signal)]);

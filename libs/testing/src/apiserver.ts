@@ -3,9 +3,6 @@
  * free loopback ports, against a test's etcd and NATS, and waits until its gRPC health check
  * reports SERVING.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
@@ -14,6 +11,7 @@ import { freePort } from './free-port';
 import type { NatsServer } from './nats';
 import { startProcess, type TestProcess } from './process';
 import { waitFor } from './wait-for';
+import { ensureAppBuilt } from './built-app';
 
 export interface ApiserverProcess {
   /** gRPC address: "127.0.0.1:PORT". */
@@ -38,57 +36,9 @@ export interface StartApiserverOptions {
   timeoutMs?: number;
 }
 
-function repoRoot(): string {
-  for (let dir = resolve(__dirname); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'tools/build-app.mjs'))) return dir;
-    if (dirname(dir) === dir) throw new Error('cannot find the repository root (tools/build-app.mjs)');
-  }
-}
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'gen') continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-let built: string | undefined;
-
-/**
- * Builds dist/apps/apiserver/main.js when it is missing or older than any source it bundles
- * (apps/apiserver and libs). Once per jest worker; a lock directory keeps parallel workers
- * from building at the same time.
- */
+/** Builds dist/apps/apiserver/main.js when it is missing or stale (see ensureAppBuilt). */
 export function ensureApiserverBuilt(): string {
-  if (built) return built;
-  const root = repoRoot();
-  const main = join(root, 'dist/apps/apiserver/main.js');
-  const stale = () => !existsSync(main) || statSync(main).mtimeMs < Math.max(newestSource(join(root, 'libs')), newestSource(join(root, 'apps/apiserver')), statSync(join(root, 'package.json')).mtimeMs);
-  if (stale()) {
-    mkdirSync(join(root, 'dist'), { recursive: true });
-    const lock = join(root, 'dist/.apiserver-build.lock');
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        if (Date.now() > deadline) rmdirSync(lock); // a crashed builder left it behind
-        execFileSync('sleep', ['0.1']);
-      }
-    }
-    try {
-      if (stale()) execFileSync(process.execPath, ['tools/build-app.mjs', 'apiserver'], { cwd: root, stdio: 'pipe' });
-    } finally {
-      rmdirSync(lock);
-    }
-  }
-  built = main;
-  return main;
+  return ensureAppBuilt('apiserver');
 }
 
 type HealthClient = { check(req: { service: string }, opts: { deadline: number }, cb: (err: Error | null, res?: { status: string }) => void): void; close(): void };

@@ -4,12 +4,13 @@
  * registry (whether it started them or not); tests remove only what carries their own label.
  * The shell scripts in tools/images do the starting (also used by `npm start` and CI).
  */
+import { repoRoot } from './built-app';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '../../..');
+
 const SOCKET = '/var/run/docker.sock';
 
 /** The image tools/images/build.sh builds and pushes: busybox-static, default command `httpd -f -p 8080 -h /www`. */
@@ -20,7 +21,7 @@ export const TEST_LABEL_KEY = 'io.skiff.test';
 
 function runScript(script: string, timeoutMs: number): Promise<string> {
   return new Promise((done, fail) => {
-    execFile('bash', [resolve(ROOT, 'tools/images', script)], { timeout: timeoutMs }, (err, stdout, stderr) => {
+    execFile('bash', [resolve(repoRoot(), 'tools/images', script)], { timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) fail(new Error(`tools/images/${script} failed: ${stderr.trim() || err.message}`, { cause: err }));
       else done(stdout.trim());
     });

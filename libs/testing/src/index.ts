@@ -6,3 +6,5 @@ export * from './nats';
 export * from './invalid-manifests';
 export * from './apiserver';
 export * from './docker';
+export * from './cluster';
+export * from './built-app';

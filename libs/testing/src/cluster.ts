@@ -1,0 +1,196 @@
+/**
+ * A whole Skiff cluster as processes, for end-to-end tests and benchmarks: etcd, NATS, the
+ * apiserver, the scheduler and one kubelet per node (DockerRuntime), each the BUILT app
+ * (dist/apps/<name>/main.js, rebuilt when stale) on free loopback ports. Nothing here imports the
+ * API libraries (that would make a dependency cycle with their specs): callers drive the cluster
+ * through @skiff/client or the built CLI (cliPath).
+ *
+ * Docker is shared per machine, so give nodes names unique to the test run: stop() removes every
+ * container and network labelled `io.skiff.node=<name>` for each node the cluster started.
+ */
+import { execFile } from 'node:child_process';
+import { startApiserver, type ApiserverProcess } from './apiserver';
+import { ensureAppBuilt } from './built-app';
+import { ensureDocker, removeLabelledDockerObjects } from './docker';
+import { startEtcd, type EtcdServer } from './etcd';
+import { freePort } from './free-port';
+import { startNats, type NatsServer } from './nats';
+import { startProcess, type TestProcess } from './process';
+import { waitFor } from './wait-for';
+
+/** The Docker label key the runtime puts on every sandbox and container with the owning node's name. */
+export const NODE_LABEL_KEY = 'io.skiff.node';
+
+/** One node of a test cluster: the kubelet's Node name and resource flags. */
+export interface ClusterNodeOptions {
+  /** The Node name (make it unique per test run: Docker is shared). */
+  name: string;
+  /** CPU capacity (--cpu), e.g. "1"; default the host's. */
+  cpu?: string;
+  /** Memory capacity (--memory), e.g. "2Gi"; default the host's. */
+  memory?: string;
+  /** --node-ip, default 127.0.0.1. */
+  nodeIp?: string;
+  /** Extra flags for this kubelet only (after the cluster's kubeletArgs). */
+  args?: string[];
+}
+
+/** What startCluster starts: the nodes and extra flags for the kubelets and the scheduler. */
+export interface StartClusterOptions {
+  nodes: ClusterNodeOptions[];
+  /** Flags for every kubelet, e.g. ['--backoff-base', '0.5']. */
+  kubeletArgs?: string[];
+  schedulerArgs?: string[];
+  /** Log level of every component (default "warn"); recent output is in each process. */
+  logLevel?: string;
+}
+
+/** A running kubelet of a test cluster; restart() keeps its flags and --listen address. */
+export interface KubeletProcess {
+  nodeName: string;
+  /** The kubelet's gRPC address (logs, exec), fixed across restarts. */
+  address: string;
+  /** The current process (replaced by restart()). */
+  process: TestProcess;
+  /** SIGKILL, as a crash; containers stay. */
+  kill(): Promise<void>;
+  /** Starts it again with the same flags and waits until its Node is Ready. */
+  restart(): Promise<void>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** A running test cluster; stop() it in afterAll. */
+export interface Cluster {
+  /** The apiserver's gRPC address, "127.0.0.1:PORT". */
+  address: string;
+  etcd: EtcdServer;
+  nats: NatsServer;
+  apiserver: ApiserverProcess;
+  scheduler: TestProcess;
+  /** Kubelets by node name. */
+  kubelets: Map<string, KubeletProcess>;
+  /** The built CLI (dist/apps/skiff/main.js); run it with `node cliPath ... --server address`. */
+  cliPath: string;
+  /** Starts one more kubelet and waits until its Node is Ready. */
+  addNode(node: ClusterNodeOptions): Promise<KubeletProcess>;
+  /**
+   * Stops every process (kubelets, scheduler, apiserver, NATS, etcd) and removes every Docker
+   * object labelled with one of the cluster's node names. Safe to call twice.
+   */
+  stop(): Promise<void>;
+}
+
+
+/**
+ * Runs the built CLI with args against `server` (passed as $SKIFF_SERVER, so args may end with
+ * `-- command`); resolves with stdout, rejects on a non-zero exit with `cause.code` the exit code.
+ */
+export function runCli(cliPath: string, server: string, args: string[], timeoutMs = 15_000): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(process.execPath, [cliPath, ...args], { timeout: timeoutMs, env: { ...process.env, SKIFF_SERVER: server } }, (err, stdout, stderr) => {
+      if (err) fail(Object.assign(new Error(`skiff ${args.join(' ')} failed: ${stderr.trim() || err.message}`, { cause: err }), { stdout, stderr }));
+      else done(stdout);
+    });
+  });
+}
+
+async function nodeReady(cliPath: string, server: string, name: string): Promise<boolean> {
+  const node = JSON.parse(await runCli(cliPath, server, ['get', 'node', name, '-o', 'json'], 5_000)) as {
+    status?: { conditions?: { type: string; status: string }[] };
+  };
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a cluster: etcd, NATS, the apiserver, the scheduler and a kubelet per node (Docker
+ * runtime, distinct --listen ports); resolves once the scheduler is healthy and every Node is
+ * Ready. On failure it stops what it started and rejects with the components' recent output.
+ */
+export async function startCluster(options: StartClusterOptions): Promise<Cluster> {
+  const logLevel = options.logLevel ?? 'warn';
+  const [kubeletMain, schedulerMain, cliPath] = ['kubelet', 'scheduler', 'skiff'].map((name) => ensureAppBuilt(name));
+  ensureAppBuilt('apiserver');
+  const nodeNames = new Set<string>();
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const item of started.splice(0).reverse()) await item.stop().catch(() => undefined);
+    for (const name of nodeNames) await removeLabelledDockerObjects(`${NODE_LABEL_KEY}=${name}`);
+  };
+  try {
+    const [etcd, nats] = await Promise.all([startEtcd(), startNats(), ensureDocker()]);
+    started.push(etcd, nats);
+    const apiserver = await startApiserver({ etcd, nats, logLevel });
+    started.push(apiserver);
+    const address = apiserver.address;
+
+    const schedulerMetrics = `127.0.0.1:${await freePort()}`;
+    const scheduler = startProcess('scheduler', process.execPath, [
+      '--enable-source-maps', schedulerMain,
+      '--server', address, '--nats', nats.url, '--metrics-listen', schedulerMetrics, '--log-level', logLevel,
+      ...(options.schedulerArgs ?? []),
+    ]);
+    started.push(scheduler);
+
+    const kubelets = new Map<string, KubeletProcess>();
+    const addNode = async (node: ClusterNodeOptions): Promise<KubeletProcess> => {
+      if (nodeNames.has(node.name)) throw new Error(`node ${node.name} already exists in this cluster`);
+      nodeNames.add(node.name);
+      const nodeIp = node.nodeIp ?? '127.0.0.1';
+      const listen = `${nodeIp}:${await freePort()}`;
+      const args = [
+        '--enable-source-maps', kubeletMain,
+        '--node-name', node.name, '--node-ip', nodeIp, '--listen', listen,
+        '--server', address, '--nats', nats.url, '--log-level', logLevel,
+        ...(node.cpu ? ['--cpu', node.cpu] : []),
+        ...(node.memory ? ['--memory', node.memory] : []),
+        ...(options.kubeletArgs ?? []),
+        ...(node.args ?? []),
+      ];
+      const kubelet: KubeletProcess = {
+        nodeName: node.name,
+        address: listen,
+        process: undefined as unknown as TestProcess,
+        async restart() {
+          const child = startProcess(`kubelet ${node.name}`, process.execPath, args);
+          kubelet.process = child;
+          await waitFor(
+            `node ${node.name} to be Ready`,
+            async () => {
+              if (!child.running) throw new Error(`kubelet ${node.name} exited with code ${child.child.exitCode}:\n${child.recentOutput}`);
+              return nodeReady(cliPath, address, node.name);
+            },
+            { timeoutMs: 30_000, intervalMs: 100 },
+          ).catch((err: Error) => {
+            throw new Error(`${err.message}\n${child.recentOutput}`, { cause: err });
+          });
+        },
+        kill: () => kubelet.process.kill(),
+        stop: () => kubelet.process.stop(),
+      };
+      started.push(kubelet);
+      kubelets.set(node.name, kubelet);
+      await kubelet.restart();
+      return kubelet;
+    };
+
+    await waitFor('the scheduler to be healthy', async () => {
+      if (!scheduler.running) throw new Error(`scheduler exited:\n${scheduler.recentOutput}`);
+      return httpOk(`http://${schedulerMetrics}/healthz`);
+    }, { timeoutMs: 20_000, intervalMs: 50 });
+    await Promise.all(options.nodes.map(addNode));
+
+    return { address, etcd, nats, apiserver, scheduler, kubelets, cliPath, addNode, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
