@@ -50,6 +50,16 @@ describe('planPodSync', () => {
     expect(go.removeContainers.sort()).toEqual(['c0', 'c1']);
   });
 
+  it('retries a container whose start failed (never started: no finish time) once its backoff from creation is over', () => {
+    const neverStarted = { ...instance(1, 'created'), startedAt: undefined, finishedAt: undefined, createdAt: new Date(5_000) };
+    const view = { sandboxes: [sandbox(0)], containers: [neverStarted, instance(0, 'exited', 1)] };
+    const early = planPodSync(pod(), view, 5_050, backoff); // attempt 1: waits base (100 ms) from its creation
+    expect(early.start).toEqual([]);
+    expect(early.requeueAfterMs).toBe(50);
+    expect(planPodSync(pod(), view, 5_100, backoff).start).toEqual([{ name: 'web', attempt: 2 }]);
+    expect(planPodSync(pod(), view, 9_000_000, backoff).start).toEqual([{ name: 'web', attempt: 2 }]); // never stuck
+  });
+
   it('honours restart policies for stopped containers', () => {
     const ok = { sandboxes: [sandbox(0)], containers: [instance(0, 'exited', 0)] };
     const failed = { sandboxes: [sandbox(0)], containers: [instance(0, 'exited', 2)] };

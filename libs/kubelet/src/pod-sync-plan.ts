@@ -94,7 +94,10 @@ export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: numbe
       continue;
     }
     if (!shouldRestart(restartPolicy, current)) continue;
-    const delay = crashLoopDelayMs({ restartCount: current.attempt, startedAt: current.startedAt, finishedAt: current.finishedAt }, now, backoff);
+    // A container that never started (its start failed) has no finish time: its backoff counts
+    // from its creation, or it would wait a full delay again at every sync and never restart.
+    const finishedAt = current.finishedAt ?? current.createdAt;
+    const delay = crashLoopDelayMs({ restartCount: current.attempt, startedAt: current.startedAt, finishedAt }, now, backoff);
     if (delay > 0) {
       plan.waiting.set(container.name, {
         reason: 'CrashLoopBackOff',
