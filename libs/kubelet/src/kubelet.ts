@@ -87,6 +87,8 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     background.push(informer.start(stop.signal));
     await informer.synced(stop.signal);
     await retry(() => removeOrphans(runtime, informer, log, stop.signal), 'orphan cleanup', log, stop.signal);
+    const present = await retry(() => runtime.listContainers({}, stop.signal), 'runtime listing', log, stop.signal);
+    syncer.seedAdmitted(informer.list(), new Set(present.map((c) => c.pod.uid)));
     // And again now and then: a create that was in flight when its pod was deleted can still
     // leave a container behind after the pod's termination listed what to remove.
     background.push(removeOrphansPeriodically(runtime, informer, config.resyncIntervalMs ?? 60_000, log, stop.signal));

@@ -57,6 +57,18 @@ export class PodSyncer implements PodSyncHandler {
     this.startBackoff = new KeyedBackoff(this.backoff, this.clock);
   }
 
+  /**
+   * After a kubelet restart: counts the pods that already run here (`present`: uids with
+   * runtime objects) as admitted before any worker starts, so that a new pod is admitted
+   * against them and not against an empty node.
+   */
+  seedAdmitted(pods: readonly Readonly<Pod>[], present: ReadonlySet<string>): void {
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? '';
+      if (present.has(uid) && !isTerminalPhase(pod.status?.phase)) this.admitted.set(uid, pod);
+    }
+  }
+
   /** Pods admitted and not terminal (their requests count against the node). */
   admittedPods(): Readonly<Pod>[] {
     return [...this.admitted.values()];

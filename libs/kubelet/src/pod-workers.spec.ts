@@ -133,6 +133,27 @@ describe('pod workers', () => {
     stop.abort();
   });
 
+  it('after a restart admits a new pod against the pods already running, whichever worker runs first', async () => {
+    const first = setup();
+    first.workers.update(pod('old', { cpu: '800m' }));
+    await first.workers.settled();
+    expect(await first.running('old')).toHaveLength(1);
+    first.stop.abort();
+    // A new kubelet on the same runtime: the new pod's worker runs before the old pod's.
+    const api = recorder();
+    const syncer = new PodSyncer({ runtime: first.runtime, pods: api.pods, nodeIP: '127.0.0.1', allocatable: () => ({ cpuMillis: 1000, memoryBytes: 2 ** 30, pods: 10 }), backoff: { baseMs: 100, maxMs: 400 }, clock: first.clock });
+    const stop = new AbortController();
+    const workers = new PodWorkers(syncer, stop.signal, { clock: first.clock });
+    const old = { ...pod('old', { cpu: '800m' }), status: { ...first.api.last('old')! } };
+    syncer.seedAdmitted([old], new Set((await first.runtime.listContainers({})).map((c) => c.pod.uid)));
+    workers.update(pod('new', { cpu: '300m' }));
+    workers.update(old);
+    await workers.settled();
+    expect(api.last('new')).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu' });
+    expect(await first.running('old')).toHaveLength(1);
+    stop.abort();
+  });
+
   it('terminates a deleted pod: aborts its sync, stops and removes everything, then confirms with grace 0', async () => {
     const { workers, api, runtime, running, stop } = setup();
     workers.update(pod('gone'));
