@@ -112,10 +112,31 @@ export class PodSyncer implements PodSyncHandler {
     await Promise.all([...plan.removeContainers, ...plan.stopContainers].map((id) => this.runtime.removeContainer(id, signal)));
     let sandbox = plan.sandbox;
     if (plan.createSandbox) {
-      for (const old of view.sandboxes) await this.runtime.removePodSandbox(old.id, signal);
-      signal.throwIfAborted();
-      sandbox = await this.runtime.runPodSandbox(pod, { attempt: plan.createSandbox.attempt, signal });
-      this.log.info({ pod: key(pod), ip: sandbox.ip, attempt: sandbox.attempt }, 'pod sandbox running');
+      // A sandbox that cannot be made (host port taken, sandbox image missing) is retried with
+      // backoff, its reason shown on every container that waits for it.
+      const k = `${uid}/:sandbox`;
+      const failure = this.failures.get(k);
+      const wait = this.startBackoff.remainingMs(k);
+      if (failure && wait > 0) {
+        for (const start of plan.start) waiting.set(start.name, failure);
+        requeue(wait);
+      } else {
+        try {
+          for (const old of view.sandboxes) await this.runtime.removePodSandbox(old.id, signal);
+          signal.throwIfAborted();
+          sandbox = await this.runtime.runPodSandbox(pod, { attempt: plan.createSandbox.attempt, signal });
+          this.startBackoff.reset(k);
+          this.failures.delete(k);
+          this.log.info({ pod: key(pod), ip: sandbox.ip, attempt: sandbox.attempt }, 'pod sandbox running');
+        } catch (err) {
+          if (!(err instanceof RuntimeError)) throw err;
+          const failed = { reason: err.reason, message: err.message };
+          this.log.warn({ pod: key(pod), reason: failed.reason, err }, 'pod sandbox failed');
+          this.failures.set(k, failed);
+          requeue(this.startBackoff.failure(k));
+          for (const start of plan.start) waiting.set(start.name, failed);
+        }
+      }
     }
     for (const start of plan.start) {
       signal.throwIfAborted();
@@ -187,6 +208,7 @@ export class PodSyncer implements PodSyncHandler {
     this.admitted.delete(uid);
     this.pullBackoff.resetPrefix(`${uid}/`);
     this.startBackoff.resetPrefix(`${uid}/`);
+    for (const k of this.failures.keys()) if (k.startsWith(`${uid}/`)) this.failures.delete(k);
     this.log.info({ pod: key(pod), vanished, grace }, 'pod containers stopped and removed');
   }
 

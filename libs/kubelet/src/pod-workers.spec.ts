@@ -1,6 +1,6 @@
 import type { Pod, PodStatus } from '@skiff/api';
 import { FakeClock, type TypedClient } from '@skiff/client';
-import { HollowRuntime } from '@skiff/runtime';
+import { HollowRuntime, SandboxError, type ContainerRuntime } from '@skiff/runtime';
 import { PodSyncer } from './pod-syncer';
 import { PodWorkers, type PodSyncHandler } from './pod-workers';
 
@@ -151,6 +151,35 @@ describe('pod workers', () => {
     await workers.settled();
     expect(api.last('new')).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu' });
     expect(await first.running('old')).toHaveLength(1);
+    stop.abort();
+  });
+
+  it('retries a sandbox that cannot be made with backoff, showing why on its containers', async () => {
+    const clock = new FakeClock(1_000_000);
+    const hollow = new HollowRuntime({ nodeName: 'n1', now: () => clock.now() });
+    let attempts = 0;
+    // The first two sandboxes fail, as when a host port is taken.
+    const runtime: ContainerRuntime = Object.assign(Object.create(hollow) as ContainerRuntime, {
+      runPodSandbox: (p: Readonly<Pod>, options?: { attempt?: number; signal?: AbortSignal }) =>
+        ++attempts <= 2 ? Promise.reject(new SandboxError('port 8080 is already allocated')) : hollow.runPodSandbox(p, options),
+    });
+    const api = recorder();
+    const syncer = new PodSyncer({ runtime, pods: api.pods, nodeIP: '127.0.0.1', allocatable: () => ({ cpuMillis: 1000, memoryBytes: 2 ** 30, pods: 10 }), backoff: { baseMs: 100, maxMs: 400 }, clock });
+    const stop = new AbortController();
+    const workers = new PodWorkers(syncer, stop.signal, { clock });
+    workers.update(pod('web'));
+    await workers.settled();
+    expect(api.last('web')?.containerStatuses[0]?.state?.waiting).toMatchObject({ reason: 'CreatePodSandboxError', message: expect.stringContaining('already allocated') });
+    clock.advance(99);
+    await workers.settled();
+    expect(attempts).toBe(1); // backing off, not retrying at once
+    clock.advance(1);
+    await workers.settled();
+    expect(attempts).toBe(2);
+    clock.advance(200);
+    await workers.settled();
+    expect(attempts).toBe(3);
+    expect(api.last('web')).toMatchObject({ phase: 'Running', containerStatuses: [{ ready: true }] });
     stop.abort();
   });
 
