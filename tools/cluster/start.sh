@@ -19,10 +19,10 @@ if ! npx nx run-many -t build --output-style=static >"$log_dir/build.log" 2>&1; 
   exit 1
 fi
 
-etcd_healthy() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$ETCD_CLIENT_PORT/health"; }
+http_healthy() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$1"; }
+etcd_healthy() { http_healthy "http://127.0.0.1:$ETCD_CLIENT_PORT/health"; }
 nats_healthy() { port_open "$NATS_PORT"; }
 apiserver_healthy() { node dist/apps/skiff/main.js version --server "127.0.0.1:$API_PORT" >/dev/null 2>&1; }
-http_healthy() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$1"; }
 scheduler_healthy() { http_healthy "http://127.0.0.1:$SCHEDULER_METRICS_PORT/healthz"; }
 # A kubelet is healthy once its Node reports Ready=True.
 node_ready() {

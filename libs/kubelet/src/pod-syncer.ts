@@ -112,36 +112,26 @@ export class PodSyncer implements PodSyncHandler {
     await Promise.all([...plan.removeContainers, ...plan.stopContainers].map((id) => this.runtime.removeContainer(id, signal)));
     let sandbox = plan.sandbox;
     if (plan.createSandbox) {
+      const { attempt } = plan.createSandbox;
       // A sandbox that cannot be made (host port taken, sandbox image missing) is retried with
       // backoff, its reason shown on every container that waits for it.
-      const k = `${uid}/:sandbox`;
-      const failure = this.failures.get(k);
-      const wait = this.startBackoff.remainingMs(k);
-      if (failure && wait > 0) {
-        for (const start of plan.start) waiting.set(start.name, failure);
-        requeue(wait);
+      const made = await this.underStartBackoff(`${uid}/:sandbox`, requeue, async () => {
+        for (const old of view.sandboxes) await this.runtime.removePodSandbox(old.id, signal);
+        signal.throwIfAborted();
+        return this.runtime.runPodSandbox(pod, { attempt, signal });
+      });
+      if ('failure' in made) {
+        for (const start of plan.start) waiting.set(start.name, made.failure);
       } else {
-        try {
-          for (const old of view.sandboxes) await this.runtime.removePodSandbox(old.id, signal);
-          signal.throwIfAborted();
-          sandbox = await this.runtime.runPodSandbox(pod, { attempt: plan.createSandbox.attempt, signal });
-          this.startBackoff.reset(k);
-          this.failures.delete(k);
-          this.log.info({ pod: key(pod), ip: sandbox.ip, attempt: sandbox.attempt }, 'pod sandbox running');
-        } catch (err) {
-          if (!(err instanceof RuntimeError)) throw err;
-          const failed = { reason: err.reason, message: err.message };
-          this.log.warn({ pod: key(pod), reason: failed.reason, err }, 'pod sandbox failed');
-          this.failures.set(k, failed);
-          requeue(this.startBackoff.failure(k));
-          for (const start of plan.start) waiting.set(start.name, failed);
-        }
+        sandbox = made.value;
+        this.log.info({ pod: key(pod), ip: sandbox.ip, attempt: sandbox.attempt }, 'pod sandbox running');
       }
     }
     for (const start of plan.start) {
       signal.throwIfAborted();
       const container = pod.spec?.containers.find((c) => c.name === start.name);
-      if (!container || !sandbox) continue;
+      const target = sandbox;
+      if (!container || !target) continue;
       const k = `${uid}/${start.name}`;
       const pullWait = this.pullBackoff.remainingMs(k);
       if (pullWait > 0) {
@@ -158,25 +148,12 @@ export class PodSyncer implements PodSyncHandler {
         waiting.set(start.name, { reason: err.reason, message: err.message });
         continue;
       }
-      const startWait = this.startBackoff.remainingMs(k);
-      if (startWait > 0 && this.failures.has(k)) {
-        waiting.set(start.name, this.failures.get(k) as { reason: string; message: string });
-        requeue(startWait);
-        continue;
-      }
-      try {
-        const id = await this.runtime.createContainer(sandbox, container, { attempt: start.attempt }, signal);
+      const started = await this.underStartBackoff(k, requeue, async () => {
+        const id = await this.runtime.createContainer(target, container, { attempt: start.attempt }, signal);
         await this.runtime.startContainer(id, signal);
-        this.startBackoff.reset(k);
-        this.failures.delete(k);
-        this.log.info({ pod: key(pod), container: start.name, attempt: start.attempt }, 'container started');
-      } catch (err) {
-        if (!(err instanceof RuntimeError)) throw err;
-        const failure = { reason: err.reason, message: err.message };
-        this.failures.set(k, failure);
-        requeue(this.startBackoff.failure(k));
-        waiting.set(start.name, failure);
-      }
+      });
+      if ('failure' in started) waiting.set(start.name, started.failure);
+      else this.log.info({ pod: key(pod), container: start.name, attempt: start.attempt }, 'container started');
     }
     signal.throwIfAborted();
     view = await this.observe(uid, signal);
@@ -186,6 +163,37 @@ export class PodSyncer implements PodSyncHandler {
       await this.stopSandboxes(uid, signal);
     }
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  /**
+   * Runs `action` (making a sandbox, starting a container) unless `k` is still backing off after
+   * a failure. A RuntimeError is not thrown but recorded: its reason and message (returned, to
+   * show as the waiting reason until it succeeds) and a longer backoff (requeued).
+   */
+  private async underStartBackoff<T>(
+    k: string,
+    requeue: (ms: number) => void,
+    action: () => Promise<T>,
+  ): Promise<{ value: T } | { failure: { reason: string; message: string } }> {
+    const failure = this.failures.get(k);
+    const wait = this.startBackoff.remainingMs(k);
+    if (failure && wait > 0) {
+      requeue(wait);
+      return { failure };
+    }
+    try {
+      const value = await action();
+      this.startBackoff.reset(k);
+      this.failures.delete(k);
+      return { value };
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+      const failed = { reason: err.reason, message: err.message };
+      this.log.warn({ key: k, reason: failed.reason, err }, 'runtime operation failed; backing off');
+      this.failures.set(k, failed);
+      requeue(this.startBackoff.failure(k));
+      return { failure: failed };
+    }
   }
 
   /**
