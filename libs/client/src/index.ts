@@ -7,3 +7,5 @@ export * from './work-queue';
 export * from './informer-store';
 export * from './watch-applier';
 export * from './informer';
+export * from './event-recorder';
+export * from './leader-election';

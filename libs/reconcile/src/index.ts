@@ -1,0 +1,3 @@
+export * from './controller';
+export * from './controller-metrics';
+export * from './shared-informers';
