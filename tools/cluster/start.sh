@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm start`: installs what is missing, builds, and starts a local Skiff cluster in the
-# background on loopback (etcd, NATS with JetStream, the apiserver, the scheduler, kubelets for
+# background on loopback (etcd, NATS with JetStream, the apiserver, the scheduler, the controller-manager, kubelets for
 # node-1 and node-2; dockerd and a local image registry), state under .skiff/
 # (data, logs, pid files). Returns once each is healthy, then applies examples/.
 # Safe to run twice: running services are left alone, stale pid files are cleaned up.
@@ -24,6 +24,7 @@ etcd_healthy() { http_healthy "http://127.0.0.1:$ETCD_CLIENT_PORT/health"; }
 nats_healthy() { port_open "$NATS_PORT"; }
 apiserver_healthy() { node dist/apps/skiff/main.js version --server "127.0.0.1:$API_PORT" >/dev/null 2>&1; }
 scheduler_healthy() { http_healthy "http://127.0.0.1:$SCHEDULER_METRICS_PORT/healthz"; }
+controller_manager_healthy() { http_healthy "http://127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT/healthz"; }
 # A kubelet is healthy once its Node reports Ready=True.
 node_ready() {
   node dist/apps/skiff/main.js get node "$1" -o json --server "127.0.0.1:$API_PORT" 2>/dev/null |
@@ -78,6 +79,9 @@ start_service apiserver "$API_PORT" apiserver_healthy \
 start_service scheduler "$SCHEDULER_METRICS_PORT" scheduler_healthy \
   node dist/apps/scheduler/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
   --metrics-listen "127.0.0.1:$SCHEDULER_METRICS_PORT"
+start_service controller-manager "$CONTROLLER_MANAGER_METRICS_PORT" controller_manager_healthy \
+  node dist/apps/controller-manager/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
+  --metrics-listen "127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT"
 
 # Containers: the local dockerd (started if it is not running), a registry on 127.0.0.1:5000 and
 # the busybox test image in it (pods pull it as users' pods would).
@@ -101,6 +105,7 @@ Skiff is running (state and logs in .skiff/):
   nats        nats://127.0.0.1:$NATS_PORT (JetStream)   log .skiff/logs/nats.log
   apiserver   127.0.0.1:$API_PORT (gRPC), metrics http://127.0.0.1:$METRICS_PORT/metrics   log .skiff/logs/apiserver.log
   scheduler   metrics http://127.0.0.1:$SCHEDULER_METRICS_PORT/metrics   log .skiff/logs/scheduler.log
+  controller-manager   metrics http://127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT/metrics   log .skiff/logs/controller-manager.log
   registry    127.0.0.1:5000 (image 127.0.0.1:5000/skiff/busybox:latest)
   node-1      kubelet $KUBELET_1_ADDRESS   log .skiff/logs/kubelet-1.log
   node-2      kubelet $KUBELET_2_ADDRESS   log .skiff/logs/kubelet-2.log

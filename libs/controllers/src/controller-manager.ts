@@ -1,0 +1,126 @@
+/**
+ * The controller-manager as one function: `await runControllerManager(config, signal)` connects
+ * to the apiserver and NATS, serves /metrics and /healthz, and, while it holds the
+ * `skiff-system/controller-manager` Lease (or always, without leader election), runs the
+ * shared informers and every selected controller. Losing the Lease stops them all (their
+ * caches are dropped) and the process campaigns again; a new term starts from a fresh List,
+ * which is safe because every controller is level-triggered.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { connectBus } from '@skiff/bus';
+import { connect, EventRecorder, LeaderElector } from '@skiff/client';
+import { SharedInformers } from '@skiff/reconcile';
+import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
+import { Gauge } from 'prom-client';
+import { DEFAULT_TUNING, type ControllerContext, type ControllerTuning } from './controller-context';
+import { CONTROLLERS } from './controller-registry';
+
+export interface LeaderElectionConfig {
+  /** Lease name in skiff-system; 'controller-manager'. */
+  name?: string;
+  /** Unique per process; hostname + random suffix. */
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface ControllerManagerConfig {
+  /** apiserver gRPC address, "127.0.0.1:6443". */
+  server: string;
+  /** NATS server URLs. */
+  nats: string[];
+  /** Prometheus /metrics and /healthz address (port 0: any free port). */
+  metricsListen: string;
+  logger: Logger;
+  /** Controller names to run; ['*'] (default): all. A name prefixed with '-' is left out. */
+  controllers?: string[];
+  /** Leader election; false runs the controllers at once (a single replica). */
+  leaderElection?: LeaderElectionConfig | false;
+  tuning?: Partial<ControllerTuning>;
+  /** Informer resync period; 0: none. Default 10 min (every object is reconciled again). */
+  resyncMs?: number;
+  onListening?: (addresses: { metrics: string }) => void;
+}
+
+/** The controller names `--controllers` selects: '*' is all, '-name' removes one. */
+export function selectControllers(requested: readonly string[] = ['*'], known: readonly string[] = Object.keys(CONTROLLERS)): string[] {
+  const unknown = requested.map((n) => n.replace(/^-/, '')).filter((n) => n !== '*' && !known.includes(n));
+  if (unknown.length > 0) throw new Error(`unknown controller ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const chosen = new Set(requested.includes('*') ? known : requested.filter((n) => !n.startsWith('-')));
+  for (const n of requested) if (n.startsWith('-')) chosen.delete(n.slice(1));
+  return known.filter((n) => chosen.has(n));
+}
+
+/**
+ * Runs until `signal` aborts, then stops everything it started and resolves. Rejects only when
+ * it cannot start (unknown controller, metrics address taken).
+ */
+export async function runControllerManager(config: ControllerManagerConfig, signal: AbortSignal): Promise<void> {
+  const { logger } = config;
+  const names = selectControllers(config.controllers);
+  const registry = createMetricsRegistry('controller-manager');
+  const leading = new Gauge({ name: 'skiff_leader_election_master_status', help: '1 while this process holds the lease.', labelNames: ['name'], registers: [registry] });
+  const client = connect(config.server);
+  const metricsServer = await startMetricsServer({ address: config.metricsListen, registry, logger, healthy: () => true }).catch((err) => {
+    client.close();
+    throw err;
+  });
+  try {
+    config.onListening?.({ metrics: metricsServer.address });
+    let bus;
+    try {
+      bus = await connectBus(config.nats, { name: 'controller-manager', signal });
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    const connectedBus = bus;
+    const tuning = { ...DEFAULT_TUNING, ...config.tuning };
+
+    /** One term of leadership: fresh caches, every controller, until leaderSignal aborts. */
+    const lead = async (leaderSignal: AbortSignal) => {
+      leading.set({ name: 'controller-manager' }, 1);
+      const informers = new SharedInformers({ client, bus: connectedBus, log: logger, resyncMs: config.resyncMs ?? 600_000 });
+      const recorders = new Map<string, EventRecorder>();
+      const ctx: ControllerContext = {
+        client,
+        informers,
+        recorder(component) {
+          let r = recorders.get(component);
+          if (!r) recorders.set(component, (r = new EventRecorder({ client, component, log: logger })));
+          return r;
+        },
+        log: logger,
+        registry,
+        tuning,
+        now: Date.now,
+      };
+      const controllers = names.map((name) => CONTROLLERS[name](ctx));
+      logger.info({ controllers: names }, 'controllers starting');
+      try {
+        await Promise.all([informers.start(leaderSignal), ...controllers.map((c) => c.start(leaderSignal))]);
+      } finally {
+        leading.set({ name: 'controller-manager' }, 0);
+        await Promise.all([...recorders.values()].map((r) => r.flush()));
+      }
+    };
+
+    try {
+      logger.info({ server: config.server, metrics: metricsServer.address }, 'controller-manager starting');
+      if (config.leaderElection === false) {
+        await lead(signal);
+      } else {
+        const le = config.leaderElection ?? {};
+        const identity = le.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
+        await new LeaderElector({ ...le, client, name: le.name ?? 'controller-manager', identity, log: logger }).run(signal, lead);
+      }
+    } finally {
+      await connectedBus.close().catch(() => undefined);
+    }
+  } finally {
+    await metricsServer.close();
+    client.close();
+  }
+}
