@@ -12,6 +12,7 @@ const opts = new Command('controller-manager')
   .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address', '127.0.0.1:10257')
   .option('--controllers <names>', "controllers to run: '*' for all, '-name' to leave one out", '*')
   .option('--leader-elect <bool>', 'campaign for the skiff-system/controller-manager Lease before running', 'true')
+  .option('--leader-elect-identity <id>', 'this replica in the Lease (default: hostname_random)')
   .option('--leader-elect-lease-duration <s>', 'lease duration (seconds)', '15')
   .option('--leader-elect-renew-deadline <s>', 'renew deadline (seconds)', '10')
   .option('--leader-elect-retry-period <s>', 'retry period (seconds)', '2')
@@ -35,7 +36,7 @@ void runUntilSignal(
         leaderElection:
           opts.leaderElect === 'false'
             ? false
-            : { leaseDurationMs: seconds(opts.leaderElectLeaseDuration), renewDeadlineMs: seconds(opts.leaderElectRenewDeadline), retryPeriodMs: seconds(opts.leaderElectRetryPeriod) },
+            : { identity: opts.leaderElectIdentity, leaseDurationMs: seconds(opts.leaderElectLeaseDuration), renewDeadlineMs: seconds(opts.leaderElectRenewDeadline), retryPeriodMs: seconds(opts.leaderElectRetryPeriod) },
         tuning: {
           nodeMonitorGracePeriodMs: seconds(opts.nodeMonitorGracePeriod),
           defaultTolerationSeconds: Number(opts.defaultTolerationSeconds),
