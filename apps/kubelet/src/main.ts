@@ -1,12 +1,12 @@
 // The kubelet: parses flags, builds the container runtime, then runs libs/kubelet until SIGTERM/SIGINT.
 import { Command } from 'commander';
-import { runKubelet } from '@skiff/kubelet';
+import { parseNodeLabels, parseTaints, runKubelet } from '@skiff/kubelet';
 import { DockerRuntime, HollowRuntime } from '@skiff/runtime';
 import { createLogger, runUntilSignal } from '@skiff/service';
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 const pairs = (value: string) => Object.fromEntries(list(value).map((kv) => kv.split('=', 2) as [string, string]));
-const opts = new Command('kubelet')
+const command = new Command('kubelet')
   .description('Skiff kubelet: registers a node and runs the pods bound to it')
   .requiredOption('--node-name <name>', 'the Node this kubelet registers and serves')
   .option('--server <host:port>', 'apiserver gRPC address', '127.0.0.1:6443')
@@ -19,15 +19,24 @@ const opts = new Command('kubelet')
   .option('--memory <quantity>', 'memory capacity instead of the host\'s (e.g. "8Gi")')
   .option('--pods <n>', 'pod capacity', '110')
   .option('--system-reserved <list>', 'resources kept from pods, e.g. cpu=100m,memory=256Mi', '')
+  .option('--node-labels <list>', 'labels the Node gets when registered, e.g. disk=ssd,zone=a', '')
+  .option('--register-with-taints <list>', 'taints the Node gets when registered, e.g. dedicated=gpu:NoSchedule', '')
   .option('--lease-interval <seconds>', 'heartbeat Lease renewal period', '10')
   .option('--node-status-interval <seconds>', 'Node status refresh period', '60')
   .option('--resync-interval <seconds>', 'every pod is synced at least this often', '60')
   .option('--backoff-base <seconds>', 'first crash-loop / image-pull delay', '10')
   .option('--backoff-max <seconds>', 'longest crash-loop / image-pull delay', '300')
   .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address (none if empty)', '')
-  .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
-  .parse()
-  .opts<Record<string, string>>();
+  .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info');
+const opts = command.parse().opts<Record<string, string>>();
+/** A flag's parsed value; a bad value ends the program with commander's "error: ..." message. */
+const parsed = <T>(parse: () => T): T => {
+  try {
+    return parse();
+  } catch (err) {
+    return command.error(`error: ${(err as Error).message}`);
+  }
+};
 
 const logger = createLogger('kubelet', opts.logLevel);
 const nodeName = opts.nodeName;
@@ -36,6 +45,8 @@ const runtime =
     ? new HollowRuntime({ nodeName, hostIP: opts.nodeIp })
     : new DockerRuntime({ nodeName, hostIP: opts.nodeIp, socketPath: opts.dockerSocket });
 const reserved = pairs(opts.systemReserved);
+const nodeLabels = parsed(() => parseNodeLabels(opts.nodeLabels));
+const registerWithTaints = parsed(() => parseTaints(opts.registerWithTaints));
 const seconds = (value: string) => Number(value) * 1000;
 void runUntilSignal(
   (signal) =>
@@ -49,6 +60,8 @@ void runUntilSignal(
         runtime,
         capacity: { cpu: opts.cpu, memory: opts.memory, pods: Number(opts.pods) },
         systemReserved: { cpu: reserved['cpu'], memory: reserved['memory'] },
+        nodeLabels,
+        registerWithTaints,
         leaseIntervalMs: seconds(opts.leaseInterval),
         statusIntervalMs: seconds(opts.nodeStatusInterval),
         resyncIntervalMs: seconds(opts.resyncInterval),

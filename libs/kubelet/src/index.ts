@@ -5,6 +5,7 @@ export * from './pod-sync-plan';
 export * from './pod-workers';
 export * from './pod-syncer';
 export * from './node-status';
+export * from './node-registration-flags';
 export * from './node-heartbeat';
 export * from './kubelet-service';
 export * from './kubelet';

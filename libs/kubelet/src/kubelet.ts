@@ -11,7 +11,7 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pod } from '@skiff/api';
+import type { Pod, Taint } from '@skiff/api';
 import { connectBus } from '@skiff/bus';
 import { connect, Informer, typed, type Clock } from '@skiff/client';
 import type { ContainerRuntime } from '@skiff/runtime';
@@ -37,6 +37,10 @@ export interface KubeletConfig {
   runtime: ContainerRuntime;
   capacity?: CapacityOverrides;
   systemReserved?: SystemReserved;
+  /** Labels the Node gets when this kubelet creates it (--node-labels). */
+  nodeLabels?: Readonly<Record<string, string>>;
+  /** Taints the Node gets when this kubelet creates it (--register-with-taints). */
+  registerWithTaints?: readonly Taint[];
   /** Lease renewal period; default 10 s. */
   leaseIntervalMs?: number;
   /** Node status refresh period; default 60 s. */
@@ -76,7 +80,10 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     }
 
     const info = await retry(() => runtime.info(stop.signal), 'runtime info', log, stop.signal);
-    const params = { nodeName: config.nodeName, nodeIP: config.nodeIP, hostname: hostname(), kubeletPort: grpc.port, runtime: info, capacity: config.capacity, systemReserved: config.systemReserved };
+    const params = {
+      nodeName: config.nodeName, nodeIP: config.nodeIP, hostname: hostname(), kubeletPort: grpc.port, runtime: info,
+      capacity: config.capacity, systemReserved: config.systemReserved, labels: config.nodeLabels, taints: config.registerWithTaints,
+    };
     const allocatable = parseAllocatable(nodeAllocatable(nodeCapacity(info, config.capacity), config.systemReserved));
     const heartbeat = new NodeHeartbeat({ client, params, leaseIntervalMs: config.leaseIntervalMs, statusIntervalMs: config.statusIntervalMs, log });
     await retry(() => heartbeat.register(stop.signal), 'node registration', log, stop.signal);

@@ -25,6 +25,14 @@ describe('node status', () => {
     expect(later.conditions[0]).toMatchObject({ lastHeartbeatTime: new Date(5_000), lastTransitionTime: t0 });
   });
 
+  it('registers the --node-labels over the well-known labels, and the --register-with-taints', () => {
+    const taints = [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule', timeAdded: undefined }];
+    const node = buildNode({ ...params, labels: { disk: 'ssd', 'kubernetes.io/arch': 'arm64' }, taints }, new Date(1_000));
+    expect(node.metadata?.labels).toEqual({ 'kubernetes.io/hostname': 'node-1', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64', disk: 'ssd' });
+    expect(node.spec?.taints).toEqual(taints);
+    expect(buildNode(params, new Date(1_000)).spec?.taints).toEqual([]);
+  });
+
   it('builds the heartbeat lease in skiff-node-lease', () => {
     const lease = buildNodeLease('node-1', new Date(1_000));
     expect(lease.metadata).toMatchObject({ name: 'node-1', namespace: NODE_LEASE_NAMESPACE });

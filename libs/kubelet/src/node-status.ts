@@ -4,7 +4,7 @@
  * system reservation, Kubernetes' well-known labels, addresses, the kubelet endpoint, nodeInfo
  * and the Ready condition with its heartbeat. The heartbeat Lease is built here too.
  */
-import { ObjectMeta, formatCpuMillis, parseCpuMillis, parseQuantity, type Condition, type Lease, type Node, type NodeStatus } from '@skiff/api';
+import { ObjectMeta, formatCpuMillis, parseCpuMillis, parseQuantity, type Condition, type Lease, type Node, type NodeStatus, type Taint } from '@skiff/api';
 import type { RuntimeInfo } from '@skiff/runtime';
 
 /** The namespace of the nodes' heartbeat Leases (Kubernetes' kube-node-lease). */
@@ -37,6 +37,10 @@ export interface NodeParams {
   runtime: RuntimeInfo;
   capacity?: CapacityOverrides;
   systemReserved?: SystemReserved;
+  /** --node-labels: set at registration only, over the well-known labels (as Kubernetes). */
+  labels?: Readonly<Record<string, string>>;
+  /** --register-with-taints: set at registration only. */
+  taints?: readonly Taint[];
 }
 
 /** Capacity as the Node reports it: cpu in cores or millicores, memory in Ki (as the kubelet does), pods. */
@@ -107,11 +111,14 @@ export function buildNodeStatus(params: NodeParams, now: Date, old?: Readonly<No
   };
 }
 
-/** A new Node object for registration. */
+/**
+ * A new Node object for registration: the well-known labels with the --node-labels over them,
+ * and the --register-with-taints.
+ */
 export function buildNode(params: NodeParams, now: Date): Node {
   return {
-    metadata: ObjectMeta.fromPartial({ name: params.nodeName, labels: nodeLabels(params) }),
-    spec: { unschedulable: false, taints: [], podCIDR: '' },
+    metadata: ObjectMeta.fromPartial({ name: params.nodeName, labels: { ...nodeLabels(params), ...params.labels } }),
+    spec: { unschedulable: false, taints: (params.taints ?? []).map((t) => ({ ...t })), podCIDR: '' },
     status: buildNodeStatus(params, now),
   };
 }

@@ -31,6 +31,10 @@ export interface ClusterNodeOptions {
   memory?: string;
   /** --node-ip, default 127.0.0.1. */
   nodeIp?: string;
+  /** --node-labels: labels the Node is registered with, e.g. { disk: 'ssd' }. */
+  labels?: Record<string, string>;
+  /** --register-with-taints: taints the Node is registered with, as "key=value:Effect" or "key:Effect". */
+  taints?: string[];
   /** Extra flags for this kubelet only (after the cluster's kubeletArgs). */
   args?: string[];
 }
@@ -41,6 +45,10 @@ export interface StartClusterOptions {
   /** Flags for every kubelet, e.g. ['--backoff-base', '0.5']. */
   kubeletArgs?: string[];
   schedulerArgs?: string[];
+  /** Controller-managers to start (leader election picks one to lead); default 0. */
+  controllerManagers?: number;
+  /** Flags for every controller-manager, e.g. ['--node-monitor-grace-period', '4']. */
+  controllerManagerArgs?: string[];
   /** Log level of every component (default "warn"); recent output is in each process. */
   logLevel?: string;
 }
@@ -60,6 +68,9 @@ export interface KubeletProcess {
   stop(): Promise<void>;
 }
 
+/** A controller-manager of a test cluster, with its /metrics address. */
+export type ControllerManagerProcess = TestProcess & { metricsAddress: string };
+
 /** A running test cluster; stop() it in afterAll. */
 export interface Cluster {
   /** The apiserver's gRPC address, "127.0.0.1:PORT". */
@@ -68,6 +79,10 @@ export interface Cluster {
   nats: NatsServer;
   apiserver: ApiserverProcess;
   scheduler: TestProcess;
+  /** The controller-managers started (StartClusterOptions.controllerManagers); see addControllerManager. */
+  controllerManagers: ControllerManagerProcess[];
+  /** Starts one more controller-manager (same flags) and waits until it serves /healthz. */
+  addControllerManager(extraArgs?: string[]): Promise<ControllerManagerProcess>;
   /** Kubelets by node name. */
   kubelets: Map<string, KubeletProcess>;
   /** The built CLI (dist/apps/skiff/main.js); run it with `node cliPath ... --server address`. */
@@ -118,6 +133,7 @@ async function httpOk(url: string): Promise<boolean> {
 export async function startCluster(options: StartClusterOptions): Promise<Cluster> {
   const logLevel = options.logLevel ?? 'warn';
   const [kubeletMain, schedulerMain, cliPath] = ['kubelet', 'scheduler', 'skiff'].map((name) => ensureAppBuilt(name));
+  const controllerManagerMain = options.controllerManagers ? ensureAppBuilt('controller-manager') : '';
   ensureAppBuilt('apiserver');
   const nodeNames = new Set<string>();
   const started: { stop(): Promise<void> }[] = [];
@@ -140,6 +156,26 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     ]);
     started.push(scheduler);
 
+    const controllerManagers: ControllerManagerProcess[] = [];
+    const addControllerManager = async (extraArgs: string[] = []): Promise<ControllerManagerProcess> => {
+      const metrics = `127.0.0.1:${await freePort()}`;
+      const child = startProcess(`controller-manager ${controllerManagers.length + 1}`, process.execPath, [
+        '--enable-source-maps', controllerManagerMain || ensureAppBuilt('controller-manager'),
+        '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel,
+        ...(options.controllerManagerArgs ?? []),
+        ...extraArgs,
+      ]);
+      const cm = Object.assign(child, { metricsAddress: metrics });
+      started.push(cm);
+      controllerManagers.push(cm);
+      await waitFor('the controller-manager to be healthy', async () => {
+        if (!child.running) throw new Error(`controller-manager exited:\n${child.recentOutput}`);
+        return httpOk(`http://${metrics}/healthz`);
+      }, { timeoutMs: 20_000, intervalMs: 50 });
+      return cm;
+    };
+    for (let i = 0; i < (options.controllerManagers ?? 0); i++) await addControllerManager();
+
     const kubelets = new Map<string, KubeletProcess>();
     const addNode = async (node: ClusterNodeOptions): Promise<KubeletProcess> => {
       if (nodeNames.has(node.name)) throw new Error(`node ${node.name} already exists in this cluster`);
@@ -152,6 +188,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         '--server', address, '--nats', nats.url, '--log-level', logLevel,
         ...(node.cpu ? ['--cpu', node.cpu] : []),
         ...(node.memory ? ['--memory', node.memory] : []),
+        ...(node.labels ? ['--node-labels', Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
+        ...(node.taints ? ['--register-with-taints', node.taints.join(',')] : []),
         ...(options.kubeletArgs ?? []),
         ...(node.args ?? []),
       ];
@@ -188,7 +226,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     }, { timeoutMs: 20_000, intervalMs: 50 });
     await Promise.all(options.nodes.map(addNode));
 
-    return { address, etcd, nats, apiserver, scheduler, kubelets, cliPath, addNode, stop: stopAll };
+    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, cliPath, addNode, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
