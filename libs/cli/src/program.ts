@@ -15,6 +15,7 @@ import { errorLine } from './error-message';
 import { execCommand } from './exec-command';
 import { getCommand, type GetOptions } from './get-command';
 import { logsCommand, type LogsOptions } from './logs-command';
+import { scaleCommand, type ScaleOptions } from './scale-command';
 import { versionCommand } from './version-command';
 
 interface GlobalOptions {
@@ -113,6 +114,20 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     .option('--ignore-not-found', 'succeed when an object does not exist')
     .action(async (type: string | undefined, names: string[], options: DeleteOptions, command: Command) => {
       exitCode = await deleteCommand(context(command), type ? [type, ...names] : names, options);
+    });
+
+  program
+    .command('scale')
+    .description('set the replicas of deployments or replicasets: scale TYPE NAME | TYPE/NAME --replicas COUNT')
+    .argument('<type>', 'deployment, replicaset (or TYPE/NAME)')
+    .argument('[names...]', 'object names')
+    .option('--replicas <count>', 'the new number of replicas (required)')
+    .option('--current-replicas <count>', 'precondition: only scale if the current replicas match (-1: no condition)')
+    .option('--resource-version <version>', 'precondition: only scale if the resourceVersion matches')
+    .option('-l, --selector <selector>', 'scale every object of the type matching this label selector')
+    .option('--all', 'scale every object of the type in the namespace')
+    .action(async (type: string, names: string[], options: ScaleOptions, command: Command) => {
+      exitCode = await scaleCommand(context(command), [type, ...names], options);
     });
 
   program

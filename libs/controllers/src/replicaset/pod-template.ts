@@ -1,0 +1,31 @@
+/**
+ * The pod a ReplicaSet creates from its template (Kubernetes' GetPodFromTemplate): the template's
+ * labels, annotations, finalizers and spec, generateName `<rs name>-` (the apiserver adds five
+ * random characters), the RS's namespace and the RS as controller owner (blockOwnerDeletion).
+ */
+import { Pod, type ReplicaSet } from '@skiff/api';
+import { replicaSetRef } from './claim-pods';
+
+/** Longest generateName base, so that base + 5 random characters is a 63-character DNS label. */
+const MAX_GENERATED_BASE = 58;
+
+/** "<name>-", cut to 58 characters as Kubernetes' name generator does. */
+export function podNamePrefix(rsName: string): string {
+  return `${rsName}-`.slice(0, MAX_GENERATED_BASE);
+}
+
+/** A new Pod object for `rs` (no name: the apiserver generates one). */
+export function podFromTemplate(rs: Readonly<ReplicaSet>): Pod {
+  const template = rs.spec?.template;
+  return Pod.fromPartial({
+    metadata: {
+      generateName: podNamePrefix(rs.metadata?.name ?? ''),
+      namespace: rs.metadata?.namespace ?? '',
+      labels: { ...template?.metadata?.labels },
+      annotations: { ...template?.metadata?.annotations },
+      finalizers: [...(template?.metadata?.finalizers ?? [])],
+      ownerReferences: [replicaSetRef(rs)],
+    },
+    spec: structuredClone(template?.spec),
+  });
+}
