@@ -4,6 +4,7 @@ import { DockerRuntime } from '@skiff/runtime';
 import { createLogger } from '@skiff/service';
 import {
   TEST_IMAGE,
+  dockerApi,
   ensureTestImages,
   freePort,
   labelledContainers,
@@ -62,6 +63,45 @@ async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of stream) out.push(item);
   return out;
+}
+
+interface DockerSummary {
+  Id: string;
+  State: string;
+  Labels: Record<string, string>;
+}
+
+/** This test run's Docker containers of one pod (sandboxes and app containers, any state). */
+async function podContainers(name: string): Promise<DockerSummary[]> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [label.filter, `io.skiff.pod.name=${name}`] }));
+  return (await dockerApi('GET', `/containers/json?all=1&filters=${filters}`)).body as DockerSummary[];
+}
+
+async function podText(name: string, container: string, previous = false): Promise<string> {
+  const chunks = await collect(client.podLogs({ namespace: 'default', name, container, follow: false, previous, timestamps: false }, AbortSignal.timeout(5_000)));
+  return Buffer.concat(chunks.map((c) => Buffer.from(c.data))).toString();
+}
+
+/** Deletes the pod and waits until it is gone from the API and from Docker. */
+async function deletePod(name: string): Promise<void> {
+  const pods = typed(client, 'pod');
+  await pods.delete('default', name);
+  await waitFor(
+    `${name} to be gone from the API and Docker`,
+    async () => {
+      const gone = await pods.get('default', name).then(
+        () => false,
+        (err: unknown) => err instanceof NotFoundError,
+      );
+      return gone && (await podContainers(name)).length === 0;
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
+async function createBound(name: string, spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spec']>['containers'] }): Promise<void> {
+  await typed(client, 'pod').create(Pod.fromPartial({ metadata: { name, namespace: 'default' }, spec: { terminationGracePeriodSeconds: 1, ...spec } }));
+  await client.bind({ namespace: 'default', name, nodeName: NODE, uid: '', resourceVersion: '' });
 }
 
 describe('kubelet on Docker', () => {
@@ -126,4 +166,97 @@ describe('kubelet on Docker', () => {
       { timeoutMs: 20_000 },
     );
   }, 90_000);
+
+  it('ends a restartPolicy Never pod whose command does not exist Failed: terminated StartError 128, not retried', async () => {
+    await createBound('nocmd', { restartPolicy: 'Never', containers: [{ name: 'main', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['/no/such/command'] }] as never });
+    const status = await waitFor('nocmd to be Failed', async () => {
+      const s = (await typed(client, 'pod').get('default', 'nocmd')).status;
+      return s?.phase === 'Failed' ? s : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(status.containerStatuses[0]).toMatchObject({
+      restartCount: 0,
+      ready: false,
+      state: { terminated: { exitCode: 128, reason: 'StartError', message: expect.stringContaining('/no/such/command') } },
+    });
+    expect(status.containerStatuses[0].state?.terminated?.finishedAt).toBeInstanceOf(Date);
+    // one app container (Docker leaves it "created"), never retried; the sandbox is stopped
+    await waitFor('the sandbox to be stopped', async () => (await podContainers('nocmd')).some((c) => c.Labels['io.skiff.kind'] === 'sandbox' && c.State === 'exited'));
+    const containers = await podContainers('nocmd');
+    expect(containers.map((c) => `${c.Labels['io.skiff.kind']}:${c.State}`).sort()).toEqual(['container:created', 'sandbox:exited']);
+    await deletePod('nocmd');
+  }, 60_000);
+
+  it('retries a command that does not exist under restartPolicy Always with backoff: CrashLoopBackOff, lastState StartError 128', async () => {
+    const pods = typed(client, 'pod');
+    const seen = new Set<string>();
+    const watching = new AbortController();
+    const watch = (async () => {
+      for await (const ev of pods.watch({ namespace: 'default', fieldSelector: 'metadata.name=retrycmd' }, watching.signal)) {
+        const c = ev.object.status?.containerStatuses[0];
+        if (c?.state?.waiting) seen.add(c.state.waiting.reason);
+      }
+    })().catch(() => undefined);
+    await createBound('retrycmd', { containers: [{ name: 'main', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['/no/such/command'] }] as never });
+    const status = await waitFor('retrycmd to be restarted twice', async () => {
+      const s = (await pods.get('default', 'retrycmd')).status;
+      return (s?.containerStatuses[0]?.restartCount ?? 0) >= 2 ? s : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(status.phase).toBe('Running');
+    expect(status.containerStatuses[0].lastState?.terminated).toMatchObject({ exitCode: 128, reason: 'StartError' });
+    await waitFor('RunContainerError and CrashLoopBackOff to have been reported', () => seen.has('RunContainerError') && seen.has('CrashLoopBackOff'));
+    watching.abort();
+    await watch;
+    // the current instance and one previous are kept, no more
+    expect((await podContainers('retrycmd')).filter((c) => c.Labels['io.skiff.kind'] === 'container').length).toBeLessThanOrEqual(2);
+    await deletePod('retrycmd');
+  }, 60_000);
+
+  it('replaces a sandbox killed or removed outside: containers restart in the new one, restartCount and logs --previous survive, a Completed one is not re-run', async () => {
+    const pods = typed(client, 'pod');
+    await createBound('resilient', {
+      restartPolicy: 'OnFailure',
+      containers: [
+        { name: 'server', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo run $(cat /proc/sys/kernel/random/uuid); exec sleep 3600'] },
+        { name: 'init', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo done'] },
+      ] as never,
+    });
+    const statusOf = async () => (await pods.get('default', 'resilient')).status;
+    const byName = (s: Awaited<ReturnType<typeof statusOf>>, name: string) => s?.containerStatuses.find((c) => c.name === name);
+    const settled = async (restarts: number, after = 'start') =>
+      waitFor(`server running after ${restarts} restarts (sandbox ${after}), init Completed`, async () => {
+        const s = await statusOf();
+        const ok = byName(s, 'server')?.restartCount === restarts && byName(s, 'server')?.state?.running && byName(s, 'init')?.state?.terminated?.reason === 'Completed';
+        return ok && s?.phase === 'Running' ? s : undefined;
+      }, { timeoutMs: 30_000 });
+    const readySandbox = async () => (await podContainers('resilient')).find((c) => c.Labels['io.skiff.kind'] === 'sandbox' && c.State === 'running');
+    const serverRun = async () => waitFor('the server output', async () => (await podText('resilient', 'server')).match(/^run \S+\n$/)?.[0]);
+
+    await settled(0);
+    const runs = [await serverRun()];
+    const initId = byName(await statusOf(), 'init')?.containerID;
+    const losses: [string, (id: string) => Promise<unknown>][] = [
+      ['killed', (id) => dockerApi('POST', `/containers/${id}/kill`)],
+      ['removed', (id) => dockerApi('DELETE', `/containers/${id}?force=1`)],
+    ];
+    for (const [i, [how, lose]] of losses.entries()) {
+      const sandbox = await readySandbox();
+      expect(sandbox).toBeDefined();
+      await lose(sandbox!.Id);
+      const s = await settled(i + 1, how);
+      runs.push(await serverRun());
+      expect(runs[i + 1]).not.toBe(runs[i]); // a new instance
+      expect(await podText('resilient', 'server', true)).toBe(runs[i]);
+      expect(byName(s, 'server')?.lastState?.terminated).toBeDefined();
+      expect(byName(s, 'init')).toMatchObject({ restartCount: 0, containerID: initId }); // not re-run
+      expect((await readySandbox())?.Id).not.toBe(sandbox!.Id);
+      expect(s.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    }
+    // garbage stays bounded: server: current + previous; init: 1; sandboxes: the ready one + those kept instances joined
+    const containers = await podContainers('resilient');
+    const kinds = containers.map((c) => `${c.Labels['io.skiff.kind']}:${c.Labels['io.skiff.container.name'] ?? ''}`);
+    expect(kinds.filter((k) => k === 'container:server')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'container:init')).toHaveLength(1);
+    expect(kinds.filter((k) => k.startsWith('sandbox')).length).toBeLessThanOrEqual(3);
+    await deletePod('resilient');
+  }, 120_000);
 });

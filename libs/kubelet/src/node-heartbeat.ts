@@ -100,6 +100,9 @@ export class NodeHeartbeat {
     while (!signal.aborted) {
       try {
         await this.renewLease(signal);
+        // After a failed heartbeat the node lifecycle controller may have marked the Node
+        // Unknown: post the status now, not at the next period (Kubernetes' kubelet notices the
+        // changed Ready condition on its next 10 s sync).
         if (Date.now() >= nextStatus) {
           await this.updateStatus(signal);
           nextStatus = Date.now() + statusMs;
@@ -107,6 +110,7 @@ export class NodeHeartbeat {
       } catch (err) {
         if (signal.aborted) break;
         this.log.warn({ err }, 'node heartbeat failed');
+        nextStatus = Date.now(); // post the status with the next successful renewal
       }
       await sleep(Math.min(leaseMs, Math.max(0, nextStatus - Date.now())), undefined, { signal }).catch(() => undefined);
     }

@@ -21,6 +21,7 @@ function instance(name: string, attempt: number, state: ContainerStatusInfo['sta
     imageId: 'sha256:abc',
     state,
     createdAt: t(0),
+    sandboxId: 's0',
     oomKilled: false,
     exitCode,
     reason: state === 'exited' ? (exitCode === 0 ? 'Completed' : 'Error') : undefined,
@@ -73,6 +74,19 @@ describe('computePodStatus', () => {
     expect(podPhase('OnFailure', [{ name: 'a', state: { terminated: { exitCode: 2 } as never }, ready: false, restartCount: 0, image: '', imageID: '', containerID: '' }])).toBe('Running');
     // one running, one finished: still Running
     expect(computePodStatus(pod('Never', ['a', 'b']), observe({ a: { current: instance('a', 0, 'running') }, b: { current: instance('b', 0, 'exited', 0) } }), t(1)).phase).toBe('Running');
+  });
+
+  it('shows a failed start as RunContainerError while the policy retries it, and as terminated StartError 128 (Failed) under Never', () => {
+    const startError = { ...instance('web', 0, 'exited', 128), reason: 'StartError', message: 'exec: "nope": not found', startedAt: undefined };
+    const obs = observe({ web: { current: startError, waiting: { reason: 'RunContainerError', message: 'failed to start container' } } });
+    for (const policy of ['Always', 'OnFailure']) {
+      const s = computePodStatus(pod(policy), obs, t(1));
+      expect(s.phase).toBe('Running');
+      expect(s.containerStatuses[0]).toMatchObject({ restartCount: 0, state: { waiting: { reason: 'RunContainerError' } }, lastState: { terminated: { exitCode: 128, reason: 'StartError', message: 'exec: "nope": not found' } } });
+    }
+    const never = computePodStatus(pod('Never'), obs, t(1));
+    expect(never.phase).toBe('Failed');
+    expect(never.containerStatuses[0]).toMatchObject({ state: { terminated: { exitCode: 128, reason: 'StartError', message: 'exec: "nope": not found' } }, lastState: {} });
   });
 
   it('reports a refused pod Failed with the admission reason', () => {

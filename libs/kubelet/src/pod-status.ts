@@ -14,6 +14,7 @@
  */
 import type { Condition, ContainerState, ContainerStatus, Pod, PodStatus } from '@skiff/api';
 import { containerIdUri, toContainerState, type ContainerStatusInfo } from '@skiff/runtime';
+import { shouldRestart } from './pod-sync-plan';
 
 /** What the kubelet knows about one container of the pod spec. */
 export interface ContainerObservation {
@@ -21,7 +22,11 @@ export interface ContainerObservation {
   current?: ContainerStatusInfo;
   /** The instance before it (its lastState), if kept. */
   previous?: ContainerStatusInfo;
-  /** A waiting reason the kubelet decided (CrashLoopBackOff, ErrImagePull, ImagePullBackOff, RunContainerError ...). */
+  /**
+   * A waiting reason the kubelet decided (CrashLoopBackOff, ErrImagePull, ImagePullBackOff,
+   * RunContainerError ...). Shown only while the container is to run again under the restart
+   * policy: a container that is done (e.g. restartPolicy Never after a failed start) shows how it ended.
+   */
   waiting?: { reason: string; message: string };
 }
 
@@ -79,7 +84,7 @@ function terminatedState(info: ContainerStatusInfo, runtime: string): ContainerS
   return state.terminated ? state : undefined;
 }
 
-function containerStatus(name: string, image: string, obs: ContainerObservation | undefined, runtime: string): ContainerStatus {
+function containerStatus(name: string, image: string, restartPolicy: string, obs: ContainerObservation | undefined, runtime: string): ContainerStatus {
   const current = obs?.current;
   let state: ContainerState = { waiting: { reason: 'ContainerCreating', message: '' } };
   let lastState: ContainerState = {};
@@ -87,7 +92,7 @@ function containerStatus(name: string, image: string, obs: ContainerObservation 
     state = toContainerState(current, runtime);
     if (obs?.previous) lastState = terminatedState(obs.previous, runtime) ?? {};
   }
-  if (obs?.waiting) {
+  if (obs?.waiting && (!current || shouldRestart(restartPolicy, current))) {
     // A decided wait (crash loop, image pull) replaces the state; a stopped current instance becomes the last state.
     if (current && current.state === 'exited') lastState = terminatedState(current, runtime) ?? lastState;
     state = { waiting: { reason: obs.waiting.reason, message: obs.waiting.message } };
@@ -140,8 +145,9 @@ export function computePodStatus(pod: Readonly<Pod>, obs: PodObservation, now: D
       podIPs: [],
     };
   }
-  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(c.name, c.image, obs.containers.get(c.name), obs.runtime));
-  const phase = podPhase(pod.spec?.restartPolicy || 'Always', statuses);
+  const restartPolicy = pod.spec?.restartPolicy || 'Always';
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(c.name, c.image, restartPolicy, obs.containers.get(c.name), obs.runtime));
+  const phase = podPhase(restartPolicy, statuses);
   const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
   const terminal = isTerminalPhase(phase);
   const allReady = unready.length === 0 && statuses.length > 0 && !terminal;

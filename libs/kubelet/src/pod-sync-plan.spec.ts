@@ -12,8 +12,13 @@ function sandbox(attempt: number, state: PodSandbox['state'] = 'ready'): PodSand
   return { id: `s${attempt}`, pod: { uid: 'u', namespace: 'default', name: 'p' }, node: 'n', attempt, state, ip: state === 'ready' ? '10.0.0.1' : '', hostIP: '127.0.0.1', ports: [], createdAt: new Date(0) };
 }
 
-function instance(attempt: number, state: ContainerStatusInfo['state'], exitCode?: number, h = hash): ContainerStatusInfo {
-  return { id: `c${attempt}`, pod: sandbox(0).pod, name: 'web', attempt, restartCount: attempt, hash: h, image: 'img:1', imageId: '', state, createdAt: new Date(0), oomKilled: false, exitCode, startedAt: new Date(1_000), finishedAt: state === 'exited' ? new Date(2_000) : undefined };
+function instance(attempt: number, state: ContainerStatusInfo['state'], exitCode?: number, h = hash, sandboxId = 's0'): ContainerStatusInfo {
+  return { id: `c${attempt}`, pod: sandbox(0).pod, name: 'web', attempt, restartCount: attempt, hash: h, image: 'img:1', imageId: '', state, createdAt: new Date(0), sandboxId, oomKilled: false, exitCode, startedAt: new Date(1_000), finishedAt: state === 'exited' ? new Date(2_000) : undefined };
+}
+
+/** An instance of another container of the pod. */
+function other(name: string, attempt: number, state: ContainerStatusInfo['state'], exitCode?: number, sandboxId = 's0'): ContainerStatusInfo {
+  return { ...instance(attempt, state, exitCode, containerSpecHash({ name, image: 'img:1' } as never), sandboxId), id: `${name}${attempt}`, name };
 }
 
 describe('planPodSync', () => {
@@ -28,9 +33,45 @@ describe('planPodSync', () => {
     expect([plan.createSandbox, plan.requeueAfterMs, plan.sandbox?.id]).toEqual([undefined, undefined, 's0']);
   });
 
-  it('replaces a lost sandbox and restarts its containers with the next attempt', () => {
+  it('replaces a lost sandbox: stops (keeps) what still runs in the old one and starts it with the next attempt', () => {
     const plan = planPodSync(pod(), { sandboxes: [sandbox(0, 'notready')], containers: [instance(0, 'running')] }, 5_000, backoff);
-    expect(plan).toMatchObject({ createSandbox: { attempt: 1 }, start: [{ name: 'web', attempt: 1 }] });
+    expect(plan).toMatchObject({ createSandbox: { attempt: 1 }, stopContainers: ['c0'], removeContainers: [], removeSandboxes: [], start: [{ name: 'web', attempt: 1 }] });
+  });
+
+  it('in a new sandbox, does not re-run a container that Completed under OnFailure, and keeps counting restarts', () => {
+    const twoPod = (policy: string) => ({ ...pod(policy), spec: { restartPolicy: policy, containers: [spec, { name: 'init', image: 'img:1' }] } }) as unknown as Pod;
+    const view = { sandboxes: [sandbox(0, 'notready'), sandbox(1, 'notready')], containers: [instance(3, 'running', undefined, hash, 's1'), instance(2, 'exited', 1, hash, 's0'), other('init', 0, 'exited', 0)] };
+    const plan = planPodSync(twoPod('OnFailure'), view, 5_000, backoff);
+    expect(plan).toMatchObject({ createSandbox: { attempt: 2 }, stopContainers: ['c3'], start: [{ name: 'web', attempt: 4 }] });
+    // web keeps c3 (its previous after the restart), drops c2; init0 still joins s0: no sandbox goes
+    expect([plan.removeContainers, plan.removeSandboxes]).toEqual([['c2'], []]);
+    // Always re-runs the completed one too
+    expect(planPodSync(twoPod('Always'), view, 5_000, backoff).start).toEqual([{ name: 'web', attempt: 4 }, { name: 'init', attempt: 1 }]);
+    // nothing left to run (all completed under OnFailure): no sandbox is made
+    const finished = { sandboxes: [sandbox(0, 'notready')], containers: [instance(0, 'exited', 0), other('init', 0, 'exited', 0)] };
+    const idle = planPodSync(twoPod('OnFailure'), finished, 5_000, backoff);
+    expect([idle.createSandbox, idle.start]).toEqual([undefined, []]);
+  });
+
+  it('under restartPolicy Never, stops what ran in a lost sandbox and makes no new one', () => {
+    const plan = planPodSync(pod('Never'), { sandboxes: [sandbox(0, 'notready')], containers: [instance(0, 'running')] }, 5_000, backoff);
+    expect(plan).toMatchObject({ stopContainers: ['c0'], removeContainers: [], start: [] });
+    expect(plan.createSandbox).toBeUndefined();
+    // the same when the sandbox was removed (docker rm -f) rather than killed
+    const removed = planPodSync(pod('Never'), { sandboxes: [], containers: [instance(0, 'running')] }, 5_000, backoff);
+    expect([removed.createSandbox, removed.start, removed.stopContainers]).toEqual([undefined, [], ['c0']]);
+    // a Never pod whose first sandbox is not made yet still gets one
+    expect(planPodSync(pod('Never'), { sandboxes: [], containers: [] }, 5_000, backoff).createSandbox).toEqual({ attempt: 0 });
+  });
+
+  it('removes sandboxes that are not ready, not the newest, and joined by no kept container', () => {
+    const sandboxes = [sandbox(0, 'notready'), sandbox(1, 'notready'), sandbox(2, 'notready'), sandbox(3)];
+    const containers = [instance(5, 'running', undefined, hash, 's3'), instance(4, 'exited', 1, hash, 's2'), instance(3, 'exited', 1, hash, 's1')];
+    const plan = planPodSync(pod(), { sandboxes, containers }, 5_000, backoff);
+    expect(plan.removeContainers).toEqual(['c3']);
+    expect(plan.removeSandboxes.sort()).toEqual(['s0', 's1']);
+    // the newest sandbox stays even when nothing joined it (the next attempt counts from it)
+    expect(planPodSync(pod(), { sandboxes: [sandbox(0, 'notready')], containers: [] }, 5_000, backoff)).toMatchObject({ removeSandboxes: [], createSandbox: { attempt: 1 } });
   });
 
   it('restarts a container whose spec changed', () => {
@@ -50,14 +91,24 @@ describe('planPodSync', () => {
     expect(go.removeContainers.sort()).toEqual(['c0', 'c1']);
   });
 
-  it('retries a container whose start failed (never started: no finish time) once its backoff from creation is over', () => {
-    const neverStarted = { ...instance(1, 'created'), startedAt: undefined, finishedAt: undefined, createdAt: new Date(5_000) };
-    const view = { sandboxes: [sandbox(0)], containers: [neverStarted, instance(0, 'exited', 1)] };
-    const early = planPodSync(pod(), view, 5_050, backoff); // attempt 1: waits base (100 ms) from its creation
-    expect(early.start).toEqual([]);
-    expect(early.requeueAfterMs).toBe(50);
+  it('backs off a container whose start failed (exited 128 StartError) as a crash; Never leaves it', () => {
+    const startError = { ...instance(1, 'exited', 128), reason: 'StartError', startedAt: undefined, finishedAt: new Date(5_000) };
+    const view = { sandboxes: [sandbox(0)], containers: [startError, instance(0, 'exited', 128)] };
+    const early = planPodSync(pod(), view, 5_050, backoff); // attempt 1: waits base (100 ms) from the failure
+    expect(early).toMatchObject({ start: [], requeueAfterMs: 50 });
+    expect(early.waiting.get('web')?.reason).toBe('CrashLoopBackOff');
     expect(planPodSync(pod(), view, 5_100, backoff).start).toEqual([{ name: 'web', attempt: 2 }]);
-    expect(planPodSync(pod(), view, 9_000_000, backoff).start).toEqual([{ name: 'web', attempt: 2 }]); // never stuck
+    expect(planPodSync(pod('OnFailure'), view, 5_100, backoff).start).toEqual([{ name: 'web', attempt: 2 }]);
+    expect(planPodSync(pod('Never'), view, 9_000_000, backoff)).toMatchObject({ start: [], removeContainers: [] });
+  });
+
+  it('makes a container that was created but never started (the kubelet stopped in between) again, with the same attempt, whatever the policy', () => {
+    const created = { ...instance(1, 'created'), startedAt: undefined };
+    for (const policy of ['Always', 'OnFailure', 'Never']) {
+      const plan = planPodSync(pod(policy), { sandboxes: [sandbox(0)], containers: [created, instance(0, 'exited', 1)] }, 5_000, backoff);
+      expect(plan).toMatchObject({ removeContainers: ['c1'], start: [{ name: 'web', attempt: 1 }] });
+      expect(plan.requeueAfterMs).toBeUndefined();
+    }
   });
 
   it('honours restart policies for stopped containers', () => {

@@ -2,16 +2,27 @@
  * What one pod sync must do, decided from the pod and what the runtime shows, without I/O (the
  * kubelet's computePodActions). The pod syncer executes the plan, then reports status.
  *
- *   no ready sandbox, something still to run ──> new sandbox (attempt + 1); every container
- *                                                 that should run starts (again)
- *   container never started ────────────────────> start attempt 0
- *   running, spec hash unchanged ───────────────> nothing (adopted containers stay untouched)
- *   running, spec hash changed ─────────────────> stop it, start attempt + 1
- *   stopped, restartPolicy wants it again:
- *       backoff not over ───────────────────────> waiting CrashLoopBackOff, sync again when over
- *       backoff over ───────────────────────────> start attempt + 1 (the old one stays for --previous)
- *   stopped, restartPolicy says done ───────────> nothing (kept for logs until the pod goes)
- *   instances older than the previous one ──────> removed
+ *   no ready sandbox (lost, or not made yet) ──> whatever still runs is stopped (cut off from the
+ *                                                pod's network); a new sandbox (attempt + 1) if
+ *                                                anything is to start. restartPolicy Never, once
+ *                                                containers ran: nothing starts again, no sandbox
+ *   container never created ──────────────────> start attempt 0
+ *   created, never started (kubelet stopped) ─> removed and made again with the same attempt
+ *   running in the ready sandbox, same spec ──> nothing (adopted containers stay untouched)
+ *   running, spec hash changed ───────────────> stop it, start attempt + 1
+ *   running, its sandbox lost ────────────────> (stopped, above) start attempt + 1 in the new sandbox
+ *   exited (it ran, or its start failed), and restartPolicy wants it again:
+ *       backoff not over ─────────────────────> waiting CrashLoopBackOff, sync again when over
+ *       backoff over ─────────────────────────> start attempt + 1
+ *   exited, restartPolicy says done ──────────> nothing (a Completed container is not re-run,
+ *                                                even in a new sandbox)
+ *   garbage ──────────────────────────────────> per container, the current instance and the one
+ *       before it are kept (lastState, logs --previous; a restart makes the current one the
+ *       previous), older ones removed; then sandboxes not ready, not the newest and joined by
+ *       no kept container are removed.
+ *
+ * Stopped instances are never removed by the sync that stops them, so restartCount (the attempt)
+ * keeps counting and lastState shows how the previous instance ended across sandbox changes.
  */
 import type { Pod } from '@skiff/api';
 import { containerSpecHash, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
@@ -34,10 +45,12 @@ export interface SyncPlan {
   createSandbox?: { attempt: number };
   /** The ready sandbox to start containers in (when not creating one). */
   sandbox?: PodSandbox;
-  /** Running containers to stop (their spec changed) before the starts. */
+  /** Running containers to stop (their spec changed, or their sandbox is lost) before the starts; they are kept. */
   stopContainers: string[];
-  /** Old instances to remove. */
+  /** Container instances to remove (garbage, or never started and made again). */
   removeContainers: string[];
+  /** Sandboxes to remove (after removeContainers): not ready and no kept container joined them. */
+  removeSandboxes: string[];
   /** Containers to create and start, in spec order. */
   start: ContainerStart[];
   /** Waiting reasons decided here (CrashLoopBackOff), by container name. */
@@ -58,10 +71,17 @@ export function instancesByName(containers: readonly ContainerStatusInfo[]): Map
   return byName;
 }
 
-/** Whether a stopped container runs again under the pod's restart policy. */
+/**
+ * Whether the container runs again under the pod's restart policy, given its newest instance
+ * (Kubernetes' ShouldContainerBeRestarted): never while it runs; always when it never started
+ * (created, unknown); for an exited one, Never says no, OnFailure only after a failure (a start
+ * that failed is one: exit code 128), Always yes.
+ */
 export function shouldRestart(restartPolicy: string, instance: Readonly<ContainerStatusInfo>): boolean {
+  if (instance.state === 'running') return false;
+  if (instance.state !== 'exited') return true;
   if (restartPolicy === 'Never') return false;
-  if (restartPolicy === 'OnFailure') return instance.state !== 'exited' || (instance.exitCode ?? 1) !== 0;
+  if (restartPolicy === 'OnFailure') return (instance.exitCode ?? 1) !== 0;
   return true;
 }
 
@@ -75,18 +95,29 @@ export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: numbe
   const restartPolicy = pod.spec?.restartPolicy || 'Always';
   const byName = instancesByName(view.containers);
   const sandbox = readySandbox(view.sandboxes);
-  const plan: SyncPlan = { stopContainers: [], removeContainers: [], start: [], waiting: new Map() };
+  const plan: SyncPlan = { stopContainers: [], removeContainers: [], removeSandboxes: [], start: [], waiting: new Map() };
   const requeue = (ms: number) => (plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, ms));
+  // A container joined the sandbox it was created in ('' when the runtime cannot tell: assume the ready one).
+  const inReadySandbox = (c: ContainerStatusInfo) => !!sandbox && (!c.sandboxId || c.sandboxId === sandbox.id);
 
-  for (const container of pod.spec?.containers ?? []) {
-    const instances = byName.get(container.name) ?? [];
-    const current = instances[0];
+  for (const c of view.containers) if (c.state === 'running' && !inReadySandbox(c)) plan.stopContainers.push(c.id);
+  // Never: containers exist, so a sandbox was lost (killed, or removed with the others left):
+  // what ran in it is done; nothing starts again.
+  const done = !sandbox && restartPolicy === 'Never' && view.containers.length > 0;
+
+  for (const container of done ? [] : (pod.spec?.containers ?? [])) {
+    const current = byName.get(container.name)?.[0];
     if (!current) {
       plan.start.push({ name: container.name, attempt: 0 });
       continue;
     }
+    if (current.state === 'created') {
+      plan.removeContainers.push(current.id);
+      plan.start.push({ name: container.name, attempt: current.attempt });
+      continue;
+    }
     if (current.state === 'running') {
-      if (!sandbox) plan.start.push({ name: container.name, attempt: current.attempt + 1 }); // its sandbox is gone
+      if (!inReadySandbox(current)) plan.start.push({ name: container.name, attempt: current.attempt + 1 });
       else if (current.hash && current.hash !== containerSpecHash(container)) {
         plan.stopContainers.push(current.id);
         plan.start.push({ name: container.name, attempt: current.attempt + 1 });
@@ -94,8 +125,6 @@ export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: numbe
       continue;
     }
     if (!shouldRestart(restartPolicy, current)) continue;
-    // A container that never started (its start failed) has no finish time: its backoff counts
-    // from its creation, or it would wait a full delay again at every sync and never restart.
     const finishedAt = current.finishedAt ?? current.createdAt;
     const delay = crashLoopDelayMs({ restartCount: current.attempt, startedAt: current.startedAt, finishedAt }, now, backoff);
     if (delay > 0) {
@@ -109,16 +138,23 @@ export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: numbe
     plan.start.push({ name: container.name, attempt: current.attempt + 1 });
   }
 
+  const removed = new Set(plan.removeContainers);
   for (const [name, instances] of byName) {
-    // Keep the current instance and the one before it (for --previous); a restart makes the current one the previous.
     const keep = plan.start.some((s) => s.name === name) ? 1 : 2;
-    for (const old of instances.slice(keep)) plan.removeContainers.push(old.id);
+    for (const old of instances.filter((i) => !removed.has(i.id)).slice(keep)) plan.removeContainers.push(old.id);
   }
 
   if (!sandbox && plan.start.length > 0) {
     const attempt = view.sandboxes.reduce((max, s) => Math.max(max, s.attempt + 1), 0);
     plan.createSandbox = { attempt };
   } else if (sandbox) plan.sandbox = sandbox;
+
+  const gone = new Set(plan.removeContainers);
+  const joined = new Set(view.containers.filter((c) => !gone.has(c.id)).map((c) => c.sandboxId));
+  const newest = Math.max(...view.sandboxes.map((s) => s.attempt));
+  for (const s of view.sandboxes) {
+    if (s.state !== 'ready' && s.attempt !== newest && !joined.has(s.id)) plan.removeSandboxes.push(s.id);
+  }
   return plan;
 }
 

@@ -6,11 +6,13 @@
  *
  * Errors: runtime failures of one container (image pull, create, start) become its waiting
  * reason and a timed retry with backoff; anything else (API or runtime unreachable) is thrown
- * and the pod worker retries the step.
+ * and the pod worker retries the step. A failed start leaves its own record (the instance
+ * exited with StartError), so the plan backs it off as a crash, or, under restartPolicy Never,
+ * ends the pod Failed.
  */
 import { defaultPullPolicy, NotFoundError, type Pod, type PodStatus } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
-import { ContainerNotFoundError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo } from '@skiff/runtime';
+import { ContainerNotFoundError, ContainerStartError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
 import { admitPod, type NodeAllocatable } from './admission';
 import { DEFAULT_BACKOFF, KeyedBackoff, type BackoffSettings } from './backoff';
@@ -108,18 +110,16 @@ export class PodSyncer implements PodSyncHandler {
     const requeue = (ms: number) => (requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, ms));
     const grace = podGracePeriodSeconds(pod);
 
+    // Stopped containers stay (restartCount, lastState, logs --previous); garbage goes.
     await Promise.all(plan.stopContainers.map((id) => this.runtime.stopContainer(id, grace, signal)));
-    await Promise.all([...plan.removeContainers, ...plan.stopContainers].map((id) => this.runtime.removeContainer(id, signal)));
+    await Promise.all(plan.removeContainers.map((id) => this.runtime.removeContainer(id, signal)));
+    for (const id of plan.removeSandboxes) await this.runtime.removePodSandbox(id, signal);
     let sandbox = plan.sandbox;
     if (plan.createSandbox) {
       const { attempt } = plan.createSandbox;
       // A sandbox that cannot be made (host port taken, sandbox image missing) is retried with
       // backoff, its reason shown on every container that waits for it.
-      const made = await this.underStartBackoff(`${uid}/:sandbox`, requeue, async () => {
-        for (const old of view.sandboxes) await this.runtime.removePodSandbox(old.id, signal);
-        signal.throwIfAborted();
-        return this.runtime.runPodSandbox(pod, { attempt, signal });
-      });
+      const made = await this.underStartBackoff(`${uid}/:sandbox`, requeue, () => this.runtime.runPodSandbox(pod, { attempt, signal }));
       if ('failure' in made) {
         for (const start of plan.start) waiting.set(start.name, made.failure);
       } else {
@@ -148,12 +148,23 @@ export class PodSyncer implements PodSyncHandler {
         waiting.set(start.name, { reason: err.reason, message: err.message });
         continue;
       }
-      const started = await this.underStartBackoff(k, requeue, async () => {
-        const id = await this.runtime.createContainer(target, container, { attempt: start.attempt }, signal);
-        await this.runtime.startContainer(id, signal);
-      });
-      if ('failure' in started) waiting.set(start.name, started.failure);
-      else this.log.info({ pod: key(pod), container: start.name, attempt: start.attempt }, 'container started');
+      // A create that fails leaves nothing behind: its backoff is kept here.
+      const created = await this.underStartBackoff(k, requeue, () => this.runtime.createContainer(target, container, { attempt: start.attempt }, signal));
+      if ('failure' in created) {
+        waiting.set(start.name, created.failure);
+        continue;
+      }
+      try {
+        await this.runtime.startContainer(created.value, signal);
+        this.log.info({ pod: key(pod), container: start.name, attempt: start.attempt }, 'container started');
+      } catch (err) {
+        if (!(err instanceof ContainerStartError)) throw err;
+        // The instance is now exited with StartError (no runtime event says so): sync again at
+        // once, and the plan backs it off as a crash, or leaves it terminated under Never.
+        this.log.warn({ pod: key(pod), container: start.name, attempt: start.attempt, reason: err.reason, message: err.message }, 'container start failed');
+        waiting.set(start.name, { reason: err.reason, message: err.message });
+        requeue(0);
+      }
     }
     signal.throwIfAborted();
     view = await this.observe(uid, signal);
@@ -235,18 +246,17 @@ export class PodSyncer implements PodSyncHandler {
     for (const k of this.failures.keys()) if (k.startsWith(`${uid}/`)) this.failures.delete(k);
   }
 
-  /** The pod's sandboxes and container instances with their detailed status. */
+  /**
+   * The pod's sandboxes and container instances, each with its current status (not the
+   * listing's, which can lag behind the event that caused this sync); ones gone meanwhile are left out.
+   */
   async observe(uid: string, signal: AbortSignal): Promise<PodRuntimeView> {
-    const [sandboxes, infos] = await Promise.all([this.runtime.listPodSandboxes({ podUid: uid }, signal), this.runtime.listContainers({ podUid: uid }, signal)]);
-    const statuses = await Promise.all(
-      infos.map((c) =>
-        this.runtime.containerStatus(c.id, signal).catch((err: unknown) => {
-          if (err instanceof ContainerNotFoundError) return undefined;
-          throw err;
-        }),
-      ),
-    );
-    return { sandboxes, containers: statuses.filter((s): s is ContainerStatusInfo => !!s) };
+    const [listed, infos] = await Promise.all([this.runtime.listPodSandboxes({ podUid: uid }, signal), this.runtime.listContainers({ podUid: uid }, signal)]);
+    const [sandboxes, statuses] = await Promise.all([
+      Promise.all(listed.map((s) => unlessGone(this.runtime.podSandboxStatus(s.id, signal)))),
+      Promise.all(infos.map((c) => unlessGone(this.runtime.containerStatus(c.id, signal)))),
+    ]);
+    return { sandboxes: sandboxes.filter((s): s is PodSandbox => !!s), containers: statuses.filter((s): s is ContainerStatusInfo => !!s) };
   }
 
   private async report(pod: Readonly<Pod>, view: PodRuntimeView, waiting: ReadonlyMap<string, { reason: string; message: string }>, signal: AbortSignal): Promise<PodStatus> {
@@ -277,6 +287,16 @@ export class PodSyncer implements PodSyncHandler {
   private async runtimeName(signal: AbortSignal): Promise<string> {
     this.runtimeKind ??= (await this.runtime.info(signal)).runtime;
     return this.runtimeKind;
+  }
+}
+
+/** The value, or undefined when the runtime object is gone (ContainerNotFoundError). */
+async function unlessGone<T>(status: Promise<T>): Promise<T | undefined> {
+  try {
+    return await status;
+  } catch (err) {
+    if (err instanceof ContainerNotFoundError) return undefined;
+    throw err;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Pod, PodStatus } from '@skiff/api';
 import { FakeClock, type TypedClient } from '@skiff/client';
-import { HollowRuntime, SandboxError, type ContainerRuntime } from '@skiff/runtime';
+import { HollowRuntime, SandboxError, type ContainerRuntime, type HollowRuntimeOptions } from '@skiff/runtime';
 import { PodSyncer } from './pod-syncer';
 import { PodWorkers, type PodSyncHandler } from './pod-workers';
 
@@ -24,10 +24,10 @@ function recorder() {
       return {} as Pod;
     },
   } as unknown as TypedClient<'pod'>;
-  return { pods, deleted, last: (name: string) => statuses.get(name)?.at(-1), writes: (name: string) => statuses.get(name)?.length ?? 0 };
+  return { pods, deleted, all: (name: string) => statuses.get(name) ?? [], last: (name: string) => statuses.get(name)?.at(-1), writes: (name: string) => statuses.get(name)?.length ?? 0 };
 }
 
-function pod(name: string, opts: { restartPolicy?: string; cpu?: string; containers?: string[] } = {}): Pod {
+function pod(name: string, opts: { restartPolicy?: string; cpu?: string; containers?: string[]; image?: string } = {}): Pod {
   return {
     metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: {}, annotations: {}, ownerReferences: [], finalizers: [] },
     spec: {
@@ -36,7 +36,7 @@ function pod(name: string, opts: { restartPolicy?: string; cpu?: string; contain
       nodeName: 'n1',
       containers: (opts.containers ?? ['main']).map((c) => ({
         name: c,
-        image: 'img:1',
+        image: opts.image ?? 'img:1',
         imagePullPolicy: 'IfNotPresent',
         resources: { limits: {}, requests: opts.cpu ? { cpu: opts.cpu } : {} },
       })),
@@ -44,9 +44,9 @@ function pod(name: string, opts: { restartPolicy?: string; cpu?: string; contain
   } as unknown as Pod;
 }
 
-function setup() {
+function setup(runtimeOptions: Partial<HollowRuntimeOptions> = {}) {
   const clock = new FakeClock(1_000_000);
-  const runtime = new HollowRuntime({ nodeName: 'n1', now: () => clock.now() });
+  const runtime = new HollowRuntime({ nodeName: 'n1', now: () => clock.now(), ...runtimeOptions });
   const api = recorder();
   const syncer = new PodSyncer({ runtime, pods: api.pods, nodeIP: '127.0.0.1', allocatable: () => ({ cpuMillis: 1000, memoryBytes: 2 ** 30, pods: 10 }), backoff: { baseMs: 100, maxMs: 400 }, clock });
   const stop = new AbortController();
@@ -119,6 +119,133 @@ describe('pod workers', () => {
     expect(await runtime.listContainers({ podUid: 'uid-once' })).toHaveLength(1);
     // its network namespace and host ports are freed; nothing starts it again
     expect((await runtime.listPodSandboxes({ podUid: 'uid-once' })).map((s) => s.state)).toEqual(['notready']);
+    stop.abort();
+  });
+
+  it('ends restartPolicy Never Failed when a start fails: terminated StartError 128, not retried', async () => {
+    const notFound = 'exec: "nope": executable file not found in $PATH';
+    const { workers, api, runtime, clock, stop } = setup({ startError: (c) => (c.image === 'broken:1' ? notFound : undefined) });
+    workers.update(pod('badcmd', { restartPolicy: 'Never', image: 'broken:1' }));
+    await workers.settled();
+    clock.advance(10_000); // any timer the failure set
+    await workers.settled();
+    expect(api.last('badcmd')).toMatchObject({
+      phase: 'Failed',
+      containerStatuses: [{ restartCount: 0, ready: false, state: { terminated: { exitCode: 128, reason: 'StartError', message: notFound } } }],
+    });
+    expect((await runtime.listContainers({ podUid: 'uid-badcmd' })).map((c) => c.attempt)).toEqual([0]); // never retried
+    expect((await runtime.listPodSandboxes({ podUid: 'uid-badcmd' })).map((s) => s.state)).toEqual(['notready']);
+    expect(api.writes('badcmd')).toBeLessThanOrEqual(3); // Pending, (RunContainerError,) Failed: then quiet
+    stop.abort();
+  });
+
+  it('retries a failed start under Always with crash-loop backoff: RunContainerError, then CrashLoopBackOff, lastState StartError', async () => {
+    const { workers, api, runtime, clock, stop } = setup({ startError: (c) => (c.image === 'broken:1' ? 'exec: "nope": not found' : undefined) });
+    const attempts = async () => (await runtime.listContainers({ podUid: 'uid-badcmd' })).map((c) => c.attempt).sort();
+    /** Runs the syncs due now, including those a sync asks for at once. */
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        clock.advance(0);
+        await workers.settled();
+      }
+    };
+    workers.update(pod('badcmd', { image: 'broken:1' }));
+    await settle();
+    expect(await attempts()).toEqual([0, 1]); // the first retry is immediate, as after a crash
+    clock.advance(99);
+    await settle();
+    expect(await attempts()).toEqual([0, 1]); // backing off 100 ms
+    clock.advance(1);
+    await settle();
+    expect(await attempts()).toEqual([1, 2]); // the third start; only one previous instance is kept
+    const reasons = api.all('badcmd').map((s) => `${s.containerStatuses[0]?.state?.waiting?.reason}@${s.containerStatuses[0]?.restartCount}`);
+    expect(reasons.filter((r, i) => r !== reasons[i - 1])).toEqual([
+      'ContainerCreating@0',
+      'RunContainerError@0',
+      'RunContainerError@1',
+      'CrashLoopBackOff@1',
+      'RunContainerError@2',
+      'CrashLoopBackOff@2',
+    ]);
+    expect(api.last('badcmd')).toMatchObject({
+      phase: 'Running',
+      containerStatuses: [{ restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff', message: expect.stringContaining('back-off') } }, lastState: { terminated: { exitCode: 128, reason: 'StartError' } } }],
+    });
+    stop.abort();
+  });
+
+  it('replaces a lost sandbox: restarts what ran in a new one, keeping restart counts, lastState and the previous logs; a Completed container is not re-run', async () => {
+    const { workers, api, runtime, running, stop } = setup();
+    const uid = 'uid-job';
+    const instances = async (name: string) => (await runtime.listContainers({ podUid: uid })).filter((c) => c.name === name).sort((a, b) => a.attempt - b.attempt);
+    const loseSandbox = async () => {
+      const [ready] = (await runtime.listPodSandboxes({ podUid: uid })).filter((s) => s.state === 'ready');
+      await runtime.stopPodSandbox(ready.id); // as `docker kill` of the sandbox
+      workers.resync(uid);
+      await workers.settled();
+    };
+    workers.update(pod('job', { restartPolicy: 'OnFailure', containers: ['server', 'init'] }));
+    await workers.settled();
+    const [init] = await instances('init');
+    runtime.exit(init.id, 0);
+    const [server] = await running('job');
+    runtime.write(server.id, 'stdout', 'first run\n');
+    workers.resync(uid);
+    await workers.settled();
+
+    await loseSandbox();
+    expect((await runtime.listPodSandboxes({ podUid: uid })).map((s) => `${s.attempt}:${s.state}`).sort()).toEqual(['0:notready', '1:ready']);
+    expect(api.last('job')).toMatchObject({
+      phase: 'Running',
+      containerStatuses: [
+        { name: 'server', restartCount: 1, state: { running: {} }, lastState: { terminated: { containerID: `hollow://${server.id}` } } },
+        { name: 'init', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } },
+      ],
+    });
+    expect((await instances('init')).map((c) => c.id)).toEqual([init.id]); // not re-run
+    expect((await instances('server')).map((c) => c.attempt)).toEqual([0, 1]);
+    const previous: string[] = [];
+    for await (const chunk of runtime.logs(server.id)) previous.push(chunk.data.toString());
+    expect(previous).toEqual(['first run\n']); // what `logs --previous` serves
+
+    // More losses: the count goes on, and garbage stays bounded (one previous instance per container;
+    // old sandboxes go once nothing kept joined them).
+    await loseSandbox();
+    await loseSandbox();
+    expect(api.last('job')?.containerStatuses.map((c) => [c.name, c.restartCount])).toEqual([['server', 3], ['init', 0]]);
+    expect((await instances('server')).map((c) => c.attempt)).toEqual([2, 3]);
+    expect((await instances('init')).map((c) => c.id)).toEqual([init.id]);
+    // 0: init joined it; 2: the previous server; 3: ready. 1 is gone.
+    expect((await runtime.listPodSandboxes({ podUid: uid })).map((s) => `${s.attempt}:${s.state}`).sort()).toEqual(['0:notready', '2:notready', '3:ready']);
+    stop.abort();
+  });
+
+  it('under restartPolicy Never, a lost sandbox ends the pod: its containers are stopped, none restarts, no new sandbox', async () => {
+    const { workers, api, runtime, clock, stop } = setup();
+    workers.update(pod('once', { restartPolicy: 'Never' }));
+    await workers.settled();
+    const [sandbox] = await runtime.listPodSandboxes({ podUid: 'uid-once' });
+    await runtime.stopPodSandbox(sandbox.id);
+    workers.resync('uid-once');
+    await workers.settled();
+    clock.advance(60_000);
+    await workers.settled();
+    expect(api.last('once')).toMatchObject({ phase: 'Succeeded', containerStatuses: [{ restartCount: 0, state: { terminated: { exitCode: 0 } } }] }); // the hollow stop exits 0
+    expect((await runtime.listContainers({ podUid: 'uid-once' })).map((c) => `${c.attempt}:${c.state}`)).toEqual(['0:exited']);
+    expect((await runtime.listPodSandboxes({ podUid: 'uid-once' })).map((s) => s.attempt)).toEqual([0]);
+    stop.abort();
+  });
+
+  it('starts a container that was created but never started (the kubelet stopped in between), even under restartPolicy Never', async () => {
+    const { workers, api, runtime, running, stop } = setup();
+    const p = pod('half', { restartPolicy: 'Never' });
+    const sandbox = await runtime.runPodSandbox(p);
+    await runtime.createContainer(sandbox, p.spec!.containers[0], { attempt: 0 });
+    workers.update(p);
+    await workers.settled();
+    expect((await running('half')).map((c) => c.attempt)).toEqual([0]);
+    expect(await runtime.listContainers({ podUid: 'uid-half' })).toHaveLength(1);
+    expect(api.last('half')).toMatchObject({ phase: 'Running', containerStatuses: [{ restartCount: 0, ready: true }] });
     stop.abort();
   });
 

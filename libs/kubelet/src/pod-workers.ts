@@ -12,6 +12,7 @@
  *
  * A handler error is logged and the step retried after errorRetryMs. Time comes from a Clock.
  */
+import { setMaxListeners } from 'node:events';
 import type { Pod } from '@skiff/api';
 import { realClock, type Clock, type TimerHandle } from '@skiff/client';
 import pino, { type Logger } from 'pino';
@@ -26,7 +27,7 @@ export interface SyncResult {
 
 /** The I/O side the workers drive (the pod syncer). */
 export interface PodSyncHandler {
-  /** Brings the runtime in line with the pod and reports its status. `signal` aborts when the pod starts terminating. */
+  /** Brings the runtime in line with the pod and reports its status. `signal` aborts when the pod starts terminating or the kubelet stops. */
   syncPod(pod: Readonly<Pod>, signal: AbortSignal): Promise<SyncResult>;
   /** Stops and removes everything the pod runs (vanished: it is gone from the API). */
   terminatePod(pod: Readonly<Pod>, vanished: boolean, signal: AbortSignal): Promise<void>;
@@ -48,7 +49,8 @@ interface Worker {
   vanished: boolean;
   pending: boolean;
   running?: Promise<void>;
-  syncAbort?: AbortController;
+  /** Aborts the step in flight: every step when the kubelet stops, a sync when the pod starts terminating. */
+  stepAbort?: AbortController;
   timer?: TimerHandle;
 }
 
@@ -68,7 +70,7 @@ export class PodWorkers {
     signal.addEventListener('abort', () => {
       for (const w of this.workers.values()) {
         w.timer?.cancel();
-        w.syncAbort?.abort();
+        w.stepAbort?.abort(signal.reason);
       }
     }, { once: true });
   }
@@ -135,7 +137,7 @@ export class PodWorkers {
     if (w.phase !== 'sync') return;
     w.phase = 'terminating';
     w.timer?.cancel();
-    w.syncAbort?.abort(new Error('pod is terminating'));
+    w.stepAbort?.abort(new Error('pod is terminating')); // the step in flight is a sync (or none)
   }
 
   private kick(w: Worker): void {
@@ -157,28 +159,28 @@ export class PodWorkers {
       w.pending = false;
       const phase = w.phase;
       const log = this.log.child({ pod: `${w.pod.metadata?.namespace}/${w.pod.metadata?.name}`, uid: w.uid, phase: w.phase });
+      // Not AbortSignal.any with the kubelet's signal (it keeps memory per call on Node 20): the
+      // constructor's listener aborts the step's signal when the kubelet stops. A step makes a
+      // runtime call per container at once, each listening on the signal: no warning at 10.
+      const abort = new AbortController();
+      setMaxListeners(0, abort.signal);
+      w.stepAbort = abort;
       try {
         if (w.phase === 'sync') {
-          const abort = new AbortController();
-          w.syncAbort = abort;
-          // Not AbortSignal.any with the kubelet's signal (it keeps memory per call on Node 20): the
-          // constructor's listener aborts every syncAbort when the kubelet stops.
           const result = await this.handler.syncPod(w.pod, abort.signal);
-          w.syncAbort = undefined;
           if (result.requeueAfterMs !== undefined && w.phase === 'sync') this.schedule(w, result.requeueAfterMs);
         } else if (w.phase === 'terminating') {
-          await this.handler.terminatePod(w.pod, w.vanished, this.signal);
+          await this.handler.terminatePod(w.pod, w.vanished, abort.signal);
           w.phase = 'terminated';
           w.pending = true;
         } else {
-          await this.handler.podTerminated(w.pod, w.vanished, this.signal);
+          await this.handler.podTerminated(w.pod, w.vanished, abort.signal);
           if (w.vanished) {
             w.timer?.cancel();
             this.workers.delete(w.uid);
           }
         }
       } catch (err) {
-        w.syncAbort = undefined;
         if (this.signal.aborted) return;
         if (phase === 'sync' && w.phase !== 'sync') continue; // aborted because the pod began terminating
         log.warn({ err }, 'pod worker step failed; retrying');

@@ -1,8 +1,8 @@
 /**
  * A runtime container status as the Kubernetes ContainerState the pod status shows:
  *   running            -> running { startedAt }
- *   exited             -> terminated { exitCode, reason (OOMKilled | Completed | Error), times, containerID }
- *   created / unknown  -> waiting { reason ContainerCreating, or ContainerCannotRun with its message }
+ *   exited             -> terminated { exitCode, reason (OOMKilled | Completed | Error | StartError), message, times, containerID }
+ *   created / unknown  -> waiting { reason ContainerCreating }
  * Waiting reasons that depend on the kubelet's history (CrashLoopBackOff, ImagePullBackOff)
  * are the kubelet's to set, not this mapping's.
  */
@@ -32,8 +32,6 @@ export function toContainerState(status: Readonly<ContainerStatusInfo>, runtime 
         },
       };
     default:
-      return status.reason === 'ContainerCannotRun'
-        ? { waiting: { reason: 'ContainerCannotRun', message: status.message ?? '' } }
-        : { waiting: { reason: 'ContainerCreating', message: '' } };
+      return { waiting: { reason: 'ContainerCreating', message: '' } };
   }
 }

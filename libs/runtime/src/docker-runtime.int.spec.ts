@@ -238,5 +238,30 @@ describe('DockerRuntime with a real dockerd', () => {
 
     const bad = await runtime.createContainer(sandbox, container('bad', ['/no/such/command']), { attempt: 0 });
     await expect(runtime.startContainer(bad)).rejects.toBeInstanceOf(ContainerStartError);
+    // As Kubernetes shows it: terminated, exit code 128, reason StartError, Docker's error as the message.
+    const failed = await runtime.containerStatus(bad);
+    expect(failed).toMatchObject({ state: 'exited', exitCode: 128, reason: 'StartError', message: expect.stringContaining('/no/such/command'), sandboxId: sandbox.id });
+    expect(failed.startedAt).toBeUndefined();
+    expect(failed.finishedAt).toEqual(failed.createdAt);
+  }, 60_000);
+
+  it('removes a sandbox with the containers that joined it, leaving the pod\'s containers in its next sandbox', async () => {
+    const sleeper = container('sleeper', ['sleep', 'infinity']);
+    const p = pod('resandboxed', [sleeper]);
+    const { sandbox: first, ids } = await startPod(p);
+    await runtime.stopContainer(ids.sleeper, 0);
+    await runtime.stopPodSandbox(first.id);
+    const second = await runtime.runPodSandbox(p, { attempt: 1 });
+    const next = await runtime.createContainer(second, sleeper, { attempt: 1 });
+    await runtime.startContainer(next);
+    expect((await runtime.listContainers({ podUid: p.metadata?.uid })).map((c) => [c.attempt, c.sandboxId]).sort()).toEqual([
+      [0, first.id],
+      [1, second.id],
+    ]);
+    await runtime.removePodSandbox(first.id);
+    expect((await runtime.listContainers({ podUid: p.metadata?.uid })).map((c) => [c.id, c.state])).toEqual([[next, 'running']]);
+    expect((await runtime.listPodSandboxes({ podUid: p.metadata?.uid })).map((s) => s.id)).toEqual([second.id]);
+    await runtime.removePodSandbox(second.id);
+    expect(await runtime.listContainers({ podUid: p.metadata?.uid })).toEqual([]);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import { containerCreateBody, sandboxCreateBody, type NodeRuntimeSettings } from
 import {
   containerInfoFromSummary,
   containerStatusFromInspect,
+  sandboxFromInspect,
   sandboxFromSummary,
   type DockerInspect,
   type DockerSummary,
@@ -198,7 +199,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
     if (labels) {
       const containers = await this.listContainers({ podUid: labels.pod.uid }, signal);
-      await Promise.all(containers.map((c) => this.removeContainer(c.id, signal)));
+      await Promise.all(containers.filter((c) => c.sandboxId === id).map((c) => this.removeContainer(c.id, signal)));
     }
     await this.removeContainer(id, signal);
   }
@@ -215,6 +216,20 @@ export class DockerRuntime implements ContainerRuntime {
   async listPodSandboxes(filter: { podUid?: string } = {}, signal?: AbortSignal): Promise<PodSandbox[]> {
     const list = await this.summaries(labelFilters(this.nodeName, { kind: 'sandbox', podUid: filter.podUid }), signal);
     return list.map(sandboxFromSummary).filter((s): s is PodSandbox => s !== undefined);
+  }
+
+  async podSandboxStatus(id: string, signal?: AbortSignal): Promise<PodSandbox> {
+    let inspect;
+    try {
+      inspect = await this.docker.getContainer(id).inspect({ abortSignal: signal });
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 404) throw new ContainerNotFoundError(`no sandbox ${id}`, { cause: err });
+      throw err;
+    }
+    const sandbox = sandboxFromInspect(inspect as unknown as DockerInspect);
+    if (!sandbox) throw new ContainerNotFoundError(`container ${id} is not a Skiff sandbox`);
+    return sandbox;
   }
 
   async createContainer(

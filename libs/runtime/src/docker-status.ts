@@ -2,7 +2,7 @@
  * Pure mapping of what dockerd reports (container list summaries, inspect results) to the
  * runtime's types. Only containers with complete Skiff labels map; others give undefined.
  */
-import { parseLabels } from './labels';
+import { parseLabels, type ParsedLabels } from './labels';
 import type { ContainerInfo, ContainerStateName, ContainerStatusInfo, PodSandbox, PortMapping } from './runtime';
 
 /** The fields of a list-containers summary Skiff reads. */
@@ -14,6 +14,7 @@ export interface DockerSummary {
   Created: number;
   Ports?: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
+  HostConfig?: { NetworkMode?: string };
 }
 
 /** The fields of an inspect result Skiff reads. */
@@ -22,6 +23,11 @@ export interface DockerInspect {
   Created: string;
   Image: string;
   Config: { Image: string; Labels?: Record<string, string> };
+  HostConfig?: { NetworkMode?: string };
+  NetworkSettings?: {
+    Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null>;
+    Networks?: Record<string, { IPAddress?: string }>;
+  };
   State: {
     Status: string;
     Running: boolean;
@@ -51,6 +57,14 @@ export function stateName(status: string): ContainerStateName {
   }
 }
 
+/** The exit code and reason of a container whose start failed, as containerd's CRI reports them. */
+export const START_ERROR = { exitCode: 128, reason: 'StartError' } as const;
+
+/** The sandbox an app container joined: its network mode is `container:<sandbox id>`; '' otherwise. */
+export function sandboxIdOf(networkMode: string | undefined): string {
+  return networkMode?.startsWith('container:') ? networkMode.slice('container:'.length) : '';
+}
+
 /** Docker's zero time ("0001-01-01T00:00:00Z") and empty strings mean "never". */
 export function dockerTime(value: string | undefined): Date | undefined {
   if (!value || value.startsWith('0001-')) return undefined;
@@ -62,30 +76,53 @@ function protocolOf(type: string): 'TCP' | 'UDP' {
   return type.toLowerCase() === 'udp' ? 'UDP' : 'TCP';
 }
 
-/** A sandbox from its list summary; the IP is the first network's address ('' when not running). */
-export function sandboxFromSummary(s: DockerSummary): PodSandbox | undefined {
-  const labels = parseLabels(s.Labels);
-  if (labels?.kind !== 'sandbox') return undefined;
-  const running = stateName(s.State) === 'running';
-  const networks = Object.values(s.NetworkSettings?.Networks ?? {});
-  const ip = running ? (networks.find((n) => n.IPAddress)?.IPAddress ?? '') : '';
-  const ports: PortMapping[] = [];
-  for (const p of s.Ports ?? []) {
-    if (!p.PublicPort || (p.IP && p.IP.includes(':'))) continue; // unpublished, or the IPv6 twin
-    ports.push({ containerPort: p.PrivatePort, protocol: protocolOf(p.Type), hostIP: p.IP ?? '', hostPort: p.PublicPort });
-  }
+/** A sandbox from what Docker says of it (list summary or inspect, see below). */
+function sandboxOf(
+  id: string,
+  labels: Extract<ParsedLabels, { kind: 'sandbox' }>,
+  running: boolean,
+  networks: readonly { IPAddress?: string }[],
+  published: readonly PortMapping[],
+  createdAt: Date,
+): PodSandbox {
+  // Unpublished ports and the IPv6 twins of published ones are left out.
+  const ports = published.filter((p) => p.hostPort > 0 && !p.hostIP.includes(':'));
   ports.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
   return {
-    id: s.Id,
+    id,
     pod: labels.pod,
     node: labels.node,
     attempt: labels.attempt,
     state: running ? 'ready' : 'notready',
-    ip,
+    ip: running ? (networks.find((n) => n.IPAddress)?.IPAddress ?? '') : '',
     hostIP: ports[0]?.hostIP ?? '',
     ports,
-    createdAt: new Date(s.Created * 1000),
+    createdAt,
   };
+}
+
+/** A sandbox from its list summary; the IP is the first network's address ('' when not running). */
+export function sandboxFromSummary(s: DockerSummary): PodSandbox | undefined {
+  const labels = parseLabels(s.Labels);
+  if (labels?.kind !== 'sandbox') return undefined;
+  const ports = (s.Ports ?? []).map((p) => ({ containerPort: p.PrivatePort, protocol: protocolOf(p.Type), hostIP: p.IP ?? '', hostPort: p.PublicPort ?? 0 }));
+  return sandboxOf(s.Id, labels, stateName(s.State) === 'running', Object.values(s.NetworkSettings?.Networks ?? {}), ports, new Date(s.Created * 1000));
+}
+
+/**
+ * A sandbox from inspect, as sandboxFromSummary. Inspect is what to trust for its state: right
+ * after a sandbox dies, dockerd's listing can still show it running.
+ */
+export function sandboxFromInspect(i: DockerInspect): PodSandbox | undefined {
+  const labels = parseLabels(i.Config.Labels);
+  if (labels?.kind !== 'sandbox') return undefined;
+  const ports: PortMapping[] = [];
+  for (const [key, bindings] of Object.entries(i.NetworkSettings?.Ports ?? {})) {
+    const [port, type = 'tcp'] = key.split('/');
+    for (const b of bindings ?? []) ports.push({ containerPort: Number(port), protocol: protocolOf(type), hostIP: b.HostIp ?? '', hostPort: Number(b.HostPort ?? 0) });
+  }
+  const running = stateName(i.State.Status) === 'running';
+  return sandboxOf(i.Id, labels, running, Object.values(i.NetworkSettings?.Networks ?? {}), ports, dockerTime(i.Created) ?? new Date(0));
 }
 
 /** An app container from its list summary. */
@@ -101,13 +138,17 @@ export function containerInfoFromSummary(s: DockerSummary): ContainerInfo | unde
     image: s.Image,
     state: stateName(s.State),
     createdAt: new Date(s.Created * 1000),
+    sandboxId: sandboxIdOf(s.HostConfig?.NetworkMode),
   };
 }
 
 /**
  * An app container's status from inspect. Reason for an exited container: OOMKilled when the
- * OOM killer ended it, else Completed for exit 0 and Error otherwise; a container that never
- * started but has an error is ContainerCannotRun.
+ * OOM killer ended it, else Completed for exit 0 and Error otherwise. A container whose start
+ * failed (Docker leaves it "created" with the error, exit code 127 for a missing command) is
+ * exited with exit code 128 and reason StartError, the error as its message, as Kubernetes shows
+ * it; Docker records no time for the failure, so its finish time is its creation time (the
+ * kubelet starts a container right after creating it).
  */
 export function containerStatusFromInspect(i: DockerInspect): ContainerStatusInfo | undefined {
   const labels = parseLabels(i.Config.Labels);
@@ -125,6 +166,7 @@ export function containerStatusFromInspect(i: DockerInspect): ContainerStatusInf
     imageId: i.Image,
     state,
     createdAt: dockerTime(i.Created) ?? new Date(0),
+    sandboxId: sandboxIdOf(i.HostConfig?.NetworkMode),
     oomKilled: i.State.OOMKilled,
     startedAt,
   };
@@ -134,7 +176,10 @@ export function containerStatusFromInspect(i: DockerInspect): ContainerStatusInf
     status.finishedAt = dockerTime(i.State.FinishedAt);
     status.reason = i.State.OOMKilled ? 'OOMKilled' : i.State.ExitCode === 0 ? 'Completed' : 'Error';
   } else if (state === 'created' && i.State.Error) {
-    status.reason = 'ContainerCannotRun';
+    status.state = 'exited';
+    status.exitCode = START_ERROR.exitCode;
+    status.reason = START_ERROR.reason;
+    status.finishedAt = status.createdAt;
   }
   return status;
 }

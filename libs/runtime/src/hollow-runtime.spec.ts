@@ -1,5 +1,5 @@
 import type { Container, Pod } from '@skiff/api';
-import { ContainerNotFoundError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
 import { HollowRuntime } from './hollow-runtime';
 import type { LogChunk, RuntimeEvent } from './runtime';
 
@@ -58,7 +58,7 @@ describe('HollowRuntime', () => {
     expect(events[3]).toMatchObject({ id, exitCode: 137, containerName: 'web', attempt: 3 });
   });
 
-  it('lists by pod, stops, removes a sandbox with its containers', async () => {
+  it('lists by pod, stops, removes a sandbox with the containers in it (not those in its other sandboxes)', async () => {
     const rt = new HollowRuntime({ nodeName: 'n1' });
     const a = await rt.runPodSandbox(pod('a'));
     const b = await rt.runPodSandbox(pod('b'));
@@ -66,14 +66,38 @@ describe('HollowRuntime', () => {
     const cb = await rt.createContainer(b, web, { attempt: 0 });
     await rt.startContainer(ca);
     await rt.startContainer(cb);
-    expect((await rt.listContainers({ podUid: 'a' })).map((c) => c.id)).toEqual([ca]);
+    expect((await rt.listContainers({ podUid: 'a' })).map((c) => [c.id, c.sandboxId])).toEqual([[ca, a.id]]);
     expect((await rt.listPodSandboxes()).map((s) => s.pod.uid).sort()).toEqual(['a', 'b']);
     await rt.stopContainer(cb, 30);
-    expect(await rt.containerStatus(cb)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed' });
+    expect(await rt.containerStatus(cb)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed', sandboxId: b.id });
+    const a1 = await rt.runPodSandbox(pod('a'), { attempt: 1 });
+    const ca1 = await rt.createContainer(a1, web, { attempt: 1 });
     await rt.removePodSandbox(a.id);
     await expect(rt.containerStatus(ca)).rejects.toBeInstanceOf(ContainerNotFoundError);
-    expect((await rt.listPodSandboxes()).map((s) => s.pod.uid)).toEqual(['b']);
+    expect((await rt.listContainers({ podUid: 'a' })).map((c) => c.id)).toEqual([ca1]);
+    expect((await rt.listPodSandboxes()).map((s) => `${s.pod.uid}${s.attempt}`).sort()).toEqual(['a1', 'b0']);
     await rt.removePodSandbox(a.id); // absent is fine
+  });
+
+  it('fails a start as Docker does when told to: exited 128 StartError, no event, never started again', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1', startError: (c) => (c.name === 'bad' ? 'exec: "nope": executable file not found in $PATH' : undefined), now: () => 5_000 });
+    const s = await rt.runPodSandbox(pod('f'));
+    const watch = new AbortController();
+    const events: string[] = [];
+    const watching = (async () => {
+      for await (const e of rt.events(watch.signal)) events.push(`${e.kind}:${e.type}`);
+    })();
+    const id = await rt.createContainer(s, { ...web, name: 'bad' }, { attempt: 0 });
+    await expect(rt.startContainer(id)).rejects.toBeInstanceOf(ContainerStartError);
+    const status = await rt.containerStatus(id);
+    expect(status).toMatchObject({ state: 'exited', exitCode: 128, reason: 'StartError', message: expect.stringContaining('executable file not found'), finishedAt: new Date(5_000) });
+    expect(status.startedAt).toBeUndefined();
+    await expect(rt.startContainer(id)).rejects.toBeInstanceOf(ContainerStartError);
+    const ok = await rt.createContainer(s, web, { attempt: 0 });
+    await rt.startContainer(ok);
+    watch.abort();
+    await watching;
+    expect(events).toEqual(['container:started']);
   });
 
   it('serves written output as logs: tail, and follow until the container exits', async () => {

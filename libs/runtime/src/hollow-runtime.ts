@@ -2,7 +2,8 @@
  * HollowRuntime: a ContainerRuntime that only pretends, for scale tests with hundreds of nodes in
  * one process (as kubemark's hollow kubelet). Everything lives in memory: sandboxes get made-up
  * pod IPs and host ports, containers "run" from start until stopContainer, removal, or exit()
- * called by the test; images are "present" once ensured (unless `pullable` refuses them). Events
+ * called by the test; images are "present" once ensured (unless `pullable` refuses them); a start
+ * fails as Docker's does for a missing command when `startError` says so. Events
  * and errors follow the same contract as DockerRuntime (runtime.ts), so the kubelet cannot tell.
  * Exec succeeds with no output; stats report zero usage; logs return what write() recorded.
  */
@@ -39,6 +40,12 @@ export interface HollowRuntimeOptions {
   images?: readonly string[];
   /** Whether a pull of this image succeeds; default: every image pulls. */
   pullable?: (image: string) => boolean;
+  /**
+   * Why starting this container fails (e.g. 'exec: "nope": executable file not found'), or
+   * undefined when it starts; default: every start succeeds. A failed start leaves the container
+   * exited with exit code 128 and reason StartError, and emits no event, as with Docker.
+   */
+  startError?: (container: Readonly<Container>) => string | undefined;
   /** Reported capacity; default 4 CPUs and 8 GiB. */
   cpus?: number;
   memoryBytes?: number;
@@ -49,6 +56,8 @@ export interface HollowRuntimeOptions {
 interface HollowContainer {
   status: ContainerStatusInfo;
   sandboxId: string;
+  /** Set when its start is to fail (options.startError). */
+  startError?: string;
   env: string[];
   output: LogChunk[];
   followers: Set<AsyncQueue<LogChunk>>;
@@ -173,6 +182,13 @@ export class HollowRuntime implements ContainerRuntime {
     return [...this.sandboxes.values()].filter((s) => !filter.podUid || s.pod.uid === filter.podUid).map((s) => ({ ...s, ports: [...s.ports] }));
   }
 
+  async podSandboxStatus(id: string, signal?: AbortSignal): Promise<PodSandbox> {
+    signal?.throwIfAborted();
+    const sandbox = this.sandboxes.get(id);
+    if (!sandbox) throw new ContainerNotFoundError(`no sandbox ${id}`);
+    return { ...sandbox, ports: [...sandbox.ports] };
+  }
+
   async createContainer(
     sandbox: Readonly<PodSandbox>,
     container: Readonly<Container>,
@@ -184,6 +200,7 @@ export class HollowRuntime implements ContainerRuntime {
     const id = hollowId();
     this.containers.set(id, {
       sandboxId: sandbox.id,
+      startError: this.options.startError?.(container),
       env: containerEnv(container, options.env),
       output: [],
       followers: new Set(),
@@ -198,6 +215,7 @@ export class HollowRuntime implements ContainerRuntime {
         imageId: imageId(container.image),
         state: 'created',
         createdAt: this.now(),
+        sandboxId: sandbox.id,
         oomKilled: false,
       },
     });
@@ -209,6 +227,10 @@ export class HollowRuntime implements ContainerRuntime {
     const c = this.get(id);
     if (c.status.state === 'running') return;
     if (c.status.state !== 'created') throw new ContainerStartError(`container ${id} has already run`);
+    if (c.startError !== undefined) {
+      Object.assign(c.status, { state: 'exited', exitCode: 128, reason: 'StartError', message: c.startError, finishedAt: this.now() });
+      throw new ContainerStartError(`failed to start container ${id}: ${c.startError}`);
+    }
     c.status.state = 'running';
     c.status.startedAt = this.now();
     this.emit({ type: 'started', id, kind: 'container', pod: c.status.pod, containerName: c.status.name, attempt: c.status.attempt });
@@ -270,7 +292,7 @@ export class HollowRuntime implements ContainerRuntime {
     const out: ContainerInfo[] = [];
     for (const { status: s } of this.containers.values()) {
       if (filter.podUid && s.pod.uid !== filter.podUid) continue;
-      out.push({ id: s.id, pod: s.pod, name: s.name, attempt: s.attempt, hash: s.hash, image: s.image, state: s.state, createdAt: s.createdAt });
+      out.push({ id: s.id, pod: s.pod, name: s.name, attempt: s.attempt, hash: s.hash, image: s.image, state: s.state, createdAt: s.createdAt, sandboxId: s.sandboxId });
     }
     return out;
   }

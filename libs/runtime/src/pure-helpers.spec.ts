@@ -174,12 +174,13 @@ describe('docker status mapping', () => {
       createdAt: new Date(1_700_000_000_000),
     });
     expect(sandboxFromSummary({ Id: 'x', Image: 'i', Labels: containerLabelSet, State: 'running', Created: 0 })).toBeUndefined();
-    expect(containerInfoFromSummary({ Id: 'c1', Image: 'img:1', Labels: containerLabelSet, State: 'exited', Created: 0 })).toEqual({
-      id: 'c1', pod: ref, name: 'app', attempt: 1, hash: 'h', image: 'img:1', state: 'exited', createdAt: new Date(0),
+    expect(containerInfoFromSummary({ Id: 'c1', Image: 'img:1', Labels: containerLabelSet, State: 'exited', Created: 0, HostConfig: { NetworkMode: 'container:s1' } })).toEqual({
+      id: 'c1', pod: ref, name: 'app', attempt: 1, hash: 'h', image: 'img:1', state: 'exited', createdAt: new Date(0), sandboxId: 's1',
     });
+    expect(containerInfoFromSummary({ Id: 'c1', Image: 'img:1', Labels: containerLabelSet, State: 'exited', Created: 0, HostConfig: { NetworkMode: 'bridge' } })?.sandboxId).toBe('');
   });
 
-  it('maps exits to OOMKilled, Completed or Error, and never-started failures to ContainerCannotRun', () => {
+  it('maps exits to OOMKilled, Completed or Error, and a failed start to exited 128 StartError (as Kubernetes shows it)', () => {
     expect(containerStatusFromInspect(inspect({ OOMKilled: true, ExitCode: 137 }))).toMatchObject({ reason: 'OOMKilled', exitCode: 137, oomKilled: true, restartCount: 1 });
     expect(containerStatusFromInspect(inspect({ ExitCode: 0 }))?.reason).toBe('Completed');
     const failed = containerStatusFromInspect(inspect({ ExitCode: 2 }));
@@ -190,9 +191,20 @@ describe('docker status mapping', () => {
         startedAt: new Date('2024-01-01T00:00:01Z'), finishedAt: new Date('2024-01-01T00:00:02Z'),
       },
     });
-    const cannot = containerStatusFromInspect(inspect({ Status: 'created', StartedAt: '0001-01-01T00:00:00Z', Error: 'exec: not found' }));
-    expect(cannot).toMatchObject({ state: 'created', reason: 'ContainerCannotRun', message: 'exec: not found', startedAt: undefined });
-    expect(toContainerState(cannot!)).toEqual({ waiting: { reason: 'ContainerCannotRun', message: 'exec: not found' } });
+    // What Docker leaves after a start that failed: still "created", exit code 127, the error, no times.
+    const cannot = containerStatusFromInspect({
+      ...inspect({ Status: 'created', ExitCode: 127, StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', Error: 'exec: not found' }),
+      HostConfig: { NetworkMode: 'container:s1' },
+    });
+    expect(cannot).toMatchObject({ state: 'exited', exitCode: 128, reason: 'StartError', message: 'exec: not found', startedAt: undefined, sandboxId: 's1' });
+    expect(cannot?.finishedAt).toEqual(new Date('2024-01-01T00:00:00Z')); // its creation: Docker records no failure time
+    expect(toContainerState(cannot!)).toEqual({
+      terminated: { exitCode: 128, signal: 0, reason: 'StartError', message: 'exec: not found', containerID: 'docker://c1', startedAt: undefined, finishedAt: new Date('2024-01-01T00:00:00Z') },
+    });
+    // created and not started yet (no error): waiting
+    const fresh = containerStatusFromInspect(inspect({ Status: 'created', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' }));
+    expect([fresh?.state, fresh?.exitCode, fresh?.reason]).toEqual(['created', undefined, undefined]);
+    expect(toContainerState(fresh!)).toEqual({ waiting: { reason: 'ContainerCreating', message: '' } });
     const running = containerStatusFromInspect(inspect({ Status: 'running', Running: true }));
     expect(toContainerState(running!)).toEqual({ running: { startedAt: new Date('2024-01-01T00:00:01Z') } });
     expect(containerStatusFromInspect({ ...inspect({}), Config: { Image: 'x', Labels: {} } })).toBeUndefined();

@@ -44,7 +44,10 @@ export interface PodSandbox {
   createdAt: Date;
 }
 
-/** created: never started; running; exited: ran and stopped (see exitCode); unknown: anything else. */
+/**
+ * created: not started yet; running; exited: ran and stopped, or its start failed (see exitCode
+ * and reason); unknown: anything else.
+ */
 export type ContainerStateName = 'created' | 'running' | 'exited' | 'unknown';
 
 /** An app container as listed (from labels and the runtime's summary). */
@@ -58,8 +61,14 @@ export interface ContainerInfo {
   /** containerSpecHash() of the spec it was created from. */
   hash: string;
   image: string;
+  /**
+   * From the runtime's listing. A container whose start failed may show 'created' here and
+   * 'exited' (reason StartError) in containerStatus, which is authoritative.
+   */
   state: ContainerStateName;
   createdAt: Date;
+  /** The sandbox whose network namespace it joined ('' when unknown). */
+  sandboxId: string;
 }
 
 /** An app container's detailed status (containerStatus). */
@@ -70,11 +79,15 @@ export interface ContainerStatusInfo extends ContainerInfo {
   exitCode?: number;
   /** True when the kernel's OOM killer ended it (reason OOMKilled). */
   oomKilled: boolean;
-  /** For an exited container: OOMKilled, Completed (exit 0) or Error; ContainerCannotRun if it never started. */
+  /**
+   * For an exited container: OOMKilled, Completed (exit 0) or Error; StartError (exitCode 128,
+   * no startedAt) when its start failed, as containerd's CRI reports it to Kubernetes.
+   */
   reason?: string;
-  /** The runtime's error message, if any. */
+  /** The runtime's error message, if any (for StartError: why the start failed). */
   message?: string;
   startedAt?: Date;
+  /** When it exited (for StartError: when the start failed, as near as the runtime knows). */
   finishedAt?: Date;
   /** Equal to attempt (kept for readability at call sites). */
   restartCount: number;
@@ -194,11 +207,21 @@ export interface ContainerRuntime {
    */
   stopPodSandbox(id: string, signal?: AbortSignal): Promise<void>;
 
-  /** Force-removes the sandbox and every app container of its pod. Absent ones are fine. */
+  /**
+   * Force-removes the sandbox and the app containers that joined it (CRI's RemovePodSandbox);
+   * the pod's containers in other sandboxes stay. Absent ones are fine.
+   */
   removePodSandbox(id: string, signal?: AbortSignal): Promise<void>;
 
-  /** This node's sandboxes (all, or one pod's), running or not. */
+  /**
+   * This node's sandboxes (all, or one pod's), running or not. The state may lag a moment
+   * behind the runtime's events (a sandbox that just died can still show ready): use
+   * podSandboxStatus where that matters.
+   */
   listPodSandboxes(filter?: { podUid?: string }, signal?: AbortSignal): Promise<PodSandbox[]>;
+
+  /** One sandbox as it is now (consistent with the events seen so far). Throws ContainerNotFoundError. */
+  podSandboxStatus(id: string, signal?: AbortSignal): Promise<PodSandbox>;
 
   /**
    * Creates (does not start) an app container joined to the sandbox's network namespace, with
@@ -212,7 +235,11 @@ export interface ContainerRuntime {
     signal?: AbortSignal,
   ): Promise<string>;
 
-  /** Starts a created container. Throws ContainerStartError (e.g. command not found), ContainerNotFoundError. */
+  /**
+   * Starts a created container. Throws ContainerStartError (e.g. command not found), after which
+   * the container is done: containerStatus shows it exited with reason StartError, and it is
+   * never started again (a retry is a new container). Throws ContainerNotFoundError.
+   */
   startContainer(id: string, signal?: AbortSignal): Promise<void>;
 
   /**
