@@ -13,7 +13,7 @@
  * - Events of cluster-scoped objects (Node, Namespace) go to namespace `default`, as Kubernetes'.
  */
 import { createHash } from 'node:crypto';
-import { AlreadyExistsError, ConflictError, Event, NotFoundError, type KubeObject, type ObjectReference } from '@skiff/api';
+import { AlreadyExistsError, ConflictError, Event, NotFoundError, type ObjectMeta, type ObjectReference } from '@skiff/api';
 import pino, { type Logger } from 'pino';
 import type { SkiffClient } from './skiff-client';
 import { typed, type TypedClient } from './typed-client';
@@ -21,7 +21,8 @@ import { typed, type TypedClient } from './typed-client';
 export type EventType = 'Normal' | 'Warning';
 
 /** What an Event is about: any object with metadata, plus its kind and apiVersion. */
-export interface InvolvedObject extends KubeObject {
+export interface InvolvedObject {
+  metadata?: Readonly<Partial<Pick<ObjectMeta, 'name' | 'namespace' | 'uid' | 'resourceVersion'>>> | undefined;
   kind?: string;
   apiVersion?: string;
 }
