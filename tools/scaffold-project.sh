@@ -36,7 +36,7 @@ JSON
 cat > "$dir/tsconfig.lib.json" <<JSON
 {
   "extends": "./tsconfig.json",
-  "exclude": ["src/**/*.spec.ts", "src/**/*.int.spec.ts"]
+  "exclude": ["src/**/*.spec.ts", "src/**/*.int.spec.ts", "src/**/*.spec-helper.ts"]
 }
 JSON
 cat > "$dir/jest.config.cjs" <<JS
