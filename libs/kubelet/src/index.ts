@@ -9,3 +9,7 @@ export * from './node-registration-flags';
 export * from './node-heartbeat';
 export * from './kubelet-service';
 export * from './kubelet';
+export * from './kubelet-events';
+export * from './kubelet-metrics';
+export * from './instrumented-runtime';
+export * from './orphan-cleanup';

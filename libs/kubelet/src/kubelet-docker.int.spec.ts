@@ -1,14 +1,16 @@
-import { NotFoundError, Pod } from '@skiff/api';
+import { NotFoundError, Pod, type Event } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { DockerRuntime } from '@skiff/runtime';
 import { createLogger } from '@skiff/service';
 import {
   TEST_IMAGE,
   dockerApi,
+  ensureAppBuilt,
   ensureTestImages,
   freePort,
   labelledContainers,
   removeLabelledDockerObjects,
+  runCli,
   startApiserver,
   startEtcd,
   startNats,
@@ -102,6 +104,12 @@ async function deletePod(name: string): Promise<void> {
 async function createBound(name: string, spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spec']>['containers'] }): Promise<void> {
   await typed(client, 'pod').create(Pod.fromPartial({ metadata: { name, namespace: 'default' }, spec: { terminationGracePeriodSeconds: 1, ...spec } }));
   await client.bind({ namespace: 'default', name, nodeName: NODE, uid: '', resourceVersion: '' });
+}
+
+/** The Events about a pod, as "Type Reason Message" lines. */
+async function podEvents(name: string): Promise<string[]> {
+  const { items } = await typed(client, 'event').list({ namespace: 'default' });
+  return items.filter((e: Event) => e.involvedObject?.kind === 'Pod' && e.involvedObject.name === name).map((e: Event) => `${e.type} ${e.reason} ${e.message}`);
 }
 
 describe('kubelet on Docker', () => {
@@ -258,5 +266,40 @@ describe('kubelet on Docker', () => {
     expect(kinds.filter((k) => k === 'container:init')).toHaveLength(1);
     expect(kinds.filter((k) => k.startsWith('sandbox')).length).toBeLessThanOrEqual(3);
     await deletePod('resilient');
+  }, 120_000);
+  it('records the Events `skiff describe pod` shows: Pulling, Pulled, Created, Started, a crash loop\'s BackOff; Killing on delete', async () => {
+    await createBound('eventful', {
+      containers: [
+        { name: 'server', image: TEST_IMAGE, imagePullPolicy: 'Always', command: ['sh', '-c', 'exec sleep 3600'] },
+        { name: 'crasher', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo bye; exit 1'] },
+      ] as never,
+    });
+    const uid = (await typed(client, 'pod').get('default', 'eventful')).metadata?.uid;
+    const expected = [
+      `Normal Pulling Pulling image "${TEST_IMAGE}"`,
+      `Normal Pulled Container image "${TEST_IMAGE}" already present on machine`,
+      'Normal Created Created container server',
+      'Normal Started Started container server',
+      'Normal Created Created container crasher',
+      'Normal Started Started container crasher',
+      `Warning BackOff Back-off restarting failed container crasher in pod eventful_default(${uid})`,
+    ];
+    const events = await waitFor('the pod\'s events', async () => {
+      const lines = await podEvents('eventful');
+      return expected.every((e) => lines.includes(e)) ? lines : undefined;
+    }, { timeoutMs: 30_000 });
+    const pulled = events.find((e) => e.startsWith(`Normal Pulled Successfully pulled image "${TEST_IMAGE}" in `));
+    expect(pulled).toMatch(/ in \d+(\.\d+)?m?s$/);
+
+    const described = await runCli(ensureAppBuilt('skiff'), apiserver.address, ['describe', 'pod', 'eventful'], 60_000);
+    const rows = described.slice(described.indexOf('Events:')).split('\n');
+    const row = (type: string, reason: string, message: string) => rows.some((r) => r.trim().startsWith(type) && r.includes(` ${reason} `) && r.includes('kubelet') && r.endsWith(message));
+    expect(row('Normal', 'Pulled', pulled!.slice('Normal Pulled '.length))).toBe(true);
+    expect(row('Normal', 'Created', 'Created container server')).toBe(true);
+    expect(row('Normal', 'Started', 'Started container crasher')).toBe(true);
+    expect(row('Warning', 'BackOff', `Back-off restarting failed container crasher in pod eventful_default(${uid})`)).toBe(true);
+
+    await deletePod('eventful');
+    await waitFor('the Killing event', async () => (await podEvents('eventful')).includes('Normal Killing Stopping container server'));
   }, 120_000);
 });

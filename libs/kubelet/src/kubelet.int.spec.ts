@@ -1,15 +1,15 @@
-import { NotFoundError, Pod, type Lease, type Node } from '@skiff/api';
+import { NotFoundError, Pod, type Event, type Lease, type Node } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { HollowRuntime } from '@skiff/runtime';
 import { createLogger } from '@skiff/service';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
+import { freePort, startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
 import { runKubelet, type KubeletConfig } from './kubelet';
 import { NODE_LEASE_NAMESPACE } from './node-status';
 
 /**
  * The kubelet in-process against real etcd, NATS and the built apiserver, with the HollowRuntime
  * (pretend containers the test can make exit). Pods are bound through the API's Bind RPC, as the
- * scheduler would.
+ * scheduler would. Events are read back from the API, metrics scraped from --metrics-listen.
  */
 const NODE = 'hollow-1';
 let etcd: EtcdServer;
@@ -18,6 +18,7 @@ let apiserver: ApiserverProcess;
 let client: SkiffClient;
 let runtime: HollowRuntime;
 let kubelet: { stop: AbortController; done: Promise<void> } | undefined;
+let metricsAddress: string;
 const pods = () => typed(client, 'pod');
 
 function startKubelet(overrides: Partial<KubeletConfig> = {}): void {
@@ -34,6 +35,7 @@ function startKubelet(overrides: Partial<KubeletConfig> = {}): void {
     statusIntervalMs: 60_000,
     resyncIntervalMs: 60_000,
     backoff: { baseMs: 200, maxMs: 800 },
+    metricsListen: metricsAddress,
     logger: createLogger('kubelet', 'warn'),
     ...overrides,
   };
@@ -59,13 +61,37 @@ async function createBound(name: string, spec: Record<string, unknown> = {}, con
 }
 
 const get = (name: string) => pods().get('default', name);
+
+/** The Events about one object (by name and kind), as "Type Reason Message (xCount)" lines. */
+async function eventLines(name: string, kind = 'Pod'): Promise<string[]> {
+  const { items } = await typed(client, 'event').list({ namespace: 'default' });
+  return items.filter((e: Event) => e.involvedObject?.name === name && e.involvedObject.kind === kind).map((e: Event) => `${e.type} ${e.reason} ${e.message} (x${e.count})`);
+}
+
+/** Waits until the object's Events include every one of `expected` (each "Type Reason Message (xCount)"); returns them all. */
+async function waitForEvents(name: string, expected: string[], kind = 'Pod'): Promise<string[]> {
+  return waitFor(`events of ${name}: ${expected.join('; ')}`, async () => {
+    const lines = await eventLines(name, kind);
+    return expected.every((line) => lines.includes(line)) ? lines : undefined;
+  });
+}
+
+/** One sample from the kubelet's /metrics ("name" or 'name{label="v"}'; the component label is left out), or undefined. */
+async function scrape(series: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  const [name, labels] = series.includes('{') ? [series.slice(0, series.indexOf('{')), series.slice(series.indexOf('{') + 1, -1)] : [series, ''];
+  const wanted = `${name}{${[labels, 'component="kubelet"'].filter(Boolean).join(',')}} `;
+  const line = text.split('\n').find((l) => l.startsWith(wanted));
+  return line === undefined ? undefined : Number(line.slice(wanted.length));
+}
 const running = async (uid: string) => (await runtime.listContainers({ podUid: uid })).filter((c) => c.state === 'running');
 
 beforeAll(async () => {
   [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
   apiserver = await startApiserver({ etcd, nats, logLevel: 'warn' });
   client = connect(apiserver.address);
-  runtime = new HollowRuntime({ nodeName: NODE });
+  runtime = new HollowRuntime({ nodeName: NODE, pullable: (image) => !image.includes('missing') });
+  metricsAddress = `127.0.0.1:${await freePort()}`;
   startKubelet();
 }, 60_000);
 
@@ -85,6 +111,8 @@ describe('kubelet (hollow runtime, real apiserver)', () => {
     expect(node.status?.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(node.status?.addresses).toContainEqual({ type: 'InternalIP', address: '127.0.0.1' });
     expect((node as Node).status?.daemonEndpoints?.kubeletEndpoint?.port).toBeGreaterThan(0);
+    const events = await waitForEvents(NODE, ['Normal Starting Starting kubelet. (x1)', `Normal NodeReady Node ${NODE} status is now: NodeReady (x1)`], 'Node');
+    expect(events).toHaveLength(2);
     const leases = typed(client, 'lease');
     const first: Lease = await waitFor('the lease', () => leases.get(NODE_LEASE_NAMESPACE, NODE).catch(() => undefined));
     expect(first.spec?.holderIdentity).toBe(NODE);
@@ -141,6 +169,8 @@ describe('kubelet (hollow runtime, real apiserver)', () => {
     expect(status?.containerStatuses[0]).toMatchObject({ restartCount: 3, lastState: { terminated: { exitCode: 1, reason: 'Error' } } });
     await waitFor('CrashLoopBackOff to have been reported', () => reasons.has('CrashLoopBackOff@1') && reasons.has('CrashLoopBackOff@2'));
     expect(reasons.has('CrashLoopBackOff@0')).toBe(false); // the first restart is immediate, as the kubelet's
+    // one BackOff per crash that had to wait (the second and third), however many syncs saw it
+    await waitForEvents('crash', [`Warning BackOff Back-off restarting failed container main in pod crash_default(${uid}) (x2)`, 'Normal Started Started container main (x4)']);
     watching.abort();
     await watch;
   });
@@ -160,6 +190,76 @@ describe('kubelet (hollow runtime, real apiserver)', () => {
     await createBound('huge', {}, { resources: { limits: { cpu: '100' }, requests: { cpu: '100' } } });
     const status = await waitFor('huge to be refused', async () => ((await get('huge')).status?.phase === 'Failed' ? (await get('huge')).status : undefined));
     expect(status).toMatchObject({ reason: 'OutOfcpu', message: expect.stringContaining("didn't have enough resource: cpu") });
+    expect(await waitForEvents('huge', [`Warning OutOfcpu ${status.message} (x1)`])).toHaveLength(1);
+  });
+
+  it("records a pod's Events as the kubelet does: pull, create, start; nothing for syncs that change nothing", async () => {
+    const pod = await createBound('evented', {}, { image: 'example/evented:1' });
+    const uid = pod.metadata?.uid ?? '';
+    await waitFor('evented to be Running', async () => (await get('evented')).status?.phase === 'Running');
+    const first = await waitForEvents('evented', [
+      'Normal Pulling Pulling image "example/evented:1" (x1)',
+      'Normal Created Created container main (x1)',
+      'Normal Started Started container main (x1)',
+    ]);
+    expect(first.filter((l) => l.startsWith('Normal Pulled Successfully pulled image "example/evented:1" in '))).toHaveLength(1);
+    expect(first).toHaveLength(4);
+    // Syncs that change nothing (a label update, the status write it causes) record nothing...
+    await waitFor('a label update to go through', async () => {
+      const latest = await get('evented');
+      return pods().update({ ...latest, metadata: { ...latest.metadata!, labels: { touched: 'yes' } } });
+    });
+    await waitFor('the label update to be seen', async () => (await get('evented')).metadata?.labels['touched'] === 'yes');
+    // ...and a restart records the image as present, with new Created and Started (written after anything before them).
+    const [c] = await running(uid);
+    runtime.exit(c.id, 1);
+    const after = await waitForEvents('evented', [
+      'Normal Pulled Container image "example/evented:1" already present on machine (x1)',
+      'Normal Created Created container main (x2)',
+      'Normal Started Started container main (x2)',
+    ]);
+    const pulls = (lines: string[]) => lines.filter((l) => l.includes('Pull')).sort();
+    expect(pulls(after)).toEqual(pulls([...first, 'Normal Pulled Container image "example/evented:1" already present on machine (x1)']));
+    expect(after).toHaveLength(5);
+  });
+
+  it('records a failing pull, then its back-off once per failure; the pull errors show in the metrics', async () => {
+    await createBound('unpullable', {}, { image: 'example/missing:1' });
+    const image = 'example/missing:1';
+    const pulling = `Normal Pulling Pulling image "${image}"`;
+    const failed = 'Warning Failed Error: ErrImagePull';
+    const backOff = `Normal BackOff Back-off pulling image "${image}"`;
+    // The pulls go on while the test reads: compare counts, not exact lines.
+    const counts = await waitFor('two failed pulls and a back-off', async () => {
+      const { items } = await typed(client, 'event').list({ namespace: 'default' });
+      const byLine = new Map(items.filter((e: Event) => e.involvedObject?.name === 'unpullable').map((e: Event) => [`${e.type} ${e.reason} ${e.message}`, e.count]));
+      return (byLine.get(failed) ?? 0) >= 2 && byLine.has(backOff) ? byLine : undefined;
+    });
+    expect([...counts.keys()].sort()).toEqual(
+      [pulling, `Warning Failed Failed to pull image "${image}": not found`, failed, backOff, 'Warning Failed Error: ImagePullBackOff'].sort(),
+    );
+    expect(counts.get(pulling)).toBeGreaterThanOrEqual(2);
+    // at most one back-off per failure (the newest failure's may not have been written yet)
+    expect(counts.get(backOff)).toBeLessThanOrEqual((counts.get(failed) ?? 0) + 1);
+    const waiting = (await get('unpullable')).status?.containerStatuses[0]?.state?.waiting?.reason;
+    expect(['ErrImagePull', 'ImagePullBackOff']).toContain(waiting);
+    expect(await scrape('kubelet_runtime_operations_errors_total{operation_type="pull_image"}')).toBeGreaterThanOrEqual(2);
+    await pods().delete('default', 'unpullable', { gracePeriodSeconds: 0 });
+  });
+
+  it('serves Kubernetes-named metrics: running pods and containers, pod start durations, runtime operations', async () => {
+    await createBound('measured');
+    await waitFor('measured to be Running', async () => (await get('measured')).status?.phase === 'Running');
+    // other pods may still be changing: wait until a scrape agrees with the runtime
+    await waitFor('the running pods and containers gauges to match the runtime', async () => {
+      const pods = new Set((await runtime.listPodSandboxes()).filter((s) => s.state === 'ready').map((s) => s.pod.uid)).size;
+      const containers = (await runtime.listContainers()).filter((c) => c.state === 'running').length;
+      return pods >= 1 && containers >= 1 && (await scrape('kubelet_running_pods')) === pods && (await scrape('kubelet_running_containers{container_state="running"}')) === containers;
+    });
+    expect(await scrape('kubelet_pod_start_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(await scrape('kubelet_runtime_operations_total{operation_type="run_podsandbox"}')).toBeGreaterThanOrEqual(1);
+    expect(await scrape('kubelet_runtime_operations_total{operation_type="start_container"}')).toBeGreaterThanOrEqual(1);
+    expect(await scrape('process_cpu_user_seconds_total')).toBeGreaterThan(0); // and the default process metrics
   });
 
   it('stops and removes a deleted pod, then confirms so the pod disappears', async () => {
@@ -177,6 +277,7 @@ describe('kubelet (hollow runtime, real apiserver)', () => {
     });
     expect(await runtime.listContainers({ podUid: uid })).toEqual([]);
     expect(await runtime.listPodSandboxes({ podUid: uid })).toEqual([]);
+    await waitForEvents('doomed', ['Normal Killing Stopping container main (x1)']);
   });
 
   it('after a restart adopts running containers without restarting them, and removes those of pods deleted meanwhile', async () => {

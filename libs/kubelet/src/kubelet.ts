@@ -6,21 +6,29 @@
  *        └─ add/update/resync ─> PodWorkers.update    delete ─> PodWorkers.remove
  *   runtime.events (container died/started/oom) ─> PodWorkers.resync(uid)   (no polling)
  *   Kubelet gRPC service (logs, exec) on `listen`; its port is the Node's kubeletEndpoint.
+ *   Events through one EventRecorder (component 'kubelet', host = node name): Starting on the
+ *   Node at start, NodeReady from the heartbeat, pod events from the syncer (kubelet-events.ts).
+ *   Metrics (kubelet-metrics.ts): the runtime is wrapped to count and time its calls.
  *
  * Resolves once everything has stopped after `signal` aborts.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pod, Taint } from '@skiff/api';
+import { ObjectMeta, type Pod, type Taint } from '@skiff/api';
 import { connectBus } from '@skiff/bus';
-import { connect, Informer, typed, type Clock } from '@skiff/client';
+import { connect, EventRecorder, Informer, typed, type Clock } from '@skiff/client';
 import type { ContainerRuntime } from '@skiff/runtime';
 import { startGrpcServer, startMetricsServer, createMetricsRegistry, type Logger } from '@skiff/service';
+import { Registry } from 'prom-client';
 import { parseAllocatable } from './admission';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff';
+import { InstrumentedRuntime } from './instrumented-runtime';
+import { KubeletReason, startingMessage } from './kubelet-events';
+import { createKubeletMetrics } from './kubelet-metrics';
 import { kubeletService } from './kubelet-service';
 import { NodeHeartbeat } from './node-heartbeat';
 import { nodeAllocatable, nodeCapacity, type CapacityOverrides, type SystemReserved } from './node-status';
+import { removeOrphans, removeOrphansPeriodically } from './orphan-cleanup';
 import { PodSyncer } from './pod-syncer';
 import { PodWorkers } from './pod-workers';
 
@@ -62,10 +70,18 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
   const onAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
-  const { runtime } = config;
+  // Without a metrics endpoint the metrics still count, in a registry nobody reads (and without
+  // the default process metrics, which hundreds of hollow kubelets in one process would repeat).
+  const registry = config.metricsListen ? createMetricsRegistry('kubelet') : new Registry();
+  const metrics = createKubeletMetrics(registry, config.runtime, log);
+  const runtime = new InstrumentedRuntime(config.runtime, metrics);
   const client = connect(config.server);
-  const cleanups: (() => Promise<void> | void)[] = [() => client.close()];
+  const recorder = new EventRecorder({ client, component: 'kubelet', host: config.nodeName, log });
+  // Cleanups run in reverse: pending Events are written (for a bounded time) before the client closes.
+  const cleanups: (() => Promise<void> | void)[] = [() => client.close(), () => flushWithin(recorder, 2_000)];
   const background: Promise<unknown>[] = [];
+  // Kubernetes' BirthCry: recorded before registration, so the reference carries no uid yet.
+  recorder.normal({ metadata: ObjectMeta.fromPartial({ name: config.nodeName }) }, KubeletReason.Starting, startingMessage(), 'Node');
   try {
     const bus = await connectBus(config.nats, { name: `kubelet-${config.nodeName}`, signal: stop.signal });
     cleanups.push(() => bus.close());
@@ -75,8 +91,8 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     const grpc = await startGrpcServer({ address: config.listen, services: [kubeletService({ runtime, findPod })], logger: log });
     cleanups.push(() => grpc.close(1_000));
     if (config.metricsListen) {
-      const metrics = await startMetricsServer({ address: config.metricsListen, registry: createMetricsRegistry('kubelet'), logger: log });
-      cleanups.push(() => metrics.close());
+      const server = await startMetricsServer({ address: config.metricsListen, registry, logger: log });
+      cleanups.push(() => server.close());
     }
 
     const info = await retry(() => runtime.info(stop.signal), 'runtime info', log, stop.signal);
@@ -85,20 +101,22 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
       capacity: config.capacity, systemReserved: config.systemReserved, labels: config.nodeLabels, taints: config.registerWithTaints,
     };
     const allocatable = parseAllocatable(nodeAllocatable(nodeCapacity(info, config.capacity), config.systemReserved));
-    const heartbeat = new NodeHeartbeat({ client, params, leaseIntervalMs: config.leaseIntervalMs, statusIntervalMs: config.statusIntervalMs, log });
+    const heartbeat = new NodeHeartbeat({ client, params, leaseIntervalMs: config.leaseIntervalMs, statusIntervalMs: config.statusIntervalMs, log, recorder });
     await retry(() => heartbeat.register(stop.signal), 'node registration', log, stop.signal);
     background.push(heartbeat.run(stop.signal));
 
-    const syncer = new PodSyncer({ runtime, pods, nodeIP: config.nodeIP, allocatable: () => allocatable, backoff: config.backoff ?? DEFAULT_BACKOFF, clock: config.clock, log });
+    const syncer = new PodSyncer({ runtime, pods, nodeIP: config.nodeIP, allocatable: () => allocatable, backoff: config.backoff ?? DEFAULT_BACKOFF, clock: config.clock, log, recorder, metrics });
     const workers = new PodWorkers(syncer, stop.signal, { clock: config.clock, log });
+    // Read after each runtime listing (orphan-cleanup.ts): pods the API has, and pods with a worker.
+    const known = () => new Set([...informer.list().map((p: Readonly<Pod>) => p.metadata?.uid ?? ''), ...workers.uids()]);
     background.push(informer.start(stop.signal));
     await informer.synced(stop.signal);
-    await retry(() => removeOrphans(runtime, informer, log, stop.signal), 'orphan cleanup', log, stop.signal);
+    await retry(() => removeOrphans(runtime, known, log, stop.signal), 'orphan cleanup', log, stop.signal);
     const present = await retry(() => runtime.listContainers({}, stop.signal), 'runtime listing', log, stop.signal);
     syncer.seedAdmitted(informer.list(), new Set(present.map((c) => c.pod.uid)));
     // And again now and then: a create that was in flight when its pod was deleted can still
     // leave a container behind after the pod's termination listed what to remove.
-    background.push(removeOrphansPeriodically(runtime, informer, config.resyncIntervalMs ?? 60_000, log, stop.signal));
+    background.push(removeOrphansPeriodically(runtime, known, config.resyncIntervalMs ?? 60_000, log, stop.signal));
     informer.addHandler({
       onAdd: (pod) => workers.update(pod),
       onUpdate: (_old, pod) => workers.update(pod),
@@ -116,28 +134,6 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
     log.info('kubelet stopped');
   }
-}
-
-async function removeOrphansPeriodically(runtime: ContainerRuntime, informer: Informer<'pod'>, periodMs: number, log: Logger, signal: AbortSignal): Promise<void> {
-  while (!signal.aborted) {
-    await sleep(periodMs, undefined, { signal }).catch(() => undefined);
-    if (signal.aborted) return;
-    await removeOrphans(runtime, informer, log, signal).catch((err: unknown) => {
-      if (!signal.aborted) log.warn({ err }, 'orphan cleanup failed; trying again later');
-    });
-  }
-}
-
-/** Removes runtime objects of pods the API no longer has (deleted while the kubelet was down, or while a create was in flight). */
-async function removeOrphans(runtime: ContainerRuntime, informer: Informer<'pod'>, log: Logger, signal: AbortSignal): Promise<void> {
-  const known = new Set(informer.list().map((p: Readonly<Pod>) => p.metadata?.uid));
-  const [sandboxes, containers] = await Promise.all([runtime.listPodSandboxes({}, signal), runtime.listContainers({}, signal)]);
-  for (const c of containers) {
-    if (known.has(c.pod.uid)) continue;
-    log.info({ pod: `${c.pod.namespace}/${c.pod.name}`, container: c.name }, 'removing container of a pod that no longer exists');
-    await runtime.removeContainer(c.id, signal);
-  }
-  for (const s of sandboxes) if (!known.has(s.pod.uid)) await runtime.removePodSandbox(s.id, signal);
 }
 
 /** Resyncs a pod's worker whenever one of its containers or its sandbox changes state. */
@@ -159,6 +155,13 @@ async function watchRuntime(runtime: ContainerRuntime, workers: PodWorkers, log:
       await sleep(1_000, undefined, { signal }).catch(() => undefined);
     }
   }
+}
+
+/** Waits for the recorder's pending Events, at most `ms` (the apiserver may be gone). */
+async function flushWithin(recorder: EventRecorder, ms: number): Promise<void> {
+  const timeout = new AbortController();
+  await Promise.race([recorder.flush(), sleep(ms, undefined, { signal: timeout.signal }).catch(() => undefined)]);
+  timeout.abort();
 }
 
 /** Calls `fn` until it succeeds, backing off 200 ms doubling to 5 s; rethrows the abort. */

@@ -3,11 +3,14 @@
  * leaseIntervalMs (the cheap heartbeat the node lifecycle controller watches), and the Node's
  * status (Ready condition's lastHeartbeatTime) rewritten every statusIntervalMs. Failures are
  * logged and retried at the next tick; nothing here gives up while the signal is live.
+ * Writing Ready=True over a Node that was not Ready (new, or marked Unknown while the kubelet was
+ * down) records the NodeReady event, as the kubelet's ReadyCondition setter does.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError, type Lease, type Node } from '@skiff/api';
 import { typed, type SkiffClient } from '@skiff/client';
 import pino, { type Logger } from 'pino';
+import { KubeletReason, nodeReadyMessage, NO_EVENTS, type KubeletEventRecorder } from './kubelet-events';
 import { buildNode, buildNodeLease, buildNodeStatus, nodeLabels, NODE_LEASE_NAMESPACE, type NodeParams } from './node-status';
 
 export interface NodeHeartbeatOptions {
@@ -18,6 +21,8 @@ export interface NodeHeartbeatOptions {
   /** Node status refresh period; Kubernetes' default 1 min (nodeStatusReportFrequency). */
   statusIntervalMs?: number;
   log?: Logger;
+  /** Where the NodeReady event goes; none when unset. */
+  recorder?: KubeletEventRecorder;
 }
 
 export class NodeHeartbeat {
@@ -52,6 +57,7 @@ export class NodeHeartbeat {
       if (!(err instanceof NotFoundError)) throw err;
       this.node = await this.nodes.create(buildNode(params, now), { signal });
       this.log.info({ node: params.nodeName }, 'node registered');
+      this.noteReady(undefined, this.node);
       return this.node;
     }
     const labels = { ...(existing.metadata?.labels ?? {}), ...nodeLabels(params) };
@@ -116,10 +122,18 @@ export class NodeHeartbeat {
     }
   }
 
+  /** Records NodeReady when `after` is Ready and `before` (undefined: none) was not. */
+  private noteReady(before: Node | undefined, after: Node): void {
+    const ready = (n?: Node) => n?.status?.conditions.find((c) => c.type === 'Ready')?.status === 'True';
+    if (ready(after) && !ready(before)) (this.options.recorder ?? NO_EVENTS).normal(after, KubeletReason.NodeReady, nodeReadyMessage(this.options.params.nodeName), 'Node');
+  }
+
   private async writeStatus(node: Node, signal?: AbortSignal): Promise<Node> {
     const status = buildNodeStatus(this.options.params, new Date(), node.status);
     try {
-      return await this.nodes.updateStatus({ ...node, metadata: { ...(node.metadata as NonNullable<Node['metadata']>), resourceVersion: '' }, status }, { signal });
+      const written = await this.nodes.updateStatus({ ...node, metadata: { ...(node.metadata as NonNullable<Node['metadata']>), resourceVersion: '' }, status }, { signal });
+      this.noteReady(node, written);
+      return written;
     } catch (err) {
       if (err instanceof NotFoundError) {
         this.node = undefined;

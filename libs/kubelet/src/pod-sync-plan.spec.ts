@@ -36,6 +36,7 @@ describe('planPodSync', () => {
   it('replaces a lost sandbox: stops (keeps) what still runs in the old one and starts it with the next attempt', () => {
     const plan = planPodSync(pod(), { sandboxes: [sandbox(0, 'notready')], containers: [instance(0, 'running')] }, 5_000, backoff);
     expect(plan).toMatchObject({ createSandbox: { attempt: 1 }, stopContainers: ['c0'], removeContainers: [], removeSandboxes: [], start: [{ name: 'web', attempt: 1 }] });
+    expect(plan.stopMessages).toEqual(new Map([['c0', 'Stopping container web']]));
   });
 
   it('in a new sandbox, does not re-run a container that Completed under OnFailure, and keeps counting restarts', () => {
@@ -77,6 +78,7 @@ describe('planPodSync', () => {
   it('restarts a container whose spec changed', () => {
     const plan = planPodSync(pod(), { sandboxes: [sandbox(0)], containers: [instance(0, 'running', undefined, 'other')] }, 5_000, backoff);
     expect(plan).toMatchObject({ stopContainers: ['c0'], start: [{ name: 'web', attempt: 1 }] });
+    expect(plan.stopMessages).toEqual(new Map([['c0', 'Container web definition changed, will be restarted']]));
   });
 
   it('waits out the crash-loop backoff, then restarts, pruning all but the previous instance', () => {

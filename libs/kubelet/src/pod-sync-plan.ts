@@ -27,6 +27,7 @@
 import type { Pod } from '@skiff/api';
 import { containerSpecHash, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import { crashLoopDelayMs, type BackoffSettings } from './backoff';
+import { definitionChangedMessage, killingMessage } from './kubelet-events';
 
 /** The pod's objects in the runtime. */
 export interface PodRuntimeView {
@@ -47,6 +48,8 @@ export interface SyncPlan {
   sandbox?: PodSandbox;
   /** Running containers to stop (their spec changed, or their sandbox is lost) before the starts; they are kept. */
   stopContainers: string[];
+  /** Why each of stopContainers is stopped (the Killing event's message), by container id. */
+  stopMessages: Map<string, string>;
   /** Container instances to remove (garbage, or never started and made again). */
   removeContainers: string[];
   /** Sandboxes to remove (after removeContainers): not ready and no kept container joined them. */
@@ -95,12 +98,16 @@ export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: numbe
   const restartPolicy = pod.spec?.restartPolicy || 'Always';
   const byName = instancesByName(view.containers);
   const sandbox = readySandbox(view.sandboxes);
-  const plan: SyncPlan = { stopContainers: [], removeContainers: [], removeSandboxes: [], start: [], waiting: new Map() };
+  const plan: SyncPlan = { stopContainers: [], stopMessages: new Map(), removeContainers: [], removeSandboxes: [], start: [], waiting: new Map() };
   const requeue = (ms: number) => (plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, ms));
   // A container joined the sandbox it was created in ('' when the runtime cannot tell: assume the ready one).
   const inReadySandbox = (c: ContainerStatusInfo) => !!sandbox && (!c.sandboxId || c.sandboxId === sandbox.id);
 
-  for (const c of view.containers) if (c.state === 'running' && !inReadySandbox(c)) plan.stopContainers.push(c.id);
+  const stop = (c: ContainerStatusInfo, message: string) => {
+    plan.stopContainers.push(c.id);
+    plan.stopMessages.set(c.id, message);
+  };
+  for (const c of view.containers) if (c.state === 'running' && !inReadySandbox(c)) stop(c, killingMessage(c.name));
   // Never: containers exist, so a sandbox was lost (killed, or removed with the others left):
   // what ran in it is done; nothing starts again.
   const done = !sandbox && restartPolicy === 'Never' && view.containers.length > 0;
@@ -119,7 +126,7 @@ export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: numbe
     if (current.state === 'running') {
       if (!inReadySandbox(current)) plan.start.push({ name: container.name, attempt: current.attempt + 1 });
       else if (current.hash && current.hash !== containerSpecHash(container)) {
-        plan.stopContainers.push(current.id);
+        stop(current, definitionChangedMessage(container.name));
         plan.start.push({ name: container.name, attempt: current.attempt + 1 });
       }
       continue;

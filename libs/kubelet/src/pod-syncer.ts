@@ -9,13 +9,35 @@
  * and the pod worker retries the step. A failed start leaves its own record (the instance
  * exited with StartError), so the plan backs it off as a crash, or, under restartPolicy Never,
  * ends the pod Failed.
+ *
+ * Events (kubelet-events.ts) are recorded as the steps happen: never by a sync that changes
+ * nothing, and a backoff (crash loop, image pull) once per failure that starts it.
  */
-import { defaultPullPolicy, NotFoundError, type Pod, type PodStatus } from '@skiff/api';
+import { defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
-import { ContainerNotFoundError, ContainerStartError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
+import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
 import { admitPod, type NodeAllocatable } from './admission';
 import { DEFAULT_BACKOFF, KeyedBackoff, type BackoffSettings } from './backoff';
+import {
+  alreadyPresentMessage,
+  crashBackOffMessage,
+  createdMessage,
+  errorMessage,
+  killingMessage,
+  KubeletReason,
+  neverPullMessage,
+  NO_EVENTS,
+  pullBackOffMessage,
+  pulledMessage,
+  pullFailedMessage,
+  pullingMessage,
+  sandboxChangedMessage,
+  sandboxFailedMessage,
+  startedMessage,
+  type KubeletEventRecorder,
+} from './kubelet-events';
+import type { KubeletMetrics } from './kubelet-metrics';
 import { instancesByName, planPodSync, readySandbox, type PodRuntimeView } from './pod-sync-plan';
 import { computePodStatus, isTerminalPhase, podStatusEqual, type ContainerObservation } from './pod-status';
 import type { PodSyncHandler, SyncResult } from './pod-workers';
@@ -30,6 +52,10 @@ export interface PodSyncerOptions {
   backoff?: BackoffSettings;
   clock?: Clock;
   log?: Logger;
+  /** Where Events about pods go (the kubelet's EventRecorder); none when unset. */
+  recorder?: KubeletEventRecorder;
+  /** Observes kubelet_pod_start_duration_seconds; nothing measured when unset. */
+  metrics?: Pick<KubeletMetrics, 'podStartSeconds'>;
 }
 
 /** The grace period a pod's containers get when it terminates. */
@@ -49,9 +75,17 @@ export class PodSyncer implements PodSyncHandler {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly runtime: ContainerRuntime;
+  private readonly recorder: KubeletEventRecorder;
+  /** When the kubelet first synced each pod not yet reported Running (pod start duration). */
+  private readonly firstSeen = new Map<string, number>();
+  /** `uid/container` -> the crashed instance (attempt) whose crash-loop BackOff was recorded. */
+  private readonly crashBackOffNoted = new Map<string, number>();
+  /** `uid/container` -> the pull failure count whose image BackOff was recorded. */
+  private readonly pullBackOffNoted = new Map<string, number>();
 
   constructor(private readonly options: PodSyncerOptions) {
     this.runtime = options.runtime;
+    this.recorder = options.recorder ?? NO_EVENTS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.clock = options.clock ?? realClock;
     this.log = options.log ?? pino({ level: 'silent' });
@@ -86,15 +120,18 @@ export class PodSyncer implements PodSyncHandler {
     const reported = this.lastWritten.get(uid) ?? pod.status;
     if (isTerminalPhase(reported?.phase)) {
       this.admitted.delete(uid);
+      this.firstSeen.delete(uid);
       await this.stopSandboxes(uid, signal);
       return {};
     }
+    if (!this.firstSeen.has(uid) && reported?.phase !== 'Running') this.firstSeen.set(uid, this.clock.now());
     let view = await this.observe(uid, signal);
     if (!this.admitted.has(uid)) {
       const ran = view.containers.length > 0 || view.sandboxes.length > 0 || reported?.phase === 'Running';
       const decision = ran ? { admit: true as const } : admitPod(pod, this.admittedPods(), this.options.allocatable());
       if (!decision.admit) {
         this.log.info({ pod: key(pod), reason: decision.reason }, 'pod rejected by admission');
+        if (!this.rejected.has(uid)) this.warning(pod, decision.reason, decision.message);
         this.rejected.set(uid, { reason: decision.reason, message: decision.message });
         await this.report(pod, view, new Map(), signal);
         return {};
@@ -109,8 +146,10 @@ export class PodSyncer implements PodSyncHandler {
     let requeueAfterMs = plan.requeueAfterMs;
     const requeue = (ms: number) => (requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, ms));
     const grace = podGracePeriodSeconds(pod);
+    this.noteCrashBackOffs(pod, view, plan.waiting);
 
     // Stopped containers stay (restartCount, lastState, logs --previous); garbage goes.
+    for (const id of plan.stopContainers) this.normal(pod, KubeletReason.Killing, plan.stopMessages.get(id) ?? '');
     await Promise.all(plan.stopContainers.map((id) => this.runtime.stopContainer(id, grace, signal)));
     await Promise.all(plan.removeContainers.map((id) => this.runtime.removeContainer(id, signal)));
     for (const id of plan.removeSandboxes) await this.runtime.removePodSandbox(id, signal);
@@ -119,7 +158,15 @@ export class PodSyncer implements PodSyncHandler {
       const { attempt } = plan.createSandbox;
       // A sandbox that cannot be made (host port taken, sandbox image missing) is retried with
       // backoff, its reason shown on every container that waits for it.
-      const made = await this.underStartBackoff(`${uid}/:sandbox`, requeue, () => this.runtime.runPodSandbox(pod, { attempt, signal }));
+      const made = await this.underStartBackoff(
+        `${uid}/:sandbox`,
+        requeue,
+        () => {
+          if (view.sandboxes.length > 0) this.normal(pod, KubeletReason.SandboxChanged, sandboxChangedMessage());
+          return this.runtime.runPodSandbox(pod, { attempt, signal });
+        },
+        (failure) => this.warning(pod, KubeletReason.FailedCreatePodSandBox, sandboxFailedMessage(failure.message)),
+      );
       if ('failure' in made) {
         for (const start of plan.start) waiting.set(start.name, made.failure);
       } else {
@@ -135,33 +182,43 @@ export class PodSyncer implements PodSyncHandler {
       const k = `${uid}/${start.name}`;
       const pullWait = this.pullBackoff.remainingMs(k);
       if (pullWait > 0) {
-        waiting.set(start.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${container.image}"` });
+        waiting.set(start.name, { reason: 'ImagePullBackOff', message: pullBackOffMessage(container.image) });
+        if (this.pullBackOffNoted.get(k) !== this.pullBackoff.failures(k)) {
+          this.pullBackOffNoted.set(k, this.pullBackoff.failures(k));
+          this.normal(pod, KubeletReason.BackOff, pullBackOffMessage(container.image));
+          this.warning(pod, KubeletReason.Failed, errorMessage('ImagePullBackOff'));
+        }
         requeue(pullWait);
         continue;
       }
-      try {
-        await this.runtime.ensureImage(container.image, container.imagePullPolicy || defaultPullPolicy(container.image), signal);
-        this.pullBackoff.reset(k);
-      } catch (err) {
-        if (!(err instanceof RuntimeError)) throw err;
-        requeue(this.pullBackoff.failure(k));
-        waiting.set(start.name, { reason: err.reason, message: err.message });
+      const pullFailure = await this.pullImage(pod, container, k, signal);
+      if (pullFailure) {
+        requeue(pullFailure.retryAfterMs);
+        waiting.set(start.name, pullFailure.waiting);
         continue;
       }
       // A create that fails leaves nothing behind: its backoff is kept here.
-      const created = await this.underStartBackoff(k, requeue, () => this.runtime.createContainer(target, container, { attempt: start.attempt }, signal));
+      const created = await this.underStartBackoff(
+        k,
+        requeue,
+        () => this.runtime.createContainer(target, container, { attempt: start.attempt }, signal),
+        (failure) => this.warning(pod, KubeletReason.Failed, errorMessage(failure.message)),
+      );
       if ('failure' in created) {
         waiting.set(start.name, created.failure);
         continue;
       }
+      this.normal(pod, KubeletReason.Created, createdMessage(start.name));
       try {
         await this.runtime.startContainer(created.value, signal);
+        this.normal(pod, KubeletReason.Started, startedMessage(start.name));
         this.log.info({ pod: key(pod), container: start.name, attempt: start.attempt }, 'container started');
       } catch (err) {
         if (!(err instanceof ContainerStartError)) throw err;
         // The instance is now exited with StartError (no runtime event says so): sync again at
         // once, and the plan backs it off as a crash, or leaves it terminated under Never.
         this.log.warn({ pod: key(pod), container: start.name, attempt: start.attempt, reason: err.reason, message: err.message }, 'container start failed');
+        this.warning(pod, KubeletReason.Failed, errorMessage(err.message));
         waiting.set(start.name, { reason: err.reason, message: err.message });
         requeue(0);
       }
@@ -177,14 +234,69 @@ export class PodSyncer implements PodSyncHandler {
   }
 
   /**
+   * Makes the container's image present as its policy asks, recording Pulling and Pulled (or
+   * "already present"); resolves undefined then. A RuntimeError is not thrown: it is recorded as
+   * Warning events and a failure of the pull backoff `k`, and the container's waiting reason and
+   * the backoff's delay are returned.
+   */
+  private async pullImage(
+    pod: Readonly<Pod>,
+    container: Readonly<Container>,
+    k: string,
+    signal: AbortSignal,
+  ): Promise<{ waiting: { reason: string; message: string }; retryAfterMs: number } | undefined> {
+    const image = container.image;
+    let pullStarted: number | undefined;
+    const onPull = () => {
+      pullStarted = this.clock.now();
+      this.normal(pod, KubeletReason.Pulling, pullingMessage(image));
+    };
+    try {
+      await this.runtime.ensureImage(image, container.imagePullPolicy || defaultPullPolicy(image), signal, { onPull });
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+      if (err instanceof ImageNeverPullError) this.warning(pod, KubeletReason.ErrImageNeverPull, neverPullMessage(image));
+      else this.warning(pod, KubeletReason.Failed, pullFailedMessage(image, err.message));
+      this.warning(pod, KubeletReason.Failed, errorMessage(err.reason));
+      return { waiting: { reason: err.reason, message: err.message }, retryAfterMs: this.pullBackoff.failure(k) };
+    }
+    this.pullBackoff.reset(k);
+    this.pullBackOffNoted.delete(k);
+    this.normal(pod, KubeletReason.Pulled, pullStarted === undefined ? alreadyPresentMessage(image) : pulledMessage(image, this.clock.now() - pullStarted));
+    return undefined;
+  }
+
+  /** Records a crash-loop BackOff for each container the plan holds back, once per crashed instance. */
+  private noteCrashBackOffs(pod: Readonly<Pod>, view: PodRuntimeView, waiting: ReadonlyMap<string, { reason: string }>): void {
+    const uid = pod.metadata?.uid ?? '';
+    const byName = instancesByName(view.containers);
+    for (const [name, wait] of waiting) {
+      const attempt = byName.get(name)?.[0]?.attempt;
+      if (wait.reason !== 'CrashLoopBackOff' || attempt === undefined || this.crashBackOffNoted.get(`${uid}/${name}`) === attempt) continue;
+      this.crashBackOffNoted.set(`${uid}/${name}`, attempt);
+      this.warning(pod, KubeletReason.BackOff, crashBackOffMessage(name, pod.metadata ?? {}));
+    }
+  }
+
+  private normal(pod: Readonly<Pod>, reason: string, message: string): void {
+    this.recorder.normal(pod, reason, message, 'Pod');
+  }
+
+  private warning(pod: Readonly<Pod>, reason: string, message: string): void {
+    this.recorder.warning(pod, reason, message, 'Pod');
+  }
+
+  /**
    * Runs `action` (making a sandbox, starting a container) unless `k` is still backing off after
    * a failure. A RuntimeError is not thrown but recorded: its reason and message (returned, to
-   * show as the waiting reason until it succeeds) and a longer backoff (requeued).
+   * show as the waiting reason until it succeeds), `onFailure` called, and a longer backoff
+   * (requeued). While backing off, the last failure is returned without calling anything.
    */
   private async underStartBackoff<T>(
     k: string,
     requeue: (ms: number) => void,
     action: () => Promise<T>,
+    onFailure: (failure: { reason: string; message: string }) => void,
   ): Promise<{ value: T } | { failure: { reason: string; message: string } }> {
     const failure = this.failures.get(k);
     const wait = this.startBackoff.remainingMs(k);
@@ -201,6 +313,7 @@ export class PodSyncer implements PodSyncHandler {
       if (!(err instanceof RuntimeError)) throw err;
       const failed = { reason: err.reason, message: err.message };
       this.log.warn({ key: k, reason: failed.reason, err }, 'runtime operation failed; backing off');
+      onFailure(failed);
       this.failures.set(k, failed);
       requeue(this.startBackoff.failure(k));
       return { failure: failed };
@@ -221,13 +334,15 @@ export class PodSyncer implements PodSyncHandler {
     const uid = pod.metadata?.uid ?? '';
     const grace = podGracePeriodSeconds(pod);
     const containers = await this.runtime.listContainers({ podUid: uid }, signal);
-    await Promise.all(containers.filter((c) => c.state === 'running').map((c) => this.runtime.stopContainer(c.id, grace, signal)));
+    const running = containers.filter((c) => c.state === 'running');
+    for (const c of running) this.normal(pod, KubeletReason.Killing, killingMessage(c.name));
+    await Promise.all(running.map((c) => this.runtime.stopContainer(c.id, grace, signal)));
     await Promise.all(containers.map((c) => this.runtime.removeContainer(c.id, signal)));
     for (const sandbox of await this.runtime.listPodSandboxes({ podUid: uid }, signal)) await this.runtime.removePodSandbox(sandbox.id, signal);
     this.admitted.delete(uid);
     this.pullBackoff.resetPrefix(`${uid}/`);
     this.startBackoff.resetPrefix(`${uid}/`);
-    for (const k of this.failures.keys()) if (k.startsWith(`${uid}/`)) this.failures.delete(k);
+    this.forgetKeys(uid);
     this.log.info({ pod: key(pod), vanished, grace }, 'pod containers stopped and removed');
   }
 
@@ -243,7 +358,15 @@ export class PodSyncer implements PodSyncHandler {
     }
     this.lastWritten.delete(uid);
     this.rejected.delete(uid);
-    for (const k of this.failures.keys()) if (k.startsWith(`${uid}/`)) this.failures.delete(k);
+    this.firstSeen.delete(uid);
+    this.forgetKeys(uid);
+  }
+
+  /** Drops a pod's per-container records (`uid/...` keys). */
+  private forgetKeys(uid: string): void {
+    for (const map of [this.failures, this.crashBackOffNoted, this.pullBackOffNoted]) {
+      for (const k of map.keys()) if (k.startsWith(`${uid}/`)) map.delete(k);
+    }
   }
 
   /**
@@ -276,6 +399,11 @@ export class PodSyncer implements PodSyncHandler {
       await this.options.pods.updateStatus({ ...pod, metadata: { ...(pod.metadata as NonNullable<Pod['metadata']>), resourceVersion: '' }, status }, { signal });
       this.lastWritten.set(uid, status);
       this.log.debug({ pod: key(pod), phase: status.phase }, 'pod status written');
+      const seen = this.firstSeen.get(uid);
+      if (status.phase === 'Running' && base?.phase !== 'Running' && seen !== undefined) {
+        this.options.metrics?.podStartSeconds.observe((this.clock.now() - seen) / 1000);
+        this.firstSeen.delete(uid);
+      }
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }

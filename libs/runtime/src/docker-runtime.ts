@@ -35,6 +35,7 @@ import type {
   ExecEvent,
   ExecOptions,
   ExecResult,
+  EnsureImageHooks,
   ImageRef,
   LogChunk,
   LogOptions,
@@ -138,13 +139,14 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async ensureImage(image: string, pullPolicy: string, signal?: AbortSignal): Promise<ImageRef> {
+  async ensureImage(image: string, pullPolicy: string, signal?: AbortSignal, hooks?: EnsureImageHooks): Promise<ImageRef> {
     const present = await this.imageId(image, signal);
     const decision = pullDecision(pullPolicy, present !== undefined);
     if (decision === 'use-local' && present) return { image, imageId: present };
     if (decision === 'never-pull-missing') {
       throw new ImageNeverPullError(`container image "${image}" is not present with pull policy of Never`);
     }
+    hooks?.onPull?.();
     try {
       const stream = await this.docker.pull(image, { abortSignal: signal });
       await new Promise<void>((resolve, reject) =>

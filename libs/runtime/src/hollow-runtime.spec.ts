@@ -26,8 +26,13 @@ describe('HollowRuntime', () => {
     const rt = new HollowRuntime({ nodeName: 'n1', pullable: (image) => !image.includes('missing') });
     await expect(rt.ensureImage('a:1', 'Never')).rejects.toBeInstanceOf(ImageNeverPullError);
     await expect(rt.ensureImage('missing:1', 'IfNotPresent')).rejects.toBeInstanceOf(ImagePullError);
-    const ref = await rt.ensureImage('a:1', 'IfNotPresent');
-    expect(await rt.ensureImage('a:1', 'Never')).toEqual(ref);
+    const pulls: string[] = [];
+    const onPull = (image: string) => ({ onPull: () => pulls.push(image) });
+    const ref = await rt.ensureImage('a:1', 'IfNotPresent', undefined, onPull('a:1'));
+    expect(await rt.ensureImage('a:1', 'Never', undefined, onPull('never'))).toEqual(ref);
+    await rt.ensureImage('a:1', 'IfNotPresent', undefined, onPull('present'));
+    await rt.ensureImage('a:1', 'Always', undefined, onPull('always'));
+    expect(pulls).toEqual(['a:1', 'always']); // onPull only when a pull starts
   });
 
   it('runs a pod: sandbox with IP and host ports, container running until it exits, events in order', async () => {

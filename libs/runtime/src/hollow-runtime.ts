@@ -23,6 +23,7 @@ import type {
   ExecEvent,
   ExecOptions,
   ExecResult,
+  EnsureImageHooks,
   ImageRef,
   LogChunk,
   LogOptions,
@@ -116,11 +117,12 @@ export class HollowRuntime implements ContainerRuntime {
     };
   }
 
-  async ensureImage(image: string, pullPolicy: string, signal?: AbortSignal): Promise<ImageRef> {
+  async ensureImage(image: string, pullPolicy: string, signal?: AbortSignal, hooks?: EnsureImageHooks): Promise<ImageRef> {
     signal?.throwIfAborted();
     const decision = pullDecision(pullPolicy, this.images.has(image));
     if (decision === 'never-pull-missing') throw new ImageNeverPullError(`container image "${image}" is not present with pull policy of Never`);
     if (decision === 'pull') {
+      hooks?.onPull?.();
       if (!(this.options.pullable?.(image) ?? true)) throw new ImagePullError(`failed to pull image "${image}": not found`);
       this.images.add(image);
     }

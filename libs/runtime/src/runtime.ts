@@ -174,6 +174,12 @@ export interface RuntimeInfo {
   osImage: string;
 }
 
+/** Callbacks of ensureImage. */
+export interface EnsureImageHooks {
+  /** A pull is about to start (the image is missing, or the policy is Always). */
+  onPull?: () => void;
+}
+
 /** Image present after ensureImage. */
 export interface ImageRef {
   image: string;
@@ -190,9 +196,11 @@ export interface ContainerRuntime {
 
   /**
    * Makes the image present as the policy asks (pull-policy.ts). Throws ImagePullError when a
-   * needed pull fails, ImageNeverPullError for Never with the image absent.
+   * needed pull fails, ImageNeverPullError for Never with the image absent. `hooks.onPull` is
+   * called once, just before a pull starts, and not at all when the present image is used (the
+   * kubelet's "Pulling" versus "already present" events).
    */
-  ensureImage(image: string, pullPolicy: PullPolicy | string, signal?: AbortSignal): Promise<ImageRef>;
+  ensureImage(image: string, pullPolicy: PullPolicy | string, signal?: AbortSignal, hooks?: EnsureImageHooks): Promise<ImageRef>;
 
   /**
    * Creates and starts the pod's sandbox (attempt 0 unless replacing one), publishing every

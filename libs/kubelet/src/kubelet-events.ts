@@ -1,0 +1,93 @@
+/**
+ * The Events the kubelet records, with Kubernetes' reasons (pkg/kubelet/events/event.go) and the
+ * messages its kubelet writes, so that `describe` reads as users know it. Pure: message builders
+ * only; the kubelet records them through the shared EventRecorder (component 'kubelet', host =
+ * node name), which folds repeats of one message into a count.
+ *
+ * When they are recorded (never on a sync that changes nothing):
+ *   pod    Pulling, Pulled ─ each time a container is about to be created (as the kubelet's image
+ *                            manager: "already present" too, but only then)
+ *          Failed, ErrImageNeverPull, BackOff ─ a pull fails / is refused / waits (once per failure)
+ *          Created, Started, Failed ─ a container is created, started, or either fails
+ *          Killing ─ a container is stopped (spec changed, sandbox lost, pod terminating)
+ *          BackOff ─ a crashed container waits to restart (once per crashed instance)
+ *          SandboxChanged, FailedCreatePodSandBox ─ a sandbox is replaced / cannot be made
+ *          OutOf<resource> ─ admission refused the pod (the message its status carries)
+ *   node   Starting ─ the kubelet started; NodeReady ─ the kubelet turned its Node Ready
+ */
+import type { EventRecorder } from '@skiff/client';
+
+/** Where the kubelet records Events (the shared EventRecorder). */
+export type KubeletEventRecorder = Pick<EventRecorder, 'normal' | 'warning'>;
+
+/** Records nothing: for a PodSyncer or NodeHeartbeat built without a recorder. */
+export const NO_EVENTS: KubeletEventRecorder = { normal: () => undefined, warning: () => undefined };
+
+/** Kubernetes' kubelet event reasons (pkg/kubelet/events). */
+export const KubeletReason = {
+  Pulling: 'Pulling',
+  Pulled: 'Pulled',
+  /** A failed pull, create or start ("Error: ..."). */
+  Failed: 'Failed',
+  ErrImageNeverPull: 'ErrImageNeverPull',
+  /** Image pull backoff (Normal) and crash-loop backoff (Warning). */
+  BackOff: 'BackOff',
+  Created: 'Created',
+  Started: 'Started',
+  Killing: 'Killing',
+  SandboxChanged: 'SandboxChanged',
+  FailedCreatePodSandBox: 'FailedCreatePodSandBox',
+  Starting: 'Starting',
+  NodeReady: 'NodeReady',
+} as const;
+
+export const pullingMessage = (image: string) => `Pulling image "${image}"`;
+export const pulledMessage = (image: string, ms: number) => `Successfully pulled image "${image}" in ${goDuration(ms)}`;
+export const alreadyPresentMessage = (image: string) => `Container image "${image}" already present on machine`;
+export const neverPullMessage = (image: string) => `Container image "${image}" is not present with pull policy of Never`;
+export const pullBackOffMessage = (image: string) => `Back-off pulling image "${image}"`;
+export const createdMessage = (container: string) => `Created container ${container}`;
+export const startedMessage = (container: string) => `Started container ${container}`;
+export const killingMessage = (container: string) => `Stopping container ${container}`;
+export const definitionChangedMessage = (container: string) => `Container ${container} definition changed, will be restarted`;
+export const sandboxChangedMessage = () => 'Pod sandbox changed, it will be killed and re-created.';
+export const sandboxFailedMessage = (error: string) => `Failed to create pod sandbox: ${error}`;
+export const startingMessage = () => 'Starting kubelet.';
+export const nodeReadyMessage = (node: string) => `Node ${node} status is now: NodeReady`;
+
+/** The "Failed" event after a failed pull, create or start: "Error: ErrImagePull", "Error: <runtime message>". */
+export const errorMessage = (error: string) => `Error: ${error}`;
+
+/**
+ * "Failed to pull image "x": <why>", from the runtime's message, which may already say the
+ * first half (as ImagePullError's "failed to pull image "x": ..." does).
+ */
+export function pullFailedMessage(image: string, error: string): string {
+  const prefix = `failed to pull image "${image}": `;
+  const why = error.toLowerCase().startsWith(prefix.toLowerCase()) ? error.slice(prefix.length) : error;
+  return `Failed to pull image "${image}": ${why}`;
+}
+
+/**
+ * "Back-off restarting failed container NAME in pod POD_NAMESPACE(UID)", POD as Kubernetes'
+ * format.Pod writes it: name_namespace(uid).
+ */
+export function crashBackOffMessage(container: string, pod: { name?: string; namespace?: string; uid?: string }): string {
+  return `Back-off restarting failed container ${container} in pod ${pod.name}_${pod.namespace}(${pod.uid})`;
+}
+
+/**
+ * A duration as Go's time.Duration prints it after Truncate(time.Millisecond): "523ms", "1.2s",
+ * "1m3.05s", "2h0m1s". Negative or fractional milliseconds are floored at 0 ms.
+ */
+export function goDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms));
+  if (total < 1_000) return `${total}ms`;
+  const hours = Math.floor(total / 3_600_000);
+  const minutes = Math.floor((total % 3_600_000) / 60_000);
+  const millis = total % 60_000;
+  const seconds = `${Math.floor(millis / 1_000)}${millis % 1_000 ? `.${String(millis % 1_000).padStart(3, '0').replace(/0+$/, '')}` : ''}s`;
+  if (hours > 0) return `${hours}h${minutes}m${seconds}`;
+  if (minutes > 0) return `${minutes}m${seconds}`;
+  return seconds;
+}
