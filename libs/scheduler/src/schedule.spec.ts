@@ -1,7 +1,9 @@
 import { nodeInfoOf, withPod } from './framework/node-info';
 import { podInfoOf } from './framework/pod-info';
 import { snapshotOf } from './framework/snapshot';
-import { isScheduled, numFeasibleNodesToFind, schedule, type ScheduleResult } from './schedule';
+import { DEFAULT_FILTERS, DEFAULT_SCORES } from './default-plugins';
+import { SUCCESS } from './framework/status';
+import { activePlugins, isScheduled, numFeasibleNodesToFind, schedule, type ScheduleResult } from './schedule';
 import { node, nodeInfo, pod, podInfo } from './test-objects.spec-helper';
 
 const nodeOf = (r: ScheduleResult) => (isScheduled(r) ? r.node : undefined);
@@ -90,5 +92,31 @@ describe('schedule', () => {
     const boom = { name: 'Boom', filter: () => { throw new Error('bad'); } };
     const result = schedule(pod('p'), snapshotOf([nodeInfo('a')]), { filters: [boom] });
     expect(!isScheduled(result) && result.unschedulable.get('a')).toEqual({ code: 'Error', reasons: ['Boom: bad'], plugin: 'Boom' });
+  });
+
+  it('does not run a plugin whose skip() says it cannot matter for the pod (PreFilter / PreScore Skip)', () => {
+    const ran: string[] = [];
+    const filter = (name: string, skip: boolean) => ({ name, skip: () => skip, filter: () => (ran.push(name), SUCCESS) });
+    const score = (name: string, skip: boolean) => ({ name, weight: 1, skip: () => skip, score: () => (ran.push(name), 0) });
+    const snapshot = snapshotOf([nodeInfo('a'), nodeInfo('b')]);
+    schedule(pod('p'), snapshot, { filters: [filter('F-run', false), filter('F-skip', true)], scores: [score('S-run', false), score('S-skip', true)] });
+    expect([...new Set(ran)]).toEqual(['F-run', 'S-run']);
+  });
+
+  it('skips the default filters and scores a plain pod does not need, with the same choice', () => {
+    const p = podInfoOf(pod('p', { cpu: '100m', owner: 'rs' }));
+    expect(activePlugins(DEFAULT_FILTERS, p).map((f) => f.name)).toEqual(['NodeUnschedulable', 'NodeReady', 'TaintToleration', 'NodeResourcesFit']);
+    expect(activePlugins(DEFAULT_SCORES, p).map((f) => f.name)).toEqual(['TaintToleration', 'NodeResourcesLeastAllocated', 'NodeResourcesBalancedAllocation', 'OwnerSpread']);
+    const snapshot = snapshotOf([nodeInfo('a', {}, [podInfo('x', { cpu: '2' })]), nodeInfo('b'), nodeInfo('c', {}, [podInfo('y', { owner: 'rs' })])]);
+    const everyPlugin = { filters: DEFAULT_FILTERS.map(({ skip: _, ...f }) => f), scores: DEFAULT_SCORES.map(({ skip: _, ...f }) => f) };
+    expect(nodeOf(schedule(p, snapshot))).toBe('b');
+    expect(nodeOf(schedule(p, snapshot, everyPlugin))).toBe('b');
+  });
+
+  it('hands each score plugin what its preScore computed for the cycle', () => {
+    const seen: unknown[] = [];
+    const plugin = { name: 'S', weight: 1, preScore: (_pod: unknown, s: { nodes: readonly unknown[] }) => s.nodes.length, score: (_p: unknown, _n: unknown, state?: number) => (seen.push(state), 0) };
+    schedule(pod('p'), snapshotOf([nodeInfo('a'), nodeInfo('b')]), { scores: [plugin] });
+    expect(seen).toEqual([2, 2]);
   });
 });

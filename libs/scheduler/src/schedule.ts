@@ -13,7 +13,7 @@ import { fitErrorMessage } from './fit-error';
 import type { NodeInfo } from './framework/node-info';
 import type { FilterPlugin, ScorePlugin } from './framework/plugin';
 import { podInfoOf, type PodInfo } from './framework/pod-info';
-import type { Snapshot } from './framework/snapshot';
+import { snapshotOf, type Snapshot } from './framework/snapshot';
 import { SUCCESS, type Status } from './framework/status';
 import type { Pod } from '@skiff/api';
 
@@ -77,15 +77,33 @@ export function runFilters(filters: readonly FilterPlugin[], pod: PodInfo, node:
   return SUCCESS;
 }
 
-/** Weighted total score of each feasible node (same order as `nodes`). */
-export function scoreNodes(scores: readonly ScorePlugin[], pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
-  const totals = nodes.map(() => 0);
+/**
+ * Weighted total score of each feasible node (same order as `nodes`, taken from `snapshot`),
+ * over the plugins given (skip() is the caller's business: see activePlugins).
+ */
+export function scoreNodes(scores: readonly ScorePlugin[], pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot = snapshotOf(nodes)): number[] {
+  const n = nodes.length;
+  const totals = new Array<number>(n).fill(0);
   for (const plugin of scores) {
-    const raw = nodes.map((n) => plugin.score(pod, n));
-    const normalized = plugin.normalize ? plugin.normalize(raw) : raw;
-    for (let i = 0; i < nodes.length; i++) totals[i] += normalized[i] * plugin.weight;
+    const state: unknown = plugin.preScore?.(pod, snapshot);
+    if (!plugin.normalize) {
+      for (let i = 0; i < n; i++) totals[i] += plugin.score(pod, nodes[i], state) * plugin.weight;
+      continue;
+    }
+    const raw = new Array<number>(n);
+    for (let i = 0; i < n; i++) raw[i] = plugin.score(pod, nodes[i], state);
+    const normalized = plugin.normalize(raw);
+    for (let i = 0; i < n; i++) totals[i] += normalized[i] * plugin.weight;
   }
   return totals;
+}
+
+/**
+ * The plugins that take part in this pod's cycle: those whose skip() (Kubernetes' PreFilter /
+ * PreScore Skip) does not say they cannot matter for the pod.
+ */
+export function activePlugins<P extends { skip?(pod: PodInfo): boolean }>(plugins: readonly P[], pod: PodInfo): P[] {
+  return plugins.filter((p) => !p.skip?.(pod));
 }
 
 /**
@@ -95,7 +113,7 @@ export function scoreNodes(scores: readonly ScorePlugin[], pod: PodInfo, nodes: 
  */
 export function schedule(pod: Readonly<Pod> | PodInfo, snapshot: Snapshot, options: ScheduleOptions = {}): ScheduleResult {
   const info = 'requests' in pod ? pod : podInfoOf(pod);
-  const filters = options.filters ?? DEFAULT_FILTERS;
+  const filters = activePlugins(options.filters ?? DEFAULT_FILTERS, info);
   const nodes = snapshot.nodes;
   const n = nodes.length;
   const wanted = numFeasibleNodesToFind(n, options.percentageOfNodesToScore);
@@ -111,7 +129,7 @@ export function schedule(pod: Readonly<Pod> | PodInfo, snapshot: Snapshot, optio
   }
   if (feasible.length === 0) return { unschedulable: failed, message: fitErrorMessage(n, failed.values()), evaluatedNodes: evaluated };
   if (feasible.length === 1) return { node: feasible[0].name, feasibleNodes: 1, evaluatedNodes: evaluated };
-  const totals = scoreNodes(options.scores ?? DEFAULT_SCORES, info, feasible);
+  const totals = scoreNodes(activePlugins(options.scores ?? DEFAULT_SCORES, info), info, feasible, snapshot);
   let best = 0;
   for (let i = 1; i < feasible.length; i++) if (totals[i] > totals[best]) best = i;
   return { node: feasible[best].name, feasibleNodes: feasible.length, evaluatedNodes: evaluated };

@@ -19,12 +19,22 @@ export interface PodInfo {
   readonly uid: string;
   /** Sum of the containers' requests (cpu millicores, memory bytes, other resources). */
   readonly requests: Resources;
+  /** requests.cpu and requests.memory (0 when unset), flat: every filter run reads them. */
+  readonly cpu: number;
+  readonly memory: number;
+  /** The requests of other resources than cpu and memory, above 0, sorted by name. */
+  readonly otherRequests: readonly (readonly [name: string, amount: number])[];
   /** Requests with kube-scheduler's defaults for unset cpu (100m) and memory (200Mi), for scoring. */
   readonly nonZeroCpu: number;
   readonly nonZeroMemory: number;
   readonly hostPorts: readonly HostPort[];
   /** uid of the controlling owner (ReplicaSet, ...), for spreading; '' when none. */
   readonly ownerUid: string;
+  /** spec.nodeSelector, undefined when it has no entries. */
+  readonly nodeSelector: Readonly<Record<string, string>> | undefined;
+  readonly tolerations: readonly Toleration[];
+  readonly requiredAffinity: NodeSelector | undefined;
+  readonly preferredAffinity: readonly PreferredSchedulingTerm[];
 }
 
 /**
@@ -46,15 +56,26 @@ export function podInfoOf(pod: Readonly<Pod>): PodInfo {
     }
   }
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? undefined;
+  const nodeSelector = pod.spec?.nodeSelector;
+  const otherRequests = Object.entries(requests)
+    .filter(([name, amount]) => name !== 'cpu' && name !== 'memory' && amount > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     pod,
     key: keyOf(pod.metadata),
     uid: pod.metadata?.uid ?? '',
     requests,
+    cpu: requests.cpu ?? 0,
+    memory: requests.memory ?? 0,
+    otherRequests,
     nonZeroCpu,
     nonZeroMemory,
     hostPorts,
     ownerUid: owner?.uid ?? '',
+    nodeSelector: nodeSelector && Object.keys(nodeSelector).length ? nodeSelector : undefined,
+    tolerations: tolerationsOf(pod),
+    requiredAffinity: requiredAffinity(pod),
+    preferredAffinity: preferredAffinity(pod),
   };
 }
 

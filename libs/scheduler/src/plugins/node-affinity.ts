@@ -5,7 +5,6 @@
  */
 import type { FilterPlugin, ScorePlugin } from '../framework/plugin';
 import { defaultNormalize } from '../framework/plugin';
-import { preferredAffinity, requiredAffinity } from '../framework/pod-info';
 import { SUCCESS, unresolvable } from '../framework/status';
 import { anyTermMatches, termMatches } from './node-selector-terms';
 
@@ -15,10 +14,11 @@ export const ERR_REASON_AFFINITY = "node(s) didn't match Pod's node affinity/sel
 /** Every key=value of spec.nodeSelector must be a label of the node. */
 export const nodeSelectorFilter: FilterPlugin = {
   name: 'NodeSelector',
+  skip: (pod) => !pod.nodeSelector,
   filter(pod, node) {
-    const selector = pod.pod.spec?.nodeSelector;
+    const selector = pod.nodeSelector;
     if (!selector) return SUCCESS;
-    const labels = node.node.metadata?.labels ?? {};
+    const labels = node.labels;
     for (const k in selector) if (labels[k] !== selector[k]) return unresolvable(ERR_REASON_AFFINITY);
     return SUCCESS;
   },
@@ -27,8 +27,9 @@ export const nodeSelectorFilter: FilterPlugin = {
 /** requiredDuringSchedulingIgnoredDuringExecution: at least one term must match the node. */
 export const nodeAffinityFilter: FilterPlugin = {
   name: 'NodeAffinity',
+  skip: (pod) => !pod.requiredAffinity,
   filter(pod, node) {
-    const required = requiredAffinity(pod.pod);
+    const required = pod.requiredAffinity;
     if (!required) return SUCCESS;
     return anyTermMatches(required.nodeSelectorTerms, node.node) ? SUCCESS : unresolvable(ERR_REASON_AFFINITY);
   },
@@ -38,8 +39,9 @@ export const nodeAffinityFilter: FilterPlugin = {
 export const nodeAffinityScore: ScorePlugin = {
   name: 'NodeAffinity',
   weight: 2,
+  skip: (pod) => pod.preferredAffinity.length === 0,
   score(pod, node) {
-    const preferred = preferredAffinity(pod.pod);
+    const preferred = pod.preferredAffinity;
     if (preferred.length === 0) return 0;
     let sum = 0;
     for (const term of preferred) if (term.weight !== 0 && termMatches(term.preference, node.node)) sum += term.weight;

@@ -5,7 +5,6 @@
  * as DaemonSet pods do.
  */
 import type { FilterPlugin } from '../framework/plugin';
-import { tolerationsOf } from '../framework/pod-info';
 import { SUCCESS, unresolvable } from '../framework/status';
 import { tolerated } from './taint-toleration';
 
@@ -17,8 +16,8 @@ export const ERR_REASON_NOT_READY = 'node(s) were not ready';
 export const nodeUnschedulableFilter: FilterPlugin = {
   name: 'NodeUnschedulable',
   filter(pod, node) {
-    if (!node.node.spec?.unschedulable) return SUCCESS;
-    if (tolerated(tolerationsOf(pod.pod), { key: TAINT_UNSCHEDULABLE, value: '', effect: 'NoSchedule', timeAdded: undefined })) return SUCCESS;
+    if (!node.unschedulable) return SUCCESS;
+    if (tolerated(pod.tolerations, { key: TAINT_UNSCHEDULABLE, value: '', effect: 'NoSchedule', timeAdded: undefined })) return SUCCESS;
     return unresolvable(ERR_REASON_UNSCHEDULABLE);
   },
 };
@@ -26,9 +25,8 @@ export const nodeUnschedulableFilter: FilterPlugin = {
 export const nodeReadyFilter: FilterPlugin = {
   name: 'NodeReady',
   filter(pod, node) {
-    const ready = node.node.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status === 'True') return SUCCESS;
-    if (tolerated(tolerationsOf(pod.pod), { key: TAINT_NOT_READY, value: '', effect: 'NoSchedule', timeAdded: undefined })) return SUCCESS;
+    if (node.ready) return SUCCESS;
+    if (tolerated(pod.tolerations, { key: TAINT_NOT_READY, value: '', effect: 'NoSchedule', timeAdded: undefined })) return SUCCESS;
     return unresolvable(ERR_REASON_NOT_READY);
   },
 };

@@ -17,6 +17,7 @@ export function portsConflict(a: HostPort, b: HostPort): boolean {
 
 export const nodePortsFilter: FilterPlugin = {
   name: 'NodePorts',
+  skip: (pod) => pod.hostPorts.length === 0,
   filter(pod, node) {
     for (const wanted of pod.hostPorts) {
       if (node.usedPorts.some((used) => portsConflict(wanted, used))) return unschedulable(ERR_REASON_PORTS);

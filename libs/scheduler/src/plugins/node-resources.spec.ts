@@ -1,4 +1,5 @@
-import { nodeInfo, podInfo } from '../test-objects.spec-helper';
+import { podInfoOf } from '../framework/pod-info';
+import { nodeInfo, pod, podInfo } from '../test-objects.spec-helper';
 import { balancedAllocationScore, filterNodeResourcesFit, leastAllocatedScore } from './node-resources';
 
 describe('NodeResourcesFit', () => {
@@ -26,8 +27,9 @@ describe('NodeResourcesFit', () => {
 
   it('checks other resources by name', () => {
     const node = nodeInfo('n');
-    const p = podInfo('p');
-    const withGpu = { ...p, requests: { ...p.requests, 'example.com/gpu': 1 } };
+    const p = pod('p');
+    p.spec!.containers[0].resources!.requests['example.com/gpu'] = '1';
+    const withGpu = podInfoOf(p);
     expect(filterNodeResourcesFit.filter(withGpu, node).reasons).toEqual(['Insufficient example.com/gpu']);
   });
 });

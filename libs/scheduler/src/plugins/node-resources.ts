@@ -10,23 +10,17 @@ import { SUCCESS, unschedulable } from '../framework/status';
 export const filterNodeResourcesFit: FilterPlugin = {
   name: 'NodeResourcesFit',
   filter(pod, node) {
+    // Kubernetes' order of checks (and of the reasons): pods, cpu, memory, the rest by name.
     let reasons: string[] | undefined;
-    if (node.pods.size + 1 > node.allowedPods) reasons = ['Too many pods'];
-    for (const name in pod.requests) {
-      const want = pod.requests[name];
-      if (want <= 0) continue;
+    if (node.podCount + 1 > node.allowedPods) reasons = ['Too many pods'];
+    if (pod.cpu > 0 && pod.cpu > node.allocatableCpu - node.requestedCpu) (reasons ??= []).push('Insufficient cpu');
+    if (pod.memory > 0 && pod.memory > node.allocatableMemory - node.requestedMemory) (reasons ??= []).push('Insufficient memory');
+    for (const [name, want] of pod.otherRequests) {
       if (want > (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0)) (reasons ??= []).push(`Insufficient ${name}`);
     }
-    if (!reasons) return SUCCESS;
-    if (reasons.length > 1) reasons.sort((a, b) => order(a) - order(b) || (a < b ? -1 : a > b ? 1 : 0));
-    return unschedulable(...reasons);
+    return reasons ? unschedulable(...reasons) : SUCCESS;
   },
 };
-
-/** cpu first, then memory, then the rest by name (Kubernetes' order of checks). */
-function order(reason: string): number {
-  return reason === 'Too many pods' ? -1 : reason === 'Insufficient cpu' ? 0 : reason === 'Insufficient memory' ? 1 : 2;
-}
 
 function leastRequested(requested: number, capacity: number): number {
   if (capacity <= 0 || requested > capacity) return 0;
@@ -38,15 +32,16 @@ export const leastAllocatedScore: ScorePlugin = {
   name: 'NodeResourcesLeastAllocated',
   weight: 1,
   score(pod, node) {
-    const resources: [number, number][] = [
-      [node.nonZeroCpu + pod.nonZeroCpu, node.allocatable.cpu ?? 0],
-      [node.nonZeroMemory + pod.nonZeroMemory, node.allocatable.memory ?? 0],
-    ];
+    const cpu = node.allocatableCpu;
+    const memory = node.allocatableMemory;
     let sum = 0;
     let weights = 0;
-    for (const [requested, capacity] of resources) {
-      if (capacity === 0) continue;
-      sum += leastRequested(requested, capacity);
+    if (cpu !== 0) {
+      sum += leastRequested(node.nonZeroCpu + pod.nonZeroCpu, cpu);
+      weights++;
+    }
+    if (memory !== 0) {
+      sum += leastRequested(node.nonZeroMemory + pod.nonZeroMemory, memory);
       weights++;
     }
     return weights ? Math.floor(sum / weights) : 0;
@@ -58,14 +53,13 @@ export const balancedAllocationScore: ScorePlugin = {
   name: 'NodeResourcesBalancedAllocation',
   weight: 1,
   score(pod, node) {
-    const fractions: number[] = [];
-    for (const name of ['cpu', 'memory']) {
-      const capacity = node.allocatable[name] ?? 0;
-      if (capacity === 0) continue;
-      const requested = (node.requested[name] ?? 0) + (pod.requests[name] ?? 0);
-      fractions.push(Math.min(1, requested / capacity));
-    }
-    const std = fractions.length === 2 ? Math.abs((fractions[0] - fractions[1]) / 2) : 0;
+    const cpu = node.allocatableCpu;
+    const memory = node.allocatableMemory;
+    // With one resource (or none) there is nothing to balance: std 0.
+    if (cpu === 0 || memory === 0) return MAX_NODE_SCORE;
+    const cpuFraction = Math.min(1, (node.requestedCpu + pod.cpu) / cpu);
+    const memoryFraction = Math.min(1, (node.requestedMemory + pod.memory) / memory);
+    const std = Math.abs((cpuFraction - memoryFraction) / 2);
     return Math.floor((1 - std) * MAX_NODE_SCORE);
   },
 };

@@ -6,7 +6,6 @@
 import type { Taint, Toleration } from '@skiff/api';
 import type { FilterPlugin, ScorePlugin } from '../framework/plugin';
 import { defaultNormalize } from '../framework/plugin';
-import { tolerationsOf } from '../framework/pod-info';
 import { SUCCESS, unresolvable } from '../framework/status';
 
 /**
@@ -36,12 +35,9 @@ export function tolerated(tolerations: readonly Toleration[], taint: Readonly<Ta
 export const taintTolerationFilter: FilterPlugin = {
   name: 'TaintToleration',
   filter(pod, node) {
-    const taints = node.node.spec?.taints;
-    if (!taints?.length) return SUCCESS;
-    const tolerations = tolerationsOf(pod.pod);
-    for (const taint of taints) {
-      if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-      if (!tolerated(tolerations, taint)) return unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+    if (node.hardTaints.length === 0) return SUCCESS;
+    for (const taint of node.hardTaints) {
+      if (!tolerated(pod.tolerations, taint)) return unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
     }
     return SUCCESS;
   },
@@ -51,11 +47,9 @@ export const taintTolerationScore: ScorePlugin = {
   name: 'TaintToleration',
   weight: 3,
   score(pod, node) {
-    const taints = node.node.spec?.taints;
-    if (!taints?.length) return 0;
-    const tolerations = tolerationsOf(pod.pod).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+    if (node.softTaints.length === 0) return 0;
     let count = 0;
-    for (const taint of taints) if (taint.effect === 'PreferNoSchedule' && !tolerated(tolerations, taint)) count++;
+    for (const taint of node.softTaints) if (!tolerated(pod.tolerations, taint)) count++;
     return count;
   },
   normalize: (scores) => defaultNormalize(scores, true),
