@@ -11,9 +11,10 @@ const opts = new Command('apiserver')
   .option('--nats <urls>', 'NATS server URLs, comma separated', 'nats://127.0.0.1:4222')
   .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address', '127.0.0.1:6480')
   .option('--compaction-interval <seconds>', 'etcd compaction period (0: never)', '300')
+  .option('--default-toleration-seconds <s>', 'tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod', '300')
   .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
   .parse()
-  .opts<{ listen: string; etcd: string; nats: string; metricsListen: string; compactionInterval: string; logLevel: string }>();
+  .opts<{ listen: string; etcd: string; nats: string; metricsListen: string; compactionInterval: string; defaultTolerationSeconds: string; logLevel: string }>();
 
 const logger = createLogger('apiserver', opts.logLevel);
 void runUntilSignal(
@@ -25,6 +26,7 @@ void runUntilSignal(
         nats: list(opts.nats),
         metricsListen: opts.metricsListen,
         compactionIntervalMs: Number(opts.compactionInterval) * 1000,
+        defaultTolerationSeconds: Number(opts.defaultTolerationSeconds),
         version: { version: packageVersion(__dirname), gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' },
         logger,
       },

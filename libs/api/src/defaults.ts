@@ -171,7 +171,7 @@ export function applyDefaults(info: KindInfo, object: KubeObject): void {
       break;
     case 'Namespace': {
       const ns = object as Namespace;
-      ns.status ??= { phase: '' };
+      ns.status ??= { phase: '', conditions: [] };
       if (!ns.status.phase) ns.status.phase = 'Active';
       break;
     }

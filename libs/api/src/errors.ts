@@ -55,6 +55,12 @@ export class FailedPreconditionError extends ApiError {
   readonly code = GRPC_CODE.FAILED_PRECONDITION;
 }
 
+/** The request is refused as a matter of policy (Kubernetes' 403 Forbidden): a system namespace cannot be deleted, nothing new goes into a terminating namespace. */
+export class ForbiddenError extends ApiError {
+  override readonly name = 'ForbiddenError';
+  readonly code = GRPC_CODE.PERMISSION_DENIED;
+}
+
 export class UnavailableError extends ApiError {
   override readonly name = 'UnavailableError';
   readonly code = GRPC_CODE.UNAVAILABLE;
@@ -92,6 +98,8 @@ export function errorFromStatus(code: number, message: string): Error {
       return new CompactedError(message);
     case GRPC_CODE.FAILED_PRECONDITION:
       return new FailedPreconditionError(message);
+    case GRPC_CODE.PERMISSION_DENIED:
+      return new ForbiddenError(message);
     case GRPC_CODE.UNAVAILABLE:
       return new UnavailableError(message);
     case GRPC_CODE.INVALID_ARGUMENT: {

@@ -97,6 +97,8 @@ export const POD_EXAMPLE: Manifest = {
     tolerations: [
       { key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
       { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      // Both node-failure tolerations are spelled out, so the apiserver's DefaultTolerationSeconds adds none.
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
     ],
     dnsPolicy: 'ClusterFirst',
     schedulerName: 'default-scheduler',

@@ -1,4 +1,4 @@
-import { DeploymentStatus, PodStatus, EXAMPLE_MANIFESTS, GRPC_CODE, objectFromManifest, unwrap, type ApiObject } from '@skiff/api';
+import { DeploymentStatus, Pod, PodStatus, EXAMPLE_MANIFESTS, GRPC_CODE, objectFromManifest, unwrap, type ApiObject } from '@skiff/api';
 import { invalidManifests, startEtcd, startNats } from '@skiff/testing';
 import { EtcdStorage, type Storage } from '@skiff/storage';
 import { configMap, edit, inner, meta, obj, pod, startTestEnv, type TestEnv } from './apiserver-test-env.spec-helper';
@@ -23,8 +23,8 @@ describe('system namespaces', () => {
     }
   });
 
-  it('refuses to delete them', async () => {
-    await expect(env.api.delete({ resource: 'namespaces', name: 'default' })).rejects.toEqual(code('FAILED_PRECONDITION'));
+  it('refuses to delete them (Forbidden, as Kubernetes)', async () => {
+    await expect(env.api.delete({ resource: 'namespaces', name: 'default' })).rejects.toMatchObject({ code: GRPC_CODE.PERMISSION_DENIED, details: 'namespaces "default" is forbidden: this namespace may not be deleted' });
   });
 });
 
@@ -59,6 +59,7 @@ describe('CRUD for every kind', () => {
 
     const deleted = await env.api.delete({ resource: info.resource, namespace, name, gracePeriodSeconds: 0 });
     expect(meta(deleted).name).toBe(name);
+    if (info.case === 'namespace') await finalize(name); // the namespace controller's part
     await expect(env.api.get(info.resource, namespace, name)).rejects.toEqual(code('NOT_FOUND'));
   });
 });
@@ -247,11 +248,32 @@ describe('deletion', () => {
   });
 });
 
+/** Plays the namespace controller's last step: drops "kubernetes" from spec.finalizers (UpdateStatus). */
+async function finalize(name: string): Promise<void> {
+  const current = await env.api.get('namespaces', '', name);
+  await env.api.updateStatus(edit(current, (o) => (o.spec.finalizers = o.spec.finalizers.filter((f: string) => f !== 'kubernetes'))));
+}
+
 describe('namespaces', () => {
   const ns = (name: string) => obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
-  it('removes an empty namespace at once', async () => {
+  it('gets the "kubernetes" finalizer at creation, which only UpdateStatus (finalize) changes', async () => {
+    const created = await env.api.create(ns('finalized'));
+    expect(inner(created).spec.finalizers).toEqual(['kubernetes']);
+    const updated = await env.api.update(edit(created, (o) => ((o.spec.finalizers = []), (o.metadata.labels = { a: 'b' }))));
+    expect(inner(updated).spec.finalizers).toEqual(['kubernetes']); // an apply without spec never drops it
+    expect(meta(updated).labels).toEqual({ a: 'b' });
+    await env.api.delete({ resource: 'namespaces', name: 'finalized' });
+    const marked = await env.api.get('namespaces', '', 'finalized');
+    expect(inner(marked).status.phase).toBe('Terminating');
+    await expect(env.api.updateStatus(edit(marked, (o) => (o.spec.finalizers = ['kubernetes', 'example.com/more'])))).rejects.toEqual(code('INVALID_ARGUMENT'));
+    await finalize('finalized'); // the last finalizer of a terminating namespace: removed
+    await expect(env.api.get('namespaces', '', 'finalized')).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('removes an empty namespace at once when it has no finalizers left', async () => {
     await env.api.create(ns('empty'));
+    await finalize('empty');
     await env.api.delete({ resource: 'namespaces', name: 'empty' });
     await expect(env.api.get('namespaces', '', 'empty')).rejects.toEqual(code('NOT_FOUND'));
   });
@@ -261,6 +283,7 @@ describe('namespaces', () => {
     await env.api.create(configMap('first', {}, { namespace: 'brief' })); // the server now knows "brief"
     await env.api.delete({ resource: 'configmaps', namespace: 'brief', name: 'first' });
     await env.api.delete({ resource: 'namespaces', name: 'brief' });
+    await finalize('brief');
     await expect(env.api.create(configMap('late', {}, { namespace: 'brief' }))).rejects.toMatchObject({ code: GRPC_CODE.NOT_FOUND, details: expect.stringContaining('brief') });
     await env.api.create(ns('brief')); // recreated: writable again
     await env.api.create(configMap('again', {}, { namespace: 'brief' }));
@@ -281,6 +304,7 @@ describe('namespaces', () => {
     });
     const store = new GenericStore(racing);
     await store.create(obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'racing' } }));
+    await finalize('racing'); // so that the delete would remove it at once if it found it empty
     await other.create(configMap('early', {}, { namespace: 'racing' })); // "other" now knows the namespace
     await other.delete({ resource: 'configmaps', namespace: 'racing', name: 'early', dryRun: false, propagationPolicy: '' });
     await store.delete({ resource: 'namespaces', namespace: '', name: 'racing', dryRun: false, propagationPolicy: '' });
@@ -297,10 +321,13 @@ describe('namespaces', () => {
     const marked = await env.api.delete({ resource: 'namespaces', name: 'busy' });
     expect(inner(marked).status.phase).toBe('Terminating');
     expect(meta(marked).deletionTimestamp).toBeInstanceOf(Date);
-    await expect(env.api.create(configMap('more', {}, { namespace: 'busy' }))).rejects.toMatchObject({ code: GRPC_CODE.FAILED_PRECONDITION, details: expect.stringContaining('busy') });
-    // Once emptied (the namespace controller's job later), deleting again removes it.
+    await expect(env.api.create(configMap('more', {}, { namespace: 'busy' }))).rejects.toMatchObject({
+      code: GRPC_CODE.PERMISSION_DENIED,
+      details: 'unable to create new content in namespace "busy" because it is being terminated',
+    });
+    // Emptied and finalized (the namespace controller's job), it is removed.
     await env.api.delete({ resource: 'configmaps', namespace: 'busy', name: 'inside' });
-    await env.api.delete({ resource: 'namespaces', name: 'busy' });
+    await finalize('busy');
     await expect(env.api.get('namespaces', '', 'busy')).rejects.toEqual(code('NOT_FOUND'));
     // Created again under the same name, it takes new content (nothing remembers "terminating").
     await env.api.create(ns('busy'));
@@ -317,6 +344,41 @@ describe('bind', () => {
     expect(inner(bound).status.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
     await expect(env.api.bind({ name: 'to-bind', nodeName: 'node-2' })).rejects.toEqual(code('ABORTED'));
     expect(meta(await env.api.bind({ name: 'to-bind', nodeName: 'node-1' })).resourceVersion).toBe(meta(bound).resourceVersion);
+  });
+
+  it('starts from the state it last wrote, yet never loses a change made behind its back', async () => {
+    // Another apiserver (here: a direct etcd write) changes the pod after this one created it.
+    const created = await env.api.create(pod('bind-stale'));
+    const key = '/registry/pods/default/bind-stale';
+    const stored = (await env.storage.get(key))!;
+    const changed = Pod.decode(stored.value);
+    changed.metadata!.labels = { changed: 'elsewhere' };
+    await env.storage.update(key, Pod.encode(changed).finish(), stored.modRevision);
+    const bound = await env.api.bind({ name: 'bind-stale', nodeName: 'node-1', uid: meta(created).uid });
+    expect(inner(bound).spec.nodeName).toBe('node-1');
+    expect(meta(bound).labels).toEqual({ changed: 'elsewhere' });
+    const now = Pod.decode((await env.storage.get(key))!.value);
+    expect([now.spec!.nodeName, now.metadata!.labels]).toEqual(['node-1', { changed: 'elsewhere' }]);
+  });
+
+  it('decides on what etcd holds when the pod was replaced behind its back', async () => {
+    const created = await env.api.create(pod('bind-replaced'));
+    const key = '/registry/pods/default/bind-replaced';
+    const replacement = Pod.decode((await env.storage.get(key))!.value);
+    replacement.metadata!.uid = 'another-uid';
+    replacement.spec!.nodeName = 'node-9';
+    await env.storage.delete(key);
+    await env.storage.create(key, Pod.encode(replacement).finish());
+    // From memory the old pod is unbound with the old uid; etcd says otherwise.
+    await expect(env.api.bind({ name: 'bind-replaced', nodeName: 'node-1', uid: meta(created).uid })).rejects.toEqual(code('ABORTED'));
+    await expect(env.api.bind({ name: 'bind-replaced', nodeName: 'node-1' })).rejects.toMatchObject({ code: GRPC_CODE.ABORTED, details: expect.stringContaining('node-9') });
+    await env.storage.delete(key);
+    await expect(env.api.bind({ name: 'bind-replaced', nodeName: 'node-1' })).rejects.toEqual(code('NOT_FOUND'));
+  });
+
+  it('refuses a malformed node name', async () => {
+    await env.api.create(pod('bind-bad-node'));
+    await expect(env.api.bind({ name: 'bind-bad-node', nodeName: 'Not_A_Node' })).rejects.toMatchObject({ code: GRPC_CODE.INVALID_ARGUMENT, details: expect.stringContaining('nodeName') });
   });
 
   it('refuses a pod being deleted', async () => {

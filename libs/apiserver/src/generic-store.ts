@@ -10,7 +10,7 @@
  */
 import {
   applyDefaults,
-  FailedPreconditionError,
+  ForbiddenError,
   findKind,
   InvalidError,
   MAX_OBJECT_BYTES,
@@ -29,13 +29,17 @@ import {
   type WatchEvent,
   type WatchRequest,
   type DeleteRequest,
+  type PodSpec,
   KINDS,
   kindFor,
 } from '@skiff/api';
 import type { Guard, Storage } from '@skiff/storage';
-import { bindPod } from './bind';
+import { bindPod, validateBinding } from './bind';
+import { addDefaultTolerations } from './default-toleration-seconds';
 import { checkPreconditions, decideDelete } from './deletion';
-import { decodeObject, deepCopy, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
+import { markTerminating, namespaceFinalized } from './namespace-lifecycle';
+import { decodeObject, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
+import { RecentObjects } from './recent-objects';
 import { objectKey, resourcePrefix } from './registry-keys';
 import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
 import { toWatchEvent, type WatchFilter } from './watch-filter';
@@ -45,6 +49,12 @@ export const SYSTEM_NAMESPACES = ['default', 'skiff-system', 'skiff-node-lease']
 
 /** How many times an unconditional write re-reads and retries after losing a compare-and-swap. */
 const MAX_WRITE_ATTEMPTS = 20;
+
+/** Server-wide settings of the store. */
+export interface GenericStoreOptions {
+  /** tolerationSeconds of the not-ready / unreachable tolerations every new pod gets (DefaultTolerationSeconds); 300. */
+  defaultTolerationSeconds?: number;
+}
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -73,11 +83,22 @@ const NAMESPACE_KIND = kindFor('namespaces');
 export class GenericStore {
   /** Writable namespaces seen by writes, at their mod revision (see namespaceGuard). */
   private readonly namespaces = new Map<string, { revision: number }>();
+  /** The last state seen of pods read or written here: where a bind starts (see bind). */
+  private readonly recent: RecentObjects;
 
   constructor(
     private readonly storage: Storage,
     private readonly env: StrategyEnv = systemStrategyEnv,
-  ) {}
+    recent: RecentObjects = new RecentObjects(),
+    private readonly options: GenericStoreOptions = {},
+  ) {
+    this.recent = recent;
+  }
+
+  /** Remembers a pod's stored state (pods only: Bind is the one write that starts from it). */
+  private remember(info: KindInfo, key: string, revision: number, bytes: Uint8Array): void {
+    if (info.case === 'pod') this.recent.remember(key, revision, bytes);
+  }
 
   // ------------------------------------------------------------------ reads
 
@@ -87,8 +108,13 @@ export class GenericStore {
 
   /** The stored object and its mod revision, or NotFoundError. */
   private async read(info: KindInfo, namespace: string, name: string, signal?: AbortSignal): Promise<{ object: StoredObject; revision: number }> {
-    const kv = await this.storage.get(objectKey(info, namespace, name), signal);
-    if (!kv) throw new NotFoundError(`${describe(info, namespace, name)} not found`);
+    const key = objectKey(info, namespace, name);
+    const kv = await this.storage.get(key, signal);
+    if (!kv) {
+      this.recent.forget(key);
+      throw new NotFoundError(`${describe(info, namespace, name)} not found`);
+    }
+    this.remember(info, key, kv.modRevision, kv.value);
     return { object: decodeObject(info, kv.value, kv.modRevision), revision: kv.modRevision };
   }
 
@@ -128,6 +154,15 @@ export class GenericStore {
 
   // ------------------------------------------------------------------ writes
 
+  /**
+   * Mutating admission on Create and Update (after defaulting, before validation): pods get the
+   * default not-ready / unreachable tolerations (Kubernetes' DefaultTolerationSeconds, which
+   * also runs on Update so that an update sending the tolerations a user wrote keeps them).
+   */
+  private admit(info: KindInfo, object: StoredObject): void {
+    if (info.case === 'pod') addDefaultTolerations((object as { spec?: PodSpec }).spec, this.options.defaultTolerationSeconds);
+  }
+
   /** InvalidError listing every problem validation finds (and the key guards below). */
   private validate(info: KindInfo, object: StoredObject, old?: StoredObject): void {
     const meta = metaOf(object);
@@ -154,7 +189,7 @@ export class GenericStore {
 
   /**
    * The guard for writing into a namespace: its key at the mod revision last seen. NotFoundError
-   * when it does not exist, FailedPreconditionError while it terminates. The revision is cached
+   * when it does not exist, ForbiddenError while it terminates (as Kubernetes' NamespaceLifecycle). The revision is cached
    * (`fresh` reads it again); a guarded write that finds the namespace changed re-reads it, so
    * the cache can be stale but never wrong, and a namespace deleted meanwhile gets nothing new.
    */
@@ -172,7 +207,7 @@ export class GenericStore {
       if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) {
         // Not cached: a namespace that finishes terminating may come back under the same name.
         this.namespaces.delete(namespace);
-        throw new FailedPreconditionError(`unable to create new content in namespace "${namespace}" because it is being terminated`);
+        throw new ForbiddenError(`unable to create new content in namespace "${namespace}" because it is being terminated`);
       }
       this.namespaces.set(namespace, state);
     }
@@ -180,7 +215,7 @@ export class GenericStore {
   }
 
   /**
-   * Create: defaults, generateName, validation of the object as sent (InvalidError listing
+   * Create: defaults, admission (see admit), generateName, validation of the object as sent (InvalidError listing
    * "field: detail"), server-set metadata (uid, creationTimestamp, generation 1, initial
    * status), size limit, namespace must exist and not
    * be terminating. AlreadyExistsError when the name is taken. dryRun stores nothing.
@@ -188,6 +223,7 @@ export class GenericStore {
   async create(request: ApiObject | undefined, options: WriteOptions = {}): Promise<ApiObject> {
     const { info, object } = unwrapRequest(request);
     applyDefaults(info, object);
+    this.admit(info, object);
     fillGeneratedName(object, this.env);
     // Validate what the client sent (an unsupported status is an error, never dropped), then set
     // the server-owned fields.
@@ -205,7 +241,9 @@ export class GenericStore {
     for (let attempt = 1; ; attempt++) {
       const guard = info.namespaced ? await this.namespaceGuard(meta.namespace, attempt > 1) : undefined;
       try {
-        meta.resourceVersion = String(await this.storage.create(key, bytes, guard));
+        const revision = await this.storage.create(key, bytes, guard);
+        this.remember(info, key, revision, bytes);
+        meta.resourceVersion = String(revision);
         return wrap(info, object as never);
       } catch (err) {
         if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
@@ -242,9 +280,12 @@ export class GenericStore {
       try {
         if (readyToRemove(next)) {
           const removed = await this.storage.delete(key, revision);
+          this.recent.forget(key);
           metaOf(next).resourceVersion = String(removed.revision);
         } else {
-          metaOf(next).resourceVersion = String(await this.storage.update(key, bytes, revision));
+          const written = await this.storage.update(key, bytes, revision);
+          this.remember(info, key, written, bytes);
+          metaOf(next).resourceVersion = String(written);
         }
         return next;
       } catch (err) {
@@ -254,14 +295,16 @@ export class GenericStore {
   }
 
   /**
-   * Update: replaces metadata (but server-owned fields) and spec; status is kept for kinds with
-   * a status subresource; generation increases when the content changed. A request with a
+   * Update: defaults and admission as Create; replaces metadata (but server-owned fields) and
+   * spec; status is kept for kinds with a status subresource; generation increases when the
+   * content changed. A request with a
    * resourceVersion is compare-and-swap (ConflictError when stale, nothing changes); without one
    * it is unconditional. Removing the last finalizer of an object being deleted removes it.
    */
   async update(request: ApiObject | undefined, options: WriteOptions = {}): Promise<ApiObject> {
     const { info, object } = unwrapRequest(request);
     applyDefaults(info, object);
+    this.admit(info, object);
     const meta = metaOf(object);
     const namespace = this.namespaceOf(info, meta.namespace);
     const next = await this.readModifyWrite(info, namespace, meta.name, meta.resourceVersion || undefined, options, (stored) =>
@@ -285,7 +328,8 @@ export class GenericStore {
    * Delete: checks preconditions (ConflictError), then removes the object, or marks it for
    * deletion (finalizers, propagation policy, graceful pod deletion; see deletion.ts), or for a
    * namespace with content sets phase Terminating. Returns the object after the call (its last
-   * state, with the deletion's revision, when removed). System namespaces cannot be deleted.
+   * state, with the deletion's revision, when removed). System namespaces cannot be deleted
+   * (ForbiddenError, as Kubernetes' NamespaceLifecycle).
    */
   async delete(request: Pick<DeleteRequest, 'resource' | 'namespace' | 'name' | 'preconditions' | 'gracePeriodSeconds' | 'propagationPolicy' | 'dryRun'>): Promise<ApiObject> {
     const info = resolveKind(request.resource);
@@ -293,7 +337,7 @@ export class GenericStore {
     const key = objectKey(info, namespace, request.name);
     const what = describe(info, namespace, request.name);
     if (info.case === 'namespace' && (SYSTEM_NAMESPACES as readonly string[]).includes(request.name)) {
-      throw new FailedPreconditionError(`namespace "${request.name}" is a system namespace and cannot be deleted`);
+      throw new ForbiddenError(`namespaces "${request.name}" is forbidden: this namespace may not be deleted`);
     }
     for (let attempt = 1; ; attempt++) {
       const { object: stored, revision } = await this.read(info, namespace, request.name);
@@ -307,10 +351,14 @@ export class GenericStore {
         if (request.dryRun) return wrap(info, (decision.action === 'mark' ? decision.object : stored) as never);
         if (decision.action === 'remove') {
           const removed = await this.storage.delete(key, revision);
+          this.recent.forget(key);
           metaOf(stored).resourceVersion = String(removed.revision);
           return wrap(info, stored as never);
         }
-        metaOf(decision.object).resourceVersion = String(await this.storage.update(key, encodeObject(info, decision.object), revision));
+        const bytes = encodeObject(info, decision.object);
+        const written = await this.storage.update(key, bytes, revision);
+        this.remember(info, key, written, bytes);
+        metaOf(decision.object).resourceVersion = String(written);
         // A namespace is marked first (that fences off creates, which are guarded on its
         // revision); then it is removed, in the next round, if it is empty.
         if (info.case === 'namespace') continue;
@@ -323,19 +371,16 @@ export class GenericStore {
 
   /**
    * A namespace is first marked Terminating (no create gets into it after that: creates are
-   * guarded on its revision); a marked namespace that is empty and has no finalizers is removed.
-   * Checking emptiness only after the mark is what keeps a racing create from being orphaned.
+   * guarded on its revision); a marked namespace that is empty and has no finalizers (neither
+   * metadata.finalizers nor spec.finalizers: the namespace controller drops "kubernetes" once it
+   * has deleted the content) is removed. Checking emptiness only after the mark is what keeps a
+   * racing create from being orphaned.
    */
   private async decideNamespaceDelete(stored: StoredObject, name: string): Promise<ReturnType<typeof decideDelete>> {
-    const meta = metaOf(stored);
-    if (meta.deletionTimestamp) {
-      return meta.finalizers.length === 0 && (await this.namespaceIsEmpty(name)) ? { action: 'remove' } : { action: 'none' };
+    if (metaOf(stored).deletionTimestamp) {
+      return namespaceFinalized(stored) && (await this.namespaceIsEmpty(name)) ? { action: 'remove' } : { action: 'none' };
     }
-    const next = deepCopy(stored) as StoredObject & { status?: { phase: string } };
-    metaOf(next).deletionTimestamp = this.env.now();
-    metaOf(next).deletionGracePeriodSeconds = 0;
-    next.status = { ...(next.status as object), phase: 'Terminating' };
-    return { action: 'mark', object: next };
+    return { action: 'mark', object: markTerminating(stored, this.env.now()) };
   }
 
   private async namespaceIsEmpty(namespace: string): Promise<boolean> {
@@ -350,13 +395,54 @@ export class GenericStore {
   /**
    * Bind: sets a pending pod's spec.nodeName (and PodScheduled=True) with compare-and-swap.
    * ConflictError when the pod is bound to another node, being deleted, or its uid /
-   * resourceVersion preconditions fail; binding again to the same node changes nothing.
+   * resourceVersion preconditions fail; binding again to the same node changes nothing;
+   * InvalidError for a missing or malformed node name; NotFoundError when the pod is gone.
+   *
+   * One etcd round trip when this apiserver holds the pod's current state (it created or last
+   * wrote it, as for pods the scheduler binds right after they were made): the compare-and-swap
+   * starts from that state, as Kubernetes' binding starts from its watch cache. Anything but a
+   * successful write from remembered state (a lost swap, a refusal, a no-op) is decided again on
+   * a fresh read, so a stale memory never shows in the answer. A lost race on a fresh read
+   * re-reads and tries again, up to MAX_WRITE_ATTEMPTS times.
    */
   async bind(request: BindRequest): Promise<ApiObject> {
+    validateBinding(request);
     const info = kindFor('pods');
     const namespace = this.namespaceOf(info, request.namespace);
-    const next = await this.readModifyWrite(info, namespace, request.name, undefined, {}, (stored) => bindPod(stored, request, this.env.now()));
-    return wrap(info, next as never);
+    const key = objectKey(info, namespace, request.name);
+    const now = this.env.now();
+    let known = this.recent.get(key);
+    if (known && request.resourceVersion && request.resourceVersion !== String(known.revision)) known = undefined;
+    for (let attempt = 1; ; ) {
+      const remembered = known;
+      known = undefined;
+      const { object: stored, revision } = remembered
+        ? { object: decodeObject(info, remembered.bytes, remembered.revision), revision: remembered.revision }
+        : await this.read(info, namespace, request.name);
+      let next: StoredObject | undefined;
+      try {
+        next = bindPod(stored, request, now);
+      } catch (err) {
+        if (remembered) continue;
+        throw err;
+      }
+      if (!next) {
+        if (remembered) continue;
+        return wrap(info, stored as never);
+      }
+      const bytes = this.encode(info, next);
+      try {
+        const written = await this.storage.update(key, bytes, revision);
+        this.remember(info, key, written, bytes);
+        metaOf(next).resourceVersion = String(written);
+        return wrap(info, next as never);
+      } catch (err) {
+        if (remembered && (err instanceof ConflictError || err instanceof NotFoundError)) continue;
+        if (err instanceof NotFoundError) throw new NotFoundError(`${describe(info, namespace, request.name)} not found`, { cause: err });
+        if (!(err instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw err;
+        attempt++;
+      }
+    }
   }
 
   /**

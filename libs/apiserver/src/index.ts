@@ -2,6 +2,7 @@ export * from './registry-keys';
 export * from './object-access';
 export * from './strategy';
 export * from './deletion';
+export * from './default-toleration-seconds';
 export * from './bind';
 export * from './watch-filter';
 export * from './generic-store';

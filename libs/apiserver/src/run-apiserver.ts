@@ -39,6 +39,8 @@ export interface ApiserverConfig {
   compactionMinRevisions?: number;
   version: VersionInfo;
   logger: Logger;
+  /** tolerationSeconds of the not-ready/unreachable NoExecute tolerations every new pod gets; 300. */
+  defaultTolerationSeconds?: number;
   /** The folder holding proto/ (for server reflection); found by walking up from the code when unset. */
   protoRoot?: string;
   /** Called once serving, with the bound addresses. */
@@ -78,7 +80,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
   const registry = createMetricsRegistry('apiserver');
   const metrics = createApiserverMetrics(registry);
   const storage = new InstrumentedStorage(new EtcdStorage({ endpoints: config.etcd }), metrics.etcdSeconds);
-  const store = new GenericStore(storage);
+  const store = new GenericStore(storage, undefined, undefined, { defaultTolerationSeconds: config.defaultTolerationSeconds });
   const nodes = new NodeProxy(store);
   const background = new AbortController();
   const tasks: Promise<void>[] = [];

@@ -6,6 +6,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { InvalidError, NamespaceStatus, PodStatus, type KindInfo } from '@skiff/api';
+import { finalizeSpecFinalizers, keepSpecFinalizers, prepareNamespaceForCreate, specFinalizersOf } from './namespace-lifecycle';
 import { contentOf, deepCopy, metaOf, type StoredObject } from './object-access';
 
 /** Time and randomness, injected so that tests can pin them. */
@@ -55,6 +56,7 @@ export function prepareForCreate(info: KindInfo, object: StoredObject, env: Stra
   meta.deletionGracePeriodSeconds = undefined;
   const initial = INITIAL_STATUS[info.case];
   if (initial) object.status = initial();
+  if (info.case === 'namespace') prepareNamespaceForCreate(object);
   return object;
 }
 
@@ -69,7 +71,8 @@ export function fillGeneratedName(object: StoredObject, env: StrategyEnv): void 
  * metadata (uid, name, namespace, creationTimestamp, deletion fields, generation) come from the
  * stored object; status comes from the stored object for kinds with a status subresource;
  * generation increases by one when the content (everything but metadata and status) changed.
- * An object being deleted cannot gain finalizers (InvalidError on metadata.finalizers).
+ * An object being deleted cannot gain finalizers (InvalidError on metadata.finalizers). A
+ * namespace keeps its spec.finalizers (only UpdateStatus changes them).
  */
 export function prepareForUpdate(info: KindInfo, requested: StoredObject, stored: StoredObject): StoredObject {
   const next = deepCopy(requested);
@@ -84,6 +87,7 @@ export function prepareForUpdate(info: KindInfo, requested: StoredObject, stored
   meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
   meta.generation = old.generation;
   if (info.hasStatus) next.status = deepCopy(stored.status);
+  if (info.case === 'namespace') keepSpecFinalizers(next, stored);
   if (old.deletionTimestamp) {
     const added = meta.finalizers.filter((f) => !old.finalizers.includes(f));
     if (added.length) {
@@ -97,19 +101,23 @@ export function prepareForUpdate(info: KindInfo, requested: StoredObject, stored
 /**
  * Prepares an UpdateStatus: the stored object with only its status replaced by the requested
  * one (metadata, spec and generation unchanged). Kinds without status refuse (InvalidError).
+ * A namespace's spec.finalizers are taken from the request too: this is how the namespace
+ * controller finalizes (Kubernetes' /finalize subresource).
  */
 export function prepareForUpdateStatus(info: KindInfo, requested: StoredObject, stored: StoredObject): StoredObject {
   if (!info.hasStatus) throw new InvalidError([{ field: 'status', detail: `${info.resource} have no status` }]);
   const next = deepCopy(stored);
   next.status = deepCopy(requested.status);
+  if (info.case === 'namespace') finalizeSpecFinalizers(next, requested, stored);
   return next;
 }
 
 /**
- * True when a stored object marked for deletion may now be removed: no finalizers left and no
- * grace period pending (a graceful pod waits for its kubelet's grace-0 delete).
+ * True when a stored object marked for deletion may now be removed: no finalizers left (for a
+ * namespace, none in spec.finalizers either) and no grace period pending (a graceful pod waits
+ * for its kubelet's grace-0 delete).
  */
 export function readyToRemove(object: StoredObject): boolean {
   const meta = metaOf(object);
-  return !!meta.deletionTimestamp && meta.finalizers.length === 0 && !(Number(meta.deletionGracePeriodSeconds ?? 0) > 0);
+  return !!meta.deletionTimestamp && meta.finalizers.length === 0 && specFinalizersOf(object).length === 0 && !(Number(meta.deletionGracePeriodSeconds ?? 0) > 0);
 }

@@ -26,9 +26,14 @@ export interface NamespaceSpec {
   finalizers: string[];
 }
 
-/** phase: Active or Terminating. */
+/**
+ * phase: Active or Terminating. conditions (set by the namespace controller while it deletes
+ * the content): NamespaceDeletionContentFailure, NamespaceContentRemaining,
+ * NamespaceFinalizersRemaining.
+ */
 export interface NamespaceStatus {
   phase: string;
+  conditions: Condition[];
 }
 
 export interface Node {
@@ -686,13 +691,16 @@ export const NamespaceSpec: MessageFns<NamespaceSpec> = {
 };
 
 function createBaseNamespaceStatus(): NamespaceStatus {
-  return { phase: "" };
+  return { phase: "", conditions: [] };
 }
 
 export const NamespaceStatus: MessageFns<NamespaceStatus> = {
   encode(message: NamespaceStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.phase !== "") {
       writer.uint32(10).string(message.phase);
+    }
+    for (const v of message.conditions) {
+      Condition.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -718,6 +726,14 @@ export const NamespaceStatus: MessageFns<NamespaceStatus> = {
             message.phase = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conditions.push(Condition.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -731,13 +747,21 @@ export const NamespaceStatus: MessageFns<NamespaceStatus> = {
   },
 
   fromJSON(object: any): NamespaceStatus {
-    return { phase: isSet(object.phase) ? globalThis.String(object.phase) : "" };
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => Condition.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: NamespaceStatus): unknown {
     const obj: any = {};
     if (message.phase !== "") {
       obj.phase = message.phase;
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => Condition.toJSON(e));
     }
     return obj;
   },
@@ -748,6 +772,7 @@ export const NamespaceStatus: MessageFns<NamespaceStatus> = {
   fromPartial<I extends Exact<DeepPartial<NamespaceStatus>, I>>(object: I): NamespaceStatus {
     const message = createBaseNamespaceStatus();
     message.phase = object.phase ?? "";
+    message.conditions = object.conditions?.map((e) => Condition.fromPartial(e)) || [];
     return message;
   },
 };
@@ -9410,6 +9435,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "phase",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "conditions",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.Condition",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "conditions",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -13322,116 +13359,117 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2],
-        "span": [21, 0, 23, 1],
-        "leadingComments": " phase: Active or Terminating.\n",
+        "span": [23, 0, 26, 1],
+        "leadingComments":
+          " phase: Active or Terminating. conditions (set by the namespace controller while it deletes\n the content): NamespaceDeletionContentFailure, NamespaceContentRemaining,\n NamespaceFinalizersRemaining.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 5],
-        "span": [40, 0, 45, 1],
+        "span": [43, 0, 48, 1],
         "leadingComments": " effect: NoSchedule, PreferNoSchedule or NoExecute.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 7],
-        "span": [58, 0, 61, 1],
+        "span": [61, 0, 64, 1],
         "leadingComments": " type: InternalIP, ExternalIP or Hostname.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 14, 2, 1],
-        "span": [102, 2, 28],
+        "span": [105, 2, 28],
         "leadingComments": " Always, OnFailure or Never.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 14, 2, 9],
-        "span": [111, 2, 25],
+        "span": [114, 2, 25],
         "leadingComments": " ClusterFirst (default) or Default.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15, 2, 11],
-        "span": [131, 2, 32],
+        "span": [134, 2, 32],
         "leadingComments": " Always, IfNotPresent or Never.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 16],
-        "span": [138, 0, 144, 1],
+        "span": [141, 0, 147, 1],
         "leadingComments": " protocol: TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 22],
-        "span": [176, 0, 179, 1],
+        "span": [179, 0, 182, 1],
         "leadingComments": ' Quantities as strings: cpu "500m" or "2", memory "128Mi".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 25, 2, 3],
-        "span": [202, 2, 20],
+        "span": [205, 2, 20],
         "leadingComments": " HTTP (default) or HTTPS.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 38],
-        "span": [270, 0, 274, 1],
+        "span": [273, 0, 277, 1],
         "leadingComments": " operator: In, NotIn, Exists, DoesNotExist, Gt, Lt.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 40],
-        "span": [282, 0, 288, 1],
+        "span": [285, 0, 291, 1],
         "leadingComments": " operator: Exists or Equal (default); effect empty matches all effects.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 41, 2, 0],
-        "span": [292, 2, 19],
+        "span": [295, 2, 19],
         "leadingComments": " Pending, Running, Succeeded, Failed or Unknown.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 44],
-        "span": [320, 0, 324, 1],
+        "span": [323, 0, 327, 1],
         "leadingComments": " At most one of the three is set.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 49, 2, 4],
-        "span": [359, 2, 18],
+        "span": [362, 2, 18],
         "leadingComments": " ClusterIP (default) or NodePort.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 49, 2, 5],
-        "span": [361, 2, 30],
+        "span": [364, 2, 30],
         "leadingComments": " None (default) or ClientIP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 50, 2, 1],
-        "span": [369, 2, 22],
+        "span": [372, 2, 22],
         "leadingComments": " TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 54],
-        "span": [394, 0, 401, 1],
+        "span": [397, 0, 404, 1],
         "leadingComments":
           " host_ip/host_ports: the node address and the host port of each port (same order as the\n subset's ports), so that a proxy on another machine reaches the pod without an overlay network.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 57, 2, 8],
-        "span": [431, 2, 18],
+        "span": [434, 2, 18],
         "leadingComments": " Normal or Warning.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 60, 2, 2],
-        "span": [454, 2, 38],
+        "span": [457, 2, 38],
         "leadingComments": " Write-only convenience, merged into data by the server (as in Kubernetes).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
