@@ -1,7 +1,8 @@
 /**
  * `skiff delete TYPE NAME... | -f FILE`: deletes each object, printing `pod "web" deleted`, and by
- * default waits until it is gone (finalizers, graceful pod deletion). A missing object is an
- * error (exit 1) unless --ignore-not-found.
+ * default waits until it is gone (finalizers, graceful pod deletion, a foreground cascade). A
+ * missing object is an error (exit 1) unless --ignore-not-found. --cascade chooses what happens
+ * to the object's dependents (the garbage collector's propagation policy), as kubectl's.
  */
 import { NotFoundError, unwrap, type KindInfo } from '@skiff/api';
 import { loadManifests, targetNamespace } from './apply-command';
@@ -19,6 +20,33 @@ export interface DeleteOptions {
   ignoreNotFound?: boolean;
   /** How long to wait for the objects to be gone: "60s", "2m"; default 60s. */
   timeout?: string;
+  /** --cascade=background|foreground|orphan (bare --cascade: background; true/false: deprecated aliases). */
+  cascade?: boolean | string;
+}
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+/**
+ * kubectl's --cascade: "background" (the default, also a bare --cascade), "foreground" or
+ * "orphan"; the old booleans still work with a deprecation warning ("true": background, "false":
+ * orphan). Throws on anything else, with kubectl's message.
+ */
+export function parseCascade(value: boolean | string | undefined): { policy: PropagationPolicy; warning?: string } {
+  const text = value === undefined || value === true ? 'background' : value === false ? 'false' : value;
+  switch (text) {
+    case 'background':
+      return { policy: 'Background' };
+    case 'foreground':
+      return { policy: 'Foreground' };
+    case 'orphan':
+      return { policy: 'Orphan' };
+    case 'true':
+      return { policy: 'Background', warning: 'warning: --cascade=true is deprecated (boolean value) and can be replaced with --cascade=background.' };
+    case 'false':
+      return { policy: 'Orphan', warning: 'warning: --cascade=false is deprecated (boolean value) and can be replaced with --cascade=orphan.' };
+    default:
+      throw new Error(`invalid cascade value (${text}). Must be "background", "foreground", or "orphan".`);
+  }
 }
 
 /** Parses "30", "30s", "2m", "1h" into milliseconds; throws on anything else. */
@@ -65,8 +93,12 @@ export async function deleteCommand(ctx: CliContext, args: readonly string[], op
   let wait: boolean;
   let timeoutMs: number;
   let gracePeriodSeconds: number | undefined;
+  let propagationPolicy: PropagationPolicy;
   const targets: Target[] = [];
   try {
+    const cascade = parseCascade(options.cascade);
+    propagationPolicy = cascade.policy;
+    if (cascade.warning) ctx.io.err(`${cascade.warning}\n`);
     wait = parseBool(options.wait, true);
     timeoutMs = parseDuration(options.timeout ?? '60s');
     if (options.gracePeriod !== undefined) {
@@ -97,7 +129,7 @@ export async function deleteCommand(ctx: CliContext, args: readonly string[], op
   const deleted: Target[] = [];
   for (const t of targets) {
     try {
-      await ctx.client().delete(t.info.resource, t.namespace, t.name, { gracePeriodSeconds, signal: ctx.io.signal });
+      await ctx.client().delete(t.info.resource, t.namespace, t.name, { gracePeriodSeconds, propagationPolicy, signal: ctx.io.signal });
       ctx.io.out(`${qualifiedKind(t.info)} "${t.name}" deleted\n`);
       deleted.push(t);
     } catch (err) {

@@ -107,6 +107,13 @@ function describeTemplate(d: Describer, template: PodTemplateSpec | undefined): 
   for (const c of template?.spec?.containers ?? []) describeContainer(d, 2, c);
 }
 
+/** The "Pod Template:" block describe prints for Deployments and ReplicaSets (also `rollout history --revision`). */
+export function describePodTemplate(template: PodTemplateSpec | undefined): string {
+  const d = new Describer();
+  describeTemplate(d, template);
+  return `${d.lines.join('\n')}\n`;
+}
+
 function describeKind(d: Describer, info: KindInfo, object: KubeObject, now: Date): void {
   switch (info.resource) {
     case 'pods': {

@@ -15,6 +15,16 @@ import { errorLine } from './error-message';
 import { execCommand } from './exec-command';
 import { getCommand, type GetOptions } from './get-command';
 import { logsCommand, type LogsOptions } from './logs-command';
+import {
+  rolloutHistoryCommand,
+  rolloutPauseCommand,
+  rolloutRestartCommand,
+  rolloutResumeCommand,
+  rolloutStatusCommand,
+  rolloutUndoCommand,
+  type RolloutStatusOptions,
+} from './rollout-command';
+import { setImageCommand } from './set-image-command';
 import { scaleCommand, type ScaleOptions } from './scale-command';
 import { versionCommand } from './version-command';
 
@@ -112,6 +122,7 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     .option('--wait [bool]', 'wait until the objects are gone (default true)')
     .option('--timeout <duration>', 'how long to wait, e.g. 60s', '60s')
     .option('--ignore-not-found', 'succeed when an object does not exist')
+    .option('--cascade [mode]', 'what happens to dependents: background (default), foreground (they go first) or orphan (they stay)')
     .action(async (type: string | undefined, names: string[], options: DeleteOptions, command: Command) => {
       exitCode = await deleteCommand(context(command), type ? [type, ...names] : names, options);
     });
@@ -151,6 +162,65 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     .option('-c, --container <name>', 'the container (default: the only one)')
     .action(async (pod: string, args: string[], options: { container?: string }, command: Command) => {
       exitCode = await execCommand(context(command), pod, args, options);
+    });
+
+  const rollout = program.command('rollout').description('manage the rollout of a deployment: rollout SUBCOMMAND deploy/NAME');
+  rollout
+    .command('status')
+    .description('show the status of the rollout until it is done')
+    .argument('<resource...>', 'deploy/NAME or deployment NAME')
+    .option('--timeout <duration>', 'how long to wait before giving up, e.g. 5m (0: forever)', '0s')
+    .option('-w, --watch [bool]', 'watch until the rollout is done (default true)')
+    .option('--revision <n>', 'only succeed for this revision')
+    .action(async (resource: string[], options: RolloutStatusOptions, command: Command) => {
+      exitCode = await rolloutStatusCommand(context(command), resource, options);
+    });
+  rollout
+    .command('history')
+    .description('show the revisions, or one revision in detail')
+    .argument('<resource...>')
+    .option('--revision <n>', 'show the details of this revision')
+    .action(async (resource: string[], options: { revision?: string }, command: Command) => {
+      exitCode = await rolloutHistoryCommand(context(command), resource, options);
+    });
+  rollout
+    .command('undo')
+    .description('roll back to the previous revision, or to --to-revision')
+    .argument('<resource...>')
+    .option('--to-revision <n>', 'the revision to roll back to (0: the previous one)', '0')
+    .action(async (resource: string[], options: { toRevision?: string }, command: Command) => {
+      exitCode = await rolloutUndoCommand(context(command), resource, options);
+    });
+  rollout
+    .command('pause')
+    .description('pause the rollout: template changes wait, scaling still applies')
+    .argument('<resource...>')
+    .action(async (resource: string[], _options: unknown, command: Command) => {
+      exitCode = await rolloutPauseCommand(context(command), resource);
+    });
+  rollout
+    .command('resume')
+    .description('resume a paused rollout')
+    .argument('<resource...>')
+    .action(async (resource: string[], _options: unknown, command: Command) => {
+      exitCode = await rolloutResumeCommand(context(command), resource);
+    });
+  rollout
+    .command('restart')
+    .description('restart every pod through a rollout')
+    .argument('<resource...>')
+    .action(async (resource: string[], _options: unknown, command: Command) => {
+      exitCode = await rolloutRestartCommand(context(command), resource);
+    });
+
+  program
+    .command('set')
+    .description('set a field of objects: set image')
+    .command('image')
+    .description("update the image of a deployment's containers: set image deploy/NAME CONTAINER=IMAGE ... (* for all)")
+    .argument('<args...>', 'deploy/NAME (or deployment NAME) then CONTAINER=IMAGE pairs')
+    .action(async (args: string[], _options: unknown, command: Command) => {
+      exitCode = await setImageCommand(context(command), args);
     });
 
   program

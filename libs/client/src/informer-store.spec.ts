@@ -26,6 +26,16 @@ describe('InformerStore', () => {
     expect(() => store.byIndex('nope', 'x')).toThrow('no index named "nope"');
   });
 
+  it('adds an index later, indexing what is already cached, and refuses a name in use', () => {
+    const store = new InformerStore<Pod>();
+    store.upsert(pod('a', 1, { node: 'n1' }));
+    store.addIndexers(byNode);
+    expect(store.byIndex('node', 'n1').map((p) => p.metadata?.name)).toEqual(['a']);
+    store.upsert(pod('b', 2, { node: 'n1' }));
+    expect(store.byIndex('node', 'n1').map((p) => p.metadata?.name).sort()).toEqual(['a', 'b']);
+    expect(() => store.addIndexers(byNode)).toThrow('index node already exists');
+  });
+
   it('reports add, update and delete deltas, and nothing for an unchanged resourceVersion', () => {
     const store = new InformerStore<Pod>();
     expect(store.upsert(pod('a', 1))).toMatchObject({ type: 'add', key: 'default/a' });

@@ -44,6 +44,27 @@ export class InformerStore<T extends KubeObject> {
     return [...this.objects.values()];
   }
 
+  /**
+   * Adds index functions (client-go's AddIndexers): existing objects are indexed at once. A name
+   * already in use is an error, so that two callers never silently share a different function.
+   */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    const taken = Object.keys(indexers).filter((name) => name in this.indexers);
+    if (taken.length > 0) throw new Error(`index ${taken.join(', ')} already exists`);
+    for (const [name, fn] of Object.entries(indexers)) {
+      this.indexers[name] = fn;
+      const index = new Map<string, Set<string>>();
+      this.indices.set(name, index);
+      for (const [key, object] of this.objects) {
+        for (const value of fn(object)) {
+          let keys = index.get(value);
+          if (!keys) index.set(value, (keys = new Set()));
+          keys.add(key);
+        }
+      }
+    }
+  }
+
   /** The objects indexed under `value` by index `name`; throws for an unknown index. */
   byIndex(name: string, value: string): Readonly<T>[] {
     const index = this.indices.get(name);

@@ -147,6 +147,12 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
     return this.store.byIndex(NAMESPACE_INDEX, namespace);
   }
 
+  /** Adds index functions before the informer starts (throws after, or for a name in use). */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    if (this.started) throw new Error(`indexes must be added to the ${this.info.resource} informer before it starts`);
+    this.store.addIndexers(indexers);
+  }
+
   /** Cached objects under `value` of a custom index given in `indexers`. */
   byIndex(name: string, value: string): Readonly<T>[] {
     return this.store.byIndex(name, value);

@@ -15,12 +15,15 @@ export interface ControllerTuning {
   defaultTolerationSeconds: number;
   /** Workers per controller; 5 (Kubernetes' --concurrent-*-syncs defaults). */
   workers: number;
+  /** Pod GC: how long a pod's node must be missing before the pod counts as orphaned; 40 s (Kubernetes' quarantine). */
+  orphanPodQuarantineMs: number;
 }
 
 export const DEFAULT_TUNING: ControllerTuning = {
   nodeMonitorGracePeriodMs: 40_000,
   defaultTolerationSeconds: 300,
   workers: 5,
+  orphanPodQuarantineMs: 40_000,
 };
 
 export interface ControllerContext {

@@ -6,6 +6,7 @@
  * caches are dropped) and the process campaigns again; a new term starts from a fresh List,
  * which is safe because every controller is level-triggered.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { connectBus } from '@skiff/bus';
@@ -81,6 +82,8 @@ export async function runControllerManager(config: ControllerManagerConfig, sign
 
     /** One term of leadership: fresh caches, every controller, until leaderSignal aborts. */
     const lead = async (leaderSignal: AbortSignal) => {
+      // Every informer (one per kind), controller and worker listens on this one signal.
+      setMaxListeners(0, leaderSignal);
       leading.set({ name: 'controller-manager' }, 1);
       const informers = new SharedInformers({ client, bus: connectedBus, log: logger, resyncMs: config.resyncMs ?? 600_000 });
       const recorders = new Map<string, EventRecorder>();

@@ -3,8 +3,20 @@
  * (Kubernetes' names). Each entry is a ControllerFactory; order does not matter.
  */
 import type { ControllerFactory } from './controller-context';
+import { deploymentController } from './deployment/deployment-controller';
+import { garbageCollector } from './garbage-collector/garbage-collector';
+import { namespaceController } from './namespace/namespace-controller';
+import { nodeLifecycleController } from './node-lifecycle/node-lifecycle-controller';
+import { podGcController } from './node-lifecycle/pod-gc-controller';
+import { taintEvictionController } from './node-lifecycle/taint-eviction-controller';
 import { replicaSetController } from './replicaset/replicaset-controller';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: replicaSetController,
+  deployment: deploymentController,
+  garbagecollector: garbageCollector,
+  namespace: namespaceController,
+  nodelifecycle: nodeLifecycleController,
+  'taint-eviction-controller': taintEvictionController,
+  podgc: podGcController,
 };

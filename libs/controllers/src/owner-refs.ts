@@ -33,3 +33,5 @@ export function ownerUidsIndex(object: Readonly<KubeObject>): string[] {
 
 /** Index names used with the shared informers. */
 export const BY_CONTROLLER_UID = 'byControllerUid';
+/** Objects by the uid of each of their owners (ownerUidsIndex): how the garbage collector finds dependents. */
+export const BY_OWNER_UIDS = 'byOwnerUids';

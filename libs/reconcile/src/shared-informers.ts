@@ -1,8 +1,9 @@
 /**
  * One informer per kind, shared by every controller of a process (client-go's
  * SharedInformerFactory): controllers ask for the kinds they read, then the factory starts them
- * all. Indexes are declared when a kind is first asked for; asking again for a kind with an index
- * it was not created with is a programming error (thrown at wiring time, never at run time).
+ * all. Each caller declares the indexes it uses; asking again for a kind with an index it lacks
+ * adds that index (before the informers start; after, it is a programming error thrown at wiring
+ * time, never at run time). Index names are shared: one name, one function.
  */
 import { Informer, type IndexFunc, type SkiffClient } from '@skiff/client';
 import type { BusConnection } from '@skiff/bus';
@@ -23,12 +24,16 @@ export class SharedInformers {
 
   constructor(private readonly options: SharedInformersOptions) {}
 
-  /** The informer for `kind`, created on first use with `indexers`. */
+  /** The informer for `kind`, created on first use; `indexers` it does not have yet are added. */
   get<C extends KindCase>(kind: C, indexers: Record<string, IndexFunc<ObjectOf<C>>> = {}): Informer<C> {
     const known = this.informers.get(kind);
     if (known) {
       const missing = Object.keys(indexers).filter((name) => !known.indexes.has(name));
-      if (missing.length > 0) throw new Error(`the ${kind} informer was created without the index ${missing.join(', ')}: declare it where the informer is first asked for`);
+      if (missing.length > 0) {
+        if (this.started) throw new Error(`the ${kind} informer was asked for the index ${missing.join(', ')} after the informers started`);
+        (known.informer as unknown as Informer<C>).addIndexers(Object.fromEntries(missing.map((name) => [name, indexers[name]])));
+        for (const name of missing) known.indexes.add(name);
+      }
       return known.informer as unknown as Informer<C>;
     }
     if (this.started) throw new Error(`the ${kind} informer was asked for after the informers started`);

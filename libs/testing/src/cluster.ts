@@ -44,6 +44,8 @@ export interface StartClusterOptions {
   nodes: ClusterNodeOptions[];
   /** Flags for every kubelet, e.g. ['--backoff-base', '0.5']. */
   kubeletArgs?: string[];
+  /** Flags for the apiserver, e.g. ['--default-toleration-seconds', '0']. */
+  apiserverArgs?: string[];
   schedulerArgs?: string[];
   /** Controller-managers to start (leader election picks one to lead); default 0. */
   controllerManagers?: number;
@@ -144,7 +146,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   try {
     const [etcd, nats] = await Promise.all([startEtcd(), startNats(), ensureDocker()]);
     started.push(etcd, nats);
-    const apiserver = await startApiserver({ etcd, nats, logLevel });
+    const apiserver = await startApiserver({ etcd, nats, logLevel, extraArgs: options.apiserverArgs });
     started.push(apiserver);
     const address = apiserver.address;
 
