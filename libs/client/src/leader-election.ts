@@ -12,6 +12,8 @@
  * compare-and-swap updates, so two candidates never both succeed. On a clean stop the leader
  * releases the Lease (empty holder, 1 s duration) so a standby takes over at once.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AlreadyExistsError, ConflictError, Lease, NotFoundError } from '@skiff/api';
 import pino, { type Logger } from 'pino';
@@ -36,6 +38,14 @@ export interface LeaderElectionOptions {
 }
 
 export const LEADER_ELECTION_NAMESPACE = 'skiff-system';
+
+/** A candidate identity unique per process: `<hostname>_<random hex>` (Kubernetes' form). */
+export function candidateIdentity(): string {
+  return `${hostname()}_${randomBytes(4).toString('hex')}`;
+}
+
+/** How a component campaigns: the Lease name and the timing (identity defaults to candidateIdentity()). */
+export type LeaderElectionConfig = Partial<Omit<LeaderElectionOptions, 'client' | 'log' | 'now'>>;
 
 /** What a candidate decides from the Lease it read (pure). */
 export type LeaseDecision = { action: 'take'; transitions: number } | { action: 'renew' } | { action: 'wait'; holder: string };
@@ -122,7 +132,7 @@ export class LeaderElector {
         waitingFor = decision.holder;
       } catch (err) {
         if (signal.aborted) break;
-        this.log.warn({ err }, 'leader election attempt failed');
+        this.log.warn({ err: (err as Error).message }, 'leader election attempt failed');
       }
       await sleep(this.retryMs, undefined, { signal }).catch(() => undefined);
     }
@@ -144,7 +154,7 @@ export class LeaderElector {
         }
         lastRenew = this.now();
       } catch (err) {
-        this.log.warn({ err }, 'lease renewal failed');
+        this.log.warn({ err: (err as Error).message }, 'lease renewal failed');
       }
       if (this.now() - lastRenew >= this.renewDeadlineMs) leadership.abort(new Error('lease not renewed within the renew deadline'));
     }

@@ -7,25 +7,13 @@
  * which is safe because every controller is level-triggered.
  */
 import { setMaxListeners } from 'node:events';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { connectBus } from '@skiff/bus';
-import { connect, EventRecorder, LeaderElector } from '@skiff/client';
+import { candidateIdentity, connect, EventRecorder, LeaderElector, type LeaderElectionConfig } from '@skiff/client';
 import { SharedInformers } from '@skiff/reconcile';
 import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
 import { Gauge } from 'prom-client';
 import { DEFAULT_TUNING, type ControllerContext, type ControllerTuning } from './controller-context';
 import { CONTROLLERS } from './controller-registry';
-
-export interface LeaderElectionConfig {
-  /** Lease name in skiff-system; 'controller-manager'. */
-  name?: string;
-  /** Unique per process; hostname + random suffix. */
-  identity?: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-}
 
 export interface ControllerManagerConfig {
   /** apiserver gRPC address, "127.0.0.1:6443". */
@@ -116,8 +104,7 @@ export async function runControllerManager(config: ControllerManagerConfig, sign
         await lead(signal);
       } else {
         const le = config.leaderElection ?? {};
-        const identity = le.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-        await new LeaderElector({ ...le, client, name: le.name ?? 'controller-manager', identity, log: logger }).run(signal, lead);
+        await new LeaderElector({ ...le, client, name: le.name ?? 'controller-manager', identity: le.identity ?? candidateIdentity(), log: logger }).run(signal, lead);
       }
     } finally {
       await connectedBus.close().catch(() => undefined);

@@ -1,10 +1,12 @@
 /**
  * The scheduler as one function: `await runScheduler(config, signal)` connects to the apiserver
- * and NATS, serves /metrics and /healthz, schedules until signal aborts, then stops everything
- * it started and resolves.
+ * and NATS, serves /metrics and /healthz, and schedules while it holds the
+ * `skiff-system/scheduler` Lease (or always, without leader election) until signal aborts, then
+ * stops everything it started and resolves. Losing the Lease stops scheduling (its caches and
+ * assumptions are dropped) and it campaigns again; a new term starts from a fresh List.
  */
 import { connectBus } from '@skiff/bus';
-import { connect } from '@skiff/client';
+import { candidateIdentity, connect, LeaderElector, type LeaderElectionConfig } from '@skiff/client';
 import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 
@@ -18,6 +20,8 @@ export interface SchedulerConfig {
   logger: Logger;
   /** Tuning passed to the Scheduler (queue backoff, binds in flight, ...). */
   scheduler?: Omit<SchedulerOptions, 'client' | 'bus' | 'logger' | 'registry'>;
+  /** Leader election (Lease skiff-system/scheduler by default); false schedules at once (one replica). */
+  leaderElection?: LeaderElectionConfig | false;
   /** Called once serving, with the bound metrics address. */
   onListening?: (addresses: { metrics: string }) => void;
 }
@@ -32,6 +36,7 @@ export async function runScheduler(config: SchedulerConfig, signal: AbortSignal)
   const registry = createMetricsRegistry('scheduler');
   const client = connect(config.server);
   let scheduler: Scheduler | undefined;
+  // A standby (not leading) is healthy; a leader is healthy while its loop runs.
   const metricsServer = await startMetricsServer({ address: config.metricsListen, registry, logger, healthy: () => scheduler?.healthy ?? true }).catch((err) => {
     client.close();
     throw err;
@@ -45,10 +50,24 @@ export async function runScheduler(config: SchedulerConfig, signal: AbortSignal)
       if (signal.aborted) return;
       throw err;
     }
+    const connectedBus = bus;
+    /** One term of leadership: a fresh Scheduler (caches, queue) until leaderSignal aborts. */
+    const lead = async (leaderSignal: AbortSignal) => {
+      scheduler = new Scheduler({ ...config.scheduler, client, bus: connectedBus, logger, registry });
+      try {
+        await scheduler.start(leaderSignal);
+      } finally {
+        scheduler = undefined;
+      }
+    };
     try {
-      scheduler = new Scheduler({ ...config.scheduler, client, bus, logger, registry });
       logger.info({ server: config.server, metrics: metricsServer.address }, 'scheduler starting');
-      await scheduler.start(signal);
+      if (config.leaderElection === false) {
+        await lead(signal);
+      } else {
+        const le = config.leaderElection ?? {};
+        await new LeaderElector({ ...le, client, name: le.name ?? 'scheduler', identity: le.identity ?? candidateIdentity(), log: logger }).run(signal, lead);
+      }
     } finally {
       await bus.close().catch(() => undefined);
     }

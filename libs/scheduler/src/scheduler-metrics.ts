@@ -13,8 +13,20 @@ export interface SchedulerMetrics {
   binds: Counter<'result'>;
 }
 
-/** Registers the scheduler metrics in `registry`; pending pods are read from `queue` at scrape. */
+const byRegistry = new WeakMap<Registry, { metrics: SchedulerMetrics; source: { queue: SchedulingQueue } }>();
+
+/**
+ * Registers the scheduler metrics in `registry`; pending pods are read from `queue` at scrape.
+ * Called again with the same registry (a new term of leadership, a new Scheduler) it returns the
+ * same metrics, now reading the new queue.
+ */
 export function createSchedulerMetrics(registry: Registry, queue: SchedulingQueue): SchedulerMetrics {
+  const known = byRegistry.get(registry);
+  if (known) {
+    known.source.queue = queue;
+    return known.metrics;
+  }
+  const source = { queue };
   const registers = [registry];
   new Gauge({
     name: 'skiff_scheduler_pending_pods',
@@ -22,10 +34,10 @@ export function createSchedulerMetrics(registry: Registry, queue: SchedulingQueu
     labelNames: ['queue'],
     registers,
     collect() {
-      for (const [name, n] of Object.entries(queue.counts())) this.set({ queue: name }, n);
+      for (const [name, n] of Object.entries(source.queue.counts())) this.set({ queue: name }, n);
     },
   });
-  return {
+  const metrics: SchedulerMetrics = {
     attempts: new Counter({ name: 'skiff_scheduler_schedule_attempts_total', help: 'Scheduling attempts by result.', labelNames: ['result'], registers }),
     attemptSeconds: new Histogram({
       name: 'skiff_scheduler_scheduling_attempt_duration_seconds',
@@ -42,4 +54,6 @@ export function createSchedulerMetrics(registry: Registry, queue: SchedulingQueu
     }),
     binds: new Counter({ name: 'skiff_scheduler_binds_total', help: 'Bind calls by result (ok, conflict, error).', labelNames: ['result'], registers }),
   };
+  byRegistry.set(registry, { metrics, source });
+  return metrics;
 }

@@ -132,6 +132,8 @@ describe('scheduler against the real apiserver', () => {
     await nodes.create(testNode('node-3', { cpu: '4', labels: group }));
     expect(await boundTo('huge')).toBe('node-3');
     expect(podScheduled(await get('huge'))?.status).toBe('True');
+    const scheduled = await waitFor('a Scheduled event', async () => (await eventsFor('huge')).find((e) => e.reason === 'Scheduled'));
+    expect(scheduled).toMatchObject({ type: 'Normal', message: 'Successfully assigned default/huge to node-3', source: { component: 'default-scheduler' } });
   }, 60_000);
 
   it('ACCEPTANCE 2: 100 pods applied at once never exceed any node\'s allocatable', async () => {

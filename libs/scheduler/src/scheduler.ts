@@ -13,7 +13,7 @@
 import { setMaxListeners } from 'node:events';
 import { DEFAULT_SCHEDULER_NAME, keyOf, splitKey, ConflictError, NotFoundError, type Node, type Pod } from '@skiff/api';
 import type { BusConnection } from '@skiff/bus';
-import { Informer, realClock, type Clock, type SkiffClient } from '@skiff/client';
+import { EventRecorder, Informer, realClock, type Clock, type SkiffClient } from '@skiff/client';
 import type { Logger } from '@skiff/service';
 import { Registry, type Counter, type Histogram } from 'prom-client';
 import { deepEqualIgnoring } from './object-diff';
@@ -106,6 +106,8 @@ export class Scheduler {
    */
   private readonly bindCalls = new Set<AbortController>();
   private readonly reports = new Set<Promise<void>>();
+  /** FailedScheduling and Scheduled Events, written in the background (dropped, not queued, beyond its bound). */
+  readonly recorder: EventRecorder;
   private startIndex = 0;
   private running = false;
 
@@ -122,6 +124,7 @@ export class Scheduler {
       attempts: this.metrics.attempts.labels({ result: 'scheduled' }),
       seconds: this.metrics.attemptSeconds.labels({ result: 'scheduled' }),
     };
+    this.recorder = new EventRecorder({ client: opts.client, component: this.schedulerName, log: opts.logger });
     this.pods = new Informer({ client: opts.client, bus: opts.bus, resource: 'pod', log: opts.logger });
     this.nodes = new Informer({ client: opts.client, bus: opts.bus, resource: 'node', log: opts.logger });
   }
@@ -171,6 +174,7 @@ export class Scheduler {
       this.queue.close();
       for (const remove of removers) remove();
       await Promise.allSettled([...informers, ...this.binds, ...this.reports]);
+      await this.recorder.flush();
       outer.removeEventListener('abort', forward);
     }
   }
@@ -269,6 +273,7 @@ export class Scheduler {
       this.boundSeries.attempts.inc();
       this.boundSeries.seconds.observe((performance.now() - started) / 1000);
       this.log.debug({ pod: key, node }, 'pod bound');
+      this.recorder.normal(pod, 'Scheduled', `Successfully assigned ${key} to ${node}`, 'Pod');
     } catch (err) {
       this.cache.forget(meta?.uid ?? '');
       if (signal.aborted) return;
@@ -289,7 +294,7 @@ export class Scheduler {
 
   private async report(key: string, message: string, signal: AbortSignal): Promise<void> {
     try {
-      await reportUnschedulable(this.opts.client, splitKey(key), message, { component: this.schedulerName, signal, now: () => new Date(this.clock.now()) });
+      await reportUnschedulable(this.opts.client, this.recorder, splitKey(key), message, { signal, now: () => new Date(this.clock.now()) });
     } catch (err) {
       if (!signal.aborted) this.log.warn({ pod: key, err: (err as Error).message }, 'recording the scheduling failure failed');
     }
