@@ -91,10 +91,11 @@ describe('server-set metadata', () => {
     await expect(env.api.get('configmaps', 'default', 'dry')).rejects.toEqual(code('NOT_FOUND'));
   });
 
-  it('keeps uid and creationTimestamp on update', async () => {
+  it('keeps uid and creationTimestamp on update (a uid sent is a precondition, as Kubernetes)', async () => {
     const created = await env.api.create(configMap('keep'));
+    await expect(env.api.update(edit(created, (o) => (o.metadata.uid = 'other')))).rejects.toEqual(code('ABORTED'));
     const updated = await env.api.update(edit(created, (o) => {
-      o.metadata.uid = 'other';
+      o.metadata.uid = '';
       o.metadata.creationTimestamp = new Date(0);
       o.data = { a: '1' };
     }));
@@ -174,6 +175,28 @@ describe('compare-and-swap (acceptance 2)', () => {
       o.data = { v: 'forced' };
     }));
     expect(inner(forced).data).toEqual({ v: 'forced' });
+  });
+
+  it('refuses an update or status update meant for an earlier object of the same name (uid differs)', async () => {
+    const old = await env.api.create(configMap('reborn', { v: '0' }));
+    await env.api.delete({ resource: 'configmaps', namespace: 'default', name: 'reborn' });
+    const now = await env.api.create(configMap('reborn', { v: 'new' }));
+    const stale = edit(old, (o) => {
+      o.metadata.resourceVersion = '';
+      o.data = { v: 'stale' };
+    });
+    await expect(env.api.update(stale)).rejects.toEqual(expect.objectContaining({ code: GRPC_CODE.ABORTED, details: expect.stringContaining('UID in precondition') }));
+    expect(await env.api.get('configmaps', 'default', 'reborn')).toEqual(now);
+
+    const oldPod = await env.api.create(pod('reborn-pod'));
+    await env.api.delete({ resource: 'pods', namespace: 'default', name: 'reborn-pod' });
+    const newPod = await env.api.create(pod('reborn-pod'));
+    const staleStatus = edit(oldPod, (o) => {
+      o.metadata.resourceVersion = '';
+      o.status = { ...o.status, phase: 'Running' };
+    });
+    await expect(env.api.updateStatus(staleStatus)).rejects.toEqual(code('ABORTED'));
+    expect(await env.api.get('pods', 'default', 'reborn-pod')).toEqual(newPod);
   });
 
   it('does not write when nothing changed', async () => {

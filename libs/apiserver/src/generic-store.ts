@@ -262,15 +262,19 @@ export class GenericStore {
     info: KindInfo,
     namespace: string,
     name: string,
-    expectedVersion: string | undefined,
+    expected: { resourceVersion?: string; uid?: string },
     options: WriteOptions,
     change: (stored: StoredObject) => StoredObject | undefined,
   ): Promise<StoredObject> {
     const key = objectKey(info, namespace, name);
     for (let attempt = 1; ; attempt++) {
       const { object: stored, revision } = await this.read(info, namespace, name);
-      if (expectedVersion && expectedVersion !== String(revision)) {
-        throw new ConflictError(`${describe(info, namespace, name)} was modified: resourceVersion is ${revision}, not ${expectedVersion}`);
+      if (expected.resourceVersion && expected.resourceVersion !== String(revision)) {
+        throw new ConflictError(`${describe(info, namespace, name)} was modified: resourceVersion is ${revision}, not ${expected.resourceVersion}`);
+      }
+      // A write meant for an earlier object of the same name (deleted and made again) is refused.
+      if (expected.uid && expected.uid !== metaOf(stored).uid) {
+        throw new ConflictError(`Precondition failed for ${describe(info, namespace, name)}: UID in precondition: ${expected.uid}, UID in object meta: ${metaOf(stored).uid}`);
       }
       const next = change(stored);
       if (!next || sameObject(info, next, stored)) return stored;
@@ -289,7 +293,7 @@ export class GenericStore {
         }
         return next;
       } catch (err) {
-        if (!(err instanceof ConflictError) || expectedVersion || attempt >= MAX_WRITE_ATTEMPTS) throw err;
+        if (!(err instanceof ConflictError) || expected.resourceVersion || attempt >= MAX_WRITE_ATTEMPTS) throw err;
       }
     }
   }
@@ -307,7 +311,7 @@ export class GenericStore {
     this.admit(info, object);
     const meta = metaOf(object);
     const namespace = this.namespaceOf(info, meta.namespace);
-    const next = await this.readModifyWrite(info, namespace, meta.name, meta.resourceVersion || undefined, options, (stored) =>
+    const next = await this.readModifyWrite(info, namespace, meta.name, { resourceVersion: meta.resourceVersion, uid: meta.uid }, options, (stored) =>
       prepareForUpdate(info, object, stored),
     );
     return wrap(info, next as never);
@@ -318,7 +322,7 @@ export class GenericStore {
     const { info, object } = unwrapRequest(request);
     const meta = metaOf(object);
     const namespace = this.namespaceOf(info, meta.namespace);
-    const next = await this.readModifyWrite(info, namespace, meta.name, meta.resourceVersion || undefined, options, (stored) =>
+    const next = await this.readModifyWrite(info, namespace, meta.name, { resourceVersion: meta.resourceVersion, uid: meta.uid }, options, (stored) =>
       prepareForUpdateStatus(info, object, stored),
     );
     return wrap(info, next as never);

@@ -139,6 +139,7 @@ export class NodeHeartbeat {
         this.node = undefined;
         return this.register(signal); // deleted by someone: register again
       }
+      if (err instanceof ConflictError) this.node = undefined; // made again meanwhile (another uid): read it next time
       throw err;
     }
   }

@@ -13,7 +13,7 @@
  * Events (kubelet-events.ts) are recorded as the steps happen: never by a sync that changes
  * nothing, and a backoff (crash loop, image pull) once per failure that starts it.
  */
-import { defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus } from '@skiff/api';
+import { ConflictError, defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
 import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
@@ -405,7 +405,9 @@ export class PodSyncer implements PodSyncHandler {
         this.firstSeen.delete(uid);
       }
     } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+      // Gone, or made again under the same name (another uid: the write is refused as a
+      // conflict, being unconditional otherwise): this pod's status is nobody's to write now.
+      if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
     }
     return status;
   }
