@@ -17,7 +17,6 @@ const opts = new Command('controller-manager')
   .option('--leader-elect-renew-deadline <s>', 'renew deadline (seconds)', '10')
   .option('--leader-elect-retry-period <s>', 'retry period (seconds)', '2')
   .option('--node-monitor-grace-period <s>', 'a node whose Lease is older than this is Unknown (seconds)', '40')
-  .option('--default-toleration-seconds <s>', 'tolerationSeconds of the default not-ready/unreachable tolerations', '300')
   .option('--concurrent-syncs <n>', 'workers per controller', '5')
   .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
   .parse()
@@ -39,7 +38,6 @@ void runUntilSignal(
             : { identity: opts.leaderElectIdentity, leaseDurationMs: seconds(opts.leaderElectLeaseDuration), renewDeadlineMs: seconds(opts.leaderElectRenewDeadline), retryPeriodMs: seconds(opts.leaderElectRetryPeriod) },
         tuning: {
           nodeMonitorGracePeriodMs: seconds(opts.nodeMonitorGracePeriod),
-          defaultTolerationSeconds: Number(opts.defaultTolerationSeconds),
           workers: Number(opts.concurrentSyncs),
         },
       },

@@ -9,3 +9,4 @@ export * from './manifest';
 export * from './names';
 export * from './examples';
 export * from './int-or-string';
+export * from './taints';

@@ -1,5 +1,6 @@
 import { PodSpec, type Toleration } from '@skiff/api';
-import { addDefaultTolerations, NOT_READY_TAINT_KEY, UNREACHABLE_TAINT_KEY } from './default-toleration-seconds';
+import { TAINT_NOT_READY as NOT_READY_TAINT_KEY, TAINT_UNREACHABLE as UNREACHABLE_TAINT_KEY } from '@skiff/api';
+import { addDefaultTolerations } from './default-toleration-seconds';
 
 const spec = (tolerations: Toleration[] = []) => PodSpec.fromPartial({ containers: [{ name: 'c', image: 'i' }], tolerations });
 const tol = (key: string, effect: string, seconds?: number, operator = 'Exists'): Toleration => ({ key, operator, value: '', effect, tolerationSeconds: seconds });

@@ -7,11 +7,9 @@
  * A toleration with an empty key (operator Exists) or an empty effect counts as tolerating, as in
  * Kubernetes. Pure apart from changing `spec` in place.
  */
-import type { PodSpec, Toleration } from '@skiff/api';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE, type PodSpec, type Toleration } from '@skiff/api';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
-export const NOT_READY_TAINT_KEY = 'node.kubernetes.io/not-ready';
-export const UNREACHABLE_TAINT_KEY = 'node.kubernetes.io/unreachable';
 
 function tolerates(tolerations: readonly Toleration[], key: string): boolean {
   return tolerations.some((t) => (t.key === key || !t.key) && (t.effect === 'NoExecute' || !t.effect));
@@ -21,7 +19,7 @@ function tolerates(tolerations: readonly Toleration[], key: string): boolean {
 export function addDefaultTolerations(spec: PodSpec | undefined, seconds: number = DEFAULT_TOLERATION_SECONDS): void {
   if (!spec) return;
   const tolerations = spec.tolerations ?? [];
-  const missing = [NOT_READY_TAINT_KEY, UNREACHABLE_TAINT_KEY].filter((key) => !tolerates(tolerations, key));
+  const missing = [TAINT_NOT_READY, TAINT_UNREACHABLE].filter((key) => !tolerates(tolerations, key));
   if (missing.length === 0) return;
   spec.tolerations = [...tolerations, ...missing.map((key) => ({ key, operator: 'Exists', value: '', effect: 'NoExecute', tolerationSeconds: seconds }))];
 }

@@ -11,8 +11,6 @@ import type { Registry } from 'prom-client';
 export interface ControllerTuning {
   /** Node lifecycle: a node whose Lease is not renewed for this long becomes Ready=Unknown; 40 s. */
   nodeMonitorGracePeriodMs: number;
-  /** Default tolerationSeconds for the not-ready / unreachable NoExecute taints; 300 s. */
-  defaultTolerationSeconds: number;
   /** Workers per controller; 5 (Kubernetes' --concurrent-*-syncs defaults). */
   workers: number;
   /** Pod GC: how long a pod's node must be missing before the pod counts as orphaned; 40 s (Kubernetes' quarantine). */
@@ -21,7 +19,6 @@ export interface ControllerTuning {
 
 export const DEFAULT_TUNING: ControllerTuning = {
   nodeMonitorGracePeriodMs: 40_000,
-  defaultTolerationSeconds: 300,
   workers: 5,
   orphanPodQuarantineMs: 40_000,
 };

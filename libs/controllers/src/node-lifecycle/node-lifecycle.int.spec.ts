@@ -5,13 +5,12 @@
  * renewing their Leases in skiff-node-lease (every 200 ms), and stops renewing to "kill" a node.
  * Short tuning: grace period 2 s, orphan quarantine 0.5 s.
  */
-import { Lease, Node, Pod, type Event, type Taint, type Toleration } from '@skiff/api';
+import { Lease, Node, Pod, TAINT_UNREACHABLE, type Event, type Taint, type Toleration } from '@skiff/api';
 import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
 import { createLogger } from '@skiff/service';
 import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
 import { runControllerManager } from '../controller-manager';
 import { NODE_LEASE_NAMESPACE } from './node-health';
-import { TAINT_UNREACHABLE } from './node-taints';
 
 const NS = 'default';
 const GRACE_MS = 2_000;

@@ -1,5 +1,5 @@
-import { Node, type Taint } from '@skiff/api';
-import { desiredTaints, isFullDisruption, reconcileTaints, TAINT_MEMORY_PRESSURE, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE } from './node-taints';
+import { Node, TAINT_MEMORY_PRESSURE, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, type Taint } from '@skiff/api';
+import { desiredTaints, isFullDisruption, reconcileTaints } from './node-taints';
 
 const NOW = new Date('2024-01-01T00:00:00Z');
 const EARLIER = new Date('2023-12-31T23:00:00Z');

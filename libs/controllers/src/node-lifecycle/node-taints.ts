@@ -17,16 +17,19 @@
  * likely the control plane lost the nodes than all nodes died), no NoExecute taint is kept, so
  * nothing is evicted.
  */
-import type { Node, Taint } from '@skiff/api';
+import {
+  TAINT_DISK_PRESSURE,
+  TAINT_MEMORY_PRESSURE,
+  TAINT_NETWORK_UNAVAILABLE,
+  TAINT_NOT_READY,
+  TAINT_PID_PRESSURE,
+  TAINT_UNREACHABLE,
+  TAINT_UNSCHEDULABLE,
+  type Node,
+  type Taint,
+} from '@skiff/api';
 import { readyStatusOf } from './node-health';
 
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
-export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
-export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
-export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
 
 /** Condition (type, status) -> the NoSchedule taint key it brings. */
 const CONDITION_TAINTS: readonly { type: string; status: string; key: string }[] = [

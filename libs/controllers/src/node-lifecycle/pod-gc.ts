@@ -12,8 +12,7 @@
  *
  * Everything else is kept: a pod on a live node is for its kubelet to finish.
  */
-import type { Node, Pod } from '@skiff/api';
-import { TAINT_UNREACHABLE } from './node-taints';
+import { TAINT_UNREACHABLE, type Node, type Pod } from '@skiff/api';
 
 export type PodGcDecision =
   | { action: 'keep' }

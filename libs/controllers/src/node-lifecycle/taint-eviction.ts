@@ -8,8 +8,7 @@
  * Per taint, the first toleration that matches it counts (Kubernetes' GetMatchingTolerations).
  * A taint removed before its deadline cancels the eviction: the decision is taken again each time.
  */
-import type { Pod, Taint, Toleration } from '@skiff/api';
-import { toleratesTaint } from '@skiff/scheduler';
+import { toleratesTaint, type Pod, type Taint, type Toleration } from '@skiff/api';
 
 export type EvictionDecision =
   /** No NoExecute taint concerns the pod (or it tolerates them all forever). */

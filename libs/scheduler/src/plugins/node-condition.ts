@@ -6,10 +6,8 @@
  */
 import type { FilterPlugin } from '../framework/plugin';
 import { SUCCESS, unresolvable } from '../framework/status';
-import { tolerated } from './taint-toleration';
+import { TAINT_NOT_READY, TAINT_UNSCHEDULABLE, tolerated } from '@skiff/api';
 
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 export const ERR_REASON_NOT_READY = 'node(s) were not ready';
 

@@ -3,34 +3,10 @@
  * (filter); untolerated PreferNoSchedule taints lower the node's score (weight 3 as in
  * Kubernetes). Matching follows Kubernetes' Toleration.ToleratesTaint.
  */
-import type { Taint, Toleration } from '@skiff/api';
+import { tolerated } from '@skiff/api';
 import type { FilterPlugin, ScorePlugin } from '../framework/plugin';
 import { defaultNormalize } from '../framework/plugin';
 import { SUCCESS, unresolvable } from '../framework/status';
-
-/**
- * Kubernetes' rule: an empty toleration effect matches every effect; an empty key (with Exists)
- * matches every key; operator Exists matches any value, Equal (or empty) needs the same value.
- */
-export function toleratesTaint(t: Readonly<Toleration>, taint: Readonly<Taint>): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator) {
-    case '':
-    case undefined:
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** True when one of the tolerations tolerates the taint. */
-export function tolerated(tolerations: readonly Toleration[], taint: Readonly<Taint>): boolean {
-  return tolerations.some((t) => toleratesTaint(t, taint));
-}
 
 export const taintTolerationFilter: FilterPlugin = {
   name: 'TaintToleration',
