@@ -47,6 +47,24 @@ export function candidateIdentity(): string {
 /** How a component campaigns: the Lease name and the timing (identity defaults to candidateIdentity()). */
 export type LeaderElectionConfig = Partial<Omit<LeaderElectionOptions, 'client' | 'log' | 'now'>>;
 
+/**
+ * Runs `lead` while this process holds the Lease `config.name ?? defaultName` (again after each
+ * loss, see LeaderElector.run), or once at once when `config` is false (a single replica).
+ * Resolves when `signal` aborts and `lead` has returned.
+ */
+export function runLeading(
+  client: SkiffClient,
+  config: LeaderElectionConfig | false | undefined,
+  defaultName: string,
+  log: Logger,
+  signal: AbortSignal,
+  lead: (leaderSignal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  if (config === false) return lead(signal);
+  const le = config ?? {};
+  return new LeaderElector({ ...le, client, name: le.name ?? defaultName, identity: le.identity ?? candidateIdentity(), log }).run(signal, lead);
+}
+
 /** What a candidate decides from the Lease it read (pure). */
 export type LeaseDecision = { action: 'take'; transitions: number } | { action: 'renew' } | { action: 'wait'; holder: string };
 

@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { connectBus } from '@skiff/bus';
-import { candidateIdentity, connect, EventRecorder, LeaderElector, type LeaderElectionConfig } from '@skiff/client';
+import { connect, EventRecorder, runLeading, type LeaderElectionConfig } from '@skiff/client';
 import { SharedInformers } from '@skiff/reconcile';
 import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
 import { Gauge } from 'prom-client';
@@ -100,12 +100,7 @@ export async function runControllerManager(config: ControllerManagerConfig, sign
 
     try {
       logger.info({ server: config.server, metrics: metricsServer.address }, 'controller-manager starting');
-      if (config.leaderElection === false) {
-        await lead(signal);
-      } else {
-        const le = config.leaderElection ?? {};
-        await new LeaderElector({ ...le, client, name: le.name ?? 'controller-manager', identity: le.identity ?? candidateIdentity(), log: logger }).run(signal, lead);
-      }
+      await runLeading(client, config.leaderElection, 'controller-manager', logger, signal, lead);
     } finally {
       await connectedBus.close().catch(() => undefined);
     }

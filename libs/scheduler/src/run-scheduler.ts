@@ -6,7 +6,7 @@
  * assumptions are dropped) and it campaigns again; a new term starts from a fresh List.
  */
 import { connectBus } from '@skiff/bus';
-import { candidateIdentity, connect, LeaderElector, type LeaderElectionConfig } from '@skiff/client';
+import { connect, runLeading, type LeaderElectionConfig } from '@skiff/client';
 import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 
@@ -62,12 +62,7 @@ export async function runScheduler(config: SchedulerConfig, signal: AbortSignal)
     };
     try {
       logger.info({ server: config.server, metrics: metricsServer.address }, 'scheduler starting');
-      if (config.leaderElection === false) {
-        await lead(signal);
-      } else {
-        const le = config.leaderElection ?? {};
-        await new LeaderElector({ ...le, client, name: le.name ?? 'scheduler', identity: le.identity ?? candidateIdentity(), log: logger }).run(signal, lead);
-      }
+      await runLeading(client, config.leaderElection, 'scheduler', logger, signal, lead);
     } finally {
       await bus.close().catch(() => undefined);
     }
