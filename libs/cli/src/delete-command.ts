@@ -9,6 +9,7 @@ import { loadManifests, targetNamespace } from './apply-command';
 import { CliError, type CliContext } from './cli-context';
 import { errorLine, isUnavailable } from './error-message';
 import { parseResourceArgs } from './resource-args';
+import { parseBoolFlag, parseDuration } from './flag-values';
 import { qualifiedKind } from './resource-name';
 
 export interface DeleteOptions {
@@ -49,21 +50,6 @@ export function parseCascade(value: boolean | string | undefined): { policy: Pro
   }
 }
 
-/** Parses "30", "30s", "2m", "1h" into milliseconds; throws on anything else. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new Error(`invalid duration "${text}": use e.g. 30s, 2m`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
-  return Number(match[1]) * unit;
-}
-
-function parseBool(value: boolean | string | undefined, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new Error(`invalid boolean "${value}"`);
-}
 
 interface Target {
   info: KindInfo;
@@ -99,7 +85,7 @@ export async function deleteCommand(ctx: CliContext, args: readonly string[], op
     const cascade = parseCascade(options.cascade);
     propagationPolicy = cascade.policy;
     if (cascade.warning) ctx.io.err(`${cascade.warning}\n`);
-    wait = parseBool(options.wait, true);
+    wait = parseBoolFlag(options.wait, true);
     timeoutMs = parseDuration(options.timeout ?? '60s');
     if (options.gracePeriod !== undefined) {
       gracePeriodSeconds = Number(options.gracePeriod);

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, findKind, type Deployment, type Pod, type ReplicaSet } from '@skiff/api';
 import { typed } from '@skiff/client';
 import { CliError, type CliContext } from './cli-context';
-import { parseDuration } from './delete-command';
+import { parseBoolFlag, parseDuration } from './flag-values';
 import { controlledReplicaSets, historyTable, paused, planRollback, restarted, resumed, revisionTemplate, rolloutStatus } from './deployment-rollout';
 import { describePodTemplate } from './describe';
 import { errorLine, isUnavailable } from './error-message';
@@ -55,14 +55,6 @@ function deploymentNames(args: readonly string[], verb: string): string[] {
   }
 }
 
-function parseBool(value: boolean | string | undefined, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new CliError(`error: invalid boolean "${value}"`);
-}
-
 function parseRevision(value: string | undefined, flag: string): number {
   if (value === undefined) return 0;
   if (!/^-?\d+$/.test(value)) throw new CliError(`error: invalid argument "${value}" for "${flag}" flag: must be an integer`);
@@ -103,7 +95,7 @@ export async function rolloutStatusCommand(ctx: CliContext, args: readonly strin
   const names = deploymentNames(args, 'status');
   if (names.length !== 1) throw new CliError('error: rollout status is only supported on individual resources and resource collections are not supported yet');
   const [name] = names;
-  const watch = parseBool(options.watch, true);
+  const watch = parseBoolFlag(options.watch, true);
   const revision = parseRevision(options.revision, 'revision');
   let timeoutMs: number;
   try {
