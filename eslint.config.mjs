@@ -18,7 +18,7 @@ const depConstraints = [
   // Benchmarks drive the system like a test does.
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing'] },
 ];
-// Specs may also use the testing lib.
+// Specs and their helpers (*.spec-helper.ts, left out of lib builds) may also use the testing lib.
 const specConstraints = depConstraints.map((c) =>
   c.sourceTag.startsWith('scope:') ? { ...c, onlyDependOnLibsWithTags: [...new Set([...c.onlyDependOnLibsWithTags, 'scope:testing'])] } : c,
 );
@@ -35,7 +35,7 @@ export default [
       '@nx/enforce-module-boundaries': boundaries(depConstraints),
     },
   },
-  { files: ['**/*.spec.ts'], rules: { '@nx/enforce-module-boundaries': boundaries(specConstraints) } },
+  { files: ['**/*.spec.ts', '**/*.spec-helper.ts'], rules: { '@nx/enforce-module-boundaries': boundaries(specConstraints) } },
   // Only the storage code talks to etcd, only the bus code to NATS, only runtime code to Docker.
   ...[
     ['etcd3', 'libs/storage/**', 'tools/bench/**'], // benchmarks measure raw etcd as their baseline

@@ -1,6 +1,6 @@
-import { Deployment, intOrString, type Pod } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, startCluster, testLabel, waitFor, type Cluster, type ControllerManagerProcess } from '@skiff/testing';
+import type { TypedClient } from '@skiff/client';
+import { testLabel, waitFor, type ControllerManagerProcess } from '@skiff/testing';
+import { livePodsOfApp, podsOfApp, sleeperDeployment, startE2eCluster, waitNodesClean, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 4's acceptance 6 and 7 end to end: two built controller-managers campaign for the
@@ -15,58 +15,31 @@ const NODES = [`ha-${run}-1`, `ha-${run}-2`];
 const NS = 'default';
 const LEASE_S = 4;
 const RETRY_S = 0.5;
-let cluster: Cluster;
-let client: SkiffClient;
+let e2e: E2eCluster;
 let deployments: TypedClient<'deployment'>;
 let pods: TypedClient<'pod'>;
 
 beforeAll(async () => {
-  await ensureTestImages();
-  cluster = await startCluster({
+  e2e = await startE2eCluster({
     nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })),
     kubeletArgs: ['--lease-interval', '1'],
     controllerManagerArgs: ['--leader-elect-lease-duration', String(LEASE_S), '--leader-elect-renew-deadline', '3', '--leader-elect-retry-period', String(RETRY_S)],
   });
-  client = connect(cluster.address);
-  deployments = typed(client, 'deployment');
-  pods = typed(client, 'pod');
+  deployments = e2e.typed('deployment');
+  pods = e2e.typed('pod');
 }, 180_000);
 
-afterAll(async () => {
-  client?.close();
-  await cluster?.stop();
-}, 60_000);
+afterAll(() => e2e?.stop(), 60_000);
 
-function web(name: string, version: string): Deployment {
-  const labels = { app: name };
-  return Deployment.fromPartial({
-    metadata: { name, namespace: NS },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: labels },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrString(1), maxUnavailable: intOrString(1) } },
-      template: {
-        metadata: { labels },
-        spec: {
-          terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'web', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'exec sleep 3600'], env: [{ name: 'VERSION', value: version }], resources: { requests: { cpu: '100m' } } }],
-        },
-      },
-    },
-  });
-}
+/** The Deployment `name` of 3 sleeping pods whose template carries `version`. */
+const web = (name: string, version: string) => sleeperDeployment(name, { version, rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } });
 
 async function holder(): Promise<string> {
   try {
-    return (await typed(client, 'lease').get('skiff-system', 'controller-manager')).spec?.holderIdentity ?? '';
+    return (await e2e.typed('lease').get('skiff-system', 'controller-manager')).spec?.holderIdentity ?? '';
   } catch {
     return '';
   }
-}
-
-/** The deployment's pods that are not being deleted. */
-async function livePods(app: string): Promise<Pod[]> {
-  return (await pods.list({ namespace: NS, labelSelector: `app=${app}` })).items.filter((p) => !p.metadata?.deletionTimestamp);
 }
 
 async function rolledOut(name: string): Promise<boolean> {
@@ -86,9 +59,9 @@ async function metric(cm: ControllerManagerProcess, name: string, match = ''): P
 
 describe('controller-manager high availability', () => {
   it('(6) the standby takes over a killed leader within the lease duration and finishes the rollout without duplicate pods', async () => {
-    const a = await cluster.addControllerManager(['--leader-elect-identity', 'cm-a']);
+    const a = await e2e.cluster.addControllerManager(['--leader-elect-identity', 'cm-a']);
     await waitFor('cm-a to lead', async () => (await holder()) === 'cm-a' || undefined, { timeoutMs: 15_000 });
-    const b = await cluster.addControllerManager(['--leader-elect-identity', 'cm-b']);
+    const b = await e2e.cluster.addControllerManager(['--leader-elect-identity', 'cm-b']);
 
     await deployments.create(web('ha', 'v1'));
     await waitFor('ha to be available', () => rolledOut('ha').then((ok) => ok || undefined), { timeoutMs: 60_000, intervalMs: 200 });
@@ -98,14 +71,14 @@ describe('controller-manager high availability', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        maxLive = Math.max(maxLive, (await livePods('ha')).length);
+        maxLive = Math.max(maxLive, (await livePodsOfApp(pods, 'ha')).length);
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
 
     const current = await deployments.get(NS, 'ha');
     await deployments.update({ ...web('ha', 'v2'), metadata: current.metadata });
-    await waitFor('the new ReplicaSet to have pods', async () => (await livePods('ha')).some((p) => p.spec?.containers[0]?.env.some((e) => e.value === 'v2')) || undefined, { timeoutMs: 20_000, intervalMs: 50 });
+    await waitFor('the new ReplicaSet to have pods', async () => (await livePodsOfApp(pods, 'ha')).some((p) => p.spec?.containers[0]?.env.some((e) => e.value === 'v2')) || undefined, { timeoutMs: 20_000, intervalMs: 50 });
 
     const killedAt = Date.now();
     await a.kill();
@@ -116,7 +89,7 @@ describe('controller-manager high availability', () => {
     await waitFor('the rollout to complete under cm-b', () => rolledOut('ha').then((ok) => ok || undefined), { timeoutMs: 90_000, intervalMs: 200 });
     sampling = false;
     await sampler;
-    const final = await livePods('ha');
+    const final = await livePodsOfApp(pods, 'ha');
     expect(final).toHaveLength(3);
     expect(final.every((p) => p.spec?.containers[0]?.env.some((e) => e.value === 'v2'))).toBe(true);
     expect(maxLive).toBeLessThanOrEqual(4); // replicas + maxSurge: no duplicates from two leaders
@@ -127,20 +100,20 @@ describe('controller-manager high availability', () => {
     // Converged: rolled out, and the old pods have finished terminating.
     await waitFor(
       'ha to be converged',
-      async () => ((await rolledOut('ha')) && (await pods.list({ namespace: NS, labelSelector: 'app=ha' })).items.length === 3) || undefined,
+      async () => ((await rolledOut('ha')) && (await podsOfApp(pods, 'ha')).length === 3) || undefined,
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     /** Every Deployment, ReplicaSet and pod of the test with its resourceVersion. */
     const snapshot = async () => {
-      const [d, rs, p] = await Promise.all([deployments.list({ namespace: NS }), typed(client, 'replicaSet').list({ namespace: NS }), pods.list({ namespace: NS })]);
+      const [d, rs, p] = await Promise.all([deployments.list({ namespace: NS }), e2e.typed('replicaSet').list({ namespace: NS }), pods.list({ namespace: NS })]);
       return [...d.items, ...rs.items, ...p.items].map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort();
     };
     const before = await snapshot();
 
     // Restart at different points: right after it starts, once it leads, and after it has synced.
     for (const settleMs of [0, 'leading', 'synced'] as const) {
-      for (const cm of cluster.controllerManagers) if (cm.running) await cm.stop();
-      const cm = await cluster.addControllerManager(['--leader-elect-identity', `cm-${settleMs}`]);
+      for (const cm of e2e.cluster.controllerManagers) if (cm.running) await cm.stop();
+      const cm = await e2e.cluster.addControllerManager(['--leader-elect-identity', `cm-${settleMs}`]);
       if (settleMs === 'leading' || settleMs === 'synced') await waitFor(`cm-${settleMs} to lead`, async () => (await holder()) === `cm-${settleMs}` || undefined, { timeoutMs: 20_000, intervalMs: 50 });
       if (settleMs === 'synced') {
         // Every Deployment and ReplicaSet has been reconciled at least once, and the queues are empty.
@@ -161,7 +134,7 @@ describe('controller-manager high availability', () => {
 
   it('leaves no container behind', async () => {
     await deployments.delete(NS, 'ha', { propagationPolicy: 'Foreground' });
-    await waitFor('the pods to be gone', async () => (await pods.list({ namespace: NS, labelSelector: 'app=ha' })).items.length === 0 || undefined, { timeoutMs: 60_000, intervalMs: 200 });
-    for (const node of NODES) await waitFor(`${node}'s containers to be removed`, async () => (await labelledContainers(`${NODE_LABEL_KEY}=${node}`)).length === 0 || undefined, { timeoutMs: 30_000 });
+    await waitFor('the pods to be gone', async () => (await podsOfApp(pods, 'ha')).length === 0 || undefined, { timeoutMs: 60_000, intervalMs: 200 });
+    await waitNodesClean(NODES, { timeoutMs: 60_000 });
   }, 90_000);
 });

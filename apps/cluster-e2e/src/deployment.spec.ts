@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, runCli, startCluster, testLabel, waitFor, type Cluster } from '@skiff/testing';
+import type { TypedClient } from '@skiff/client';
+import { TEST_IMAGE, testLabel, waitFor } from '@skiff/testing';
+import { isLive, isReady, livePodsOfApp, podsOfApp, startE2eCluster, waitNodesClean, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 4's acceptance 1-3 end to end: the built apiserver, scheduler, controller-manager (the
@@ -20,27 +21,23 @@ const run = testLabel().value;
 const NODES = [`dep-${run}-1`, `dep-${run}-2`];
 const NS = 'default';
 const BAD_IMAGE = '127.0.0.1:5000/skiff/does-not-exist:1';
-let cluster: Cluster;
-let client: SkiffClient;
+let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
 let dir: string;
 
 beforeAll(async () => {
-  await ensureTestImages();
   dir = mkdtempSync(join(tmpdir(), 'skiff-deploy-e2e-'));
-  cluster = await startCluster({ nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })), controllerManagers: 1 });
-  client = connect(cluster.address);
-  pods = typed(client, 'pod');
+  e2e = await startE2eCluster({ nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })), controllerManagers: 1 });
+  pods = e2e.typed('pod');
 }, 180_000);
 
 afterAll(async () => {
-  client?.close();
-  await cluster?.stop();
+  await e2e?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
 function skiff(...args: string[]): Promise<string> {
-  return runCli(cluster.cliPath, cluster.address, args, 90_000);
+  return e2e.cli(args, 90_000);
 }
 
 /** Runs the CLI expecting a failure; resolves with its stdout, stderr and exit code. */
@@ -88,12 +85,7 @@ ${extra}  template:
   return path;
 }
 
-const isReady = (p: Pod) => p.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const versionOf = (p: Pod) => p.spec?.containers[0]?.env.find((e) => e.name === 'VERSION')?.value;
-
-async function podsOf(app: string): Promise<Pod[]> {
-  return (await pods.list({ namespace: NS, labelSelector: `app=${app}` })).items;
-}
 
 /** Samples the Deployment's pods every 100 ms until stop(); the extremes seen. */
 function samplePods(app: string) {
@@ -101,8 +93,8 @@ function samplePods(app: string) {
   let sampling = true;
   const done = (async () => {
     while (sampling) {
-      const all = await podsOf(app);
-      const live = all.filter((p) => !p.metadata?.deletionTimestamp);
+      const all = await podsOfApp(pods, app);
+      const live = all.filter(isLive);
       seen.maxLive = Math.max(seen.maxLive, live.length);
       seen.minReady = Math.min(seen.minReady, live.filter(isReady).length);
       seen.maxWithTerminating = Math.max(seen.maxWithTerminating, all.length);
@@ -149,12 +141,12 @@ describe('Deployments end to end', () => {
       [true, '1/1', 'Running'],
     ]);
 
-    const victim = (await podsOf('web'))[0].metadata!.name;
+    const victim = (await podsOfApp(pods, 'web'))[0].metadata!.name;
     expect(await skiff('delete', 'pod', victim)).toBe(`pod "${victim}" deleted\n`);
     const replaced = await waitFor(
       'a replacement pod',
       async () => {
-        const live = (await podsOf('web')).filter((p) => !p.metadata?.deletionTimestamp);
+        const live = await livePodsOfApp(pods, 'web');
         return live.length === 3 && live.every((p) => p.metadata?.name !== victim && isReady(p)) ? live : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200 },
@@ -171,7 +163,7 @@ describe('Deployments end to end', () => {
     expect(forward.maxLive).toBeLessThanOrEqual(4);
     expect(forward.minReady).toBeGreaterThanOrEqual(2);
     expect(forward.samples).toBeGreaterThan(10);
-    const live = (await podsOf('web')).filter((p) => !p.metadata?.deletionTimestamp);
+    const live = await livePodsOfApp(pods, 'web');
     expect(live.map(versionOf)).toEqual(['2', '2', '2']);
 
     const rsTable = tables(await skiff('get', 'rs', '-l', 'app=web'))[0];
@@ -185,7 +177,7 @@ describe('Deployments end to end', () => {
     const undone = await back.stop();
     expect(undone.maxLive).toBeLessThanOrEqual(4);
     expect(undone.minReady).toBeGreaterThanOrEqual(2);
-    const after = (await podsOf('web')).filter((p) => !p.metadata?.deletionTimestamp);
+    const after = await livePodsOfApp(pods, 'web');
     expect(after.map(versionOf)).toEqual(['1', '1', '1']);
     expect(await skiff('rollout', 'history', 'deploy/web')).toBe('deployment.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n');
     const sizesAfter = tables(await skiff('get', 'rs', '-l', 'app=web'))[0].slice(1).map((r) => r[1]);
@@ -200,10 +192,10 @@ describe('Deployments end to end', () => {
     expect(await skiff('rollout', 'resume', 'deploy/web')).toBe('deployment.apps/web resumed\n');
     expect((await skiffFails('rollout', 'resume', 'deploy/web')).stderr).toBe('error: deployments.apps "web" is not paused\n');
 
-    const before = new Set((await podsOf('web')).map((p) => p.metadata?.name));
+    const before = new Set((await podsOfApp(pods, 'web')).map((p) => p.metadata?.name));
     expect(await skiff('rollout', 'restart', 'deploy/web')).toBe('deployment.apps/web restarted\n');
     await skiff('rollout', 'status', 'deploy/web', '--timeout', '120s');
-    const after = (await podsOf('web')).filter((p) => !p.metadata?.deletionTimestamp);
+    const after = await livePodsOfApp(pods, 'web');
     expect(after).toHaveLength(3);
     for (const p of after) {
       expect(before.has(p.metadata?.name)).toBe(false);
@@ -224,7 +216,7 @@ describe('Deployments end to end', () => {
     expect(failed.stdout).toMatch(/Waiting for deployment "stuck" rollout to finish: \d out of 3 new replicas have been updated\.\.\. \(Warning: (ErrImagePull|ImagePullBackOff) - /);
 
     // Stalled at maxUnavailable: 2 old pods ready, 2 new ones that cannot pull.
-    const all = (await podsOf('stuck')).filter((p) => !p.metadata?.deletionTimestamp);
+    const all = await livePodsOfApp(pods, 'stuck');
     const bad = all.filter((p) => p.spec?.containers[0]?.image === BAD_IMAGE);
     const good = all.filter((p) => p.spec?.containers[0]?.image === TEST_IMAGE);
     expect([good.length, good.filter(isReady).length, bad.length, bad.filter(isReady).length]).toEqual([2, 2, 2, 0]);
@@ -243,8 +235,8 @@ describe('Deployments end to end', () => {
 
   it('leaves no container behind', async () => {
     for (const name of ['web', 'stuck']) await skiff('delete', 'deployment', name, '--wait=false');
-    for (const name of ['web', 'stuck']) for (const rs of (await typed(client, 'replicaSet').list({ namespace: NS, labelSelector: `app=${name}` })).items) await skiff('delete', 'rs', rs.metadata!.name, '--wait=false', '--ignore-not-found');
+    for (const name of ['web', 'stuck']) for (const rs of (await e2e.typed('replicaSet').list({ namespace: NS, labelSelector: `app=${name}` })).items) await skiff('delete', 'rs', rs.metadata!.name, '--wait=false', '--ignore-not-found');
     await waitFor('the pods to be gone', async () => (await pods.list({ namespace: NS })).items.filter((p) => ['web', 'stuck'].includes(p.metadata?.labels.app ?? '')).length === 0 || undefined, { timeoutMs: 90_000, intervalMs: 200 });
-    for (const node of NODES) await waitFor(`${node}'s containers to be removed`, async () => (await labelledContainers(`${NODE_LABEL_KEY}=${node}`)).length === 0 || undefined, { timeoutMs: 60_000 });
+    await waitNodesClean(NODES, { timeoutMs: 120_000 });
   }, 180_000);
 });

@@ -1,6 +1,7 @@
-import { Deployment, Namespace, type KubeObject, type Pod, type ReplicaSet } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, runCli, startCluster, testLabel, waitFor, type Cluster } from '@skiff/testing';
+import { Namespace, type KubeObject, type Pod, type ReplicaSet } from '@skiff/api';
+import type { TypedClient } from '@skiff/client';
+import { testLabel, waitFor } from '@skiff/testing';
+import { nodeContainerIds, podContainerIds, podsOfApp, sleeperDeployment, startE2eCluster, waitAppRunning, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 4's acceptance 5 end to end, plus namespace deletion: the built apiserver, scheduler,
@@ -15,75 +16,40 @@ import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, runCl
 const run = testLabel().value;
 const NODES = [`gc-${run}-1`, `gc-${run}-2`];
 const NS = 'default';
-let cluster: Cluster;
-let client: SkiffClient;
+let e2e: E2eCluster;
 let deployments: TypedClient<'deployment'>;
 let replicaSets: TypedClient<'replicaSet'>;
 let pods: TypedClient<'pod'>;
 
 beforeAll(async () => {
-  await ensureTestImages();
-  cluster = await startCluster({
+  e2e = await startE2eCluster({
     nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })),
     kubeletArgs: ['--lease-interval', '1', '--resync-interval', '5'],
     controllerManagers: 1,
   });
-  client = connect(cluster.address);
-  deployments = typed(client, 'deployment');
-  replicaSets = typed(client, 'replicaSet');
-  pods = typed(client, 'pod');
+  deployments = e2e.typed('deployment');
+  replicaSets = e2e.typed('replicaSet');
+  pods = e2e.typed('pod');
 }, 180_000);
 
-afterAll(async () => {
-  client?.close();
-  await cluster?.stop();
-}, 60_000);
+afterAll(() => e2e?.stop(), 60_000);
 
-function web(name: string, namespace = NS): Deployment {
-  const labels = { app: name };
-  return Deployment.fromPartial({
-    metadata: { name, namespace },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'web', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'exec sleep 3600'], resources: { requests: { cpu: '100m' } } }],
-        },
-      },
-    },
-  });
-}
-
-const skiff = (...args: string[]) => runCli(cluster.cliPath, cluster.address, args, 90_000);
+const skiff = (...args: string[]) => e2e.cli(args, 90_000);
 
 /** The ReplicaSets and pods labelled app=<name> (any state). */
 async function objectsOf(app: string, namespace = NS): Promise<{ replicaSets: ReplicaSet[]; pods: Pod[] }> {
   const selector = { namespace, labelSelector: `app=${app}` };
-  const [rs, ps] = await Promise.all([replicaSets.list(selector), pods.list(selector)]);
-  return { replicaSets: rs.items, pods: ps.items };
+  const [rs, ps] = await Promise.all([replicaSets.list(selector), podsOfApp(pods, app, namespace)]);
+  return { replicaSets: rs.items, pods: ps };
 }
 
 /** Creates the Deployment and waits for 3 Running pods; returns their uids. */
 async function running(name: string, namespace = NS): Promise<string[]> {
-  await deployments.create(web(name, namespace));
-  const ready = await waitFor(
-    `${name} to run 3 pods`,
-    async () => {
-      const { pods: list } = await objectsOf(name, namespace);
-      return list.length === 3 && list.every((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp) ? list : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
-  );
+  await deployments.create(sleeperDeployment(name, { namespace }));
+  const ready = await waitAppRunning(pods, name, 3, { namespace, timeoutMs: 60_000, intervalMs: 200 });
   const uids = ready.map((p) => p.metadata?.uid ?? '');
-  for (const uid of uids) expect(await labelledContainers(`io.skiff.pod.uid=${uid}`)).not.toHaveLength(0);
+  for (const uid of uids) expect(await podContainerIds([uid])).not.toHaveLength(0);
   return uids;
-}
-
-async function containersOf(uids: readonly string[]): Promise<number> {
-  return (await Promise.all(uids.map((uid) => labelledContainers(`io.skiff.pod.uid=${uid}`)))).reduce((n, ids) => n + ids.length, 0);
 }
 
 async function exists(get: () => Promise<KubeObject>): Promise<boolean> {
@@ -105,7 +71,7 @@ describe('garbage collection', () => {
       const left = await objectsOf('gc-bg');
       return left.replicaSets.length === 0 && left.pods.length === 0;
     }, { timeoutMs: 30_000, intervalMs: 200 });
-    await waitFor('the containers to be removed', async () => (await containersOf(uids)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('the containers to be removed', async () => (await podContainerIds(uids)).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
   }, 120_000);
 
   it('(5) foreground: the ReplicaSets and pods go first, the Deployment last', async () => {
@@ -126,7 +92,7 @@ describe('garbage collection', () => {
     // The CLI waited for the Deployment to be gone, which is after its dependents.
     expect(await objectsOf('gc-fg')).toEqual({ replicaSets: [], pods: [] });
     expect(violations).toBe(0);
-    await waitFor('the containers to be removed', async () => (await containersOf(uids)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('the containers to be removed', async () => (await podContainerIds(uids)).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
   }, 120_000);
 
   it('(5) orphan: the ReplicaSet stays without an owner and its pods keep running', async () => {
@@ -141,26 +107,25 @@ describe('garbage collection', () => {
     const { pods: still } = await objectsOf('gc-or');
     expect(still.map((p) => p.metadata?.uid).sort()).toEqual([...uids].sort());
     expect(still.every((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)).toBe(true);
-    expect(await containersOf(uids)).toBeGreaterThanOrEqual(uids.length);
+    expect((await podContainerIds(uids)).length).toBeGreaterThanOrEqual(uids.length);
 
     // The orphaned ReplicaSet still owns its pods: deleting it now takes them along.
     await skiff('delete', 'replicaset', rs.metadata?.name ?? '');
     await waitFor('the pods to be gone', async () => (await objectsOf('gc-or')).pods.length === 0, { timeoutMs: 30_000, intervalMs: 200 });
-    await waitFor('the containers to be removed', async () => (await containersOf(uids)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('the containers to be removed', async () => (await podContainerIds(uids)).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
   }, 120_000);
 
   it('deleting a namespace deletes its Deployment, ReplicaSets, pods and containers, then the namespace', async () => {
     const ns = `gc-${run}`;
-    await typed(client, 'namespace').create(Namespace.fromPartial({ metadata: { name: ns } }));
+    await e2e.typed('namespace').create(Namespace.fromPartial({ metadata: { name: ns } }));
     const uids = await running('team', ns);
     expect(await skiff('delete', 'namespace', ns)).toBe(`namespace "${ns}" deleted\n`); // waits until it is gone
     expect(await objectsOf('team', ns)).toEqual({ replicaSets: [], pods: [] });
     expect(await exists(() => deployments.get(ns, 'team'))).toBe(false);
-    await waitFor('the containers to be removed', async () => (await containersOf(uids)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('the containers to be removed', async () => (await podContainerIds(uids)).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
   }, 120_000);
 
   it('leaves no container of the test nodes behind', async () => {
-    const left = await Promise.all(NODES.map((n) => labelledContainers(`${NODE_LABEL_KEY}=${n}`)));
-    expect(left.flat()).toEqual([]);
+    expect(await nodeContainerIds(NODES)).toEqual([]);
   });
 });

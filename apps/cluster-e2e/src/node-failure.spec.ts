@@ -1,6 +1,7 @@
-import { Deployment, intOrString, type Node, type Pod } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, startCluster, testLabel, waitFor, type Cluster } from '@skiff/testing';
+import type { Node, Pod } from '@skiff/api';
+import type { TypedClient } from '@skiff/client';
+import { testLabel, waitFor } from '@skiff/testing';
+import { isLive, podContainerIds, podsOfApp, sleeperDeployment, startE2eCluster, waitAppRunning, waitNodesClean, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 4's acceptance 4 end to end: three kubelets on real Docker, the scheduler and a
@@ -15,71 +16,43 @@ const NODES = [`nf-${run}-1`, `nf-${run}-2`, `nf-${run}-3`];
 const NS = 'default';
 const APP = `nf-${run}`;
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
-let cluster: Cluster;
-let client: SkiffClient;
+let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
 let nodes: TypedClient<'node'>;
 let deployments: TypedClient<'deployment'>;
 
 beforeAll(async () => {
-  await ensureTestImages();
-  cluster = await startCluster({
+  e2e = await startE2eCluster({
     nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })),
     kubeletArgs: ['--lease-interval', '1'],
     apiserverArgs: ['--default-toleration-seconds', '0'],
     controllerManagers: 1,
     controllerManagerArgs: ['--node-monitor-grace-period', '4'],
   });
-  client = connect(cluster.address);
-  pods = typed(client, 'pod');
-  nodes = typed(client, 'node');
-  deployments = typed(client, 'deployment');
+  pods = e2e.typed('pod');
+  nodes = e2e.typed('node');
+  deployments = e2e.typed('deployment');
 }, 180_000);
 
-afterAll(async () => {
-  client?.close();
-  await cluster?.stop();
-}, 60_000);
-
-function web(): Deployment {
-  const labels = { app: APP };
-  return Deployment.fromPartial({
-    metadata: { name: APP, namespace: NS },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: labels },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrString(1), maxUnavailable: intOrString(1) } },
-      template: {
-        metadata: { labels },
-        spec: {
-          terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'web', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'exec sleep 3600'], resources: { requests: { cpu: '100m' } } }],
-        },
-      },
-    },
-  });
-}
+afterAll(() => e2e?.stop(), 60_000);
 
 /** The Deployment's pods, and those of them Running and not being deleted. */
 async function appPods(): Promise<{ all: Pod[]; running: Pod[] }> {
-  const all = (await pods.list({ namespace: NS, labelSelector: `app=${APP}` })).items;
-  return { all, running: all.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running') };
+  const all = await podsOfApp(pods, APP, NS);
+  return { all, running: all.filter((p) => isLive(p) && p.status?.phase === 'Running') };
 }
 
 const readyOf = (node: Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 const taintIds = (node: Node) => (node.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
 
 it('(4) killing a kubelet: its pods come back on the other nodes (3 Running); back, it removes their containers', async () => {
-  await deployments.create(web());
-  const { running: before } = await waitFor('3 Running pods', async () => {
-    const p = await appPods();
-    return p.running.length === 3 && p.all.length === 3 ? p : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 200 });
+  await deployments.create(sleeperDeployment(APP, { namespace: NS, rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } }));
+  const before = await waitAppRunning(pods, APP, 3, { namespace: NS, timeoutMs: 60_000, intervalMs: 200 });
   const victim = before[0].spec?.nodeName ?? '';
   const lost = before.filter((p) => p.spec?.nodeName === victim);
-  const kubelet = cluster.kubelets.get(victim);
+  const kubelet = e2e.cluster.kubelets.get(victim);
   if (!kubelet) throw new Error(`no kubelet for ${victim}`);
-  for (const p of lost) expect(await labelledContainers(`io.skiff.pod.uid=${p.metadata?.uid}`)).not.toHaveLength(0);
+  for (const p of lost) expect(await podContainerIds([p.metadata?.uid])).not.toHaveLength(0);
 
   const killedAt = Date.now();
   await kubelet.kill();
@@ -98,15 +71,12 @@ it('(4) killing a kubelet: its pods come back on the other nodes (3 Running); ba
     return all.length === 3 && !all.some((p) => p.spec?.nodeName === victim);
   }, { timeoutMs: 15_000, intervalMs: 200 });
   // Their containers still run on the machine: nothing could stop them yet.
-  for (const p of lost) expect(await labelledContainers(`io.skiff.pod.uid=${p.metadata?.uid}`)).not.toHaveLength(0);
+  for (const p of lost) expect(await podContainerIds([p.metadata?.uid])).not.toHaveLength(0);
   console.info(`node failure: ${lost.length} pod(s) Running elsewhere ${(recoveredMs / 1000).toFixed(1)} s after the kill (grace 4 s, toleration 0 s)`);
 
   // The kubelet comes back: it removes the containers of the pods deleted meanwhile; the taints go.
   await kubelet.restart();
-  await waitFor('the deleted pods\' containers to be removed', async () => {
-    const left = await Promise.all(lost.map((p) => labelledContainers(`io.skiff.pod.uid=${p.metadata?.uid}`)));
-    return left.every((ids) => ids.length === 0);
-  }, { timeoutMs: 20_000, intervalMs: 200 });
+  await waitFor('the deleted pods\' containers to be removed', async () => (await podContainerIds(lost.map((p) => p.metadata?.uid))).length === 0, { timeoutMs: 20_000, intervalMs: 200 });
   await waitFor('the node\'s taints to be removed', async () => taintIds(await nodes.get('', victim)).length === 0, { timeoutMs: 10_000, intervalMs: 200 });
   const { all, running } = await appPods();
   expect(running).toHaveLength(3);
@@ -115,9 +85,6 @@ it('(4) killing a kubelet: its pods come back on the other nodes (3 Running); ba
 
 it('deleting the Deployment removes its pods and containers', async () => {
   await deployments.delete(NS, APP, { propagationPolicy: 'Foreground' });
-  await waitFor('every container of the test nodes to be removed', async () => {
-    const left = await Promise.all(NODES.map((n) => labelledContainers(`${NODE_LABEL_KEY}=${n}`)));
-    return left.every((ids) => ids.length === 0);
-  }, { timeoutMs: 30_000, intervalMs: 200 });
+  await waitNodesClean(NODES, { timeoutMs: 30_000, intervalMs: 200 });
   expect((await appPods()).all).toEqual([]);
 }, 60_000);

@@ -1,6 +1,7 @@
 import { ConflictError, Pod, parseCpuMillis, parseQuantity, type Affinity, type Node, type Toleration } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, startCluster, testLabel, waitFor, type Cluster } from '@skiff/testing';
+import type { TypedClient } from '@skiff/client';
+import { TEST_IMAGE, testLabel, waitFor } from '@skiff/testing';
+import { isRunning, nodeContainerIds, podContainerIds, startE2eCluster, waitPodRunning, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 3's placement acceptance end to end (items 2 and 8): the built apiserver, scheduler and
@@ -31,29 +32,23 @@ const TOLERATE_DEDICATED: Toleration = { key: DEDICATED, operator: 'Equal', valu
 /** Tolerates node-1's taint whatever its value (operator Exists). */
 const TOLERATE_DEDICATED_ANY: Toleration = { key: DEDICATED, operator: 'Exists', value: '', effect: '' };
 
-let cluster: Cluster;
-let client: SkiffClient;
+let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
 let nodes: TypedClient<'node'>;
 
 beforeAll(async () => {
-  await ensureTestImages();
-  cluster = await startCluster({
+  e2e = await startE2eCluster({
     nodes: [
       { name: NODE_1, cpu: '1', memory: '2Gi', labels: { [ZONE]: 'a' }, taints: [`${DEDICATED}=placement:NoSchedule`] },
       { name: NODE_2, cpu: '2', memory: '640Mi', labels: { [ZONE]: 'b', [DISK]: 'ssd' } },
     ],
     kubeletArgs: ['--lease-interval', '1', '--resync-interval', '5'],
   });
-  client = connect(cluster.address);
-  pods = typed(client, 'pod');
-  nodes = typed(client, 'node');
+  pods = e2e.typed('pod');
+  nodes = e2e.typed('node');
 }, 180_000);
 
-afterAll(async () => {
-  client?.close();
-  await cluster?.stop();
-}, 60_000);
+afterAll(() => e2e?.stop(), 60_000);
 
 interface PlacementOptions {
   cpu?: string;
@@ -100,10 +95,6 @@ function preferredAffinity(weight: number, key: string, values: string[]): Affin
   };
 }
 
-function isRunning(pod: Readonly<Pod>): boolean {
-  return !!pod.spec?.nodeName && pod.status?.phase === 'Running' && !!pod.status.containerStatuses.find((c) => c.name === 'main')?.state?.running;
-}
-
 /** The PodScheduled=False/Unschedulable condition of a pod the scheduler could not place. */
 function unschedulable(pod: Readonly<Pod>): { message: string } | undefined {
   if (pod.spec?.nodeName) return undefined;
@@ -112,10 +103,7 @@ function unschedulable(pod: Readonly<Pod>): { message: string } | undefined {
 
 /** Waits until the pod runs and returns the node it runs on. */
 async function nodeOf(name: string, timeoutMs = 60_000): Promise<string> {
-  const pod = await waitFor(`${name} to be Running`, async () => {
-    const p = await pods.get(NS, name);
-    return isRunning(p) ? p : undefined;
-  }, { timeoutMs, intervalMs: 200 });
+  const pod = await waitPodRunning(pods, NS, name, { timeoutMs, intervalMs: 200 });
   return pod.spec?.nodeName ?? '';
 }
 
@@ -151,7 +139,7 @@ async function deletePods(names: readonly string[]): Promise<void> {
     async () => {
       const left = new Set((await pods.list({ namespace: NS })).items.map((p) => p.metadata?.name));
       if (names.some((n) => left.has(n))) return false;
-      for (const uid of uids) if ((await labelledContainers(`io.skiff.pod.uid=${uid}`)).length) return false;
+      for (const uid of uids) if ((await podContainerIds([uid])).length) return false;
       return true;
     },
     { timeoutMs: 90_000, intervalMs: 250 },
@@ -259,7 +247,7 @@ describe('placement on a cluster of kubelets on Docker', () => {
     );
 
     await deletePods(names);
-    for (const node of [NODE_1, NODE_2]) expect(await labelledContainers(`${NODE_LABEL_KEY}=${node}`)).toEqual([]);
+    expect(await nodeContainerIds([NODE_1, NODE_2])).toEqual([]);
   }, 420_000);
 
   it('(8) nodeSelector picks the node with the label; a selector no node matches stays Pending with the reason, then runs once a node is labelled', async () => {
@@ -319,6 +307,6 @@ describe('placement on a cluster of kubelets on Docker', () => {
       node.spec!.taints.push({ key: DEDICATED, value: 'placement', effect: 'NoSchedule', timeAdded: undefined });
     });
     await deletePods([...free, 'untolerated', 'tolerated']);
-    for (const node of [NODE_1, NODE_2]) expect(await labelledContainers(`${NODE_LABEL_KEY}=${node}`)).toEqual([]);
+    expect(await nodeContainerIds([NODE_1, NODE_2])).toEqual([]);
   }, 240_000);
 });

@@ -1,17 +1,7 @@
 import { Pod, type ContainerStatus, type PodStatus } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import {
-  NODE_LABEL_KEY,
-  TEST_IMAGE,
-  dockerApi,
-  ensureTestImages,
-  labelledContainers,
-  runCli,
-  startCluster,
-  testLabel,
-  waitFor,
-  type Cluster,
-} from '@skiff/testing';
+import type { TypedClient } from '@skiff/client';
+import { TEST_IMAGE, dockerApi, testLabel, waitFor } from '@skiff/testing';
+import { podContainerIds, startE2eCluster, waitNodesClean, waitPodRunning, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 3's acceptance end to end: the built apiserver, scheduler and kubelets (DockerRuntime) as
@@ -25,27 +15,21 @@ const NODE_1 = `e2e-${run}-1`; // 1 CPU
 const NODE_2 = `e2e-${run}-2`; // 3 CPUs
 const NODE_3 = `e2e-${run}-3`; // 8 CPUs, joins later
 const NS = 'default';
-let cluster: Cluster;
-let client: SkiffClient;
+let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
 
 beforeAll(async () => {
-  await ensureTestImages();
-  cluster = await startCluster({
+  e2e = await startE2eCluster({
     nodes: [
       { name: NODE_1, cpu: '1', memory: '4Gi' },
       { name: NODE_2, cpu: '3', memory: '4Gi' },
     ],
     kubeletArgs: ['--backoff-base', '0.5', '--backoff-max', '8', '--lease-interval', '1', '--resync-interval', '5'],
   });
-  client = connect(cluster.address);
-  pods = typed(client, 'pod');
+  pods = e2e.typed('pod');
 }, 180_000);
 
-afterAll(async () => {
-  client?.close();
-  await cluster?.stop();
-}, 60_000);
+afterAll(() => e2e?.stop(), 60_000);
 
 interface PodOptions {
   command?: string[];
@@ -81,16 +65,7 @@ function main(s: PodStatus | undefined): ContainerStatus | undefined {
   return s?.containerStatuses.find((c) => c.name === 'main');
 }
 
-async function waitRunning(name: string, timeoutMs = 30_000): Promise<Pod> {
-  return waitFor(
-    `${name} to be Running`,
-    async () => {
-      const pod = await pods.get(NS, name);
-      return pod.status?.phase === 'Running' && main(pod.status)?.state?.running ? pod : undefined;
-    },
-    { timeoutMs, intervalMs: 100 },
-  );
-}
+const waitRunning = (name: string): Promise<Pod> => waitPodRunning(pods, NS, name, { timeoutMs: 30_000, intervalMs: 100 });
 
 function dockerId(containerID: string | undefined): string {
   if (!containerID?.startsWith('docker://')) throw new Error(`not a Docker container id: ${containerID}`);
@@ -106,7 +81,7 @@ async function inspect(id: string): Promise<{ Id: string; State: { StartedAt: st
 
 /** Running containers of a pod (sandbox included) as "id startedAt", sorted. */
 async function podContainers(uid: string): Promise<string[]> {
-  const ids = await labelledContainers(`io.skiff.pod.uid=${uid}`);
+  const ids = await podContainerIds([uid]);
   const all = await Promise.all(ids.map(inspect));
   return all.map((c) => `${c.Id} ${c.State.StartedAt} ${c.State.Running}`).sort();
 }
@@ -114,7 +89,7 @@ async function podContainers(uid: string): Promise<string[]> {
 async function deletePod(name: string): Promise<void> {
   const pod = await pods.get(NS, name);
   await pods.delete(NS, name);
-  await waitFor(`${name}'s containers to be removed`, async () => (await labelledContainers(`io.skiff.pod.uid=${pod.metadata?.uid}`)).length === 0, {
+  await waitFor(`${name}'s containers to be removed`, async () => (await podContainerIds([pod.metadata?.uid])).length === 0, {
     timeoutMs: 20_000,
     intervalMs: 100,
   });
@@ -139,7 +114,7 @@ describe('pods on a cluster of kubelets on Docker', () => {
     expect(pending.conditions.find((c) => c.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' });
     expect((await pods.get(NS, 'too-big')).spec?.nodeName).toBe('');
 
-    await cluster.addNode({ name: NODE_3, cpu: '8', memory: '4Gi' });
+    await e2e.cluster.addNode({ name: NODE_3, cpu: '8', memory: '4Gi' });
     const joined = await waitRunning('too-big');
     expect(joined.spec?.nodeName).toBe(NODE_3);
     await Promise.all([deletePod('fits-node-2'), deletePod('too-big')]);
@@ -219,7 +194,7 @@ describe('pods on a cluster of kubelets on Docker', () => {
     await pods.create(podOf('limited', { memoryLimit: '64Mi' }));
     await pods.create(podOf('hungry', { memoryLimit: '64Mi', restartPolicy: 'Never', command: ['sh', '-c', 'x=0123456789abcdef; while true; do x="$x$x"; done'] }));
     await waitRunning('limited');
-    const limit = await runCli(cluster.cliPath, cluster.address, [
+    const limit = await e2e.cli([
       'exec', 'limited', '--', 'sh', '-c', 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes',
     ]);
     expect(limit.trim()).toBe(String(64 * 1024 * 1024));
@@ -243,7 +218,7 @@ describe('pods on a cluster of kubelets on Docker', () => {
     const uid = pod.metadata?.uid ?? '';
     const before = await podContainers(uid);
     expect(before).toHaveLength(2); // sandbox + main
-    const kubelet = cluster.kubelets.get(node);
+    const kubelet = e2e.cluster.kubelets.get(node);
     if (!kubelet) throw new Error(`no kubelet for ${node}`);
 
     await kubelet.kill();
@@ -264,28 +239,21 @@ describe('pods on a cluster of kubelets on Docker', () => {
     await pods.create(podOf('chatty', { command: ['sh', '-c', 'echo hello from chatty; echo line two; exec sleep 3600'] }));
     await waitRunning('chatty');
     const logs = await waitFor('chatty to log', async () => {
-      const out = await runCli(cluster.cliPath, cluster.address, ['logs', 'chatty']);
+      const out = await e2e.cli(['logs', 'chatty']);
       return out.includes('line two') ? out : undefined;
     }, { timeoutMs: 10_000, intervalMs: 100 });
     expect(logs).toBe('hello from chatty\nline two\n');
-    expect(await runCli(cluster.cliPath, cluster.address, ['exec', 'chatty', '--', 'sh', '-c', 'echo hi'])).toBe('hi\n');
-    await expect(runCli(cluster.cliPath, cluster.address, ['exec', 'chatty', '--', 'sh', '-c', 'exit 5'])).rejects.toMatchObject({ cause: { code: 5 } });
+    expect(await e2e.cli(['exec', 'chatty', '--', 'sh', '-c', 'echo hi'])).toBe('hi\n');
+    await expect(e2e.cli(['exec', 'chatty', '--', 'sh', '-c', 'exit 5'])).rejects.toMatchObject({ cause: { code: 5 } });
     await deletePod('chatty');
   }, 60_000);
 
   it('(7) deleting pods removes their containers: nothing the kubelets created outlives the test', async () => {
     await pods.create(podOf('last'));
     const pod = await waitRunning('last');
-    expect(await labelledContainers(`io.skiff.pod.uid=${pod.metadata?.uid}`)).toHaveLength(2);
+    expect(await podContainerIds([pod.metadata?.uid])).toHaveLength(2);
     for (const p of (await pods.list({ namespace: NS })).items) await pods.delete(NS, p.metadata?.name ?? '');
-    await waitFor(
-      'every container of the test nodes to be removed',
-      async () => {
-        const left = await Promise.all([NODE_1, NODE_2, NODE_3].map((n) => labelledContainers(`${NODE_LABEL_KEY}=${n}`)));
-        return left.every((ids) => ids.length === 0);
-      },
-      { timeoutMs: 20_000, intervalMs: 100 },
-    );
+    await waitNodesClean([NODE_1, NODE_2, NODE_3], { timeoutMs: 20_000, intervalMs: 100 });
     expect((await pods.list({ namespace: NS })).items).toEqual([]);
   }, 60_000);
 });

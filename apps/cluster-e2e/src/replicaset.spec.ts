@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotFoundError, type Pod, type ReplicaSet } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, runCli, startCluster, testLabel, waitFor, type Cluster } from '@skiff/testing';
+import type { TypedClient } from '@skiff/client';
+import { TEST_IMAGE, testLabel, waitFor } from '@skiff/testing';
+import { isReady, livePodsOfApp, podContainerIds, startE2eCluster, waitNodesClean, type E2eCluster } from './e2e-fixture';
 
 /**
  * The ReplicaSet controller end to end (issue 4): the built apiserver, scheduler,
@@ -39,16 +40,14 @@ spec:
           command: ["sh", "-c", "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www"]
 `;
 
-let cluster: Cluster;
-let client: SkiffClient;
+let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
 let replicaSets: TypedClient<'replicaSet'>;
 let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'skiff-rs-e2e-'));
-  await ensureTestImages();
-  cluster = await startCluster({
+  e2e = await startE2eCluster({
     nodes: [
       { name: NODE_1, cpu: '2', memory: '4Gi' },
       { name: NODE_2, cpu: '2', memory: '4Gi' },
@@ -56,23 +55,21 @@ beforeAll(async () => {
     kubeletArgs: ['--lease-interval', '1', '--resync-interval', '5'],
     controllerManagers: 1,
   });
-  client = connect(cluster.address);
-  pods = typed(client, 'pod');
-  replicaSets = typed(client, 'replicaSet');
+  pods = e2e.typed('pod');
+  replicaSets = e2e.typed('replicaSet');
 }, 180_000);
 
 afterAll(async () => {
-  client?.close();
-  await cluster?.stop();
+  await e2e?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-const skiff = (...args: string[]) => runCli(cluster.cliPath, cluster.address, args);
+const skiff = (...args: string[]) => e2e.cli(args);
 
 /** The pods of the ReplicaSet `web` that are neither terminating nor finished, by name. */
 async function activePods(): Promise<Pod[]> {
-  const { items } = await pods.list({ namespace: NS, labelSelector: 'app=web' });
-  return items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const live = await livePodsOfApp(pods, 'web', NS);
+  return live.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
 }
 
 const names = (list: readonly Pod[]) => list.map((p) => p.metadata?.name ?? '');
@@ -83,7 +80,7 @@ async function waitReady(n: number, timeoutMs = 60_000): Promise<{ rs: ReplicaSe
     `web to be ${n}/${n} ready`,
     async () => {
       const [rs, list] = await Promise.all([replicaSets.get(NS, 'web'), activePods()]);
-      const allReady = list.length === n && list.every((p) => p.status?.phase === 'Running' && p.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const allReady = list.length === n && list.every((p) => p.status?.phase === 'Running' && isReady(p));
       const s = rs.status;
       const counted = s?.replicas === n && s.readyReplicas === n && s.availableReplicas === n && s.observedGeneration === rs.metadata?.generation;
       return allReady && counted ? { rs, pods: list } : undefined;
@@ -94,7 +91,7 @@ async function waitReady(n: number, timeoutMs = 60_000): Promise<{ rs: ReplicaSe
 
 /** Waits until no container of the pod with this uid exists any more. */
 const containersGone = (uid: string | undefined) =>
-  waitFor(`the containers of pod ${uid} to be removed`, async () => (await labelledContainers(`io.skiff.pod.uid=${uid}`)).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
+  waitFor(`the containers of pod ${uid} to be removed`, async () => (await podContainerIds([uid])).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
 
 describe('ReplicaSets on a cluster of kubelets on Docker', () => {
   it('(1) a 3-replica ReplicaSet of a busybox web server becomes 3/3 ready; deleting one pod by hand brings a replacement', async () => {
@@ -106,7 +103,7 @@ describe('ReplicaSets on a cluster of kubelets on Docker', () => {
     for (const pod of first) {
       expect(pod.metadata?.name).toMatch(/^web-[a-z0-9]{5}$/);
       expect([NODE_1, NODE_2]).toContain(pod.spec?.nodeName);
-      expect(await labelledContainers(`io.skiff.pod.uid=${pod.metadata?.uid}`)).toHaveLength(2); // sandbox + httpd
+      expect(await podContainerIds([pod.metadata?.uid])).toHaveLength(2); // sandbox + httpd
     }
     const table = await skiff('get', 'rs', 'web');
     expect(table.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
@@ -122,7 +119,7 @@ describe('ReplicaSets on a cluster of kubelets on Docker', () => {
     // Events are written in the background: one SuccessfulCreate per pod, the replacement's included.
     const expected = [...names(first), ...names(after).filter((n) => !names(first).includes(n))].map((n) => `Created pod: ${n}`).sort();
     const created = await waitFor('a SuccessfulCreate event per pod', async () => {
-      const { items } = await typed(client, 'event').list({ namespace: NS });
+      const { items } = await e2e.typed('event').list({ namespace: NS });
       const list = items.filter((e) => e.involvedObject?.name === 'web' && e.reason === 'SuccessfulCreate').map((e) => e.message);
       return list.length >= expected.length ? list.sort() : undefined;
     });
@@ -157,13 +154,6 @@ describe('ReplicaSets on a cluster of kubelets on Docker', () => {
       });
     }
     await waitFor('every pod to be gone', async () => (await pods.list({ namespace: NS })).items.length === 0, { timeoutMs: 30_000, intervalMs: 200 });
-    await waitFor(
-      'every container of the test nodes to be removed',
-      async () => {
-        const left = await Promise.all([NODE_1, NODE_2].map((n) => labelledContainers(`${NODE_LABEL_KEY}=${n}`)));
-        return left.every((ids) => ids.length === 0);
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
+    await waitNodesClean([NODE_1, NODE_2], { timeoutMs: 30_000, intervalMs: 200 });
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 // The kubelet: parses flags, builds the container runtime, then runs libs/kubelet until SIGTERM/SIGINT.
 import { Command } from 'commander';
-import { parseNodeLabels, parseTaints, runKubelet } from '@skiff/kubelet';
+import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, parseNodeLabels, parseTaints, runKubelet } from '@skiff/kubelet';
 import { DockerRuntime, HollowRuntime } from '@skiff/runtime';
 import { createLogger, runUntilSignal } from '@skiff/service';
 
@@ -26,6 +26,8 @@ const command = new Command('kubelet')
   .option('--resync-interval <seconds>', 'every pod is synced at least this often', '60')
   .option('--backoff-base <seconds>', 'first crash-loop / image-pull delay', '10')
   .option('--backoff-max <seconds>', 'longest crash-loop / image-pull delay', '300')
+  .option('--cluster-dns <ips>', 'nameservers of ClusterFirst pods, comma separated (empty: the node\'s resolvers)', DEFAULT_CLUSTER_DNS.join(','))
+  .option('--cluster-domain <domain>', 'the cluster domain in pods\' DNS search list', DEFAULT_CLUSTER_DOMAIN)
   .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address (none if empty)', '')
   .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info');
 const opts = command.parse().opts<Record<string, string>>();
@@ -67,6 +69,8 @@ void runUntilSignal(
         resyncIntervalMs: seconds(opts.resyncInterval),
         backoff: { baseMs: seconds(opts.backoffBase), maxMs: seconds(opts.backoffMax) },
         metricsListen: opts.metricsListen || undefined,
+        clusterDNS: list(opts.clusterDns),
+        clusterDomain: opts.clusterDomain,
         logger,
       },
       signal,

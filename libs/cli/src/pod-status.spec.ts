@@ -11,7 +11,7 @@ function pod(statuses: Partial<ContainerStatus>[], extra: { phase?: string; dele
     },
     spec: { containers: Array.from({ length: extra.containers ?? Math.max(1, statuses.length) }, (_, i) => ({ name: `c${i}` })) } as Pod['spec'],
     status: {
-      phase: extra.phase ?? 'Running', conditions: extra.ready ? [{ type: 'Ready', status: 'True', reason: '', message: '' }] : [], message: '', reason: '', hostIP: '', podIP: '', podIPs: [],
+      phase: extra.phase ?? 'Running', conditions: extra.ready ? [{ type: 'Ready', status: 'True', reason: '', message: '' }] : [], message: '', reason: '', hostIP: '', podIP: '', podIPs: [], publishedPorts: [],
       containerStatuses: statuses.map((s, i) => ({ name: `c${i}`, ready: false, restartCount: 0, image: '', imageID: '', containerID: '', ...s })),
     },
   };

@@ -4,19 +4,16 @@
  */
 import { Deployment, ReplicaSet } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
-import { startApiserver, startEtcd, startNats, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
+import { startApiserverEnv, type ApiserverEnv } from '@skiff/testing';
 import { runCli } from './program';
 
 describe('skiff scale against the real apiserver', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
+  let services: ApiserverEnv;
   let client: SkiffClient;
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn' });
-    client = connect(api.address, { timeoutMs: 10_000 });
+    services = await startApiserverEnv();
+    client = connect(services.apiserver.address, { timeoutMs: 10_000 });
     const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } };
     await typed(client, 'deployment').create(Deployment.fromPartial({ metadata: { name: 'web', namespace: 'default', labels: { tier: 'front' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template } }));
     for (const name of ['web', 'api']) {
@@ -26,8 +23,7 @@ describe('skiff scale against the real apiserver', () => {
 
   afterAll(async () => {
     client?.close();
-    await api?.stop();
-    await Promise.all([nats?.stop(), etcd?.stop()]);
+    await services?.stop();
   }, 30_000);
 
   async function skiff(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -38,7 +34,7 @@ describe('skiff scale against the real apiserver', () => {
       err: (t: string) => void (err += t),
       readStdin: async () => '',
       now: () => new Date(),
-      env: { SKIFF_SERVER: api.address },
+      env: { SKIFF_SERVER: services.apiserver.address },
       home: '/nonexistent',
       signal: new AbortController().signal,
     };

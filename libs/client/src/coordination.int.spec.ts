@@ -3,7 +3,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lease, Pod } from '@skiff/api';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
+import { startApiserverEnv, waitFor, type ApiserverEnv } from '@skiff/testing';
 import { EventRecorder } from './event-recorder';
 import { connect } from './grpc-client';
 import { LeaderElector } from './leader-election';
@@ -11,21 +11,17 @@ import type { SkiffClient } from './skiff-client';
 import { typed } from './typed-client';
 
 describe('coordination against the real apiserver', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
+  let services: ApiserverEnv;
   let client: SkiffClient;
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn' });
-    client = connect(api.address, { timeoutMs: 10_000 });
+    services = await startApiserverEnv();
+    client = connect(services.apiserver.address, { timeoutMs: 10_000 });
   }, 90_000);
 
   afterAll(async () => {
     client?.close();
-    await api?.stop();
-    await Promise.all([etcd?.stop(), nats?.stop()]);
+    await services?.stop();
   });
 
   describe('LeaderElector', () => {
@@ -78,9 +74,9 @@ describe('coordination against the real apiserver', () => {
       const log: string[] = [];
       const d = candidate('test-c', 'd', log);
       await waitFor('d leads', () => d.elector.isLeader || undefined, { timeoutMs: 5_000 });
-      await api.kill();
+      await services.apiserver.kill();
       await waitFor('d steps down', () => log.includes('-d') || undefined, { timeoutMs: 5_000 });
-      await api.restart();
+      await services.apiserver.restart();
       await waitFor('d leads', () => d.elector.isLeader || undefined, { timeoutMs: 10_000 });
       await d.stop();
       expect(log).toEqual(['+d', '-d', '+d', '-d']);

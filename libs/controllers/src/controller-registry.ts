@@ -4,6 +4,7 @@
  */
 import type { ControllerFactory } from './controller-context';
 import { deploymentController } from './deployment/deployment-controller';
+import { endpointsController } from './endpoints/endpoints-controller';
 import { garbageCollector } from './garbage-collector/garbage-collector';
 import { namespaceController } from './namespace/namespace-controller';
 import { nodeLifecycleController } from './node-lifecycle/node-lifecycle-controller';
@@ -19,4 +20,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   nodelifecycle: nodeLifecycleController,
   'taint-eviction-controller': taintEvictionController,
   podgc: podGcController,
+  endpoint: endpointsController,
 };

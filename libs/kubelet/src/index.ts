@@ -13,3 +13,5 @@ export * from './kubelet-events';
 export * from './kubelet-metrics';
 export * from './instrumented-runtime';
 export * from './orphan-cleanup';
+export * from './service-env';
+export * from './pod-dns';

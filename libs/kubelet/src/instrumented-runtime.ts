@@ -13,6 +13,7 @@ import type {
   ExecOptions,
   LogOptions,
   PodSandbox,
+  RunPodSandboxOptions,
 } from '@skiff/runtime';
 import type { KubeletMetrics } from './kubelet-metrics';
 
@@ -52,7 +53,7 @@ export class InstrumentedRuntime implements ContainerRuntime {
     return this.measure('pull_image', signal, () => this.runtime.ensureImage(image, pullPolicy, signal, hooks));
   }
 
-  runPodSandbox(pod: Readonly<Pod>, options: { attempt?: number; signal?: AbortSignal } = {}) {
+  runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}) {
     return this.measure('run_podsandbox', options.signal, () => this.runtime.runPodSandbox(pod, options));
   }
 

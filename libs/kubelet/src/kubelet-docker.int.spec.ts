@@ -1,4 +1,4 @@
-import { NotFoundError, Pod, type Event } from '@skiff/api';
+import { NotFoundError, Pod, Service, type Event } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { DockerRuntime } from '@skiff/runtime';
 import { createLogger } from '@skiff/service';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   kubelet = {
     stop,
     done: runKubelet(
-      { nodeName: NODE, server: apiserver.address, nats: [nats.url], nodeIP: '127.0.0.1', listen: '127.0.0.1:0', runtime, leaseIntervalMs: 1_000, backoff: { baseMs: 500, maxMs: 2_000 }, logger: createLogger('kubelet', 'warn') },
+      { nodeName: NODE, server: apiserver.address, nats: [nats.url], nodeIP: '127.0.0.1', listen: '127.0.0.1:0', runtime, clusterDNS: ['10.96.0.10'], leaseIntervalMs: 1_000, backoff: { baseMs: 500, maxMs: 2_000 }, logger: createLogger('kubelet', 'warn') },
       stop.signal,
     ),
   };
@@ -141,6 +141,8 @@ describe('kubelet on Docker', () => {
       ['logger', true, true],
     ]);
     expect(status.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // Where the node publishes each port (the endpoints controller's hostIP:hostPort).
+    expect(status.publishedPorts).toEqual([{ name: '', containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort }]);
 
     const body = await waitFor('httpd to answer on the host port', async () => {
       const res = await fetch(`http://127.0.0.1:${hostPort}/`, { signal: AbortSignal.timeout(2_000) });
@@ -301,5 +303,39 @@ describe('kubelet on Docker', () => {
 
     await deletePod('eventful');
     await waitFor('the Killing event', async () => (await podEvents('eventful')).includes('Normal Killing Stopping container server'));
+  }, 120_000);
+
+  it("gives a pod created after a Service its env vars, and its containers the cluster DNS resolv.conf (dnsPolicy Default: the node's)", async () => {
+    await typed(client, 'service').create(
+      Service.fromPartial({
+        metadata: { name: 'dns-web', namespace: 'default' },
+        spec: { clusterIP: '10.96.8.8', selector: { app: 'dns-web' }, ports: [{ name: 'http', port: 8080, protocol: 'TCP', targetPort: { value: { $case: 'intVal', value: 8080 } } }] },
+      }),
+    );
+    const sleeper = { image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] };
+    await createBound('dns-cluster', { containers: [{ name: 'a', ...sleeper }, { name: 'b', ...sleeper }] as never });
+    await createBound('dns-default', { dnsPolicy: 'Default', enableServiceLinks: false, containers: [{ name: 'a', ...sleeper }] as never });
+    const execText = async (name: string, container: string, command: string[]) => {
+      const out = await collect(client.podExec({ namespace: 'default', name, container, command }, AbortSignal.timeout(10_000)));
+      return out.filter((o) => o.output?.$case === 'stdout').map((o) => Buffer.from(o.output?.value as Uint8Array).toString()).join('');
+    };
+    for (const name of ['dns-cluster', 'dns-default']) {
+      await waitFor(`${name} to run`, async () => ((await typed(client, 'pod').get('default', name)).status?.phase === 'Running' ? true : undefined), { timeoutMs: 60_000 });
+    }
+
+    const env = (await execText('dns-cluster', 'a', ['env'])).split('\n');
+    expect(env).toEqual(expect.arrayContaining(['DNS_WEB_SERVICE_HOST=10.96.8.8', 'DNS_WEB_SERVICE_PORT=8080', 'DNS_WEB_SERVICE_PORT_HTTP=8080', 'DNS_WEB_PORT=tcp://10.96.8.8:8080', 'DNS_WEB_PORT_8080_TCP_ADDR=10.96.8.8']));
+    // Every container of the pod shares the sandbox's resolv.conf.
+    for (const container of ['a', 'b']) {
+      const lines = (await execText('dns-cluster', container, ['cat', '/etc/resolv.conf'])).split('\n').filter((l) => l && !l.startsWith('#'));
+      expect(lines.sort()).toEqual(['nameserver 10.96.0.10', 'options ndots:5', 'search default.svc.cluster.local svc.cluster.local cluster.local']);
+    }
+    expect((await execText('dns-default', 'a', ['env'])).split('\n').filter((l) => l.startsWith('DNS_WEB_'))).toEqual([]);
+    const nodeResolv = await execText('dns-default', 'a', ['cat', '/etc/resolv.conf']);
+    expect(nodeResolv).not.toContain('10.96.0.10');
+    expect(nodeResolv).not.toContain('svc.cluster.local');
+
+    await Promise.all([deletePod('dns-cluster'), deletePod('dns-default')]);
+    await typed(client, 'service').delete('default', 'dns-web');
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { NotFoundError, Pod, type Event, type Lease, type Node } from '@skiff/api';
+import { NotFoundError, Pod, Service, type Event, type Lease, type Node } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { HollowRuntime } from '@skiff/runtime';
 import { createLogger } from '@skiff/service';
@@ -36,6 +36,7 @@ function startKubelet(overrides: Partial<KubeletConfig> = {}): void {
     resyncIntervalMs: 60_000,
     backoff: { baseMs: 200, maxMs: 800 },
     metricsListen: metricsAddress,
+    clusterDNS: ['10.96.0.10'], // no query is sent: the hollow runtime only records it
     logger: createLogger('kubelet', 'warn'),
     ...overrides,
   };
@@ -313,5 +314,42 @@ describe('kubelet (hollow runtime, real apiserver)', () => {
       (await runtime.listContainers({ podUid: 'stray-uid' })).length === 0 && (await runtime.listPodSandboxes({ podUid: 'stray-uid' })).length === 0,
     );
     expect(await running(probe.metadata?.uid ?? '')).toHaveLength(1); // pods the API has are left alone
+  });
+
+  it('gives pods created after a Service its env vars, and ClusterFirst pods the cluster DNS settings', async () => {
+    await typed(client, 'service').create(
+      Service.fromPartial({
+        metadata: { name: 'env-svc', namespace: 'default' },
+        spec: { clusterIP: '10.96.7.7', selector: { app: 'env' }, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: { value: { $case: 'intVal', value: 8080 } } }] },
+      }),
+    );
+    const envOf = async (name: string, spec: Record<string, unknown> = {}, container: Record<string, unknown> = {}) => {
+      const pod = await createBound(name, spec, container);
+      const [c] = await waitFor(`${name} to run`, async () => ((await running(pod.metadata?.uid ?? '')).length ? running(pod.metadata?.uid ?? '') : undefined));
+      const [sandbox] = await runtime.listPodSandboxes({ podUid: pod.metadata?.uid });
+      return { env: runtime.environment(c.id), dns: runtime.sandboxDns(sandbox.id) };
+    };
+
+    const plain = await envOf('env-plain', {}, { env: [{ name: 'ENV_SVC_SERVICE_PORT', value: 'mine' }] });
+    expect(plain.env).toEqual(
+      expect.arrayContaining([
+        'ENV_SVC_SERVICE_HOST=10.96.7.7',
+        'ENV_SVC_SERVICE_PORT=mine', // the pod's own env wins
+        'ENV_SVC_SERVICE_PORT_HTTP=80',
+        'ENV_SVC_PORT=tcp://10.96.7.7:80',
+        'ENV_SVC_PORT_80_TCP=tcp://10.96.7.7:80',
+        'ENV_SVC_PORT_80_TCP_PROTO=tcp',
+        'ENV_SVC_PORT_80_TCP_PORT=80',
+        'ENV_SVC_PORT_80_TCP_ADDR=10.96.7.7',
+      ]),
+    );
+    expect(plain.env.filter((e) => e.startsWith('ENV_SVC_SERVICE_PORT='))).toEqual(['ENV_SVC_SERVICE_PORT=mine']);
+    expect(plain.dns).toEqual({ servers: ['10.96.0.10'], searches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] });
+
+    const unlinked = await envOf('env-unlinked', { enableServiceLinks: false, dnsPolicy: 'Default' });
+    expect(unlinked.env.filter((e) => e.startsWith('ENV_SVC_'))).toEqual([]);
+    expect(unlinked.dns).toBeUndefined();
+    for (const name of ['env-plain', 'env-unlinked']) await pods().delete('default', name, { gracePeriodSeconds: 0 });
+    await typed(client, 'service').delete('default', 'env-svc');
   });
 });

@@ -3,6 +3,7 @@
  *
  *   runtime.info ─> NodeHeartbeat.register (retried) ─> heartbeat loop (Lease, Node status)
  *   Informer(pods, spec.nodeName=<node>) ─synced─> cleanup of runtime objects whose pod is gone
+ *   Informer(services, all namespaces) ─synced─> read when a container is created (service-env.ts)
  *        └─ add/update/resync ─> PodWorkers.update    delete ─> PodWorkers.remove
  *   runtime.events (container died/started/oom) ─> PodWorkers.resync(uid)   (no polling)
  *   Kubelet gRPC service (logs, exec) on `listen`; its port is the Node's kubeletEndpoint.
@@ -29,6 +30,7 @@ import { kubeletService } from './kubelet-service';
 import { NodeHeartbeat } from './node-heartbeat';
 import { nodeAllocatable, nodeCapacity, type CapacityOverrides, type SystemReserved } from './node-status';
 import { removeOrphans, removeOrphansPeriodically } from './orphan-cleanup';
+import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN } from './pod-dns';
 import { PodSyncer } from './pod-syncer';
 import { PodWorkers } from './pod-workers';
 
@@ -59,6 +61,10 @@ export interface KubeletConfig {
   backoff?: BackoffSettings;
   /** Prometheus /metrics and /healthz; none when unset. */
   metricsListen?: string;
+  /** Nameservers of ClusterFirst pods (--cluster-dns, e.g. 10.96.0.10); default none: the node's resolvers. */
+  clusterDNS?: readonly string[];
+  /** The cluster domain in pods' search list (--cluster-domain); default cluster.local. */
+  clusterDomain?: string;
   logger: Logger;
   clock?: Clock;
 }
@@ -105,12 +111,20 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     await retry(() => heartbeat.register(stop.signal), 'node registration', log, stop.signal);
     background.push(heartbeat.run(stop.signal));
 
-    const syncer = new PodSyncer({ runtime, pods, nodeIP: config.nodeIP, allocatable: () => allocatable, backoff: config.backoff ?? DEFAULT_BACKOFF, clock: config.clock, log, recorder, metrics });
+    // Service env vars come from this cache (as Kubernetes' kubelet, which watches every Service).
+    const services = new Informer({ client, bus, resource: 'service', resyncMs: 0, log });
+    background.push(services.start(stop.signal));
+    const dns = { clusterDNS: config.clusterDNS ?? DEFAULT_CLUSTER_DNS, clusterDomain: config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN };
+    const syncer = new PodSyncer({
+      runtime, pods, nodeIP: config.nodeIP, allocatable: () => allocatable, backoff: config.backoff ?? DEFAULT_BACKOFF, clock: config.clock, log, recorder, metrics,
+      services: (namespace) => services.byNamespace(namespace), dns,
+    });
     const workers = new PodWorkers(syncer, stop.signal, { clock: config.clock, log });
     // Read after each runtime listing (orphan-cleanup.ts): pods the API has, and pods with a worker.
     const known = () => new Set([...informer.list().map((p: Readonly<Pod>) => p.metadata?.uid ?? ''), ...workers.uids()]);
     background.push(informer.start(stop.signal));
     await informer.synced(stop.signal);
+    await services.synced(stop.signal); // a container created before this would miss its service env vars
     await retry(() => removeOrphans(runtime, known, log, stop.signal), 'orphan cleanup', log, stop.signal);
     const present = await retry(() => runtime.listContainers({}, stop.signal), 'runtime listing', log, stop.signal);
     syncer.seedAdmitted(informer.list(), new Set(present.map((c) => c.pod.uid)));

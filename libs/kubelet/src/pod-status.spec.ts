@@ -1,6 +1,7 @@
 import type { Pod } from '@skiff/api';
 import type { ContainerStatusInfo } from '@skiff/runtime';
-import { computePodStatus, podPhase, podStatusEqual, type ContainerObservation } from './pod-status';
+import { computePodStatus, podPhase, podStatusEqual, publishedPorts, type ContainerObservation } from './pod-status';
+import type { PodSandbox } from '@skiff/runtime';
 
 const t = (ms: number) => new Date(ms);
 const pod = (restartPolicy = 'Always', names = ['web']): Pod =>
@@ -98,5 +99,25 @@ describe('computePodStatus', () => {
     const s = computePodStatus(pod(), observe({ web: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "img/web"' } } }), t(1));
     expect(s.phase).toBe('Pending');
     expect(s.containerStatuses[0].state).toEqual({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "img/web"' } });
+  });
+
+  it('reports the ready sandbox\'s published ports, named as in the spec', () => {
+    const p = {
+      metadata: { name: 'p', namespace: 'default', uid: 'u1' },
+      spec: { containers: [{ name: 'web', image: 'i', ports: [{ name: 'http', containerPort: 8080, protocol: '', hostPort: 0, hostIP: '' }, { name: 'dns', containerPort: 53, protocol: 'UDP', hostPort: 0, hostIP: '' }] }] },
+    } as unknown as Pod;
+    const sandbox = {
+      ports: [
+        { containerPort: 53, protocol: 'UDP', hostIP: '127.0.0.1', hostPort: 5353 },
+        { containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 32001 },
+      ],
+    } as unknown as PodSandbox;
+    const ports = publishedPorts(p, sandbox);
+    expect(ports).toEqual([
+      { name: 'dns', containerPort: 53, protocol: 'UDP', hostIP: '127.0.0.1', hostPort: 5353 },
+      { name: 'http', containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 32001 },
+    ]);
+    expect(publishedPorts(p, undefined)).toEqual([]);
+    expect(computePodStatus(pod(), observe({}, { publishedPorts: ports }), t(1)).publishedPorts).toEqual(ports);
   });
 });

@@ -12,8 +12,8 @@
  *   Ready (every container running; readiness probes come later). A condition keeps its
  *   lastTransitionTime while its status does not change.
  */
-import type { Condition, ContainerState, ContainerStatus, Pod, PodStatus } from '@skiff/api';
-import { containerIdUri, toContainerState, type ContainerStatusInfo } from '@skiff/runtime';
+import type { Condition, ContainerPort, ContainerState, ContainerStatus, Pod, PodStatus } from '@skiff/api';
+import { containerIdUri, toContainerState, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import { shouldRestart } from './pod-sync-plan';
 
 /** What the kubelet knows about one container of the pod spec. */
@@ -42,6 +42,24 @@ export interface PodObservation {
   runtime: string;
   /** Set when admission refused the pod. */
   rejected?: { reason: string; message: string };
+  /** The ready sandbox's published ports (status.publishedPorts, see publishedPorts); none when unset. */
+  publishedPorts?: readonly ContainerPort[];
+}
+
+/**
+ * status.publishedPorts: each port the sandbox publishes on the node (hostIP:hostPort, the host
+ * port possibly chosen by the runtime), named as in the pod spec; empty without a ready sandbox.
+ */
+export function publishedPorts(pod: Readonly<Pod>, sandbox: Readonly<PodSandbox> | undefined): ContainerPort[] {
+  if (!sandbox) return [];
+  const declared = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
+  return sandbox.ports.map((p) => ({
+    name: declared.find((d) => d.containerPort === p.containerPort && (d.protocol || 'TCP') === p.protocol)?.name ?? '',
+    containerPort: p.containerPort,
+    protocol: p.protocol,
+    hostIP: p.hostIP,
+    hostPort: p.hostPort,
+  }));
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
@@ -143,6 +161,7 @@ export function computePodStatus(pod: Readonly<Pod>, obs: PodObservation, now: D
       startTime,
       containerStatuses: [],
       podIPs: [],
+      publishedPorts: [],
     };
   }
   const restartPolicy = pod.spec?.restartPolicy || 'Always';
@@ -170,6 +189,7 @@ export function computePodStatus(pod: Readonly<Pod>, obs: PodObservation, now: D
     startTime,
     containerStatuses: statuses,
     podIPs: podIP ? [{ ip: podIP }] : [],
+    publishedPorts: (obs.publishedPorts ?? []).map((p) => ({ ...p })),
   };
 }
 

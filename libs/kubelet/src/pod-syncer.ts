@@ -13,7 +13,7 @@
  * Events (kubelet-events.ts) are recorded as the steps happen: never by a sync that changes
  * nothing, and a backoff (crash loop, image pull) once per failure that starts it.
  */
-import { ConflictError, defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus } from '@skiff/api';
+import { ConflictError, defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus, type Service } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
 import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
@@ -38,9 +38,11 @@ import {
   type KubeletEventRecorder,
 } from './kubelet-events';
 import type { KubeletMetrics } from './kubelet-metrics';
+import { podDnsConfig, type ClusterDnsSettings } from './pod-dns';
 import { instancesByName, planPodSync, readySandbox, type PodRuntimeView } from './pod-sync-plan';
-import { computePodStatus, isTerminalPhase, podStatusEqual, type ContainerObservation } from './pod-status';
+import { computePodStatus, isTerminalPhase, podStatusEqual, publishedPorts, type ContainerObservation } from './pod-status';
 import type { PodSyncHandler, SyncResult } from './pod-workers';
+import { containerServiceEnv, MASTER_SERVICE_NAMESPACE } from './service-env';
 
 export interface PodSyncerOptions {
   runtime: ContainerRuntime;
@@ -56,6 +58,13 @@ export interface PodSyncerOptions {
   recorder?: KubeletEventRecorder;
   /** Observes kubelet_pod_start_duration_seconds; nothing measured when unset. */
   metrics?: Pick<KubeletMetrics, 'podStartSeconds'>;
+  /**
+   * The Services of a namespace in the kubelet's cache, read when a container is created (service
+   * env vars from its pod's namespace and the master services of "default"). None when unset.
+   */
+  services?: (namespace: string) => readonly Readonly<Service>[];
+  /** Cluster DNS for pods' resolv.conf (pod-dns.ts); pods use the node's resolvers when unset. */
+  dns?: ClusterDnsSettings;
 }
 
 /** The grace period a pod's containers get when it terminates. */
@@ -163,7 +172,7 @@ export class PodSyncer implements PodSyncHandler {
         requeue,
         () => {
           if (view.sandboxes.length > 0) this.normal(pod, KubeletReason.SandboxChanged, sandboxChangedMessage());
-          return this.runtime.runPodSandbox(pod, { attempt, signal });
+          return this.runtime.runPodSandbox(pod, { attempt, signal, dns: this.options.dns && podDnsConfig(pod, this.options.dns) });
         },
         (failure) => this.warning(pod, KubeletReason.FailedCreatePodSandBox, sandboxFailedMessage(failure.message)),
       );
@@ -201,7 +210,7 @@ export class PodSyncer implements PodSyncHandler {
       const created = await this.underStartBackoff(
         k,
         requeue,
-        () => this.runtime.createContainer(target, container, { attempt: start.attempt }, signal),
+        () => this.runtime.createContainer(target, container, { attempt: start.attempt, env: this.serviceEnv(pod, container) }, signal),
         (failure) => this.warning(pod, KubeletReason.Failed, errorMessage(failure.message)),
       );
       if ('failure' in created) {
@@ -264,6 +273,15 @@ export class PodSyncer implements PodSyncHandler {
     this.pullBackOffNoted.delete(k);
     this.normal(pod, KubeletReason.Pulled, pullStarted === undefined ? alreadyPresentMessage(image) : pulledMessage(image, this.clock.now() - pullStarted));
     return undefined;
+  }
+
+  /** The service env vars of a container about to be created (service-env.ts). */
+  private serviceEnv(pod: Readonly<Pod>, container: Readonly<Container>): Record<string, string> {
+    const lookup = this.options.services;
+    if (!lookup) return {};
+    const namespace = pod.metadata?.namespace || 'default';
+    const services = namespace === MASTER_SERVICE_NAMESPACE ? lookup(namespace) : [...lookup(namespace), ...lookup(MASTER_SERVICE_NAMESPACE)];
+    return containerServiceEnv(pod, container, services);
   }
 
   /** Records a crash-loop BackOff for each container the plan holds back, once per crashed instance. */
@@ -389,9 +407,10 @@ export class PodSyncer implements PodSyncHandler {
     for (const [name, instances] of instancesByName(view.containers)) containers.set(name, { current: instances[0], previous: instances[1] });
     for (const [name, wait] of waiting) containers.set(name, { ...containers.get(name), waiting: wait });
     const info = await this.runtimeName(signal);
+    const sandbox = readySandbox(view.sandboxes);
     const status = computePodStatus(
       { ...pod, status: base },
-      { hostIP: this.options.nodeIP, podIP: readySandbox(view.sandboxes)?.ip ?? '', containers, runtime: info, rejected: this.rejected.get(uid) },
+      { hostIP: this.options.nodeIP, podIP: sandbox?.ip ?? '', containers, runtime: info, rejected: this.rejected.get(uid), publishedPorts: publishedPorts(pod, sandbox) },
       new Date(this.clock.now()),
     );
     if (podStatusEqual(base, status)) return status;

@@ -42,6 +42,7 @@ import type {
   PodSandbox,
   RuntimeEvent,
   RuntimeInfo,
+  RunPodSandboxOptions,
 } from './runtime';
 
 /** The image sandboxes run unless configured otherwise (built by tools/images/build.sh). */
@@ -161,9 +162,9 @@ export class DockerRuntime implements ContainerRuntime {
     return { image, imageId: pulled };
   }
 
-  async runPodSandbox(pod: Readonly<Pod>, options: { attempt?: number; signal?: AbortSignal } = {}): Promise<PodSandbox> {
+  async runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}): Promise<PodSandbox> {
     const { signal } = options;
-    const body = sandboxCreateBody(pod, this.settings, options.attempt ?? 0);
+    const body = sandboxCreateBody(pod, this.settings, options.attempt ?? 0, options.dns);
     try {
       await this.ensureImage(body.Image, 'IfNotPresent', signal);
     } catch (err) {

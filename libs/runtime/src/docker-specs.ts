@@ -7,6 +7,7 @@
 import type { Container, Pod } from '@skiff/api';
 import { containerDockerName, containerLabels, containerSpecHash, sandboxDockerName, sandboxLabels, type PodRef } from './labels';
 import { dockerLimits } from './limits';
+import type { PodDnsConfig } from './runtime';
 
 /** The subset of the Engine API's create body Skiff sets. */
 export interface DockerCreateBody {
@@ -28,6 +29,9 @@ export interface DockerCreateBody {
     CpuShares?: number;
     Memory?: number;
     MemorySwap?: number;
+    Dns?: string[];
+    DnsSearch?: string[];
+    DnsOptions?: string[];
   };
 }
 
@@ -59,9 +63,12 @@ export function portKey(containerPort: number, protocol: string | undefined): st
 /**
  * The sandbox's create body: sleeps forever in the sandbox image, attached to the network,
  * publishing every distinct containerPort/protocol of the pod on hostIP (at the spec's hostPort,
- * else a port Docker picks). A port's own hostIP in the spec overrides the node's.
+ * else a port Docker picks). A port's own hostIP in the spec overrides the node's. With `dns`,
+ * its resolv.conf has those nameservers, search domains and options (HostConfig Dns, DnsSearch,
+ * DnsOptions); app containers in `container:<sandbox>` mode share that file (Docker refuses DNS
+ * settings on them), so the sandbox is the one place to set it.
  */
-export function sandboxCreateBody(pod: Readonly<Pod>, settings: NodeRuntimeSettings, attempt = 0): DockerCreateBody {
+export function sandboxCreateBody(pod: Readonly<Pod>, settings: NodeRuntimeSettings, attempt = 0, dns?: Readonly<PodDnsConfig>): DockerCreateBody {
   const ref = podRef(pod);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -82,8 +89,14 @@ export function sandboxCreateBody(pod: Readonly<Pod>, settings: NodeRuntimeSetti
     Labels: sandboxLabels(settings.nodeName, ref, attempt, settings.extraLabels),
     ExposedPorts: exposed,
     StopSignal: 'SIGKILL',
-    HostConfig: { NetworkMode: settings.network, PortBindings: bindings, RestartPolicy: { Name: 'no' } },
+    HostConfig: { NetworkMode: settings.network, PortBindings: bindings, RestartPolicy: { Name: 'no' }, ...dockerDns(dns) },
   };
+}
+
+/** HostConfig's DNS fields for `dns`; none (Docker's default: the host's resolvers) without it. */
+function dockerDns(dns: Readonly<PodDnsConfig> | undefined): Pick<DockerCreateBody['HostConfig'], 'Dns' | 'DnsSearch' | 'DnsOptions'> {
+  if (!dns) return {};
+  return { Dns: [...dns.servers], DnsSearch: [...dns.searches], DnsOptions: [...dns.options] };
 }
 
 /** The environment: plain spec values, then `extra` (overriding by name); valueFrom entries without a value are left out. */

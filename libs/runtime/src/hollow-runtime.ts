@@ -31,6 +31,8 @@ import type {
   PortMapping,
   RuntimeEvent,
   RuntimeInfo,
+  PodDnsConfig,
+  RunPodSandboxOptions,
 } from './runtime';
 
 export interface HollowRuntimeOptions {
@@ -79,6 +81,7 @@ export class HollowRuntime implements ContainerRuntime {
   private readonly hostIP: string;
   private readonly images = new Set<string>();
   private readonly sandboxes = new Map<string, PodSandbox>();
+  private readonly dns = new Map<string, PodDnsConfig>();
   private readonly containers = new Map<string, HollowContainer>();
   private readonly watchers = new Set<AsyncQueue<RuntimeEvent>>();
   private nextHostPort = 30000;
@@ -129,7 +132,7 @@ export class HollowRuntime implements ContainerRuntime {
     return { image, imageId: imageId(image) };
   }
 
-  async runPodSandbox(pod: Readonly<Pod>, options: { attempt?: number; signal?: AbortSignal } = {}): Promise<PodSandbox> {
+  async runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}): Promise<PodSandbox> {
     options.signal?.throwIfAborted();
     const ref = podRef(pod);
     const attempt = options.attempt ?? 0;
@@ -158,6 +161,7 @@ export class HollowRuntime implements ContainerRuntime {
       createdAt: this.now(),
     };
     this.sandboxes.set(sandbox.id, sandbox);
+    if (options.dns) this.dns.set(sandbox.id, structuredClone(options.dns));
     this.emit({ type: 'started', id: sandbox.id, kind: 'sandbox', pod: ref });
     return { ...sandbox, ports: [...ports] };
   }
@@ -176,6 +180,7 @@ export class HollowRuntime implements ContainerRuntime {
     if (!sandbox) return;
     for (const [cid, c] of this.containers) if (c.sandboxId === id) await this.removeContainer(cid);
     this.sandboxes.delete(id);
+    this.dns.delete(id);
     this.emit({ type: 'died', id, kind: 'sandbox', pod: sandbox.pod, exitCode: 137 });
     this.emit({ type: 'removed', id, kind: 'sandbox', pod: sandbox.pod });
   }
@@ -262,6 +267,11 @@ export class HollowRuntime implements ContainerRuntime {
     const chunk = { stream, data: Buffer.from(text) };
     c.output.push(chunk);
     for (const f of c.followers) f.push(chunk);
+  }
+
+  /** The DNS settings the sandbox was created with (undefined: the node's), for tests. */
+  sandboxDns(id: string): PodDnsConfig | undefined {
+    return this.dns.get(id);
   }
 
   /** The environment the container was created with (NAME=value), for tests. */

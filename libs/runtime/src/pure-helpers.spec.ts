@@ -114,6 +114,18 @@ describe('docker create bodies', () => {
     expect(body.Labels['io.skiff.test']).toBe('x');
   });
 
+  it('sets the sandbox resolv.conf from the pod DNS settings, and leaves Docker default without them', () => {
+    const pod = { metadata: { name: 'web', namespace: 'ns', uid: 'u1' }, spec: { containers: [base] } } as unknown as Pod;
+    const dns = { servers: ['10.96.0.10'], searches: ['ns.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] };
+    expect(sandboxCreateBody(pod, settings, 0, dns).HostConfig).toMatchObject({
+      Dns: ['10.96.0.10'],
+      DnsSearch: ['ns.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+      DnsOptions: ['ndots:5'],
+    });
+    const plain = sandboxCreateBody(pod, settings).HostConfig;
+    expect([plain.Dns, plain.DnsSearch, plain.DnsOptions]).toEqual([undefined, undefined, undefined]);
+  });
+
   it('builds an app container joined to the sandbox: command/args as Kubernetes, env, limits, labels', () => {
     const c: Container = {
       ...base,

@@ -93,6 +93,28 @@ export interface ContainerStatusInfo extends ContainerInfo {
   restartCount: number;
 }
 
+/**
+ * The resolver settings of a pod (CRI's DNSConfig): its containers' /etc/resolv.conf. Absent:
+ * the runtime's default, i.e. the node's own resolvers.
+ */
+export interface PodDnsConfig {
+  /** Nameserver addresses. */
+  servers: string[];
+  /** Search domains, in order. */
+  searches: string[];
+  /** resolv.conf options, e.g. "ndots:5". */
+  options: string[];
+}
+
+/** What runPodSandbox takes besides the pod. */
+export interface RunPodSandboxOptions {
+  /** 0 for the pod's first sandbox (the default), +1 for each replacement. */
+  attempt?: number;
+  /** The pod's resolv.conf (the app containers share the sandbox's); none: the node's. */
+  dns?: PodDnsConfig;
+  signal?: AbortSignal;
+}
+
 /** What createContainer needs besides the spec. */
 export interface CreateContainerOptions {
   /** The restart count this container represents (0 for the first run). */
@@ -206,8 +228,9 @@ export interface ContainerRuntime {
    * Creates and starts the pod's sandbox (attempt 0 unless replacing one), publishing every
    * containerPort of every container on hostIP. Resolves once it runs and has its IP. Throws
    * SandboxError (a name conflict when a sandbox with this pod uid and attempt exists).
+   * With `dns`, the pod's containers resolve names through it.
    */
-  runPodSandbox(pod: Readonly<Pod>, options?: { attempt?: number; signal?: AbortSignal }): Promise<PodSandbox>;
+  runPodSandbox(pod: Readonly<Pod>, options?: RunPodSandboxOptions): Promise<PodSandbox>;
 
   /**
    * Stops the sandbox (its network namespace and published host ports go away) and leaves the

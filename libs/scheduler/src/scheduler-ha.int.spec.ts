@@ -6,20 +6,17 @@
 import { Node, Pod } from '@skiff/api';
 import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
 import { createLogger } from '@skiff/service';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
+import { startApiserverEnv, waitFor, type ApiserverEnv } from '@skiff/testing';
 import { runScheduler } from './run-scheduler';
 
 describe('scheduler leader election', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
+  let services: ApiserverEnv;
   let client: SkiffClient;
   let pods: TypedClient<'pod'>;
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn' });
-    client = connect(api.address, { timeoutMs: 10_000 });
+    services = await startApiserverEnv();
+    client = connect(services.apiserver.address, { timeoutMs: 10_000 });
     pods = typed(client, 'pod');
     const allocatable = { cpu: '8', memory: '16Gi', pods: '110' };
     await typed(client, 'node').create(
@@ -29,8 +26,7 @@ describe('scheduler leader election', () => {
 
   afterAll(async () => {
     client?.close();
-    await api?.stop();
-    await Promise.all([nats?.stop(), etcd?.stop()]);
+    await services?.stop();
   }, 30_000);
 
   /** A scheduler replica; its /metrics address once listening. */
@@ -39,8 +35,8 @@ describe('scheduler leader election', () => {
     let metrics = '';
     const done = runScheduler(
       {
-        server: api.address,
-        nats: [nats.url],
+        server: services.apiserver.address,
+        nats: [services.nats.url],
         metricsListen: '127.0.0.1:0',
         logger: createLogger(`scheduler-${identity}`, 'warn'),
         leaderElection: { identity, leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 200 },

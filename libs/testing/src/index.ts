@@ -5,6 +5,7 @@ export * from './etcd';
 export * from './nats';
 export * from './invalid-manifests';
 export * from './apiserver';
+export * from './apiserver-env';
 export * from './docker';
 export * from './cluster';
 export * from './built-app';

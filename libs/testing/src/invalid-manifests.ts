@@ -237,7 +237,7 @@ export function invalidManifests(): InvalidManifest[] {
   for (const target of [70000, -1, 'Bad_Name', 'averyveryverylongname']) svc(`targetPort ${target}`, 'spec.ports[0].targetPort', (s) => (s.ports[0].targetPort = target));
   svc('targetPort as an object', 'spec.ports[0].targetPort', (s) => (s.ports[0].targetPort = { intVal: 80 }));
   svc('nodePort on ClusterIP', 'spec.ports[0].nodePort', (s) => (s.ports[0].nodePort = 30080));
-  svc('nodePort out of range', 'spec.ports[0].nodePort', (s) => ((s.type = 'NodePort'), (s.ports[0].nodePort = 8080)));
+  svc('nodePort out of range', 'spec.ports[0].nodePort', (s) => ((s.type = 'NodePort'), (s.ports[0].nodePort = 70000)));
   svc('duplicate nodePorts', 'spec.ports[1].nodePort', (s) => {
     s.type = 'NodePort';
     s.ports = [

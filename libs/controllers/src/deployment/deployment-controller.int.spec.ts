@@ -7,10 +7,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, Deployment, intOrString, NotFoundError, type Pod, type ReplicaSet } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { createLogger } from '@skiff/service';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
-import { runControllerManager } from '../controller-manager';
+import type { TypedClient } from '@skiff/client';
+import { waitFor } from '@skiff/testing';
+import { startControllersTestEnv, type ControllersTestEnv } from '../controllers-test-env.spec-helper';
 import { controllerRefOf } from '../owner-refs';
 import { getCondition, PROGRESSING, Reasons } from './deployment-status';
 import { REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from './revision-annotations';
@@ -19,31 +18,12 @@ const NS = 'default';
 const BAD_IMAGE = '127.0.0.1:5000/skiff/does-not-exist:1';
 
 describe('deployment controller against the real apiserver', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
-  let client: SkiffClient;
+  let env: ControllersTestEnv;
   let pods: TypedClient<'pod'>;
   let replicaSets: TypedClient<'replicaSet'>;
   let deployments: TypedClient<'deployment'>;
-  let manager: { stop: AbortController; done: Promise<void> } | undefined;
   const kubelet = new AbortController();
   let kubeletDone: Promise<void>;
-
-  function startManager() {
-    const stop = new AbortController();
-    const done = runControllerManager(
-      { server: api.address, nats: [nats.url], metricsListen: '127.0.0.1:0', logger: createLogger('controller-manager', 'warn'), controllers: ['replicaset', 'deployment'], leaderElection: false },
-      stop.signal,
-    );
-    manager = { stop, done };
-  }
-
-  async function stopManager() {
-    manager?.stop.abort();
-    await manager?.done;
-    manager = undefined;
-  }
 
   /** The kubelets' part: every pod that is not being deleted and not of BAD_IMAGE becomes Running and Ready. */
   async function playKubelet(signal: AbortSignal): Promise<void> {
@@ -63,23 +43,18 @@ describe('deployment controller against the real apiserver', () => {
   }
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn' });
-    client = connect(api.address, { timeoutMs: 10_000 });
-    pods = typed(client, 'pod');
-    replicaSets = typed(client, 'replicaSet');
-    deployments = typed(client, 'deployment');
+    env = await startControllersTestEnv({ controllers: ['replicaset', 'deployment'] });
+    pods = env.typed('pod');
+    replicaSets = env.typed('replicaSet');
+    deployments = env.typed('deployment');
     kubeletDone = playKubelet(kubelet.signal);
-    startManager();
   }, 90_000);
 
   afterAll(async () => {
-    await stopManager();
+    await env?.stopControllers();
     kubelet.abort();
     await kubeletDone;
-    client?.close();
-    await api?.stop();
-    await Promise.all([nats?.stop(), etcd?.stop()]);
+    await env?.stop();
   }, 30_000);
 
   function isReady(pod: Readonly<Pod>): boolean {
@@ -154,7 +129,7 @@ describe('deployment controller against the real apiserver', () => {
     expect(webPods).toHaveLength(3);
     for (const pod of webPods) expect(pod.metadata!.labels['pod-template-hash']).toBe(hash);
     const events = await waitFor('the ScalingReplicaSet event', async () => {
-      const { items } = await typed(client, 'event').list({ namespace: NS });
+      const { items } = await env.typed('event').list({ namespace: NS });
       const mine = items.filter((e) => e.involvedObject?.kind === 'Deployment' && e.involvedObject.name === 'web');
       return mine.length > 0 ? mine : undefined;
     });
@@ -200,8 +175,7 @@ describe('deployment controller against the real apiserver', () => {
   it('changes nothing after a restart of the controllers once converged', async () => {
     const before = await deployments.get(NS, 'web');
     const rsBefore = (await ownedReplicaSets(before)).map((rs) => rs.metadata?.resourceVersion).sort();
-    await stopManager();
-    startManager();
+    await env.restartControllers();
     // A barrier instead of a sleep: the restarted controllers list everything first, so once a
     // Deployment created after the restart has rolled out, "web" has been synced too.
     await deployments.create(webDeployment('probe', { replicas: 1 }));

@@ -7,57 +7,29 @@
  * for as long as a test needs to watch the owner wait.
  */
 import { ConfigMap, Deployment, Node, Pod, ReplicaSet, type KubeObject, type OwnerReference } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { createLogger } from '@skiff/service';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
-import { runControllerManager } from '../controller-manager';
+import type { TypedClient } from '@skiff/client';
+import { waitFor } from '@skiff/testing';
+import { startControllersTestEnv, type ControllersTestEnv } from '../controllers-test-env.spec-helper';
 
 const NS = 'default';
 const HOLD = 'skiff.test/hold';
 
 describe('garbage collector against the real apiserver', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
-  let client: SkiffClient;
+  let env: ControllersTestEnv;
   let pods: TypedClient<'pod'>;
   let configMaps: TypedClient<'configMap'>;
   let replicaSets: TypedClient<'replicaSet'>;
   let deployments: TypedClient<'deployment'>;
-  let manager: { stop: AbortController; done: Promise<void> } | undefined;
-
-  function startGc() {
-    const stop = new AbortController();
-    const done = runControllerManager(
-      { server: api.address, nats: [nats.url], metricsListen: '127.0.0.1:0', logger: createLogger('controller-manager', 'warn'), controllers: ['garbagecollector'], leaderElection: false },
-      stop.signal,
-    );
-    manager = { stop, done };
-  }
-
-  async function stopGc() {
-    manager?.stop.abort();
-    await manager?.done;
-    manager = undefined;
-  }
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn' });
-    client = connect(api.address, { timeoutMs: 10_000 });
-    pods = typed(client, 'pod');
-    configMaps = typed(client, 'configMap');
-    replicaSets = typed(client, 'replicaSet');
-    deployments = typed(client, 'deployment');
-    startGc();
+    env = await startControllersTestEnv({ controllers: ['garbagecollector'] });
+    pods = env.typed('pod');
+    configMaps = env.typed('configMap');
+    replicaSets = env.typed('replicaSet');
+    deployments = env.typed('deployment');
   }, 90_000);
 
-  afterAll(async () => {
-    await stopGc();
-    client?.close();
-    await api?.stop();
-    await Promise.all([nats?.stop(), etcd?.stop()]);
-  }, 30_000);
+  afterAll(() => env?.stop(), 30_000);
 
   const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] } });
 
@@ -201,13 +173,13 @@ describe('garbage collector against the real apiserver', () => {
   it('never collects a cluster-scoped object owned by a namespaced kind, and says why in an Event', async () => {
     const rs = await createRs('ns-owner');
     await replicaSets.delete(NS, 'ns-owner');
-    await typed(client, 'node').create(Node.fromPartial({ metadata: { name: 'gc-invalid-owner', ownerReferences: [rsRef(rs)] } }));
+    await env.typed('node').create(Node.fromPartial({ metadata: { name: 'gc-invalid-owner', ownerReferences: [rsRef(rs)] } }));
     const event = await waitFor('an OwnerRefInvalidNamespace event', async () => {
-      const { items } = await typed(client, 'event').list({ namespace: NS });
+      const { items } = await env.typed('event').list({ namespace: NS });
       return items.find((e) => e.reason === 'OwnerRefInvalidNamespace' && e.involvedObject?.name === 'gc-invalid-owner');
     });
     expect(event).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Node' }, source: { component: 'garbage-collector-controller' } });
-    expect(await exists(() => typed(client, 'node').get('', 'gc-invalid-owner'))).toBe(true);
+    expect(await exists(() => env.typed('node').get('', 'gc-invalid-owner'))).toBe(true);
   }, 30_000);
 
   it('converges after a restart in the middle of a foreground cascade, and collects what was orphaned while it was down', async () => {
@@ -222,7 +194,7 @@ describe('garbage collector against the real apiserver', () => {
       const left = await dependents();
       return left.length === HELD && left.every((c) => c.metadata?.deletionTimestamp);
     });
-    await stopGc();
+    await env.stopControllers();
 
     // While the collector is down: the held dependents finish, and another owner goes in the background.
     for (let i = 0; i < HELD; i++) await release(() => configMaps.get(NS, `restart-${i}`), (o) => configMaps.update(o));
@@ -233,7 +205,7 @@ describe('garbage collector against the real apiserver', () => {
     expect((await configMaps.get(NS, 'restart-owner')).metadata?.finalizers).toEqual(['foregroundDeletion']);
     expect(await exists(() => configMaps.get(NS, 'while-down-dependent'))).toBe(true);
 
-    startGc(); // a new process: no memory, only what it lists
+    env.startControllers(); // a new process: no memory, only what it lists
     await gone('the foreground owner', () => configMaps.get(NS, 'restart-owner'));
     await gone('the dependent orphaned while the collector was down', () => configMaps.get(NS, 'while-down-dependent'));
   }, 60_000);

@@ -6,54 +6,26 @@
  * ("skiff.test/hold") keeps content around for as long as a test needs.
  */
 import { ConfigMap, Deployment, GRPC_CODE, Namespace, Pod, Secret, Service, type Condition } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { createLogger } from '@skiff/service';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
-import { runControllerManager } from '../controller-manager';
+import type { TypedClient } from '@skiff/client';
+import { waitFor } from '@skiff/testing';
+import { startControllersTestEnv, type ControllersTestEnv } from '../controllers-test-env.spec-helper';
 
 const HOLD = 'skiff.test/hold';
 
 describe('namespace controller against the real apiserver', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
-  let client: SkiffClient;
+  let env: ControllersTestEnv;
   let namespaces: TypedClient<'namespace'>;
   let pods: TypedClient<'pod'>;
   let configMaps: TypedClient<'configMap'>;
-  let manager: { stop: AbortController; done: Promise<void> } | undefined;
-
-  function startManager() {
-    const stop = new AbortController();
-    const done = runControllerManager(
-      { server: api.address, nats: [nats.url], metricsListen: '127.0.0.1:0', logger: createLogger('controller-manager', 'warn'), controllers: ['namespace'], leaderElection: false },
-      stop.signal,
-    );
-    manager = { stop, done };
-  }
-
-  async function stopManager() {
-    manager?.stop.abort();
-    await manager?.done;
-    manager = undefined;
-  }
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn' });
-    client = connect(api.address, { timeoutMs: 10_000 });
-    namespaces = typed(client, 'namespace');
-    pods = typed(client, 'pod');
-    configMaps = typed(client, 'configMap');
-    startManager();
+    env = await startControllersTestEnv({ controllers: ['namespace'] });
+    namespaces = env.typed('namespace');
+    pods = env.typed('pod');
+    configMaps = env.typed('configMap');
   }, 90_000);
 
-  afterAll(async () => {
-    await stopManager();
-    client?.close();
-    await api?.stop();
-    await Promise.all([nats?.stop(), etcd?.stop()]);
-  }, 30_000);
+  afterAll(() => env?.stop(), 30_000);
 
   const spec = { containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] };
 
@@ -61,10 +33,10 @@ describe('namespace controller against the real apiserver', () => {
     await namespaces.create(Namespace.fromPartial({ metadata: { name: ns } }));
     await pods.create(Pod.fromPartial({ metadata: { name: 'p1', namespace: ns }, spec }));
     await pods.create(Pod.fromPartial({ metadata: { name: 'p2', namespace: ns }, spec }));
-    await typed(client, 'service').create(Service.fromPartial({ metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } }));
+    await env.typed('service').create(Service.fromPartial({ metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } }));
     await configMaps.create(ConfigMap.fromPartial({ metadata: { name: 'settings', namespace: ns }, data: { a: 'b' } }));
-    await typed(client, 'secret').create(Secret.fromPartial({ metadata: { name: 'token', namespace: ns }, stringData: { t: 'x' } }));
-    await typed(client, 'deployment').create(
+    await env.typed('secret').create(Secret.fromPartial({ metadata: { name: 'token', namespace: ns }, stringData: { t: 'x' } }));
+    await env.typed('deployment').create(
       Deployment.fromPartial({ metadata: { name: 'web', namespace: ns }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec } } }),
     );
   }
@@ -73,7 +45,7 @@ describe('namespace controller against the real apiserver', () => {
   async function content(ns: string): Promise<string[]> {
     const out: string[] = [];
     for (const resource of ['pods', 'services', 'endpoints', 'configmaps', 'secrets', 'deployments', 'replicasets', 'events', 'leases']) {
-      const { items } = await client.list(resource, { namespace: ns });
+      const { items } = await env.client.list(resource, { namespace: ns });
       for (const item of items) out.push(`${resource}/${(item.kind?.value as { metadata?: { name?: string } }).metadata?.name}`);
     }
     return out.sort();
@@ -121,12 +93,12 @@ describe('namespace controller against the real apiserver', () => {
     expect(pod.metadata?.deletionGracePeriodSeconds).toBe(30); // deleted gracefully: the kubelet confirms
 
     // Restarted with no memory while content is still going; the content finishes while it is down.
-    await stopManager();
+    await env.stopControllers();
     const held = await configMaps.get('team-b', 'held');
     await configMaps.update({ ...held, metadata: { ...held.metadata!, finalizers: [] } });
     await pods.delete('team-b', 'bound', { gracePeriodSeconds: 0 }); // what the kubelet does
     expect((await exists('team-b'))?.status?.phase).toBe('Terminating');
-    startManager();
+    env.startControllers();
     await waitFor('team-b to be gone', async () => !(await exists('team-b')), { timeoutMs: 15_000 });
   }, 40_000);
 

@@ -6,10 +6,9 @@
  * Short tuning: grace period 2 s, orphan quarantine 0.5 s.
  */
 import { Lease, Node, Pod, TAINT_UNREACHABLE, type Event, type Taint, type Toleration } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { createLogger } from '@skiff/service';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
-import { runControllerManager } from '../controller-manager';
+import type { TypedClient } from '@skiff/client';
+import { waitFor } from '@skiff/testing';
+import { startControllersTestEnv, type ControllersTestEnv } from '../controllers-test-env.spec-helper';
 import { NODE_LEASE_NAMESPACE } from './node-health';
 
 const NS = 'default';
@@ -18,40 +17,13 @@ const DEFAULT_TOLERATION_S = 2;
 const CONTROLLERS = ['nodelifecycle', 'taint-eviction-controller', 'podgc'];
 
 describe('node lifecycle against the real apiserver', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
-  let client: SkiffClient;
+  let env: ControllersTestEnv;
   let nodes: TypedClient<'node'>;
   let leases: TypedClient<'lease'>;
   let pods: TypedClient<'pod'>;
-  let manager: { stop: AbortController; done: Promise<void> } | undefined;
   /** The nodes whose "kubelet" renews the Lease. */
   const alive = new Set<string>();
   let heartbeats: ReturnType<typeof setInterval> | undefined;
-
-  function startManager() {
-    const stop = new AbortController();
-    const done = runControllerManager(
-      {
-        server: api.address,
-        nats: [nats.url],
-        metricsListen: '127.0.0.1:0',
-        logger: createLogger('controller-manager', 'warn'),
-        controllers: CONTROLLERS,
-        leaderElection: false,
-        tuning: { nodeMonitorGracePeriodMs: GRACE_MS, orphanPodQuarantineMs: 500 },
-      },
-      stop.signal,
-    );
-    manager = { stop, done };
-  }
-
-  async function stopManager() {
-    manager?.stop.abort();
-    await manager?.done;
-    manager = undefined;
-  }
 
   async function renew(name: string) {
     const lease = await leases.get(NODE_LEASE_NAMESPACE, name);
@@ -59,24 +31,22 @@ describe('node lifecycle against the real apiserver', () => {
   }
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn', extraArgs: ['--default-toleration-seconds', String(DEFAULT_TOLERATION_S)] });
-    client = connect(api.address, { timeoutMs: 10_000 });
-    nodes = typed(client, 'node');
-    leases = typed(client, 'lease');
-    pods = typed(client, 'pod');
+    env = await startControllersTestEnv({
+      controllers: CONTROLLERS,
+      tuning: { nodeMonitorGracePeriodMs: GRACE_MS, orphanPodQuarantineMs: 500 },
+      apiserverArgs: ['--default-toleration-seconds', String(DEFAULT_TOLERATION_S)],
+    });
+    nodes = env.typed('node');
+    leases = env.typed('lease');
+    pods = env.typed('pod');
     heartbeats = setInterval(() => {
       for (const name of alive) void renew(name).catch(() => undefined);
     }, 200);
-    startManager();
   }, 90_000);
 
   afterAll(async () => {
     if (heartbeats) clearInterval(heartbeats);
-    await stopManager();
-    client?.close();
-    await api?.stop();
-    await Promise.all([nats?.stop(), etcd?.stop()]);
+    await env?.stop();
   }, 30_000);
 
   /** Registers a Ready node with its Lease, renewed from now on (as a kubelet would). */
@@ -124,7 +94,7 @@ describe('node lifecycle against the real apiserver', () => {
   const taintIds = (node: Node) => (node.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
 
   async function events(namespace: string, reason: string, name: string): Promise<Event[]> {
-    return (await typed(client, 'event').list({ namespace })).items.filter((e) => e.reason === reason && e.involvedObject?.name === name);
+    return (await env.typed('event').list({ namespace })).items.filter((e) => e.reason === reason && e.involvedObject?.name === name);
   }
 
   it('every new pod gets the default not-ready/unreachable tolerations (--default-toleration-seconds), kept on update', async () => {
@@ -234,8 +204,7 @@ describe('node lifecycle against the real apiserver', () => {
     alive.delete('dead-2');
     await waitFor('dead-2 tainted', async () => taintIds(await nodes.get('', 'dead-2')).includes(`${TAINT_UNREACHABLE}:NoExecute`), { timeoutMs: GRACE_MS + 5_000 });
     const before = await nodes.get('', 'dead-2');
-    await stopManager();
-    startManager();
+    await env.restartControllers();
     // The taint keeps its timeAdded, so the pod's 6 s count from the first taint, not the restart.
     await waitFor('survivor evicted', async () => {
       const p = await podOrUndefined('survivor');

@@ -5,52 +5,24 @@
  * ReplicaSet name and labels, so tests do not see each other's pods.
  */
 import { ConflictError, Namespace, Pod, ReplicaSet, type Event, type ReplicaSetStatus } from '@skiff/api';
-import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { createLogger } from '@skiff/service';
-import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
-import { runControllerManager } from '../controller-manager';
+import type { TypedClient } from '@skiff/client';
+import { waitFor } from '@skiff/testing';
+import { startControllersTestEnv, type ControllersTestEnv } from '../controllers-test-env.spec-helper';
 
 const NS = 'default';
 
 describe('ReplicaSet controller against the real apiserver', () => {
-  let etcd: EtcdServer;
-  let nats: NatsServer;
-  let api: ApiserverProcess;
-  let client: SkiffClient;
+  let env: ControllersTestEnv;
   let pods: TypedClient<'pod'>;
   let replicaSets: TypedClient<'replicaSet'>;
-  let manager: { stop: AbortController; done: Promise<void> } | undefined;
-
-  function startManager() {
-    const stop = new AbortController();
-    const done = runControllerManager(
-      { server: api.address, nats: [nats.url], metricsListen: '127.0.0.1:0', logger: createLogger('controller-manager', 'warn'), controllers: ['replicaset'], leaderElection: false, tuning: { workers: 5 } },
-      stop.signal,
-    );
-    manager = { stop, done };
-  }
-
-  async function stopManager() {
-    manager?.stop.abort();
-    await manager?.done;
-    manager = undefined;
-  }
 
   beforeAll(async () => {
-    [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-    api = await startApiserver({ etcd, nats, logLevel: 'warn' });
-    client = connect(api.address, { timeoutMs: 10_000 });
-    pods = typed(client, 'pod');
-    replicaSets = typed(client, 'replicaSet');
-    startManager();
+    env = await startControllersTestEnv({ controllers: ['replicaset'], tuning: { workers: 5 } });
+    pods = env.typed('pod');
+    replicaSets = env.typed('replicaSet');
   }, 90_000);
 
-  afterAll(async () => {
-    await stopManager();
-    client?.close();
-    await api?.stop();
-    await Promise.all([nats?.stop(), etcd?.stop()]);
-  }, 30_000);
+  afterAll(() => env?.stop(), 30_000);
 
   function rsOf(name: string, replicas: number, minReadySeconds = 0): ReplicaSet {
     return ReplicaSet.fromPartial({
@@ -105,7 +77,7 @@ describe('ReplicaSet controller against the real apiserver', () => {
   }
 
   async function eventsOf(name: string): Promise<Event[]> {
-    const { items } = await typed(client, 'event').list({ namespace: NS });
+    const { items } = await env.typed('event').list({ namespace: NS });
     return items.filter((e) => e.involvedObject?.kind === 'ReplicaSet' && e.involvedObject.name === name);
   }
 
@@ -228,8 +200,7 @@ describe('ReplicaSet controller against the real apiserver', () => {
   it('a restarted controller-manager leaves converged ReplicaSets alone', async () => {
     const before = new Map<string, string[]>();
     for (const name of ['web', 'adopter', 'many']) before.set(name, names(await podsOf(name)));
-    await stopManager();
-    startManager();
+    await env.restartControllers();
     // The new manager is working once it has handled a new ReplicaSet.
     await replicaSets.create(rsOf('after-restart', 1));
     await podCount('after-restart', 1);
@@ -251,9 +222,9 @@ describe('ReplicaSet controller against the real apiserver', () => {
   }, 30_000);
 
   it('in a namespace being deleted it creates nothing and reports no failure', async () => {
-    await typed(client, 'namespace').create(Namespace.fromPartial({ metadata: { name: 'closing' } }));
+    await env.typed('namespace').create(Namespace.fromPartial({ metadata: { name: 'closing' } }));
     await replicaSets.create(ReplicaSet.fromPartial({ ...rsOf('stuck', 0), metadata: { name: 'stuck', namespace: 'closing' } }));
-    await typed(client, 'namespace').delete('', 'closing');
+    await env.typed('namespace').delete('', 'closing');
     const scaled = await scale('stuck', 2, 'closing');
     const seen = await waitFor('the scale-up to be observed', async () => {
       const current = await replicaSets.get('closing', 'stuck');
@@ -261,7 +232,7 @@ describe('ReplicaSet controller against the real apiserver', () => {
     });
     expect(seen.status).toMatchObject({ replicas: 0, conditions: [] });
     expect((await pods.list({ namespace: 'closing' })).items).toEqual([]);
-    const { items } = await typed(client, 'event').list({ namespace: 'closing' });
+    const { items } = await env.typed('event').list({ namespace: 'closing' });
     expect(items.filter((e) => e.reason === 'FailedCreate')).toEqual([]);
   }, 30_000);
 });

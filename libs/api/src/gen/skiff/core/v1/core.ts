@@ -335,6 +335,13 @@ export interface PodStatus {
   startTime?: Date | undefined;
   containerStatuses: ContainerStatus[];
   podIPs: PodIP[];
+  /**
+   * Skiff, not Kubernetes: each declared container port as the node publishes it (host_ip, and
+   * host_port: the spec's, or the one the runtime chose when the spec has none), reported by the
+   * kubelet while the pod's sandbox runs. The endpoints controller copies them into Endpoints so
+   * that a proxy on another machine reaches the pod at host_ip:host_port.
+   */
+  publishedPorts: ContainerPort[];
 }
 
 export interface PodIP {
@@ -5958,6 +5965,7 @@ function createBasePodStatus(): PodStatus {
     startTime: undefined,
     containerStatuses: [],
     podIPs: [],
+    publishedPorts: [],
   };
 }
 
@@ -5989,6 +5997,9 @@ export const PodStatus: MessageFns<PodStatus> = {
     }
     for (const v of message.podIPs) {
       PodIP.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.publishedPorts) {
+      ContainerPort.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -6078,6 +6089,14 @@ export const PodStatus: MessageFns<PodStatus> = {
             message.podIPs.push(PodIP.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.publishedPorts.push(ContainerPort.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6123,6 +6142,11 @@ export const PodStatus: MessageFns<PodStatus> = {
         : globalThis.Array.isArray(object?.pod_ips)
         ? object.pod_ips.map((e: any) => PodIP.fromJSON(e))
         : [],
+      publishedPorts: globalThis.Array.isArray(object?.publishedPorts)
+        ? object.publishedPorts.map((e: any) => ContainerPort.fromJSON(e))
+        : globalThis.Array.isArray(object?.published_ports)
+        ? object.published_ports.map((e: any) => ContainerPort.fromJSON(e))
+        : [],
     };
   },
 
@@ -6155,6 +6179,9 @@ export const PodStatus: MessageFns<PodStatus> = {
     if (message.podIPs?.length) {
       obj.podIPs = message.podIPs.map((e) => PodIP.toJSON(e));
     }
+    if (message.publishedPorts?.length) {
+      obj.publishedPorts = message.publishedPorts.map((e) => ContainerPort.toJSON(e));
+    }
     return obj;
   },
 
@@ -6172,6 +6199,7 @@ export const PodStatus: MessageFns<PodStatus> = {
     message.startTime = object.startTime ?? undefined;
     message.containerStatuses = object.containerStatuses?.map((e) => ContainerStatus.fromPartial(e)) || [];
     message.podIPs = object.podIPs?.map((e) => PodIP.fromPartial(e)) || [];
+    message.publishedPorts = object.publishedPorts?.map((e) => ContainerPort.fromPartial(e)) || [];
     return message;
   },
 };
@@ -11890,6 +11918,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "podIPs",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "published_ports",
+        "number": 10,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ContainerPort",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "publishedPorts",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -13431,45 +13471,52 @@ export const protoMetadata: ProtoMetadata = {
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
+        "path": [4, 41, 2, 9],
+        "span": [308, 2, 46],
+        "leadingComments":
+          " Skiff, not Kubernetes: each declared container port as the node publishes it (host_ip, and\n host_port: the spec's, or the one the runtime chose when the spec has none), reported by the\n kubelet while the pod's sandbox runs. The endpoints controller copies them into Endpoints so\n that a proxy on another machine reaches the pod at host_ip:host_port.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
         "path": [4, 44],
-        "span": [323, 0, 327, 1],
+        "span": [328, 0, 332, 1],
         "leadingComments": " At most one of the three is set.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 49, 2, 4],
-        "span": [362, 2, 18],
+        "span": [367, 2, 18],
         "leadingComments": " ClusterIP (default) or NodePort.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 49, 2, 5],
-        "span": [364, 2, 30],
+        "span": [369, 2, 30],
         "leadingComments": " None (default) or ClientIP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 50, 2, 1],
-        "span": [372, 2, 22],
+        "span": [377, 2, 22],
         "leadingComments": " TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 54],
-        "span": [397, 0, 404, 1],
+        "span": [402, 0, 409, 1],
         "leadingComments":
           " host_ip/host_ports: the node address and the host port of each port (same order as the\n subset's ports), so that a proxy on another machine reaches the pod without an overlay network.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 57, 2, 8],
-        "span": [434, 2, 18],
+        "span": [439, 2, 18],
         "leadingComments": " Normal or Warning.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 60, 2, 2],
-        "span": [457, 2, 38],
+        "span": [462, 2, 38],
         "leadingComments": " Write-only convenience, merged into data by the server (as in Kubernetes).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],

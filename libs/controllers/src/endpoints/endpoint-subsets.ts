@@ -1,0 +1,166 @@
+/**
+ * The pure half of the endpoints controller (Kubernetes' pkg/controller/endpoint syncService and
+ * RepackSubsets): which addresses and ports a Service's Endpoints should hold, given the pods its
+ * selector matches.
+ *
+ * - A pod counts when it has an IP, is not terminal (Succeeded/Failed) and is not terminating
+ *   (a terminating pod counts only with publishNotReadyAddresses, as Kubernetes).
+ * - Ready pods (Ready=True, or any counted pod with publishNotReadyAddresses) go to `addresses`,
+ *   the others to `notReadyAddresses`.
+ * - Each service port resolves per pod from targetPort: a number as is, a name through the pod's
+ *   container ports of that name and protocol; a pod lacking the named port is left out of that
+ *   port (and of the Endpoints when it lacks them all). A headless service without ports lists
+ *   its pods with no ports.
+ * - Each address carries the pod's node (hostIP, and hostPorts aligned with its subset's ports:
+ *   the host port the kubelet reports in status.publishedPorts, else the spec's hostPort, else 0).
+ * - Addresses with the same port set share a subset. Ports sort by name, port and protocol;
+ *   addresses by IP then pod uid; subsets by their ports: equal inputs give equal output, so a
+ *   resync that changes nothing writes nothing (compare with sameSubsets).
+ *
+ * CONTRACT: pure, no I/O; never throws.
+ */
+import { EndpointSubset, intOrStringValue, type EndpointAddress, type EndpointPort, type Pod, type Service, type ServicePort } from '@skiff/api';
+
+/** Kubernetes' label on the Endpoints of a headless service (clusterIP None). */
+export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+
+/** Protocol with its default. */
+function protocolOf(protocol: string | undefined): string {
+  return protocol || 'TCP';
+}
+
+/** Ready=True. */
+function isPodReady(pod: Readonly<Pod>): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Kubernetes' ShouldPodBeInEndpoints: an IP, not terminal, and not terminating unless `includeTerminating`. */
+export function shouldPodBeInEndpoints(pod: Readonly<Pod>, includeTerminating: boolean): boolean {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return false;
+  if (!pod.status?.podIP) return false;
+  return includeTerminating || !pod.metadata?.deletionTimestamp;
+}
+
+/**
+ * Kubernetes' FindPort: the container port `servicePort` targets on `pod`. A numeric targetPort
+ * is taken as is (unset: the service port); a name is looked up among the pod's container ports
+ * with that name and the service port's protocol. Undefined when the pod has no such port.
+ */
+export function findTargetPort(pod: Readonly<Pod>, servicePort: Readonly<ServicePort>): number | undefined {
+  const target = intOrStringValue(servicePort.targetPort);
+  if (typeof target === 'number' && target > 0) return target;
+  if (typeof target !== 'string' || target === '') return servicePort.port;
+  const protocol = protocolOf(servicePort.protocol);
+  for (const container of pod.spec?.containers ?? []) {
+    for (const port of container.ports ?? []) {
+      if (port.name === target && protocolOf(port.protocol) === protocol) return port.containerPort;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The host port the node publishes `containerPort`/`protocol` of `pod` on: from
+ * status.publishedPorts (what the runtime chose), else from a container port's spec hostPort;
+ * 0 when neither says.
+ */
+export function hostPortOf(pod: Readonly<Pod>, containerPort: number, protocol: string): number {
+  const matches = (p: { containerPort: number; protocol: string }) => p.containerPort === containerPort && protocolOf(p.protocol) === protocol;
+  const published = pod.status?.publishedPorts?.find(matches);
+  if (published?.hostPort) return published.hostPort;
+  for (const container of pod.spec?.containers ?? []) {
+    const declared = container.ports?.find((p) => matches(p) && p.hostPort > 0);
+    if (declared) return declared.hostPort;
+  }
+  return 0;
+}
+
+/** The address of `pod` (its IP, node and a reference to it), without host ports. */
+function addressOf(pod: Readonly<Pod>): EndpointAddress {
+  const nodeName = pod.spec?.nodeName;
+  return {
+    ip: pod.status?.podIP ?? '',
+    hostname: '',
+    ...(nodeName ? { nodeName } : {}),
+    targetRef: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '', apiVersion: '', resourceVersion: '', fieldPath: '' },
+    hostIP: pod.status?.hostIP ?? '',
+    hostPorts: [],
+  };
+}
+
+function comparePorts(a: EndpointPort, b: EndpointPort): number {
+  return a.name.localeCompare(b.name) || a.port - b.port || a.protocol.localeCompare(b.protocol);
+}
+
+function compareAddresses(a: EndpointAddress, b: EndpointAddress): number {
+  return a.ip.localeCompare(b.ip) || (a.targetRef?.uid ?? '').localeCompare(b.targetRef?.uid ?? '');
+}
+
+function portKey(ports: readonly EndpointPort[]): string {
+  return JSON.stringify(ports.map((p) => [p.name, p.port, p.protocol]));
+}
+
+/** One pod's entry: its ports (sorted) and whether it is ready. */
+interface PodEntry {
+  pod: Readonly<Pod>;
+  ports: EndpointPort[];
+  ready: boolean;
+}
+
+/**
+ * The subsets of `service`'s Endpoints over `pods` (the pods its selector matches; others must
+ * not be passed). See the module comment for the rules and the order.
+ */
+export function endpointSubsets(service: Readonly<Service>, pods: readonly Readonly<Pod>[]): EndpointSubset[] {
+  const tolerateUnready = service.spec?.publishNotReadyAddresses ?? false;
+  const servicePorts = service.spec?.ports ?? [];
+  const headless = service.spec?.clusterIP === 'None';
+  const groups = new Map<string, { ports: EndpointPort[]; entries: PodEntry[] }>();
+  for (const pod of pods) {
+    if (!shouldPodBeInEndpoints(pod, tolerateUnready)) continue;
+    const ports: EndpointPort[] = [];
+    for (const sp of servicePorts) {
+      const port = findTargetPort(pod, sp);
+      if (port !== undefined) ports.push({ name: sp.name ?? '', port, protocol: protocolOf(sp.protocol) });
+    }
+    if (ports.length === 0 && !(headless && servicePorts.length === 0)) continue;
+    ports.sort(comparePorts);
+    const key = portKey(ports);
+    const group = groups.get(key) ?? { ports, entries: [] };
+    group.entries.push({ pod, ports, ready: tolerateUnready || isPodReady(pod) });
+    groups.set(key, group);
+  }
+  const subsets = [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, group]): EndpointSubset => {
+      const withHostPorts = (e: PodEntry): EndpointAddress => ({ ...addressOf(e.pod), hostPorts: e.ports.map((p) => hostPortOf(e.pod, p.port, p.protocol)) });
+      return {
+        addresses: group.entries.filter((e) => e.ready).map(withHostPorts).sort(compareAddresses),
+        notReadyAddresses: group.entries.filter((e) => !e.ready).map(withHostPorts).sort(compareAddresses),
+        ports: group.ports,
+      };
+    });
+  return subsets;
+}
+
+/** The labels of `service`'s Endpoints: the service's, plus HEADLESS_LABEL for clusterIP None (as Kubernetes). */
+export function endpointsLabels(service: Readonly<Service>): Record<string, string> {
+  const labels: Record<string, string> = { ...service.metadata?.labels };
+  if (service.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
+  else delete labels[HEADLESS_LABEL];
+  return labels;
+}
+
+/** True when two subset lists encode the same (proto bytes after defaulting: unset and default fields compare equal). */
+export function sameSubsets(a: readonly EndpointSubset[], b: readonly EndpointSubset[]): boolean {
+  if (a.length !== b.length) return false;
+  const bytes = (subset: EndpointSubset) => Buffer.from(EndpointSubset.encode(EndpointSubset.fromPartial(subset)).finish());
+  return a.every((subset, i) => bytes(subset).equals(bytes(b[i])));
+}
+
+/** True when two label maps hold the same pairs. */
+export function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  const ea = Object.entries(a ?? {});
+  return ea.length === Object.keys(b ?? {}).length && ea.every(([k, v]) => b?.[k] === v);
+}
