@@ -12,9 +12,11 @@ const opts = new Command('apiserver')
   .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address', '127.0.0.1:6480')
   .option('--compaction-interval <seconds>', 'etcd compaction period (0: never)', '300')
   .option('--default-toleration-seconds <s>', 'tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod', '300')
+  .option('--service-cluster-ip-range <cidr>', 'the CIDR ClusterIPs of Services are allocated from', '10.96.0.0/16')
+  .option('--service-node-port-range <min-max>', 'the range node ports of NodePort Services are allocated from', '30000-32767')
   .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
   .parse()
-  .opts<{ listen: string; etcd: string; nats: string; metricsListen: string; compactionInterval: string; defaultTolerationSeconds: string; logLevel: string }>();
+  .opts<{ listen: string; etcd: string; nats: string; metricsListen: string; compactionInterval: string; defaultTolerationSeconds: string; serviceClusterIpRange: string; serviceNodePortRange: string; logLevel: string }>();
 
 const logger = createLogger('apiserver', opts.logLevel);
 void runUntilSignal(
@@ -27,6 +29,8 @@ void runUntilSignal(
         metricsListen: opts.metricsListen,
         compactionIntervalMs: Number(opts.compactionInterval) * 1000,
         defaultTolerationSeconds: Number(opts.defaultTolerationSeconds),
+        serviceClusterIpRange: opts.serviceClusterIpRange,
+        serviceNodePortRange: opts.serviceNodePortRange,
         version: { version: packageVersion(__dirname), gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' },
         logger,
       },

@@ -131,7 +131,8 @@ describe('validateObject', () => {
     expect(fields({ ports: [{ port: 80, targetPort: 'Not_A_Name' }] })).toEqual(['spec.ports[0].targetPort']);
     expect(fields({ ports: [{ port: 80, targetPort: 70000 }] })).toEqual(['spec.ports[0].targetPort']);
     expect(fields({ ports: [{ port: 80, nodePort: 30001 }] })).toEqual(['spec.ports[0].nodePort']);
-    expect(fields({ type: 'NodePort', ports: [{ port: 80, nodePort: 8080 }] })).toEqual(['spec.ports[0].nodePort']);
+    expect(fields({ type: 'NodePort', ports: [{ port: 80, nodePort: 70000 }] })).toEqual(['spec.ports[0].nodePort']);
+    expect(fields({ type: 'NodePort', ports: [{ port: 80, nodePort: 8080 }] })).toEqual([]); // the range is the apiserver's (a flag)
     expect(fields({ type: 'LoadBalancer', ports: [{ port: 80 }] })).toEqual(['spec.type']);
     expect(fields({ clusterIP: '10.96.0.300', ports: [{ port: 80 }] })).toEqual(['spec.clusterIP']);
     expect(fields({ clusterIP: 'None', ports: [{ port: 80 }] })).toEqual([]);

@@ -30,17 +30,22 @@ import {
   type WatchRequest,
   type DeleteRequest,
   type PodSpec,
+  type Service,
   KINDS,
   kindFor,
 } from '@skiff/api';
-import type { Guard, Storage } from '@skiff/storage';
+import { SideKeyExistsError, type Guard, type SideWrites, type Storage } from '@skiff/storage';
 import { bindPod, validateBinding } from './bind';
 import { addDefaultTolerations } from './default-toleration-seconds';
 import { checkPreconditions, decideDelete } from './deletion';
 import { markTerminating, namespaceFinalized } from './namespace-lifecycle';
-import { decodeObject, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
+import { DEFAULT_NODE_PORT_RANGE, type NodePortRange } from './node-port-range';
+import { decodeObject, deepCopy, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
 import { RecentObjects } from './recent-objects';
 import { objectKey, resourcePrefix } from './registry-keys';
+import { allocationKeysOf, keepAllocatedValues } from './service-allocations';
+import { RangeFullError, ServiceAllocator, type AllocationPlan } from './service-allocator';
+import { parseServiceIpRange, type ServiceIpRange } from './service-ip-range';
 import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
 import { toWatchEvent, type WatchFilter } from './watch-filter';
 
@@ -54,7 +59,14 @@ const MAX_WRITE_ATTEMPTS = 20;
 export interface GenericStoreOptions {
   /** tolerationSeconds of the not-ready / unreachable tolerations every new pod gets (DefaultTolerationSeconds); 300. */
   defaultTolerationSeconds?: number;
+  /** The service CIDR ClusterIPs come from; 10.96.0.0/16. */
+  serviceIpRange?: ServiceIpRange;
+  /** The range node ports come from; 30000-32767. */
+  nodePortRange?: NodePortRange;
 }
+
+/** The default service CIDR (--service-cluster-ip-range). */
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -80,11 +92,22 @@ function describe(info: KindInfo, namespace: string, name: string): string {
 
 const NAMESPACE_KIND = kindFor('namespaces');
 
+/** The uid recorded in an allocation key's value (AllocationOwner JSON); undefined if unreadable. */
+function ownerUid(value: Uint8Array): string | undefined {
+  try {
+    return (JSON.parse(new TextDecoder().decode(value)) as { uid?: string }).uid;
+  } catch {
+    return undefined;
+  }
+}
+
 export class GenericStore {
   /** Writable namespaces seen by writes, at their mod revision (see namespaceGuard). */
   private readonly namespaces = new Map<string, { revision: number }>();
   /** The last state seen of pods read or written here: where a bind starts (see bind). */
   private readonly recent: RecentObjects;
+  /** ClusterIPs and node ports of Services (see service-allocator.ts). */
+  private readonly services: ServiceAllocator;
 
   constructor(
     private readonly storage: Storage,
@@ -93,6 +116,46 @@ export class GenericStore {
     private readonly options: GenericStoreOptions = {},
   ) {
     this.recent = recent;
+    this.services = new ServiceAllocator(storage, options.serviceIpRange ?? parseServiceIpRange(DEFAULT_SERVICE_CIDR), options.nodePortRange ?? DEFAULT_NODE_PORT_RANGE);
+  }
+
+  /**
+   * The allocations a write of `next` (over `stored`, if any) records in the same transaction:
+   * fills a Service's clusterIP / nodePorts (see ServiceAllocator.plan), or releases all it
+   * holds when `next` is about to be removed. Undefined for other kinds. A range that looks full
+   * is read again from etcd before the write is refused (RangeFullError).
+   */
+  private async allocate(info: KindInfo, next: StoredObject, stored: StoredObject | undefined): Promise<AllocationPlan | undefined> {
+    if (info.case !== 'service') return undefined;
+    if (stored && readyToRemove(next)) return { side: this.services.release(stored as Service), requested: new Map() };
+    const meta = metaOf(next);
+    const owner = { namespace: meta.namespace, name: meta.name, uid: meta.uid };
+    const attempt = deepCopy(next) as Service;
+    try {
+      const plan = this.services.plan(attempt, stored as Service | undefined, owner);
+      Object.assign(next, attempt);
+      return plan;
+    } catch (err) {
+      if (!(err instanceof RangeFullError)) throw err;
+      await this.services.refresh();
+      return this.services.plan(next as Service, stored as Service | undefined, owner);
+    }
+  }
+
+  /**
+   * After a write failed because an allocation key exists: InvalidError when the user asked for
+   * that value; otherwise the hints were stale, so they are read again and the caller retries.
+   */
+  private async allocationTaken(err: SideKeyExistsError, plan: AllocationPlan | undefined, kind: string, name: string, attempt: number): Promise<void> {
+    const requested = plan?.requested.get(err.key);
+    if (requested) throw new InvalidError([requested], `${kind} "${name}" is invalid`);
+    if (attempt >= MAX_WRITE_ATTEMPTS) throw new ConflictError(`${kind} "${name}": allocation lost ${attempt} races for free values: try again`, { cause: err });
+    await this.services.refresh();
+  }
+
+  /** Records what a committed write allocated or released. */
+  private committed(side: SideWrites | undefined): void {
+    if (side) this.services.committed(side);
   }
 
   /** Remembers a pod's stored state (pods only: Bind is the one write that starts from it). */
@@ -229,23 +292,33 @@ export class GenericStore {
     // the server-owned fields.
     this.validate(info, object);
     prepareForCreate(info, object, this.env);
-    const bytes = this.encode(info, object);
     const meta = metaOf(object);
     const key = objectKey(info, meta.namespace, meta.name);
     if (options.dryRun) {
+      await this.allocate(info, object, undefined);
+      this.encode(info, object);
       if (info.namespaced) await this.namespaceGuard(meta.namespace, true);
       if (await this.storage.get(key)) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
       return wrap(info, object as never);
     }
-    // One round trip: the create is conditional on the namespace being as last seen.
+    // One round trip: the create is conditional on the namespace being as last seen, and records
+    // the object's allocations (a Service's ClusterIP, node ports) in the same transaction.
     for (let attempt = 1; ; attempt++) {
       const guard = info.namespaced ? await this.namespaceGuard(meta.namespace, attempt > 1) : undefined;
+      const created = info.case === 'service' ? deepCopy(object) : object; // allocation fills fields: start each attempt afresh
+      const plan = await this.allocate(info, created, undefined);
+      const bytes = this.encode(info, created);
       try {
-        const revision = await this.storage.create(key, bytes, guard);
+        const revision = await this.storage.create(key, bytes, guard, plan?.side);
+        this.committed(plan?.side);
         this.remember(info, key, revision, bytes);
-        meta.resourceVersion = String(revision);
-        return wrap(info, object as never);
+        metaOf(created).resourceVersion = String(revision);
+        return wrap(info, created as never);
       } catch (err) {
+        if (err instanceof SideKeyExistsError) {
+          await this.allocationTaken(err, plan, info.kind, meta.name, attempt);
+          continue;
+        }
         if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`${describe(info, meta.namespace, meta.name)} already exists`);
         if (!(err instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw err;
       }
@@ -279,20 +352,26 @@ export class GenericStore {
       const next = change(stored);
       if (!next || sameObject(info, next, stored)) return stored;
       this.validate(info, next, stored);
+      const plan = await this.allocate(info, next, stored);
       const bytes = this.encode(info, next);
       if (options.dryRun) return next;
       try {
         if (readyToRemove(next)) {
-          const removed = await this.storage.delete(key, revision);
+          const removed = await this.storage.delete(key, revision, plan?.side);
           this.recent.forget(key);
           metaOf(next).resourceVersion = String(removed.revision);
         } else {
-          const written = await this.storage.update(key, bytes, revision);
+          const written = await this.storage.update(key, bytes, revision, plan?.side);
           this.remember(info, key, written, bytes);
           metaOf(next).resourceVersion = String(written);
         }
+        this.committed(plan?.side);
         return next;
       } catch (err) {
+        if (err instanceof SideKeyExistsError) {
+          await this.allocationTaken(err, plan, info.kind, name, attempt);
+          continue;
+        }
         if (!(err instanceof ConflictError) || expected.resourceVersion || attempt >= MAX_WRITE_ATTEMPTS) throw err;
       }
     }
@@ -311,9 +390,13 @@ export class GenericStore {
     this.admit(info, object);
     const meta = metaOf(object);
     const namespace = this.namespaceOf(info, meta.namespace);
-    const next = await this.readModifyWrite(info, namespace, meta.name, { resourceVersion: meta.resourceVersion, uid: meta.uid }, options, (stored) =>
-      prepareForUpdate(info, object, stored),
-    );
+    const next = await this.readModifyWrite(info, namespace, meta.name, { resourceVersion: meta.resourceVersion, uid: meta.uid }, options, (stored) => {
+      if (info.case !== 'service') return prepareForUpdate(info, object, stored);
+      // A Service update may leave out its allocated clusterIP and node ports: they are kept.
+      const requested = deepCopy(object);
+      keepAllocatedValues(requested as Service, stored as Service);
+      return prepareForUpdate(info, requested, stored);
+    });
     return wrap(info, next as never);
   }
 
@@ -354,7 +437,9 @@ export class GenericStore {
         if (decision.action === 'none') return wrap(info, stored as never);
         if (request.dryRun) return wrap(info, (decision.action === 'mark' ? decision.object : stored) as never);
         if (decision.action === 'remove') {
-          const removed = await this.storage.delete(key, revision);
+          const side = info.case === 'service' ? this.services.release(stored as Service) : undefined;
+          const removed = await this.storage.delete(key, revision, side);
+          this.committed(side);
           this.recent.forget(key);
           metaOf(stored).resourceVersion = String(removed.revision);
           return wrap(info, stored as never);
@@ -462,6 +547,41 @@ export class GenericStore {
         if (!(err instanceof AlreadyExistsError)) throw err;
       }
     }
+  }
+
+  /**
+   * Records the allocations of Services stored without them (written before allocation records
+   * existed), as Kubernetes' repair controller does at start, so that their ClusterIPs and node
+   * ports are never handed out again. Each record is created guarded on the Service's revision
+   * (a Service changed or deleted meanwhile is skipped: its own write recorded or released it).
+   * Returns the keys recorded and those already held by another Service (a duplicate from
+   * before: left as it is, for an operator to resolve). Idempotent; safe with several apiservers.
+   */
+  async recordServiceAllocations(): Promise<{ recorded: string[]; duplicates: string[] }> {
+    const info = kindFor('services');
+    const recorded: string[] = [];
+    const duplicates: string[] = [];
+    const { items } = await this.storage.list(resourcePrefix(info));
+    for (const kv of items) {
+      const svc = decodeObject(info, kv.value, kv.modRevision) as Service;
+      const meta = metaOf(svc as StoredObject);
+      const value = new TextEncoder().encode(JSON.stringify({ namespace: meta.namespace, name: meta.name, uid: meta.uid }));
+      for (const key of allocationKeysOf(svc)) {
+        const existing = await this.storage.get(key);
+        if (existing) {
+          if (ownerUid(existing.value) !== meta.uid) duplicates.push(key);
+          continue;
+        }
+        try {
+          await this.storage.create(key, value, { key: kv.key, revision: kv.modRevision });
+          recorded.push(key);
+        } catch (err) {
+          if (!(err instanceof ConflictError || err instanceof AlreadyExistsError)) throw err;
+        }
+      }
+    }
+    await this.services.refresh();
+    return { recorded, duplicates };
   }
 
   // ------------------------------------------------------------------ watch

@@ -1,4 +1,4 @@
-import type { Guard, KeyValue, ListResult, Storage, StorageEvent } from '@skiff/storage';
+import type { Guard, KeyValue, ListResult, SideWrites, Storage, StorageEvent } from '@skiff/storage';
 import type { Histogram } from 'prom-client';
 
 /** A Storage that times every request in a histogram labelled by operation; behaviour unchanged. */
@@ -23,14 +23,14 @@ export class InstrumentedStorage implements Storage {
   list(prefix: string, signal?: AbortSignal): Promise<ListResult> {
     return this.timed('list', () => this.inner.list(prefix, signal));
   }
-  create(key: string, value: Uint8Array, guard?: Guard): Promise<number> {
-    return this.timed('create', () => this.inner.create(key, value, guard));
+  create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites): Promise<number> {
+    return this.timed('create', () => this.inner.create(key, value, guard, side));
   }
-  update(key: string, value: Uint8Array, expectedRevision: number): Promise<number> {
-    return this.timed('update', () => this.inner.update(key, value, expectedRevision));
+  update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites): Promise<number> {
+    return this.timed('update', () => this.inner.update(key, value, expectedRevision, side));
   }
-  delete(key: string, expectedRevision?: number): Promise<{ revision: number; value: Uint8Array }> {
-    return this.timed('delete', () => this.inner.delete(key, expectedRevision));
+  delete(key: string, expectedRevision?: number, side?: SideWrites): Promise<{ revision: number; value: Uint8Array }> {
+    return this.timed('delete', () => this.inner.delete(key, expectedRevision, side));
   }
   watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent[]> {
     return this.inner.watch(prefix, afterRevision, signal);

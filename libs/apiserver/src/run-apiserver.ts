@@ -18,7 +18,9 @@ import { apiServiceBinding, type VersionInfo } from './api-service';
 import { NodeProxy } from './node-proxy';
 import { createApiserverMetrics } from './apiserver-metrics';
 import { runCompactor } from './compaction';
-import { GenericStore } from './generic-store';
+import { DEFAULT_SERVICE_CIDR, GenericStore } from './generic-store';
+import { DEFAULT_NODE_PORT_RANGE, parseNodePortRange } from './node-port-range';
+import { parseServiceIpRange } from './service-ip-range';
 import { InstrumentedStorage } from './instrumented-storage';
 import { runWatchPublisher } from './watch-publisher';
 
@@ -41,6 +43,10 @@ export interface ApiserverConfig {
   logger: Logger;
   /** tolerationSeconds of the not-ready/unreachable NoExecute tolerations every new pod gets; 300. */
   defaultTolerationSeconds?: number;
+  /** The service CIDR ClusterIPs are allocated from ("10.96.0.0/16", the default). */
+  serviceClusterIpRange?: string;
+  /** The node port range ("30000-32767", the default). */
+  serviceNodePortRange?: string;
   /** The folder holding proto/ (for server reflection); found by walking up from the code when unset. */
   protoRoot?: string;
   /** Called once serving, with the bound addresses. */
@@ -69,24 +75,37 @@ async function untilReady(what: string, logger: Logger, signal: AbortSignal, att
 }
 
 /**
- * Serves the Skiff API until signal aborts: creates the system namespaces (retrying until etcd
- * answers), serves gRPC (Api, health, reflection) and metrics, publishes the watch stream on NATS
- * (waiting for NATS as long as it takes, without blocking the API), compacts etcd periodically.
+ * Serves the Skiff API until signal aborts: creates the system namespaces and records the
+ * allocations of services stored without them (retrying until etcd answers), serves gRPC (Api,
+ * health, reflection) and metrics, publishes the watch stream on NATS (waiting for NATS as long
+ * as it takes, without blocking the API), compacts etcd periodically.
  * On abort: reports NOT_SERVING, ends open calls and streams, stops background loops, closes
- * the etcd and NATS connections, and resolves. Rejects only when it cannot start (address in use).
+ * the etcd and NATS connections, and resolves. Rejects only when it cannot start (address in use,
+ * a malformed service CIDR or node port range).
  */
 export async function runApiserver(config: ApiserverConfig, signal: AbortSignal): Promise<void> {
   const { logger } = config;
+  const serviceIpRange = parseServiceIpRange(config.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR);
+  const nodePortRange = config.serviceNodePortRange ? parseNodePortRange(config.serviceNodePortRange) : DEFAULT_NODE_PORT_RANGE;
   const registry = createMetricsRegistry('apiserver');
   const metrics = createApiserverMetrics(registry);
   const storage = new InstrumentedStorage(new EtcdStorage({ endpoints: config.etcd }), metrics.etcdSeconds);
-  const store = new GenericStore(storage, undefined, undefined, { defaultTolerationSeconds: config.defaultTolerationSeconds });
+  const store = new GenericStore(storage, undefined, undefined, {
+    defaultTolerationSeconds: config.defaultTolerationSeconds,
+    serviceIpRange,
+    nodePortRange,
+  });
   const nodes = new NodeProxy(store);
   const background = new AbortController();
   const tasks: Promise<void>[] = [];
   let bus: BusConnection | undefined;
   try {
     await untilReady('creating system namespaces', logger, signal, () => store.ensureSystemNamespaces());
+    await untilReady('recording service allocations', logger, signal, async () => {
+      const { recorded, duplicates } = await store.recordServiceAllocations();
+      if (recorded.length) logger.info({ recorded: recorded.length }, 'recorded the allocations of services stored without them');
+      if (duplicates.length) logger.error({ duplicates }, 'services share ClusterIPs or node ports: delete or change one of each');
+    });
     const grpc = await startGrpcServer({
       address: config.listen,
       services: [apiServiceBinding(store, nodes, config.version, logger, metrics)],

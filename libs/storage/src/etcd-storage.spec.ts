@@ -1,7 +1,7 @@
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
 import { startEtcd, type EtcdServer } from '@skiff/testing';
 import { EtcdStorage } from './etcd-storage';
-import type { StorageEvent } from './storage';
+import { SideKeyExistsError, type StorageEvent } from './storage';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b?: Uint8Array) => (b ? new TextDecoder().decode(b) : undefined);
@@ -42,6 +42,33 @@ describe('EtcdStorage (real etcd)', () => {
     await storage.delete('/registry/namespaces/g');
     await expect(storage.create('/registry/pods/g/c', bytes('c'), { key: '/registry/namespaces/g', revision: moved })).rejects.toBeInstanceOf(ConflictError);
     expect(await storage.get('/registry/pods/g/b')).toBeUndefined();
+  });
+
+  it('commits side writes in the same transaction, or nothing when a side key exists', async () => {
+    const side = (key: string) => ({ create: [{ key, value: bytes('owner') }] });
+    const rev = await storage.create('/registry/services/default/s1', bytes('s1'), undefined, side('/alloc/ip/1'));
+    expect(text((await storage.get('/alloc/ip/1'))?.value)).toBe('owner');
+    const taken = storage.create('/registry/services/default/s2', bytes('s2'), undefined, side('/alloc/ip/1'));
+    await expect(taken).rejects.toBeInstanceOf(SideKeyExistsError);
+    await expect(taken).rejects.toMatchObject({ key: '/alloc/ip/1' });
+    expect(await storage.get('/registry/services/default/s2')).toBeUndefined();
+    // The object's own key existing is still plain AlreadyExistsError.
+    const again = storage.create('/registry/services/default/s1', bytes('s1'), undefined, side('/alloc/ip/9'));
+    await expect(again).rejects.not.toBeInstanceOf(SideKeyExistsError);
+    await expect(again).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect(await storage.get('/alloc/ip/9')).toBeUndefined();
+
+    // update: a taken side key fails the whole write; a stale revision stays ConflictError
+    await expect(storage.update('/registry/services/default/s1', bytes('x'), rev, { create: [{ key: '/alloc/ip/1', value: bytes('x') }] })).rejects.toBeInstanceOf(SideKeyExistsError);
+    await expect(storage.update('/registry/services/default/s1', bytes('x'), rev - 1, { create: [{ key: '/alloc/ip/1', value: bytes('x') }] })).rejects.toBeInstanceOf(ConflictError);
+    expect(text((await storage.get('/registry/services/default/s1'))?.value)).toBe('s1');
+    const rev2 = await storage.update('/registry/services/default/s1', bytes('s1b'), rev, { create: [{ key: '/alloc/port/2', value: bytes('o') }], delete: ['/alloc/ip/1'] });
+    expect(await storage.get('/alloc/ip/1')).toBeUndefined();
+    expect(await storage.get('/alloc/port/2')).toBeDefined();
+
+    // delete releases side keys with the object
+    await storage.delete('/registry/services/default/s1', rev2, { delete: ['/alloc/port/2'] });
+    expect(await storage.get('/alloc/port/2')).toBeUndefined();
   });
 
   it('lists a prefix at one revision', async () => {

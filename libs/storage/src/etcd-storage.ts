@@ -1,6 +1,6 @@
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
-import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError, type IKeyValue, type IWatchResponse } from 'etcd3';
-import type { Guard, KeyValue, ListResult, Storage, StorageEvent } from './storage';
+import { Etcd3, type ComparatorBuilder, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError, type IKeyValue, type IWatchResponse } from 'etcd3';
+import { SideKeyExistsError, type Guard, type KeyValue, type ListResult, type SideWrites, type Storage, type StorageEvent } from './storage';
 
 export interface EtcdStorageOptions {
   /** etcd client URLs, e.g. ["http://127.0.0.1:2379"]. */
@@ -100,32 +100,58 @@ export class EtcdStorage implements Storage {
     });
   }
 
-  async create(key: string, value: Uint8Array, guard?: Guard): Promise<number> {
+  /** The txn's compare for `side.create` keys (each must not exist) added to `txn`. */
+  private sideCompares(txn: ComparatorBuilder, side: SideWrites | undefined): ComparatorBuilder {
+    for (const { key } of side?.create ?? []) txn = txn.and(key, 'Create', '==', 0);
+    return txn;
+  }
+
+  /** The operations of `side` (puts of new keys, deletes). */
+  private sideOps(side: SideWrites | undefined) {
+    return [
+      ...(side?.create ?? []).map(({ key, value }) => this.client.put(key).value(Buffer.from(value))),
+      ...(side?.delete ?? []).map((key) => this.client.delete().key(key)),
+    ];
+  }
+
+  /** After a failed txn whose else branch read `[...leading, ...side.create keys]`: SideKeyExistsError for the first side key found, if any. */
+  private throwIfSideKeyExists(responses: { response_range?: { kvs?: unknown[] } }[], leading: number, side: SideWrites | undefined): void {
+    (side?.create ?? []).forEach(({ key }, i) => {
+      if (responses[leading + i]?.response_range?.kvs?.length) throw new SideKeyExistsError(key);
+    });
+  }
+
+  async create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites): Promise<number> {
     return this.call(async () => {
       let txn = this.client.if(key, 'Create', '==', 0);
       if (guard) txn = txn.and(guard.key, 'Mod', '==', guard.revision);
-      const res = await txn.then(this.client.put(key).value(Buffer.from(value))).else(this.client.get(key)).commit();
+      txn = this.sideCompares(txn, side);
+      const res = await txn
+        .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
+        .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key)))
+        .commit();
       if (res.succeeded) return Number(res.header.revision);
       if (res.responses[0]?.response_range?.kvs?.length) throw new AlreadyExistsError(`${key} already exists`);
+      this.throwIfSideKeyExists(res.responses, 1, side);
       throw new ConflictError(`${guard?.key} is no longer at revision ${guard?.revision}`);
     });
   }
 
-  async update(key: string, value: Uint8Array, expectedRevision: number): Promise<number> {
+  async update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites): Promise<number> {
     return this.call(async () => {
-      const res = await this.client
-        .if(key, 'Mod', '==', expectedRevision)
-        .then(this.client.put(key).value(Buffer.from(value)))
-        .else(this.client.get(key))
+      const res = await this.sideCompares(this.client.if(key, 'Mod', '==', expectedRevision), side)
+        .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
+        .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key)))
         .commit();
       if (res.succeeded) return Number(res.header.revision);
       const current = res.responses[0]?.response_range?.kvs?.[0];
       if (!current) throw new NotFoundError(`${key} not found`);
+      if (String(current.mod_revision) === String(expectedRevision)) this.throwIfSideKeyExists(res.responses, 1, side);
       throw new ConflictError(`${key} was modified (resourceVersion ${current.mod_revision}, expected ${expectedRevision})`);
     });
   }
 
-  async delete(key: string, expectedRevision?: number): Promise<{ revision: number; value: Uint8Array }> {
+  async delete(key: string, expectedRevision?: number, side?: SideWrites): Promise<{ revision: number; value: Uint8Array }> {
     return this.call(async () => {
       // Read the current value first so that an unconditional delete also returns the last state,
       // then delete with compare-and-swap on that revision (retrying if it moved meanwhile).
@@ -135,8 +161,12 @@ export class EtcdStorage implements Storage {
         if (expectedRevision !== undefined && current.modRevision !== expectedRevision) {
           throw new ConflictError(`${key} was modified (resourceVersion ${current.modRevision}, expected ${expectedRevision})`);
         }
-        const res = await this.client.if(key, 'Mod', '==', current.modRevision).then(this.client.delete().key(key)).commit();
+        const res = await this.sideCompares(this.client.if(key, 'Mod', '==', current.modRevision), side)
+          .then(this.client.delete().key(key), ...this.sideOps(side))
+          .else(...(side?.create ?? []).map((c) => this.client.get(c.key)))
+          .commit();
         if (res.succeeded) return { revision: Number(res.header.revision), value: current.value };
+        this.throwIfSideKeyExists(res.responses, 0, side);
       }
     });
   }

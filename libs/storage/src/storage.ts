@@ -4,6 +4,7 @@
  * compare-and-swap on the key's mod revision. Errors are the API's typed errors:
  * AlreadyExistsError, NotFoundError, ConflictError (lost compare-and-swap), CompactedError.
  */
+import { AlreadyExistsError } from '@skiff/api';
 
 export interface KeyValue {
   key: string;
@@ -33,6 +34,24 @@ export interface Guard {
   revision: number;
 }
 
+/**
+ * Other keys written in the same etcd transaction as a write (e.g. the allocation records of a
+ * Service's ClusterIP and node ports): every `create` key must not exist yet, or nothing is
+ * written and the write fails with SideKeyExistsError naming that key; `delete` keys are removed
+ * when present.
+ */
+export interface SideWrites {
+  create?: { key: string; value: Uint8Array }[];
+  delete?: string[];
+}
+
+/** A write's side `create` key already exists (AlreadyExistsError, with the key). */
+export class SideKeyExistsError extends AlreadyExistsError {
+  constructor(readonly key: string) {
+    super(`${key} already exists`);
+  }
+}
+
 export interface ListResult {
   items: KeyValue[];
   /** The store revision the list was read at. */
@@ -47,19 +66,21 @@ export interface Storage {
   /**
    * Creates the key; AlreadyExistsError when it exists. With a guard, only while the guard key's
    * mod revision is still `guard.revision` (ConflictError otherwise, e.g. the namespace changed).
-   * Returns the commit revision.
+   * Returns the commit revision. `side` writes commit in the same transaction (see SideWrites).
    */
-  create(key: string, value: Uint8Array, guard?: Guard): Promise<number>;
+  create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites): Promise<number>;
   /**
    * Replaces the key's value only if its mod revision is still `expectedRevision`: ConflictError
-   * if it changed, NotFoundError if it is gone. Returns the commit revision.
+   * if it changed, NotFoundError if it is gone. Returns the commit revision. `side` writes commit
+   * in the same transaction (see SideWrites).
    */
-  update(key: string, value: Uint8Array, expectedRevision: number): Promise<number>;
+  update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites): Promise<number>;
   /**
    * Deletes the key (only if its mod revision is `expectedRevision`, when given): NotFoundError,
-   * ConflictError. Returns the commit revision and the deleted value.
+   * ConflictError. Returns the commit revision and the deleted value. `side` writes commit in the
+   * same transaction (see SideWrites).
    */
-  delete(key: string, expectedRevision?: number): Promise<{ revision: number; value: Uint8Array }>;
+  delete(key: string, expectedRevision?: number, side?: SideWrites): Promise<{ revision: number; value: Uint8Array }>;
   /**
    * Changes under prefix after `afterRevision`, in revision order, batch by batch, until signal
    * aborts. Throws CompactedError (at the start or later) when that history is compacted away,

@@ -10,6 +10,7 @@ import { PROTOCOLS, validatePortNumOrName } from './pod';
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort'];
 export const SESSION_AFFINITIES = ['None', 'ClientIP'];
+/** The default node port range (the apiserver's --service-node-port-range). */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
 /** A Service's spec: ports, type, clusterIP, sessionAffinity, selector, externalIPs. */
@@ -43,8 +44,8 @@ export function validateService(errs: Errors, svc: Service): void {
     if (port.targetPort?.value !== undefined) validatePortNumOrName(errs, port.targetPort, `${p}.targetPort`);
     if (port.nodePort) {
       if ((spec.type || 'ClusterIP') === 'ClusterIP') errs.push(forbidden(`${p}.nodePort`, "may not be used when `type` is 'ClusterIP'"));
-      else if (port.nodePort < NODE_PORT_RANGE.min || port.nodePort > NODE_PORT_RANGE.max)
-        errs.push(invalid(`${p}.nodePort`, port.nodePort, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`));
+      // The apiserver's node port range (a flag) is checked when the port is allocated.
+      else checkPort(errs, `${p}.nodePort`, port.nodePort, false);
       const npKey = `${port.nodePort}/${port.protocol || 'TCP'}`;
       if (nodePorts.has(npKey)) errs.push(duplicate(`${p}.nodePort`, port.nodePort));
       nodePorts.add(npKey);
