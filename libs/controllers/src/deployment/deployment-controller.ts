@@ -28,7 +28,8 @@ import { BY_CONTROLLER_UID, controllerRefOf, controllerUidIndex } from '../owner
 import type { DeploymentPlan, PlannedEvent } from './deployment-plan';
 import { planDeployment } from './deployment-sync';
 import { collisionStatus, createFailedStatus, isOwnNewReplicaSet } from './new-replica-set';
-import { adoptedCopy, claimReplicaSets, releasedCopy } from './replica-set-claims';
+import { claimReplicaSets, deploymentRef } from './replica-set-claims';
+import { applyClaims } from '../controller-ref-manager';
 import { isRecreate } from './rollout-limits';
 
 const KIND = 'Deployment';
@@ -89,31 +90,14 @@ export function deploymentController(ctx: ControllerContext): Controller {
   };
 
   /** Adopts and releases as claimReplicaSets decides; resolves with the ReplicaSets the Deployment now owns. */
-  async function claim(d: Readonly<Deployment>, log: Logger, signal: AbortSignal): Promise<Readonly<ReplicaSet>[]> {
-    const claims = claimReplicaSets(d, rsInformer.byNamespace(d.metadata?.namespace ?? ''));
-    const owned: Readonly<ReplicaSet>[] = [...claims.owned];
-    if (claims.adopt.length > 0) {
-      const fresh = await deployments.get(d.metadata?.namespace ?? '', d.metadata?.name ?? '', { signal });
-      if (fresh.metadata?.uid !== d.metadata?.uid) throw new Error(`original Deployment ${keyOf(d.metadata)} is gone: got uid ${fresh.metadata?.uid}, wanted ${d.metadata?.uid}`);
-      if (fresh.metadata?.deletionTimestamp) throw new Error(`Deployment ${keyOf(d.metadata)} has just been deleted at ${fresh.metadata.deletionTimestamp.toISOString()}`);
-      for (const rs of claims.adopt) {
-        try {
-          owned.push(await replicaSets.update(adoptedCopy(rs, d), { signal }));
-          log.info({ replicaSet: rs.metadata?.name }, 'adopted replica set');
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-        }
-      }
-    }
-    for (const rs of claims.release) {
-      try {
-        await replicaSets.update(releasedCopy(rs, d.metadata?.uid ?? ''), { signal });
-        log.info({ replicaSet: rs.metadata?.name }, 'released replica set');
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-    }
-    return owned;
+  function claim(d: Readonly<Deployment>, log: Logger, signal: AbortSignal): Promise<Readonly<ReplicaSet>[]> {
+    return applyClaims(d, claimReplicaSets(d, rsInformer.byNamespace(d.metadata?.namespace ?? '')), {
+      readOwner: () => deployments.get(d.metadata?.namespace ?? '', d.metadata?.name ?? '', { signal }),
+      update: (rs) => replicaSets.update(rs, { signal }),
+      ownerRef: deploymentRef(d),
+      what: 'replicaSet',
+      log,
+    });
   }
 
   /** Creates the new ReplicaSet; a taken name is either the cache lagging or a hash collision (both throw to retry). */

@@ -28,7 +28,8 @@ import { Controller, TerminalError, type ReconcileResult } from '@skiff/reconcil
 import type { Logger } from 'pino';
 import type { ControllerContext } from '../controller-context';
 import { controllerRefOf } from '../owner-refs';
-import { adoptedCopy, claimPods, releasedCopy } from './claim-pods';
+import { claimPods, replicaSetRef } from './claim-pods';
+import { applyClaims } from '../controller-ref-manager';
 import { ControllerExpectations } from './controller-expectations';
 import { isPodActive } from './pod-availability';
 import { podFromTemplate } from './pod-template';
@@ -134,32 +135,14 @@ export function replicaSetController(ctx: ControllerContext): Controller {
   });
 
   /** Adopts and releases as claimPods decides; resolves with the pods the RS now owns. */
-  async function claim(rs: Readonly<ReplicaSet>, selector: LabelMatcher, active: readonly Readonly<Pod>[], log: Logger, signal: AbortSignal): Promise<Readonly<Pod>[]> {
-    const claims = claimPods(rs, selector, active);
-    const owned: Readonly<Pod>[] = [...claims.owned];
-    if (claims.adopt.length > 0) {
-      // Never adopt for an RS that was deleted (or deleted and recreated) since the cache saw it.
-      const fresh = await replicaSets.get(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '', { signal });
-      if (fresh.metadata?.uid !== rs.metadata?.uid) throw new Error(`original ReplicaSet ${keyOf(rs.metadata)} is gone: got uid ${fresh.metadata?.uid}, wanted ${rs.metadata?.uid}`);
-      if (fresh.metadata?.deletionTimestamp) throw new Error(`ReplicaSet ${keyOf(rs.metadata)} has just been deleted at ${fresh.metadata.deletionTimestamp.toISOString()}`);
-      for (const pod of claims.adopt) {
-        try {
-          owned.push(await pods.update(adoptedCopy(pod, rs), { signal }));
-          log.info({ pod: pod.metadata?.name }, 'adopted pod');
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-        }
-      }
-    }
-    for (const pod of claims.release) {
-      try {
-        await pods.update(releasedCopy(pod, rs.metadata?.uid ?? ''), { signal });
-        log.info({ pod: pod.metadata?.name }, 'released pod');
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-    }
-    return owned;
+  function claim(rs: Readonly<ReplicaSet>, selector: LabelMatcher, active: readonly Readonly<Pod>[], log: Logger, signal: AbortSignal): Promise<Readonly<Pod>[]> {
+    return applyClaims(rs, claimPods(rs, selector, active), {
+      readOwner: () => replicaSets.get(rs.metadata?.namespace ?? '', rs.metadata?.name ?? '', { signal }),
+      update: (pod) => pods.update(pod, { signal }),
+      ownerRef: replicaSetRef(rs),
+      what: 'pod',
+      log,
+    });
   }
 
   /** Creates or deletes pods towards spec.replicas; resolves with the failure, if any. */
