@@ -1,0 +1,4 @@
+export * from './cluster-dns-resolver';
+export * from './dns-message';
+export * from './dns-server';
+export * from './dns-forwarder';

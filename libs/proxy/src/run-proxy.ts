@@ -1,0 +1,135 @@
+/**
+ * The proxy as one function: `await runProxy(config, signal)` makes the service CIDR local (unless
+ * told not to), serves /metrics and /healthz, watches Services and Endpoints through informers and
+ * keeps the TCP and UDP listeners equal to the proxy table, until `signal` aborts; then it closes every
+ * listener and connection it owns and resolves.
+ *
+ * Reconciling is level-triggered and coalesced: any change of a Service or Endpoints marks the
+ * table dirty; one reconcile at a time recomputes the whole table from the caches and applies it.
+ */
+import { connectBus } from '@skiff/bus';
+import { connect, Informer } from '@skiff/client';
+import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
+import { ensureLocalRoute } from './local-route';
+import { createProxyMetrics } from './proxy-metrics';
+import { proxyTable } from './proxy-table';
+import { TcpBalancer, type TcpBalancerOptions } from './tcp-balancer';
+import { UdpBalancer, type UdpBalancerOptions } from './udp-balancer';
+
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
+
+export interface ProxyConfig {
+  /** apiserver gRPC address, "127.0.0.1:6443". */
+  server: string;
+  /** NATS server URLs. */
+  nats: string[];
+  /** The nodes this proxy serves: their endpoints are reached at the pod IP. */
+  nodes: string[];
+  /** Addresses NodePort services listen on, e.g. ["127.0.0.1"]. */
+  nodeIPs: string[];
+  /** The service CIDR made local on lo; 10.96.0.0/16. */
+  serviceCidr?: string;
+  /** False: do not touch routes (the CIDR is already local). Default true. */
+  manageRoute?: boolean;
+  /** Prometheus /metrics and /healthz address, "127.0.0.1:10249" (port 0: any free port). */
+  metricsListen: string;
+  logger: Logger;
+  /** TCP: connect deadline, attempts per connection, affinity timeout. */
+  balancer?: Omit<TcpBalancerOptions, 'logger' | 'metrics'>;
+  /** UDP: flow idle timeout, affinity timeout. */
+  udp?: Omit<UdpBalancerOptions, 'logger' | 'metrics'>;
+  /** Called once serving, with the bound metrics address and a view of the TCP listeners. */
+  onListening?: (info: ProxyHandle) => void;
+}
+
+/** What a running proxy exposes to its caller (tests, the app). */
+export interface ProxyHandle {
+  metrics: string;
+  /** The TCP listeners. */
+  balancer: TcpBalancer;
+  /** The UDP listeners. */
+  udp: UdpBalancer;
+  /** How many reconciles have completed. */
+  reconciles(): number;
+}
+
+/**
+ * Runs the proxy until `signal` aborts. Rejects only when it cannot start: the route cannot be
+ * added or the metrics address is taken. Waits for NATS as long as it takes (abortable).
+ */
+export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promise<void> {
+  const { logger } = config;
+  const serviceCidr = config.serviceCidr ?? DEFAULT_SERVICE_CIDR;
+  if (config.manageRoute !== false) {
+    await ensureLocalRoute(serviceCidr, signal);
+    logger.info({ serviceCidr }, 'service CIDR routed locally');
+  }
+  const registry = createMetricsRegistry('proxy');
+  const metrics = createProxyMetrics(registry);
+  const balancer = new TcpBalancer({ ...config.balancer, logger, metrics });
+  const udp = new UdpBalancer({ ...config.udp, logger, metrics });
+  const client = connect(config.server);
+  let running = false;
+  const metricsServer = await startMetricsServer({ address: config.metricsListen, registry, logger, healthy: () => running }).catch((err) => {
+    client.close();
+    throw err;
+  });
+  let reconciles = 0;
+  try {
+    config.onListening?.({ metrics: metricsServer.address, balancer, udp, reconciles: () => reconciles });
+    let bus;
+    try {
+      bus = await connectBus(config.nats, { name: 'proxy', signal });
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    try {
+      const services = new Informer({ client, bus, resource: 'service', log: logger });
+      const endpoints = new Informer({ client, bus, resource: 'endpoints', log: logger });
+      // Stops the informers when the loop ends for any reason, not only on abort.
+      const stopInformers = new AbortController();
+      const informerSignal = AbortSignal.any([signal, stopInformers.signal]);
+      const informersDone = Promise.all([services.start(informerSignal), endpoints.start(informerSignal)]);
+      const nodes = new Set(config.nodes);
+      let dirty = true;
+      let wake: (() => void) | undefined;
+      const markDirty = () => {
+        dirty = true;
+        wake?.();
+      };
+      services.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
+      endpoints.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
+      signal.addEventListener('abort', () => wake?.(), { once: true });
+      logger.info({ server: config.server, nodes: config.nodes, nodeIPs: config.nodeIPs, metrics: metricsServer.address }, 'proxy starting');
+      try {
+        await Promise.all([services.synced(signal), endpoints.synced(signal)]);
+        running = true;
+        while (!signal.aborted) {
+          if (!dirty) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          dirty = false;
+          const table = proxyTable({ services: services.list(), endpointsOf: (key) => endpoints.get(key), nodes, nodeIPs: config.nodeIPs });
+          await Promise.all([balancer.apply(table), udp.apply(table)]);
+          reconciles++;
+          logger.debug({ listeners: table.length }, 'proxy table applied');
+        }
+      } catch (err) {
+        if (!signal.aborted) throw err;
+      } finally {
+        running = false;
+        stopInformers.abort();
+        await informersDone;
+      }
+    } finally {
+      await Promise.all([balancer.close(), udp.close()]);
+      await bus.close().catch(() => undefined);
+    }
+  } finally {
+    await metricsServer.close();
+    client.close();
+  }
+}
