@@ -6,9 +6,9 @@ run_dir="$state/run"
 log_dir="$state/logs"
 
 # The services, in start order: name|command-line marker (to recognise our process in /proc).
-SERVICES=(etcd nats apiserver scheduler controller-manager kubelet-1 kubelet-2)
+SERVICES=(etcd nats apiserver scheduler controller-manager proxy kubelet-1 kubelet-2)
 declare -A MARKER=([etcd]="etcd" [nats]="nats-server" [apiserver]="dist/apps/apiserver/main.js" [scheduler]="dist/apps/scheduler/main.js"
-  [controller-manager]="dist/apps/controller-manager/main.js"
+  [controller-manager]="dist/apps/controller-manager/main.js" [proxy]="dist/apps/proxy/main.js"
   [kubelet-1]="--node-name node-1" [kubelet-2]="--node-name node-2")
 
 ETCD_CLIENT_PORT="${SKIFF_ETCD_PORT:-2379}"
@@ -18,6 +18,9 @@ API_PORT="${SKIFF_API_PORT:-6443}"
 METRICS_PORT="${SKIFF_METRICS_PORT:-6480}"
 SCHEDULER_METRICS_PORT="${SKIFF_SCHEDULER_METRICS_PORT:-10251}"
 CONTROLLER_MANAGER_METRICS_PORT="${SKIFF_CONTROLLER_MANAGER_METRICS_PORT:-10257}"
+PROXY_METRICS_PORT="${SKIFF_PROXY_METRICS_PORT:-10249}"
+# Cluster DNS: served by the proxy at the DNS service's ClusterIP; pods get it as their nameserver.
+CLUSTER_DNS=10.96.0.10
 # Two nodes on this machine, each on its own loopback address (their pods' host ports too).
 KUBELET_1_ADDRESS="127.0.0.1:${SKIFF_KUBELET_1_PORT:-10250}"
 KUBELET_2_ADDRESS="127.0.0.2:${SKIFF_KUBELET_2_PORT:-10260}"

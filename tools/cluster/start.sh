@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm start`: installs what is missing, builds, and starts a local Skiff cluster in the
-# background on loopback (etcd, NATS with JetStream, the apiserver, the scheduler, the controller-manager, kubelets for
-# node-1 and node-2; dockerd and a local image registry), state under .skiff/
+# background on loopback (etcd, NATS with JetStream, the apiserver, the scheduler, the
+# controller-manager, the proxy (service IPs, cluster DNS), kubelets for node-1 and node-2;
+# dockerd and a local image registry), state under .skiff/
 # (data, logs, pid files). Returns once each is healthy, then applies examples/.
 # Safe to run twice: running services are left alone, stale pid files are cleaned up.
 set -euo pipefail
@@ -25,6 +26,7 @@ nats_healthy() { port_open "$NATS_PORT"; }
 apiserver_healthy() { node dist/apps/skiff/main.js version --server "127.0.0.1:$API_PORT" >/dev/null 2>&1; }
 scheduler_healthy() { http_healthy "http://127.0.0.1:$SCHEDULER_METRICS_PORT/healthz"; }
 controller_manager_healthy() { http_healthy "http://127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT/healthz"; }
+proxy_healthy() { http_healthy "http://127.0.0.1:$PROXY_METRICS_PORT/healthz"; }
 # A kubelet is healthy once its Node reports Ready=True.
 node_ready() {
   node dist/apps/skiff/main.js get node "$1" -o json --server "127.0.0.1:$API_PORT" 2>/dev/null |
@@ -82,6 +84,12 @@ start_service scheduler "$SCHEDULER_METRICS_PORT" scheduler_healthy \
 start_service controller-manager "$CONTROLLER_MANAGER_METRICS_PORT" controller_manager_healthy \
   node dist/apps/controller-manager/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
   --metrics-listen "127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT"
+# One proxy for this machine, serving both nodes: it routes the service CIDR locally (lo), binds
+# each Service's ClusterIP:port and serves cluster DNS at $CLUSTER_DNS:53.
+start_service proxy "$PROXY_METRICS_PORT" proxy_healthy \
+  node dist/apps/proxy/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
+  --nodes node-1,node-2 --node-ips "${KUBELET_1_ADDRESS%:*},${KUBELET_2_ADDRESS%:*}" --cluster-dns "$CLUSTER_DNS" \
+  --metrics-listen "127.0.0.1:$PROXY_METRICS_PORT"
 
 # Containers: the local dockerd (started if it is not running), a registry on 127.0.0.1:5000 and
 # the busybox test image in it (pods pull it as users' pods would).
@@ -93,10 +101,10 @@ if ! { bash tools/images/ensure-docker.sh && bash tools/images/ensure-registry.s
 fi
 start_service kubelet-1 "${KUBELET_1_ADDRESS##*:}" node_1_ready \
   node dist/apps/kubelet/main.js --node-name node-1 --node-ip "${KUBELET_1_ADDRESS%:*}" --listen "$KUBELET_1_ADDRESS" \
-  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT"
+  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" --cluster-dns "$CLUSTER_DNS"
 start_service kubelet-2 "${KUBELET_2_ADDRESS##*:}" node_2_ready \
   node dist/apps/kubelet/main.js --node-name node-2 --node-ip "${KUBELET_2_ADDRESS%:*}" --listen "$KUBELET_2_ADDRESS" \
-  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT"
+  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" --cluster-dns "$CLUSTER_DNS"
 
 cat <<INFO
 
@@ -106,6 +114,7 @@ Skiff is running (state and logs in .skiff/):
   apiserver   127.0.0.1:$API_PORT (gRPC), metrics http://127.0.0.1:$METRICS_PORT/metrics   log .skiff/logs/apiserver.log
   scheduler   metrics http://127.0.0.1:$SCHEDULER_METRICS_PORT/metrics   log .skiff/logs/scheduler.log
   controller-manager   metrics http://127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT/metrics   log .skiff/logs/controller-manager.log
+  proxy       service CIDR 10.96.0.0/16 (local), DNS $CLUSTER_DNS:53, metrics http://127.0.0.1:$PROXY_METRICS_PORT/metrics   log .skiff/logs/proxy.log
   registry    127.0.0.1:5000 (image 127.0.0.1:5000/skiff/busybox:latest)
   node-1      kubelet $KUBELET_1_ADDRESS   log .skiff/logs/kubelet-1.log
   node-2      kubelet $KUBELET_2_ADDRESS   log .skiff/logs/kubelet-2.log

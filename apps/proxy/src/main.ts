@@ -1,6 +1,6 @@
 // The proxy: parses flags, then runs libs/proxy until SIGTERM/SIGINT.
 import { Command } from 'commander';
-import { DEFAULT_SERVICE_CIDR, runProxy } from '@skiff/proxy';
+import { DEFAULT_CLUSTER_DNS_IP, DEFAULT_SERVICE_CIDR, nodeResolvers, runProxy } from '@skiff/proxy';
 import { createLogger, runUntilSignal } from '@skiff/service';
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -12,6 +12,9 @@ const opts = new Command('proxy')
   .option('--node-ips <ips>', 'addresses NodePort services listen on, comma separated', '127.0.0.1')
   .option('--service-cidr <cidr>', 'service CIDR, routed locally on lo', DEFAULT_SERVICE_CIDR)
   .option('--manage-route <bool>', 'add the local route of the service CIDR (false: it is already there)', 'true')
+  .option('--cluster-dns <ip>', 'serve cluster DNS on this address (port 53); empty: no DNS', DEFAULT_CLUSTER_DNS_IP)
+  .option('--cluster-domain <domain>', 'the cluster domain', 'cluster.local')
+  .option('--dns-forward <bool>', "forward names outside the cluster domain to this machine's resolvers (/etc/resolv.conf)", 'false')
   .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address', '127.0.0.1:10249')
   .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
   .parse()
@@ -19,7 +22,7 @@ const opts = new Command('proxy')
 
 const logger = createLogger('proxy', opts.logLevel);
 void runUntilSignal(
-  (signal) =>
+  async (signal) =>
     runProxy(
       {
         server: opts.server,
@@ -29,6 +32,7 @@ void runUntilSignal(
         serviceCidr: opts.serviceCidr,
         manageRoute: opts.manageRoute !== 'false',
         metricsListen: opts.metricsListen,
+        dns: opts.clusterDns ? { host: opts.clusterDns, domain: opts.clusterDomain, forwarders: opts.dnsForward === 'true' ? await nodeResolvers() : [] } : false,
         logger,
       },
       signal,

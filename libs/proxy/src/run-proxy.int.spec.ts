@@ -5,6 +5,7 @@
  * local TCP server, and connects through the Service's allocated ClusterIP.
  */
 import dgram from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import { Endpoints, EndpointSubset, intOrString, Service } from '@skiff/api';
 import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
@@ -71,6 +72,7 @@ describe('runProxy against the real apiserver', () => {
         metricsListen: '127.0.0.1:0',
         logger: createLogger('proxy', 'warn'),
         balancer: { connectTimeoutMs: 500 },
+        dns: { host: '127.0.0.1', port: 0 },
         onListening: (h) => (handle = h),
       },
       stop.signal,
@@ -146,5 +148,14 @@ describe('runProxy against the real apiserver', () => {
     expect(await reply).toBe('echo:ping');
     client.close();
     echo.close();
+  }, 30_000);
+
+  it('answers cluster DNS names from its caches', async () => {
+    const svc = await services.create(Service.fromPartial({ metadata: { name: 'named', namespace: NS }, spec: { ports: [{ name: 'http', protocol: 'TCP', port: 80 }] } }));
+    const resolver = new Resolver();
+    resolver.setServers([proxy.dns() ?? '']);
+    const answer = await waitFor('the A record', () => resolver.resolve4(`named.${NS}.svc.cluster.local`).catch(() => undefined));
+    expect(answer).toEqual([svc.spec?.clusterIP]);
+    await expect(resolver.resolve4(`missing.${NS}.svc.cluster.local`)).rejects.toMatchObject({ code: 'ENOTFOUND' });
   }, 30_000);
 });

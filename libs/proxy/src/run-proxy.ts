@@ -10,6 +10,7 @@
 import { connectBus } from '@skiff/bus';
 import { connect, Informer } from '@skiff/client';
 import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
+import { listerRecordSource, startDnsServer, type DnsServer, type DnsUpstream } from './dns';
 import { ensureLocalRoute } from './local-route';
 import { createProxyMetrics } from './proxy-metrics';
 import { proxyTable } from './proxy-table';
@@ -38,9 +39,17 @@ export interface ProxyConfig {
   balancer?: Omit<TcpBalancerOptions, 'logger' | 'metrics'>;
   /** UDP: flow idle timeout, affinity timeout. */
   udp?: Omit<UdpBalancerOptions, 'logger' | 'metrics'>;
+  /**
+   * Cluster DNS (see dns/): served at the DNS service's ClusterIP, 10.96.0.10:53 by default;
+   * false: none. forwarders: upstreams for names outside the cluster domain (none: REFUSED).
+   */
+  dns?: { host?: string; port?: number; domain?: string; forwarders?: DnsUpstream[] } | false;
   /** Called once serving, with the bound metrics address and a view of the TCP listeners. */
   onListening?: (info: ProxyHandle) => void;
 }
+
+/** The DNS service's conventional ClusterIP (Kubernetes' kube-dns 10.96.0.10). */
+export const DEFAULT_CLUSTER_DNS_IP = '10.96.0.10';
 
 /** What a running proxy exposes to its caller (tests, the app). */
 export interface ProxyHandle {
@@ -51,6 +60,8 @@ export interface ProxyHandle {
   udp: UdpBalancer;
   /** How many reconciles have completed. */
   reconciles(): number;
+  /** Where the cluster DNS answers ("host:port"), once started. */
+  dns(): string | undefined;
 }
 
 /**
@@ -75,8 +86,9 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
     throw err;
   });
   let reconciles = 0;
+  let dns: DnsServer | undefined;
   try {
-    config.onListening?.({ metrics: metricsServer.address, balancer, udp, reconciles: () => reconciles });
+    config.onListening?.({ metrics: metricsServer.address, balancer, udp, reconciles: () => reconciles, dns: () => dns?.address });
     let bus;
     try {
       bus = await connectBus(config.nats, { name: 'proxy', signal });
@@ -104,6 +116,11 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
       logger.info({ server: config.server, nodes: config.nodes, nodeIPs: config.nodeIPs, metrics: metricsServer.address }, 'proxy starting');
       try {
         await Promise.all([services.synced(signal), endpoints.synced(signal)]);
+        if (config.dns !== false) {
+          const d = config.dns ?? {};
+          dns = await startDnsServer({ host: d.host ?? DEFAULT_CLUSTER_DNS_IP, port: d.port ?? 53, domain: d.domain, forwarders: d.forwarders, source: listerRecordSource(services, endpoints), logger });
+          logger.info({ dns: dns.address }, 'cluster DNS serving');
+        }
         running = true;
         while (!signal.aborted) {
           if (!dirty) {
@@ -121,6 +138,7 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
         if (!signal.aborted) throw err;
       } finally {
         running = false;
+        await dns?.close();
         stopInformers.abort();
         await informersDone;
       }
