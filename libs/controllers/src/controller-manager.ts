@@ -7,10 +7,9 @@
  * which is safe because every controller is level-triggered.
  */
 import { setMaxListeners } from 'node:events';
-import { connectBus } from '@skiff/bus';
-import { connect, EventRecorder, runLeading, type LeaderElectionConfig } from '@skiff/client';
-import { SharedInformers } from '@skiff/reconcile';
-import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
+import { EventRecorder, runLeading, type LeaderElectionConfig } from '@skiff/client';
+import { runComponent, SharedInformers } from '@skiff/reconcile';
+import type { Logger } from '@skiff/service';
 import { Gauge } from 'prom-client';
 import { DEFAULT_TUNING, type ControllerContext, type ControllerTuning } from './controller-context';
 import { CONTROLLERS } from './controller-registry';
@@ -49,31 +48,15 @@ export function selectControllers(requested: readonly string[] = ['*'], known: r
 export async function runControllerManager(config: ControllerManagerConfig, signal: AbortSignal): Promise<void> {
   const { logger } = config;
   const names = selectControllers(config.controllers);
-  const registry = createMetricsRegistry('controller-manager');
-  const leading = new Gauge({ name: 'skiff_leader_election_master_status', help: '1 while this process holds the lease.', labelNames: ['name'], registers: [registry] });
-  const client = connect(config.server);
-  const metricsServer = await startMetricsServer({ address: config.metricsListen, registry, logger, healthy: () => true }).catch((err) => {
-    client.close();
-    throw err;
-  });
-  try {
-    config.onListening?.({ metrics: metricsServer.address });
-    let bus;
-    try {
-      bus = await connectBus(config.nats, { name: 'controller-manager', signal });
-    } catch (err) {
-      if (signal.aborted) return;
-      throw err;
-    }
-    const connectedBus = bus;
-    const tuning = { ...DEFAULT_TUNING, ...config.tuning };
-
+  const tuning = { ...DEFAULT_TUNING, ...config.tuning };
+  await runComponent({ ...config, name: 'controller-manager' }, signal, ({ client, bus, registry }) => {
+    const leading = new Gauge({ name: 'skiff_leader_election_master_status', help: '1 while this process holds the lease.', labelNames: ['name'], registers: [registry] });
     /** One term of leadership: fresh caches, every controller, until leaderSignal aborts. */
     const lead = async (leaderSignal: AbortSignal) => {
       // Every informer (one per kind), controller and worker listens on this one signal.
       setMaxListeners(0, leaderSignal);
       leading.set({ name: 'controller-manager' }, 1);
-      const informers = new SharedInformers({ client, bus: connectedBus, log: logger, resyncMs: config.resyncMs ?? 600_000 });
+      const informers = new SharedInformers({ client, bus, log: logger, resyncMs: config.resyncMs ?? 600_000 });
       const recorders = new Map<string, EventRecorder>();
       const ctx: ControllerContext = {
         client,
@@ -97,15 +80,6 @@ export async function runControllerManager(config: ControllerManagerConfig, sign
         await Promise.all([...recorders.values()].map((r) => r.flush()));
       }
     };
-
-    try {
-      logger.info({ server: config.server, metrics: metricsServer.address }, 'controller-manager starting');
-      await runLeading(client, config.leaderElection, 'controller-manager', logger, signal, lead);
-    } finally {
-      await connectedBus.close().catch(() => undefined);
-    }
-  } finally {
-    await metricsServer.close();
-    client.close();
-  }
+    return runLeading(client, config.leaderElection, 'controller-manager', logger, signal, lead);
+  });
 }

@@ -1,3 +1,4 @@
 export * from './controller';
 export * from './controller-metrics';
 export * from './shared-informers';
+export * from './component';

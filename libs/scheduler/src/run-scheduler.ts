@@ -5,9 +5,9 @@
  * stops everything it started and resolves. Losing the Lease stops scheduling (its caches and
  * assumptions are dropped) and it campaigns again; a new term starts from a fresh List.
  */
-import { connectBus } from '@skiff/bus';
-import { connect, runLeading, type LeaderElectionConfig } from '@skiff/client';
-import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
+import { runLeading, type LeaderElectionConfig } from '@skiff/client';
+import { runComponent } from '@skiff/reconcile';
+import type { Logger } from '@skiff/service';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 
 export interface SchedulerConfig {
@@ -33,41 +33,18 @@ export interface SchedulerConfig {
  */
 export async function runScheduler(config: SchedulerConfig, signal: AbortSignal): Promise<void> {
   const { logger } = config;
-  const registry = createMetricsRegistry('scheduler');
-  const client = connect(config.server);
   let scheduler: Scheduler | undefined;
   // A standby (not leading) is healthy; a leader is healthy while its loop runs.
-  const metricsServer = await startMetricsServer({ address: config.metricsListen, registry, logger, healthy: () => scheduler?.healthy ?? true }).catch((err) => {
-    client.close();
-    throw err;
-  });
-  try {
-    config.onListening?.({ metrics: metricsServer.address });
-    let bus;
-    try {
-      bus = await connectBus(config.nats, { name: 'scheduler', signal });
-    } catch (err) {
-      if (signal.aborted) return;
-      throw err;
-    }
-    const connectedBus = bus;
-    /** One term of leadership: a fresh Scheduler (caches, queue) until leaderSignal aborts. */
-    const lead = async (leaderSignal: AbortSignal) => {
-      scheduler = new Scheduler({ ...config.scheduler, client, bus: connectedBus, logger, registry });
+  const healthy = () => scheduler?.healthy ?? true;
+  await runComponent({ ...config, name: 'scheduler', healthy }, signal, ({ client, bus, registry }) =>
+    runLeading(client, config.leaderElection, 'scheduler', logger, signal, async (leaderSignal) => {
+      // One term of leadership: a fresh Scheduler (caches, queue) until leaderSignal aborts.
+      scheduler = new Scheduler({ ...config.scheduler, client, bus, logger, registry });
       try {
         await scheduler.start(leaderSignal);
       } finally {
         scheduler = undefined;
       }
-    };
-    try {
-      logger.info({ server: config.server, metrics: metricsServer.address }, 'scheduler starting');
-      await runLeading(client, config.leaderElection, 'scheduler', logger, signal, lead);
-    } finally {
-      await bus.close().catch(() => undefined);
-    }
-  } finally {
-    await metricsServer.close();
-    client.close();
-  }
+    }),
+  );
 }
