@@ -1,14 +1,19 @@
 /**
  * A whole Skiff cluster as processes, for end-to-end tests and benchmarks: etcd, NATS, the
- * apiserver, the scheduler and one kubelet per node (DockerRuntime), each the BUILT app
+ * apiserver, the scheduler, controller-managers, one kubelet per node (DockerRuntime) and
+ * optionally the proxy, each the BUILT app
  * (dist/apps/<name>/main.js, rebuilt when stale) on free loopback ports. Nothing here imports the
  * API libraries (that would make a dependency cycle with their specs): callers drive the cluster
  * through @skiff/client or the built CLI (cliPath).
  *
  * Docker is shared per machine, so give nodes names unique to the test run: stop() removes every
  * container and network labelled `io.skiff.node=<name>` for each node the cluster started.
+ * Service addresses are shared per machine too (the proxy binds ClusterIPs and node ports on the
+ * host), so each cluster allocates ClusterIPs from its own /24 of 10.96.0.0/16 (its DNS at .10 of
+ * it) and node ports from its own window of 100 ports.
  */
 import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { startApiserver, type ApiserverProcess } from './apiserver';
 import { ensureAppBuilt } from './built-app';
 import { ensureDocker, removeLabelledDockerObjects } from './docker';
@@ -51,8 +56,28 @@ export interface StartClusterOptions {
   controllerManagers?: number;
   /** Flags for every controller-manager, e.g. ['--node-monitor-grace-period', '4']. */
   controllerManagerArgs?: string[];
+  /**
+   * Start the proxy (one, as one per machine): serving `nodes` (default every node of the cluster,
+   * known when it starts), with extra flags `args`; cluster DNS at Cluster.clusterDns. Without it,
+   * no proxy runs (kubelets still give pods the cluster DNS address).
+   */
+  proxy?: { nodes?: string[]; args?: string[] };
   /** Log level of every component (default "warn"); recent output is in each process. */
   logLevel?: string;
+}
+
+/** The proxy of a test cluster; restart() keeps its flags and metrics address. */
+export interface ProxyProcess {
+  /** The proxy's /metrics and /healthz address. */
+  metricsAddress: string;
+  /** The current process (replaced by restart()). */
+  process: TestProcess;
+  /** Starts it again with the same flags and waits until it is healthy (caches synced, DNS serving). */
+  restart(): Promise<void>;
+  /** SIGKILL, as a crash. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
 }
 
 /** A running kubelet of a test cluster; restart() keeps its flags and --listen address. */
@@ -87,12 +112,20 @@ export interface Cluster {
   addControllerManager(extraArgs?: string[]): Promise<ControllerManagerProcess>;
   /** Kubelets by node name. */
   kubelets: Map<string, KubeletProcess>;
+  /** The proxy, when StartClusterOptions.proxy asked for one. */
+  proxy?: ProxyProcess;
+  /** This cluster's service ClusterIP range (apiserver --service-cluster-ip-range), a /24 of 10.96.0.0/16. */
+  serviceCidr: string;
+  /** This cluster's NodePort range (apiserver --service-node-port-range), "lo-hi". */
+  nodePortRange: string;
+  /** The cluster DNS address (.10 of serviceCidr) kubelets give pods and the proxy serves on port 53. */
+  clusterDns: string;
   /** The built CLI (dist/apps/skiff/main.js); run it with `node cliPath ... --server address`. */
   cliPath: string;
   /** Starts one more kubelet and waits until its Node is Ready. */
   addNode(node: ClusterNodeOptions): Promise<KubeletProcess>;
   /**
-   * Stops every process (kubelets, scheduler, apiserver, NATS, etcd) and removes every Docker
+   * Stops every process (proxy, kubelets, controller-managers, scheduler, apiserver, NATS, etcd) and removes every Docker
    * object labelled with one of the cluster's node names. Safe to call twice.
    */
   stop(): Promise<void>;
@@ -146,7 +179,17 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   try {
     const [etcd, nats] = await Promise.all([startEtcd(), startNats(), ensureDocker()]);
     started.push(etcd, nats);
-    const apiserver = await startApiserver({ etcd, nats, logLevel, extraArgs: options.apiserverArgs });
+    const block = randomInt(1, 255);
+    const serviceCidr = `10.96.${block}.0/24`;
+    const clusterDns = `10.96.${block}.10`;
+    const nodePortLow = 30_000 + randomInt(0, 27) * 100;
+    const nodePortRange = `${nodePortLow}-${nodePortLow + 99}`;
+    const apiserver = await startApiserver({
+      etcd,
+      nats,
+      logLevel,
+      extraArgs: ['--service-cluster-ip-range', serviceCidr, '--service-node-port-range', nodePortRange, ...(options.apiserverArgs ?? [])],
+    });
     started.push(apiserver);
     const address = apiserver.address;
 
@@ -187,7 +230,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       const args = [
         '--enable-source-maps', kubeletMain,
         '--node-name', node.name, '--node-ip', nodeIp, '--listen', listen,
-        '--server', address, '--nats', nats.url, '--log-level', logLevel,
+        '--server', address, '--nats', nats.url, '--log-level', logLevel, '--cluster-dns', clusterDns,
         ...(node.cpu ? ['--cpu', node.cpu] : []),
         ...(node.memory ? ['--memory', node.memory] : []),
         ...(node.labels ? ['--node-labels', Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
@@ -228,7 +271,36 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     }, { timeoutMs: 20_000, intervalMs: 50 });
     await Promise.all(options.nodes.map(addNode));
 
-    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, cliPath, addNode, stop: stopAll };
+    let proxy: ProxyProcess | undefined;
+    if (options.proxy) {
+      const metrics = `127.0.0.1:${await freePort()}`;
+      const args = [
+        '--enable-source-maps', ensureAppBuilt('proxy'),
+        '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel,
+        '--nodes', (options.proxy.nodes ?? options.nodes.map((n) => n.name)).join(','),
+        '--node-ips', '127.0.0.1', '--cluster-dns', clusterDns,
+        ...(options.proxy.args ?? []),
+      ];
+      const proxyProcess: ProxyProcess = {
+        metricsAddress: metrics,
+        process: undefined as unknown as TestProcess,
+        async restart() {
+          const child = startProcess('proxy', process.execPath, args);
+          proxyProcess.process = child;
+          await waitFor('the proxy to be healthy', async () => {
+            if (!child.running) throw new Error(`proxy exited with code ${child.child.exitCode}:\n${child.recentOutput}`);
+            return httpOk(`http://${metrics}/healthz`);
+          }, { timeoutMs: 20_000, intervalMs: 50 });
+        },
+        kill: () => proxyProcess.process.kill(),
+        stop: () => proxyProcess.process.stop(),
+      };
+      proxy = proxyProcess;
+      started.push(proxy);
+      await proxy.restart();
+    }
+
+    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, proxy, serviceCidr, nodePortRange, clusterDns, cliPath, addNode, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

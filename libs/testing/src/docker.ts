@@ -16,6 +16,9 @@ const SOCKET = '/var/run/docker.sock';
 /** The image tools/images/build.sh builds and pushes: busybox-static, default command `httpd -f -p 8080 -h /www`. */
 export const TEST_IMAGE = '127.0.0.1:5000/skiff/busybox:latest';
 
+/** The image tools/images/build-node.sh builds and pushes: TEST_IMAGE's busybox plus this machine's `node`, default command `node`. */
+export const NODE_IMAGE = '127.0.0.1:5000/skiff/node:latest';
+
 /** The label key tests put on what they create; the value is unique per test run (testLabel()). */
 export const TEST_LABEL_KEY = 'io.skiff.test';
 
@@ -89,6 +92,21 @@ export function ensureTestImages(): Promise<string> {
   })();
   imagesReady.catch(() => (imagesReady = undefined));
   return imagesReady;
+}
+
+let nodeImageReady: Promise<string> | undefined;
+
+/**
+ * Makes sure the local registry serves NODE_IMAGE (tools/images/build-node.sh; rebuilt only when
+ * its inputs changed), for pods that run small Node programs (`node -e`). Resolves with its name.
+ */
+export function ensureNodeImage(): Promise<string> {
+  nodeImageReady ??= (async () => {
+    await ensureDocker();
+    return runScript('build-node.sh', 300_000);
+  })();
+  nodeImageReady.catch(() => (nodeImageReady = undefined));
+  return nodeImageReady;
 }
 
 /** A label unique to this test run, `io.skiff.test=<random>`, as a key and value and as a filter. */
