@@ -370,6 +370,8 @@ describe('the path across nodes, node ports, UDP and DNS', () => {
       expect.objectContaining({ name: 'web.default.svc.cluster.local', port: 80 }),
     ]);
     await expect(resolver.resolve4('nope.default.svc.cluster.local')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    // The proxy registered the DNS Service, which holds the address (no other Service gets it).
+    expect(await skiff('get', 'svc', '-n', 'skiff-system', 'kube-dns')).toMatch(new RegExp(`kube-dns\\s+ClusterIP\\s+${e2e.cluster.clusterDns.replace(/\./g, '\\.')}\\s+\\S+\\s+53/UDP,53/TCP`));
     // And from inside a pod, through the nameserver the kubelet gave it.
     expect(await skiff('exec', 'client', '--', 'nslookup', 'web.default.svc.cluster.local')).toContain(await clusterIP('web'));
   });

@@ -33,6 +33,12 @@ function input(services: Service[], endpoints: Endpoints[] = [webEndpoints], ext
 }
 
 describe('proxyTable', () => {
+  it('leaves out the sockets the proxy serves itself (cluster DNS), keeping the service\'s other ports', () => {
+    const dns = service('kube-dns', { clusterIP: '10.96.0.10', ports: [{ name: 'dns', protocol: 'UDP', port: 53 }, { name: 'dns-tcp', protocol: 'TCP', port: 53 }, { name: 'metrics', protocol: 'TCP', port: 9153 }] });
+    const table = proxyTable(input([dns], [], { reserved: new Set(['UDP/10.96.0.10:53', 'TCP/10.96.0.10:53']) }));
+    expect(table.map((l) => l.id)).toEqual(['TCP/10.96.0.10:9153']);
+  });
+
   it('listens on ClusterIP:port with pod IPs for served nodes and hostIP:hostPort for others, skipping not-ready and unreachable addresses', () => {
     expect(proxyTable(input([web]))).toEqual([
       {

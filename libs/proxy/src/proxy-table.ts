@@ -11,6 +11,7 @@
  *     hand-made Endpoints pointing at an IP);
  *   - hostIP:hostPort for addresses of any other node, even one on the same machine; such an
  *     address without a host port for that port is skipped (unreachable from here).
+ * Sockets the proxy serves itself (cluster DNS at the DNS Service's ClusterIP:53) are left out.
  */
 import type { Endpoints, EndpointSubset, Service, ServicePort } from '@skiff/api';
 
@@ -49,6 +50,8 @@ export interface ProxyTableInput {
   nodes: ReadonlySet<string>;
   /** Addresses NodePort services are served on. */
   nodeIPs: readonly string[];
+  /** Listener ids ("UDP/10.96.0.10:53") the proxy serves itself: no listener is made for them. */
+  reserved?: ReadonlySet<string>;
 }
 
 /** "TCP" unless the port says "UDP" (Kubernetes' default). */
@@ -127,7 +130,7 @@ export function proxyTable(input: ProxyTableInput): ListenerSpec[] {
       }
       for (const socket of sockets) {
         const id = listenerId(protocol, socket.host, socket.port);
-        if (byId.has(id)) continue;
+        if (byId.has(id) || input.reserved?.has(id)) continue;
         byId.set(id, { id, ...base, ...socket, backends: backends.map((b) => ({ ...b })) });
       }
     }

@@ -11,9 +11,10 @@ import { connectBus } from '@skiff/bus';
 import { connect, Informer } from '@skiff/client';
 import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
 import { listerRecordSource, startDnsServer, type DnsServer, type DnsUpstream } from './dns';
+import { ensureDnsService } from './dns-service';
 import { ensureLocalRoute } from './local-route';
 import { createProxyMetrics } from './proxy-metrics';
-import { proxyTable } from './proxy-table';
+import { listenerId, proxyTable } from './proxy-table';
 import { TcpBalancer, type TcpBalancerOptions } from './tcp-balancer';
 import { UdpBalancer, type UdpBalancerOptions } from './udp-balancer';
 
@@ -114,12 +115,17 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
       endpoints.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
       signal.addEventListener('abort', () => wake?.(), { once: true });
       logger.info({ server: config.server, nodes: config.nodes, nodeIPs: config.nodeIPs, metrics: metricsServer.address }, 'proxy starting');
+      const reserved = new Set<string>();
       try {
         await Promise.all([services.synced(signal), endpoints.synced(signal)]);
         if (config.dns !== false) {
           const d = config.dns ?? {};
-          dns = await startDnsServer({ host: d.host ?? DEFAULT_CLUSTER_DNS_IP, port: d.port ?? 53, domain: d.domain, forwarders: d.forwarders, source: listerRecordSource(services, endpoints), logger });
+          const host = d.host ?? DEFAULT_CLUSTER_DNS_IP;
+          const port = d.port ?? 53;
+          dns = await startDnsServer({ host, port, domain: d.domain, forwarders: d.forwarders, source: listerRecordSource(services, endpoints), logger });
+          for (const protocol of ['UDP', 'TCP'] as const) reserved.add(listenerId(protocol, host, port));
           logger.info({ dns: dns.address }, 'cluster DNS serving');
+          if (port === 53) await ensureDnsService(client, host, logger);
         }
         running = true;
         while (!signal.aborted) {
@@ -129,7 +135,7 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
             continue;
           }
           dirty = false;
-          const table = proxyTable({ services: services.list(), endpointsOf: (key) => endpoints.get(key), nodes, nodeIPs: config.nodeIPs });
+          const table = proxyTable({ services: services.list(), endpointsOf: (key) => endpoints.get(key), nodes, nodeIPs: config.nodeIPs, reserved });
           await Promise.all([balancer.apply(table), udp.apply(table)]);
           reconciles++;
           logger.debug({ listeners: table.length }, 'proxy table applied');
