@@ -58,8 +58,8 @@ export interface StartClusterOptions {
   controllerManagerArgs?: string[];
   /**
    * Start the proxy (one, as one per machine): serving `nodes` (default every node of the cluster,
-   * known when it starts), with extra flags `args`; cluster DNS at Cluster.clusterDns. Without it,
-   * no proxy runs (kubelets still give pods the cluster DNS address).
+   * known when it starts), with extra flags `args`; cluster DNS at Cluster.clusterDns, which the
+   * kubelets then give pods. Without it, no proxy runs and pods use the node's resolvers.
    */
   proxy?: { nodes?: string[]; args?: string[] };
   /** Log level of every component (default "warn"); recent output is in each process. */
@@ -230,7 +230,9 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       const args = [
         '--enable-source-maps', kubeletMain,
         '--node-name', node.name, '--node-ip', nodeIp, '--listen', listen,
-        '--server', address, '--nats', nats.url, '--log-level', logLevel, '--cluster-dns', clusterDns,
+        '--server', address, '--nats', nats.url, '--log-level', logLevel,
+        // Pods get the cluster DNS only when a proxy answers it (queries must not leave the machine).
+        ...(options.proxy ? ['--cluster-dns', clusterDns] : []),
         ...(node.cpu ? ['--cpu', node.cpu] : []),
         ...(node.memory ? ['--memory', node.memory] : []),
         ...(node.labels ? ['--node-labels', Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
