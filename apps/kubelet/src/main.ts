@@ -1,6 +1,6 @@
 // The kubelet: parses flags, builds the container runtime, then runs libs/kubelet until SIGTERM/SIGINT.
 import { Command } from 'commander';
-import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, parseNodeLabels, parseTaints, runKubelet } from '@skiff/kubelet';
+import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN, parseNodeLabels, parseNodeUsageSource, parseTaints, runKubelet } from '@skiff/kubelet';
 import { DockerRuntime, HollowRuntime } from '@skiff/runtime';
 import { createLogger, runUntilSignal } from '@skiff/service';
 
@@ -24,6 +24,8 @@ const command = new Command('kubelet')
   .option('--lease-interval <seconds>', 'heartbeat Lease renewal period', '10')
   .option('--node-status-interval <seconds>', 'Node status refresh period', '60')
   .option('--resync-interval <seconds>', 'every pod is synced at least this often', '60')
+  .option('--housekeeping-interval <seconds>', 'time between resource usage samples of the containers (skiff top, autoscaling)', '10')
+  .option('--node-usage <source>', "the Node's usage figures: pods (the sum of its pods; several nodes may share a machine) or machine (the whole host)", 'pods')
   .option('--backoff-base <seconds>', 'first crash-loop / image-pull delay', '10')
   .option('--backoff-max <seconds>', 'longest crash-loop / image-pull delay', '300')
   .option('--cluster-dns <ips>', 'nameservers of ClusterFirst pods, comma separated (empty: the node\'s resolvers)', DEFAULT_CLUSTER_DNS.join(','))
@@ -49,6 +51,12 @@ const runtime =
 const reserved = pairs(opts.systemReserved);
 const nodeLabels = parsed(() => parseNodeLabels(opts.nodeLabels));
 const registerWithTaints = parsed(() => parseTaints(opts.registerWithTaints));
+const nodeUsage = parsed(() => parseNodeUsageSource(opts.nodeUsage));
+const housekeeping = parsed(() => {
+  const value = Number(opts.housekeepingInterval);
+  if (!(value > 0)) throw new Error(`invalid --housekeeping-interval "${opts.housekeepingInterval}": must be a positive number of seconds`);
+  return value;
+});
 const seconds = (value: string) => Number(value) * 1000;
 void runUntilSignal(
   (signal) =>
@@ -67,6 +75,8 @@ void runUntilSignal(
         leaseIntervalMs: seconds(opts.leaseInterval),
         statusIntervalMs: seconds(opts.nodeStatusInterval),
         resyncIntervalMs: seconds(opts.resyncInterval),
+        metricsResolutionMs: housekeeping * 1000,
+        nodeUsage,
         backoff: { baseMs: seconds(opts.backoffBase), maxMs: seconds(opts.backoffMax) },
         metricsListen: opts.metricsListen || undefined,
         clusterDNS: list(opts.clusterDns),

@@ -101,6 +101,7 @@ export const POD_EXAMPLE: Manifest = {
       { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
     ],
     dnsPolicy: 'ClusterFirst',
+    dnsConfig: { nameservers: ['10.96.0.20'], searches: ['corp.example.com'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] },
     schedulerName: 'default-scheduler',
     enableServiceLinks: true,
     volumes: [{ name: 'www', emptyDir: {} }],

@@ -95,6 +95,9 @@ describe('objectFromManifest', () => {
     [{ metadata: { name: 'a', generation: 'x1' } }, 'metadata.generation', 'expected integer, got string'],
     [{ metadata: 'a' }, 'metadata', 'expected object, got string'],
     [{ spec: { containers: [null] } }, 'spec.containers[0]', 'expected object, got null'],
+    [{ spec: { dnsConfig: { nameserver: ['10.0.0.53'] } } }, 'spec.dnsConfig.nameserver', 'unknown field'],
+    [{ spec: { dnsConfig: { options: [{ name: 'ndots', value: 2 }] } } }, 'spec.dnsConfig.options[0].value', 'expected string, got number'],
+    [{ spec: { dnsConfig: { searches: 'a.example' } } }, 'spec.dnsConfig.searches', 'expected array, got string'],
   ])('%j -> %s: %s', (patch, field, detail) => {
     const err = fieldErrors(() => objectFromManifest({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, ...patch }));
     expect(err.fields).toContainEqual({ field, detail });
@@ -144,6 +147,40 @@ items:
       ['b', 'all.yaml#4.items[0]'],
       ['c', 'all.yaml#4.items[1]'],
     ]);
+  });
+
+  it("reads a pod's dnsPolicy and dnsConfig as Kubernetes' documentation writes them", () => {
+    const text = `
+apiVersion: v1
+kind: Pod
+metadata:
+  namespace: default
+  name: dns-example
+spec:
+  containers:
+    - name: test
+      image: nginx
+  dnsPolicy: "None"
+  dnsConfig:
+    nameservers:
+      - 192.0.2.1 # this is an example
+    searches:
+      - ns1.svc.cluster-domain.example
+      - my.dns.search.suffix
+    options:
+      - name: ndots
+        value: "2"
+      - name: edns0
+`;
+    const [parsed] = parseManifests(text, 'dns.yaml');
+    const pod = unwrap(parsed.object).object as Pod;
+    expect(pod.spec?.dnsPolicy).toBe('None');
+    expect(pod.spec?.dnsConfig).toEqual({ nameservers: ['192.0.2.1'], searches: ['ns1.svc.cluster-domain.example', 'my.dns.search.suffix'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] });
+    expect((manifestFromObject(parsed.object).spec as Record<string, unknown>).dnsConfig).toEqual({
+      nameservers: ['192.0.2.1'],
+      searches: ['ns1.svc.cluster-domain.example', 'my.dns.search.suffix'],
+      options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }],
+    });
   });
 
   it('reads JSON', () => {

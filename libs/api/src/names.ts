@@ -1,10 +1,11 @@
 /**
  * Name and identifier rules, as Kubernetes' apimachinery validation (DNS-1123 labels and
  * subdomains, qualified names for label and annotation keys, label values, IANA service names,
- * environment variable names, ConfigMap/Secret keys, IPv4 addresses).
+ * environment variable names, ConfigMap/Secret keys, IP addresses).
  * CONTRACT: each check returns the list of problems in Kubernetes' wording (empty when valid);
  * none throws. Callers turn them into field errors with their path.
  */
+import { isIPv6 } from 'node:net';
 
 export const DNS1123_LABEL_MAX = 63;
 export const DNS1123_SUBDOMAIN_MAX = 253;
@@ -15,6 +16,7 @@ export const TOTAL_ANNOTATION_SIZE_MAX = 256 * 1024;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN_WITH_UNDERSCORE = /^[_a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[_a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IANA_SVC_NAME = /^[-a-z0-9]+$/;
@@ -30,6 +32,8 @@ const DNS1123_LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const DNS1123_SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_SUBDOMAIN_WITH_UNDERSCORE_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[_a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\.[_a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')";
 const QUALIFIED_NAME_MSG =
   "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const LABEL_VALUE_MSG =
@@ -48,6 +52,14 @@ export function checkDns1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLen(DNS1123_SUBDOMAIN_MAX));
   if (!DNS1123_SUBDOMAIN.test(value)) errs.push(DNS1123_SUBDOMAIN_MSG);
+  return errs;
+}
+
+/** An RFC 1123 subdomain whose labels may also hold '_' (DNS search domains such as "_tcp.example.com"), <= 253. */
+export function checkDns1123SubdomainWithUnderscore(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLen(DNS1123_SUBDOMAIN_MAX));
+  if (!DNS1123_SUBDOMAIN_WITH_UNDERSCORE.test(value)) errs.push(DNS1123_SUBDOMAIN_WITH_UNDERSCORE_MSG);
   return errs;
 }
 
@@ -124,6 +136,11 @@ export function checkConfigMapKey(value: string): string[] {
 /** True for a dotted-quad IPv4 address without leading zeros. */
 export function isIPv4(value: string): boolean {
   return IPV4.test(value);
+}
+
+/** True for an IPv4 address (as isIPv4) or an IPv6 address without a zone ("fe80::1%eth0" is not one). */
+export function isIP(value: string): boolean {
+  return isIPv4(value) || (isIPv6(value) && !value.includes('%'));
 }
 
 /** True for "N%" with N a non-negative integer. */

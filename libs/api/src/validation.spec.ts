@@ -91,6 +91,12 @@ describe('validateObject', () => {
     expect(fields({ containers: [{ name: 'c', image: 'a', livenessProbe: { tcpSocket: { port: 80 }, exec: { command: ['x'] } } }] })).toEqual(['spec.containers[0].livenessProbe.tcpSocket']);
     expect(fields({ containers: [{ name: 'c', image: 'a', readinessProbe: { httpGet: { port: 0 } } }] })).toEqual(['spec.containers[0].readinessProbe.httpGet.port']);
     expect(fields({ containers: [{ name: 'c', image: 'a', livenessProbe: { exec: { command: ['x'] }, successThreshold: 2 } }] })).toEqual(['spec.containers[0].livenessProbe.successThreshold']);
+    expect(fields({ containers: [{ name: 'c', image: 'a', startupProbe: { exec: { command: ['x'] }, successThreshold: 2 }, readinessProbe: { exec: { command: ['x'] }, successThreshold: 2 } }] })).toEqual(['spec.containers[0].startupProbe.successThreshold']);
+    expect(fields({ containers: [{ name: 'c', image: 'a', readinessProbe: { exec: { command: ['x'] }, terminationGracePeriodSeconds: 5 }, livenessProbe: { exec: { command: ['x'] }, terminationGracePeriodSeconds: 0 } }] })).toEqual([
+      'spec.containers[0].livenessProbe.terminationGracePeriodSeconds',
+      'spec.containers[0].readinessProbe.terminationGracePeriodSeconds',
+    ]);
+    expect(fields({ containers: [{ name: 'c', image: 'a', livenessProbe: { exec: { command: ['x'] }, periodSeconds: -1, timeoutSeconds: -1 } }] })).toEqual(['spec.containers[0].livenessProbe.timeoutSeconds', 'spec.containers[0].livenessProbe.periodSeconds']);
     expect(fields({ containers: [{ name: 'c', image: 'a', env: [{ name: '1X' }, { name: 'A', value: 'v', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }] })).toEqual([
       'spec.containers[0].env[0].name',
       'spec.containers[0].env[1].valueFrom',
@@ -118,6 +124,60 @@ describe('validateObject', () => {
       'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight',
     ]);
     expect(fields({ containers: [{ name: 'c', image: 'a', volumeMounts: [{ name: 'missing', mountPath: '/x' }] }] })).toEqual(['spec.containers[0].volumeMounts[0].name']);
+  });
+
+  it('checks dnsPolicy and dnsConfig as Kubernetes does', () => {
+    const errs = (spec: Record<string, unknown>) => errorsOf(pod(spec));
+    const fields = (spec: Record<string, unknown>) => errs(spec).map((e) => e.field);
+    for (const dnsPolicy of ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default']) expect(fields({ dnsPolicy })).toEqual([]);
+    expect(errs({ dnsPolicy: 'Google' })).toEqual([
+      { field: 'spec.dnsPolicy', detail: 'Unsupported value: "Google": supported values: "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"' },
+    ]);
+    // None: the pod's resolv.conf is exactly dnsConfig, so it needs one with a nameserver.
+    expect(errs({ dnsPolicy: 'None' })).toEqual([{ field: 'spec.dnsConfig', detail: 'required: must provide `dnsConfig` when `dnsPolicy` is None' }]);
+    expect(errs({ dnsPolicy: 'None', dnsConfig: { searches: ['a.example'] } })).toEqual([
+      { field: 'spec.dnsConfig.nameservers', detail: 'required: must provide at least one DNS nameserver when `dnsPolicy` is None' },
+    ]);
+    const full = { nameservers: ['10.0.0.53', '2001:db8::53'], searches: ['ns1.svc.cluster-domain.example', 'my.dns.search.suffix.', '_tcp.example.com', '.'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] };
+    expect(fields({ dnsPolicy: 'None', dnsConfig: full })).toEqual([]);
+    // Any policy may add settings; without a policy the default (ClusterFirst) applies.
+    expect(fields({ dnsConfig: { searches: ['corp.example'] } })).toEqual([]);
+    expect(fields({ dnsPolicy: 'Default', dnsConfig: { options: [{ name: 'single-request-reopen' }] } })).toEqual([]);
+
+    expect(errs({ dnsConfig: { nameservers: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'] } })).toEqual([
+      { field: 'spec.dnsConfig.nameservers', detail: 'Invalid value: ["10.0.0.1","10.0.0.2","10.0.0.3","10.0.0.4"]: must not have more than 3 nameservers' },
+    ]);
+    expect(errs({ dnsConfig: { nameservers: ['dns.example.com', '10.0.0.256', 'fe80::1%eth0', '10.0.0.1'] } }).map((e) => e.field)).toEqual([
+      'spec.dnsConfig.nameservers',
+      'spec.dnsConfig.nameservers[0]',
+      'spec.dnsConfig.nameservers[1]',
+      'spec.dnsConfig.nameservers[2]',
+    ]);
+    expect(errs({ dnsPolicy: 'None', dnsConfig: { nameservers: ['dns.example.com'] } })).toEqual([
+      { field: 'spec.dnsConfig.nameservers[0]', detail: 'Invalid value: "dns.example.com": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)' },
+    ]);
+    const searchErrs = errs({ dnsConfig: { searches: ['Corp.Example', 'a..b', '-x.example', 'ok.example.'] } });
+    expect(searchErrs.map((e) => e.field)).toEqual(['spec.dnsConfig.searches[0]', 'spec.dnsConfig.searches[1]', 'spec.dnsConfig.searches[2]']);
+    expect(searchErrs[0].detail).toMatch(/^Invalid value: "Corp.Example": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-', '_' or '.'/);
+    expect(fields({ dnsConfig: { searches: ['x'.repeat(254)] } })).toEqual(['spec.dnsConfig.searches[0]']);
+    // At most 32 search domains, and 2048 characters with the spaces between them.
+    const many = Array.from({ length: 33 }, (_, i) => `d${i}.example`);
+    expect(errs({ dnsConfig: { searches: many } })).toEqual([
+      { field: 'spec.dnsConfig.searches', detail: expect.stringMatching(/^Invalid value: \["d0.example",.*: must not have more than 32 search paths$/) },
+    ]);
+    const label = 'a'.repeat(63);
+    const long = `${label}.${label}.${label}.${label.slice(0, 61)}`; // 253 characters, the longest domain
+    expect(fields({ dnsConfig: { searches: Array.from({ length: 8 }, () => long) } })).toEqual([]); // 8 * 253 + 7 = 2031
+    expect(errs({ dnsConfig: { searches: Array.from({ length: 9 }, () => long) } })).toEqual([
+      { field: 'spec.dnsConfig.searches', detail: expect.stringMatching(/must not have more than 2048 characters \(including spaces\) in the search list$/) },
+    ]);
+    expect(errs({ dnsConfig: { options: [{ name: 'ndots', value: '1' }, { value: '2' }] } })).toEqual([{ field: 'spec.dnsConfig.options[1]', detail: 'required: must not be empty' }]);
+
+    // Pod templates get the same rules under their own path.
+    const deploy = EXAMPLE_MANIFESTS['Deployment'];
+    expect(errorsOf(patch(deploy, (m) => (m.spec.template.spec.dnsPolicy = 'None'))).map((e) => e.field)).toEqual(['spec.template.spec.dnsConfig']);
+    expect(errorsOf(patch(deploy, (m) => (m.spec.template.spec.dnsConfig = { nameservers: ['nope'] }))).map((e) => e.field)).toEqual(['spec.template.spec.dnsConfig.nameservers[0]']);
+    expect(errorsOf(patch(deploy, (m) => (m.spec.template.spec = { ...m.spec.template.spec, dnsPolicy: 'None', dnsConfig: { nameservers: ['10.0.0.53'] } })))).toEqual([]);
   });
 
   it('checks services', () => {
@@ -200,6 +260,7 @@ describe('validateObject on update', () => {
     expect(errorsOf(patch(base, (m) => (m.spec.nodeName = 'node-2')), bound).map((e) => e.field)).toEqual(['spec.nodeName']);
     expect(errorsOf(patch(base, (m) => (m.spec.restartPolicy = 'Never')), base).map((e) => e.field)).toEqual(['spec']);
     expect(errorsOf(patch(base, (m) => m.spec.containers.push({ name: 'd', image: 'x' })), base).map((e) => e.field)).toEqual(['spec']);
+    expect(errorsOf(patch(base, (m) => (m.spec.dnsConfig = { searches: ['corp.example'] })), base).map((e) => e.field)).toEqual(['spec']);
   });
 
   it('keeps selectors, cluster IPs, secret types and immutable data', () => {

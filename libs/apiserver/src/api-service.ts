@@ -5,6 +5,7 @@
 import { ApiService, unwrap, type ApiObject } from '@skiff/api';
 import { bindService, grpcCodeName, grpcStatusOf, type Logger, type ServiceBinding } from '@skiff/service';
 import type { ApiserverMetrics } from './apiserver-metrics';
+import type { MetricsApi } from './metrics-api';
 import type { NodeProxy } from './node-proxy';
 import type { GenericStore } from './generic-store';
 
@@ -27,7 +28,7 @@ function nameOf(object: ApiObject | undefined): { namespace?: string; name?: str
 }
 
 /** Binds the Api service's handlers to a store. */
-export function apiServiceBinding(store: GenericStore, nodes: NodeProxy, version: VersionInfo, logger: Logger, metrics: ApiserverMetrics): ServiceBinding {
+export function apiServiceBinding(store: GenericStore, nodes: NodeProxy, usage: MetricsApi, version: VersionInfo, logger: Logger, metrics: ApiserverMetrics): ServiceBinding {
   async function observe<T>(verb: string, resource: string, target: object, mutating: boolean, run: () => Promise<T>): Promise<T> {
     const end = metrics.requestSeconds.startTimer({ verb, resource });
     try {
@@ -56,6 +57,8 @@ export function apiServiceBinding(store: GenericStore, nodes: NodeProxy, version
     version: async () => ({ version: version.version, gitCommit: version.gitCommit, platform: `${process.platform}/${process.arch}` }),
     podLogs: (req, signal) => nodes.logs(req, signal),
     podExec: (req, signal) => nodes.exec(req, signal),
+    podMetrics: (req, signal) => observe(req.name ? 'get' : 'list', 'pods.metrics.k8s.io', {}, false, () => usage.podMetrics(req, signal)),
+    nodeMetrics: (req, signal) => observe(req.name ? 'get' : 'list', 'nodes.metrics.k8s.io', {}, false, () => usage.nodeMetrics(req, signal)),
     watch: async function* (req, signal) {
       const labels = { verb: 'watch', resource: req.resource };
       const end = metrics.requestSeconds.startTimer(labels);

@@ -1,4 +1,4 @@
-import { ApiClient, ExecOutput, GRPC_CODE, KubeletService, LogChunk, NotFoundError } from '@skiff/api';
+import { ApiClient, ExecOutput, GRPC_CODE, KubeletService, LogChunk, NotFoundError, StatsSummary } from '@skiff/api';
 import { bindService, createLogger, startGrpcServer, type GrpcServer } from '@skiff/service';
 import { startEtcd, startNats } from '@skiff/testing';
 import { credentials } from '@grpc/grpc-js';
@@ -37,6 +37,7 @@ beforeAll(async () => {
       yield ExecOutput.fromPartial({ output: { $case: 'stderr', value: Buffer.from('warn\n') } });
       yield ExecOutput.fromPartial({ output: { $case: 'exitCode', value: 3 } });
     },
+    summary: async () => StatsSummary.fromPartial({}), // metrics-api.int.spec.ts covers it
     })],
   });
   await env.api.create(obj(nodeManifest('node-1', kubelet.port)));

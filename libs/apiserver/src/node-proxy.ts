@@ -21,7 +21,7 @@ import {
 import type { GenericStore } from './generic-store';
 
 /** The kubelet address ("host:port") of a node, or UnavailableError when it has none. */
-export function kubeletAddress(node: Node): string {
+export function kubeletAddress(node: Readonly<Node>): string {
   const addresses = node.status?.addresses ?? [];
   const host = (addresses.find((a) => a.type === 'InternalIP') ?? addresses[0])?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.port;
@@ -74,7 +74,15 @@ export class NodeProxy {
     const pod = unwrap(await this.store.get('pods', namespace, name, signal)).object as Pod;
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) throw new FailedPreconditionError(`pod "${name}" is not scheduled to a node yet`);
-    const address = kubeletAddress(unwrap(await this.store.get('nodes', '', nodeName, signal)).object as Node);
+    return this.kubeletClient(unwrap(await this.store.get('nodes', '', nodeName, signal)).object as Node);
+  }
+
+  /**
+   * The client of a node's kubelet (one per address, kept until close()); UnavailableError when
+   * the node publishes no kubelet endpoint. Also used by the metrics API.
+   */
+  kubeletClient(node: Readonly<Node>): KubeletClient {
+    const address = kubeletAddress(node);
     let client = this.clients.get(address);
     if (!client) {
       client = new KubeletClient(address, credentials.createInsecure());

@@ -16,6 +16,8 @@ import { EtcdStorage } from '@skiff/storage';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { apiServiceBinding, type VersionInfo } from './api-service';
 import { NodeProxy } from './node-proxy';
+import { KubeletSummaries } from './kubelet-summaries';
+import { MetricsApi } from './metrics-api';
 import { createApiserverMetrics } from './apiserver-metrics';
 import { runCompactor } from './compaction';
 import { DEFAULT_SERVICE_CIDR, GenericStore } from './generic-store';
@@ -96,6 +98,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
     nodePortRange,
   });
   const nodes = new NodeProxy(store);
+  const usage = new MetricsApi(store, new KubeletSummaries({ clientFor: (node) => nodes.kubeletClient(node), log: logger.child({ api: 'metrics' }) }));
   const background = new AbortController();
   const tasks: Promise<void>[] = [];
   let bus: BusConnection | undefined;
@@ -108,7 +111,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
     });
     const grpc = await startGrpcServer({
       address: config.listen,
-      services: [apiServiceBinding(store, nodes, config.version, logger, metrics)],
+      services: [apiServiceBinding(store, nodes, usage, config.version, logger, metrics)],
       reflection: reflectionPackage(config),
       logger,
     });

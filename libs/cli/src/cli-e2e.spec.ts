@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { EXAMPLE_MANIFESTS, ExecOutput, KubeletService, LogChunk, objectFromManifest, type Manifest } from '@skiff/api';
+import { EXAMPLE_MANIFESTS, ExecOutput, KubeletService, LogChunk, StatsSummary, objectFromManifest, type Manifest } from '@skiff/api';
 import { connect } from '@skiff/client';
 import { bindService, createLogger, startGrpcServer } from '@skiff/service';
 import { startApiserver, startEtcd, startNats, waitFor, type ApiserverProcess, type EtcdServer, type NatsServer } from '@skiff/testing';
@@ -263,6 +263,7 @@ describe('skiff logs and exec (through the apiserver to the pod node kubelet)', 
         yield ExecOutput.fromPartial({ output: { $case: 'stderr', value: Buffer.from('on stderr\n') } });
         yield ExecOutput.fromPartial({ output: { $case: 'exitCode', value: 7 } });
       },
+      summary: async () => StatsSummary.fromPartial({}),
       })],
     });
     const client = connect(apiserver.address);
@@ -285,6 +286,93 @@ describe('skiff logs and exec (through the apiserver to the pod node kubelet)', 
       const missing = await skiff(['logs', 'nobody']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/^error: .*nobody.*not found/);
+    } finally {
+      client.close();
+      await kubelet.close();
+    }
+  });
+});
+
+describe('skiff top (through the metrics API to the kubelets)', () => {
+  it('prints nodes and pods as kubectl top, says when metrics are not available yet', async () => {
+    const client = connect(apiserver.address);
+    const uids: Record<string, string> = {};
+    const time = new Date();
+    const window = { seconds: 10, nanos: 0 };
+    const figures = (nanoCores: number, bytes: number) => ({ cpu: { time, usageNanoCores: nanoCores, usageCoreNanoSeconds: 0, window }, memory: { time, workingSetBytes: bytes } });
+    const podStats = (namespace: string, name: string, containers: [string, number, number][]) => ({
+      podRef: { namespace, name, uid: uids[`${namespace}/${name}`] },
+      containers: containers.map(([n, cpu, memory]) => ({ name: n, ...figures(cpu, memory) })),
+      ...figures(containers.reduce((a, c) => a + c[1], 0), containers.reduce((a, c) => a + c[2], 0)),
+    });
+    // The node's kubelet API with known figures (the real collection is tested with Docker).
+    const kubelet = await startGrpcServer({
+      address: '127.0.0.1:0',
+      logger: createLogger('kubelet', 'silent'),
+      services: [bindService('skiff.node.v1.Kubelet', KubeletService, {
+        logs: async function* () {},
+        exec: async function* () {},
+        summary: async () =>
+          StatsSummary.fromPartial({
+            node: { nodeName: 'top-1', ...figures(500e6, 2 ** 30) },
+            pods: [
+              podStats('default', 'web', [['app', 250e6, 100 * 2 ** 20], ['sidecar', 2e6, 5 * 2 ** 20]]),
+              podStats('default', 'db', [['db', 900e6, 50 * 2 ** 20]]),
+              podStats('top-ns', 'cache', [['redis', 10e6, 300 * 2 ** 20]]),
+            ],
+            resolution: window,
+          }),
+      })],
+    });
+    try {
+      const node = (name: string, port: number, ready: boolean) =>
+        objectFromManifest({
+          apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { top: 'yes' } },
+          status: {
+            addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { port } },
+            allocatable: { cpu: '2', memory: '4Gi' }, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+          },
+        });
+      await client.create(node('top-1', kubelet.port, true));
+      await client.create(node('top-2', kubelet.port, false));
+      await client.create(objectFromManifest({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'top-ns' } }));
+      for (const [namespace, name, app] of [['default', 'web', 'web'], ['default', 'db', 'db'], ['top-ns', 'cache', 'cache'], ['default', 'fresh', 'fresh']]) {
+        const created = await client.create(objectFromManifest({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: { tier: 'top', app } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } }));
+        uids[`${namespace}/${name}`] = (created.kind?.value as { metadata: { uid: string } }).metadata.uid;
+        await client.bind({ namespace, name, nodeName: 'top-1', uid: '', resourceVersion: '' });
+      }
+
+      const nodes = await skiff(['top', 'nodes', '-l', 'top=yes']);
+      expect(nodes).toMatchObject({ code: 0, stderr: '' });
+      expect(nodes.stdout).toBe(
+        [
+          'NAME    CPU(cores)   CPU%        MEMORY(bytes)   MEMORY%',
+          'top-1   500m         25%         1024Mi          25%',
+          'top-2   <unknown>    <unknown>   <unknown>       <unknown>',
+          '',
+        ].join('\n'),
+      );
+      const pods = await skiff(['top', 'pods', '-l', 'tier=top', '--sort-by', 'cpu']);
+      expect(pods.stdout).toBe(['NAME   CPU(cores)   MEMORY(bytes)', 'db     900m         50Mi', 'web    252m         105Mi', ''].join('\n'));
+      const all = await skiff(['top', 'pod', '-A', '-l', 'tier=top', '--containers', '--sort-by', 'memory']);
+      expect(all.stdout.split('\n')).toEqual([
+        'NAMESPACE   POD     NAME      CPU(cores)   MEMORY(bytes)',
+        'top-ns      cache   redis     10m          300Mi',
+        'default     web     app       250m         100Mi',
+        'default     web     sidecar   2m           5Mi',
+        'default     db      db        900m         50Mi',
+        '',
+      ]);
+      expect((await skiff(['top', 'pod', 'web', '--no-headers'])).stdout).toBe('web   252m   105Mi\n');
+
+      const fresh = await skiff(['top', 'pods', '-l', 'app=fresh']);
+      expect(fresh).toMatchObject({ code: 1, stdout: '', stderr: 'error: metrics not available yet\n' });
+      const none = await skiff(['top', 'pods', '-l', 'app=nothing']);
+      expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+      const named = await skiff(['top', 'pod', 'fresh']);
+      expect(named).toMatchObject({ code: 1, stderr: 'error: podmetrics.metrics.k8s.io "default/fresh" not found\n' });
+      expect((await skiff(['top', 'nodes', '-l', 'top=none'])).stderr).toBe('error: metrics not available yet\n');
+      expect((await skiff(['top', 'pods', '--sort-by', 'name'])).stderr).toBe('error: --sort-by accepts only cpu or memory\n');
     } finally {
       client.close();
       await kubelet.close();

@@ -29,6 +29,33 @@ describe('describeObject', () => {
     expect(text).toContain('Events:             <none>\n');
   });
 
+  it('shows probes as kubectl does, with the restart count and how the last instance ended', () => {
+    const probed = decode('pod', {
+      metadata: { name: 'live', namespace: 'default', uid: 'u2' },
+      spec: {
+        containers: [{
+          name: 'web', image: 'busybox',
+          livenessProbe: { httpGet: { path: '/healthz', port: { intVal: 8080 }, scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+          readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, initialDelaySeconds: 5, timeoutSeconds: 1, periodSeconds: 5, successThreshold: 2, failureThreshold: 3 },
+          startupProbe: { tcpSocket: { port: { strVal: 'http' } }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 30 },
+        }],
+      },
+      status: {
+        phase: 'Running',
+        containerStatuses: [{
+          name: 'web', ready: false, restartCount: 2, started: true,
+          state: { running: { startedAt: '2024-05-01T11:59:30Z' } },
+          lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt: '2024-05-01T11:59:00Z', finishedAt: '2024-05-01T11:59:29Z' } },
+        }],
+      },
+    });
+    const text = describeObject(pods, probed, [], now);
+    expect(text).toMatch(/    State:\s+Running\n      Started:\s+Wed, 01 May 2024 11:59:30 \+0000\n    Last State:\s+Terminated\n      Reason:\s+Error\n      Exit Code:\s+137\n      Started:\s+Wed, 01 May 2024 11:59:00 \+0000\n      Finished:\s+Wed, 01 May 2024 11:59:29 \+0000\n    Ready:\s+False\n    Restart Count:\s+2\n/);
+    expect(text).toMatch(/    Liveness:\s+http-get http:\/\/:8080\/healthz delay=0s timeout=1s period=1s #success=1 #failure=3\n/);
+    expect(text).toMatch(/    Readiness:\s+exec \[cat \/tmp\/ready\] delay=5s timeout=1s period=5s #success=2 #failure=3\n/);
+    expect(text).toMatch(/    Startup:\s+tcp-socket :http delay=0s timeout=1s period=10s #success=1 #failure=30\n    Environment:/);
+  });
+
   it('lists the object\'s events', () => {
     const event = decode('event', {
       metadata: { name: 'web.1', namespace: 'default' },

@@ -4,10 +4,13 @@
  * object's events. Pure: objects and a clock in, text out.
  */
 import { stringify } from 'yaml';
-import type {
-  ConfigMap, Container, Deployment, Event, KindInfo, KubeObject, Namespace, Node, Pod, PodTemplateSpec, ReplicaSet, Secret, Service,
+import {
+  intOrStringValue,
+  type ConfigMap, type Container, type ContainerState, type Deployment, type Event, type HorizontalPodAutoscaler, type KindInfo, type KubeObject, type Namespace, type Node, type Pod,
+  type PodTemplateSpec, type Probe, type ReplicaSet, type Secret, type Service,
 } from '@skiff/api';
 import { ageOf } from './age';
+import { describeHpa } from './describe-hpa';
 import { summarizePod } from './pod-status';
 import { formatLabelSelector } from './table-columns';
 import { renderTable } from './table';
@@ -54,6 +57,43 @@ export function describeTime(date: Date | undefined): string {
   return date.toUTCString().replace('GMT', '+0000');
 }
 
+/**
+ * A probe as kubectl's DescribeProbe prints it: "http-get http://:8080/healthz delay=0s
+ * timeout=1s period=10s #success=1 #failure=3", "exec [cat /tmp/ok] ...", "tcp-socket :5432 ...".
+ */
+export function describeProbe(probe: Readonly<Probe>): string {
+  const attrs = `delay=${probe.initialDelaySeconds}s timeout=${probe.timeoutSeconds}s period=${probe.periodSeconds}s #success=${probe.successThreshold} #failure=${probe.failureThreshold}`;
+  if (probe.exec) return `exec [${probe.exec.command.join(' ')}] ${attrs}`;
+  if (probe.httpGet) {
+    const get = probe.httpGet;
+    const port = String(intOrStringValue(get.port) ?? '');
+    const host = port ? `${get.host.includes(':') ? `[${get.host}]` : get.host}:${port}` : get.host;
+    return `http-get ${get.scheme.toLowerCase()}://${host}${get.path} ${attrs}`;
+  }
+  if (probe.tcpSocket) return `tcp-socket ${probe.tcpSocket.host}:${String(intOrStringValue(probe.tcpSocket.port) ?? '')} ${attrs}`;
+  return `unknown ${attrs}`;
+}
+
+/** "State:" or "Last State:" and its details, as kubectl's describeStatus. */
+function describeState(d: Describer, level: number, name: string, state: ContainerState | undefined): void {
+  if (state?.running) {
+    d.field(level, name, 'Running');
+    d.field(level + 1, 'Started', describeTime(state.running.startedAt));
+  } else if (state?.terminated) {
+    const t = state.terminated;
+    d.field(level, name, 'Terminated');
+    if (t.reason) d.field(level + 1, 'Reason', t.reason);
+    if (t.message) d.field(level + 1, 'Message', t.message);
+    d.field(level + 1, 'Exit Code', t.exitCode);
+    if (t.signal > 0) d.field(level + 1, 'Signal', t.signal);
+    d.field(level + 1, 'Started', describeTime(t.startedAt));
+    d.field(level + 1, 'Finished', describeTime(t.finishedAt));
+  } else {
+    d.field(level, name, 'Waiting');
+    if (state?.waiting?.reason) d.field(level + 1, 'Reason', state.waiting.reason);
+  }
+}
+
 function describeContainer(d: Describer, level: number, container: Container, pod?: Pod): void {
   d.line(level, `${container.name}:`);
   const l = level + 1;
@@ -63,27 +103,18 @@ function describeContainer(d: Describer, level: number, container: Container, po
   if (container.command.length) d.field(l, 'Command', container.command.join(' '));
   if (container.args.length) d.field(l, 'Args', container.args.join(' '));
   const status = pod?.status?.containerStatuses.find((s) => s.name === container.name);
-  if (pod) {
-    const state = status?.state;
-    if (state?.running) {
-      d.field(l, 'State', 'Running');
-      d.field(l + 1, 'Started', describeTime(state.running.startedAt));
-    } else if (state?.terminated) {
-      d.field(l, 'State', 'Terminated');
-      d.field(l + 1, 'Reason', state.terminated.reason);
-      d.field(l + 1, 'Exit Code', state.terminated.exitCode);
-    } else if (state?.waiting) {
-      d.field(l, 'State', 'Waiting');
-      d.field(l + 1, 'Reason', state.waiting.reason);
-    } else {
-      d.field(l, 'State', '<unknown>');
-    }
-    d.field(l, 'Ready', status?.ready ? 'True' : 'False');
-    d.field(l, 'Restart Count', status?.restartCount ?? 0);
+  if (pod && status) {
+    describeState(d, l, 'State', status.state);
+    if (status.lastState?.terminated) describeState(d, l, 'Last State', status.lastState);
+    d.field(l, 'Ready', status.ready ? 'True' : 'False');
+    d.field(l, 'Restart Count', status.restartCount);
   }
   const resources = container.resources;
   if (resources && Object.keys(resources.limits).length) d.nested(l, 'Limits', resources.limits);
   if (resources && Object.keys(resources.requests).length) d.nested(l, 'Requests', resources.requests);
+  if (container.livenessProbe) d.field(l, 'Liveness', describeProbe(container.livenessProbe));
+  if (container.readinessProbe) d.field(l, 'Readiness', describeProbe(container.readinessProbe));
+  if (container.startupProbe) d.field(l, 'Startup', describeProbe(container.startupProbe));
   if (container.env.length === 0) d.field(l, 'Environment', '<none>');
   else {
     d.line(l, 'Environment:');
@@ -198,6 +229,9 @@ function describeKind(d: Describer, info: KindInfo, object: KubeObject, now: Dat
       for (const key of Object.keys(secret.data ?? {}).sort()) d.line(0, `${key}:  ${secret.data[key].length} bytes`);
       return;
     }
+    case 'horizontalpodautoscalers':
+      describeHpa(d, object as HorizontalPodAutoscaler);
+      return;
     case 'namespaces':
       d.field(0, 'Status', (object as Namespace).status?.phase || 'Active');
       return;

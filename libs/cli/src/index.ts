@@ -8,3 +8,4 @@ export * from './table-columns';
 export * from './resource-name';
 export * from './apply-plan';
 export * from './describe';
+export * from './top-table';

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { SkiffClient } from '@skiff/client';
 import { applyCommand } from './apply-command';
+import { autoscaleCommand, type AutoscaleOptions } from './autoscale-command';
 import { CliError, type CliContext, type CliIo, type Connect } from './cli-context';
 import { CLIENT_VERSION } from './client-version';
 import { resolveServer } from './config';
@@ -25,6 +26,7 @@ import {
   type RolloutStatusOptions,
 } from './rollout-command';
 import { setImageCommand } from './set-image-command';
+import { topNodeCommand, topPodCommand, type TopOptions } from './top-command';
 import { scaleCommand, type ScaleOptions } from './scale-command';
 import { versionCommand } from './version-command';
 
@@ -142,6 +144,21 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     });
 
   program
+    .command('autoscale')
+    .description('create a HorizontalPodAutoscaler for a deployment or replicaset: autoscale TYPE NAME | TYPE/NAME --max N [--min N] [--cpu-percent N]')
+    .argument('<type>', 'deployment, replicaset (or TYPE/NAME)')
+    .argument('[names...]', 'object names')
+    .option('--min <count>', 'lower limit of replicas (default: the server\'s, 1)')
+    .option('--max <count>', 'upper limit of replicas (required)')
+    .option('--cpu-percent <percent>', 'target average CPU utilization, percent of the requests (default: the server\'s, 80%)')
+    .option('--cpu <target>', 'target CPU: "70%" (utilization) or a quantity such as 500m (average value)')
+    .option('--memory <target>', 'target memory: "60%" (utilization) or a quantity such as 200Mi (average value)')
+    .option('--name <name>', 'the autoscaler\'s name (default: the target\'s)')
+    .action(async (type: string, names: string[], options: AutoscaleOptions, command: Command) => {
+      exitCode = await autoscaleCommand(context(command), [type, ...names], options);
+    });
+
+  program
     .command('logs')
     .description("print a container's logs: logs POD [-c CONTAINER]")
     .argument('<pod>')
@@ -221,6 +238,31 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     .argument('<args...>', 'deploy/NAME (or deployment NAME) then CONTAINER=IMAGE pairs')
     .action(async (args: string[], _options: unknown, command: Command) => {
       exitCode = await setImageCommand(context(command), args);
+    });
+
+  const top = program.command('top').description('show CPU and memory use of nodes or pods (the kubelets\' latest samples): top node | top pod');
+  top
+    .command('node')
+    .aliases(['nodes', 'no'])
+    .description('CPU and memory use of nodes, and their share of allocatable: top node [NAME | -l selector]')
+    .argument('[name...]')
+    .option('-l, --selector <selector>', 'label selector: zone=a')
+    .option('--sort-by <field>', 'cpu or memory, largest first')
+    .option('--no-headers', 'leave out the header line')
+    .action(async (names: string[], options: TopOptions & { headers?: boolean }, command: Command) => {
+      exitCode = await topNodeCommand(context(command), names, { ...options, noHeaders: options.headers === false });
+    });
+  top
+    .command('pod')
+    .aliases(['pods', 'po'])
+    .description('CPU and memory use of pods: top pod [NAME | -l selector] [-n NS | -A] [--containers]')
+    .argument('[name...]')
+    .option('-l, --selector <selector>', 'label selector: app=web')
+    .option('--containers', 'one line per container')
+    .option('--sort-by <field>', 'cpu or memory, largest first')
+    .option('--no-headers', 'leave out the header line')
+    .action(async (names: string[], options: TopOptions & { headers?: boolean }, command: Command) => {
+      exitCode = await topPodCommand(context(command), names, { ...options, noHeaders: options.headers === false });
     });
 
   program

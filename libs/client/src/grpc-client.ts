@@ -3,8 +3,8 @@
  * statuses back into the API's error classes.
  */
 import { credentials as grpcCredentials, Metadata, status as grpcStatus, type ChannelCredentials, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type ExecOutput, type ExecRequest, type ListResponse, type LogChunk, type LogsRequest, type VersionResponse, type WatchEvent } from '@skiff/api';
-import type { CallOptions, DeleteOptions, ListOptions, SkiffClient, WatchOptions, WriteOptions } from './skiff-client';
+import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type ExecOutput, type ExecRequest, type ListResponse, type LogChunk, type LogsRequest, type NodeMetricsList, type PodMetricsList, type VersionResponse, type WatchEvent } from '@skiff/api';
+import type { CallOptions, DeleteOptions, ListOptions, MetricsOptions, SkiffClient, WatchOptions, WriteOptions } from './skiff-client';
 
 export interface ConnectOptions {
   /** Default deadline of unary calls (CallOptions.timeoutMs overrides it); 30 s. */
@@ -146,6 +146,14 @@ class GrpcSkiffClient implements SkiffClient {
       signal.removeEventListener('abort', onAbort);
       call.cancel();
     }
+  }
+
+  podMetrics(namespace: string, labelSelector = '', options: MetricsOptions = {}): Promise<PodMetricsList> {
+    return this.unary(this.api.podMetrics, { namespace, labelSelector, name: options.name ?? '' }, options);
+  }
+
+  nodeMetrics(labelSelector = '', options: MetricsOptions = {}): Promise<NodeMetricsList> {
+    return this.unary(this.api.nodeMetrics, { labelSelector, name: options.name ?? '' }, options);
   }
 
   bind(request: BindRequest, options?: CallOptions): Promise<ApiObject> {

@@ -9,3 +9,4 @@ export * from './watch-applier';
 export * from './informer';
 export * from './event-recorder';
 export * from './leader-election';
+export * from './resource-usage';

@@ -3,7 +3,7 @@
  * every method rejects with the API's error classes (NotFoundError, ConflictError, InvalidError,
  * CompactedError, ... rebuilt from the gRPC status by errorFromStatus); `signal` cancels the call.
  */
-import type { ApiObject, BindRequest, ExecOutput, ExecRequest, ListResponse, LogChunk, LogsRequest, Preconditions, VersionResponse, WatchEvent } from '@skiff/api';
+import type { ApiObject, BindRequest, ExecOutput, ExecRequest, ListResponse, LogChunk, LogsRequest, NodeMetricsList, PodMetricsList, Preconditions, VersionResponse, WatchEvent } from '@skiff/api';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -36,6 +36,11 @@ export interface WatchOptions {
   resourceVersion?: string;
 }
 
+export interface MetricsOptions extends CallOptions {
+  /** That object only: the list then has one item, or the call fails with NotFoundError. */
+  name?: string;
+}
+
 export interface SkiffClient {
   create(object: ApiObject, options?: WriteOptions): Promise<ApiObject>;
   get(resource: string, namespace: string, name: string, options?: CallOptions): Promise<ApiObject>;
@@ -49,6 +54,15 @@ export interface SkiffClient {
   podLogs(request: LogsRequest, signal: AbortSignal): AsyncIterable<LogChunk>;
   /** Runs a command in a container: stdout/stderr chunks as they come, the exit code last. */
   podExec(request: ExecRequest, signal: AbortSignal): AsyncIterable<ExecOutput>;
+  /**
+   * Current usage of the pods in `namespace` (empty: all namespaces) matching `labelSelector`
+   * (metrics.k8s.io PodMetrics, from their nodes' kubelets): CPU averaged over the item's window,
+   * memory as working set. Pods without metrics yet (just started, node not answering) are left
+   * out. See resource-usage.ts for the per-pod sums an autoscaler uses.
+   */
+  podMetrics(namespace: string, labelSelector?: string, options?: MetricsOptions): Promise<PodMetricsList>;
+  /** Current usage of the nodes matching `labelSelector` (metrics.k8s.io NodeMetrics); nodes without metrics are left out. */
+  nodeMetrics(labelSelector?: string, options?: MetricsOptions): Promise<NodeMetricsList>;
   bind(request: BindRequest, options?: CallOptions): Promise<ApiObject>;
   version(options?: CallOptions): Promise<VersionResponse>;
   close(): void;

@@ -15,12 +15,27 @@ export interface ControllerTuning {
   workers: number;
   /** Pod GC: how long a pod's node must be missing before the pod counts as orphaned; 40 s (Kubernetes' quarantine). */
   orphanPodQuarantineMs: number;
+  /** HPA: how often each autoscaler is synced (metrics read, replicas decided); 15 s (--horizontal-pod-autoscaler-sync-period). */
+  hpaSyncPeriodMs: number;
+  /** HPA: scale-down stabilization window of autoscalers without one of their own; 300 s (--horizontal-pod-autoscaler-downscale-stabilization). */
+  hpaDownscaleStabilizationMs: number;
+  /** HPA: usage ratios within this of 1.0 change nothing; 0.1 (--horizontal-pod-autoscaler-tolerance). */
+  hpaTolerance: number;
+  /** HPA: after a pod starts, its CPU samples count only once it is Ready and sampled since; 5 min (--horizontal-pod-autoscaler-cpu-initialization-period). */
+  hpaCpuInitializationPeriodMs: number;
+  /** HPA: a pod that turned unready within this of its start has never been ready; 30 s (--horizontal-pod-autoscaler-initial-readiness-delay). */
+  hpaInitialReadinessDelayMs: number;
 }
 
 export const DEFAULT_TUNING: ControllerTuning = {
   nodeMonitorGracePeriodMs: 40_000,
   workers: 5,
   orphanPodQuarantineMs: 40_000,
+  hpaSyncPeriodMs: 15_000,
+  hpaDownscaleStabilizationMs: 300_000,
+  hpaTolerance: 0.1,
+  hpaCpuInitializationPeriodMs: 300_000,
+  hpaInitialReadinessDelayMs: 30_000,
 };
 
 export interface ControllerContext {

@@ -6,6 +6,7 @@ import type { ControllerFactory } from './controller-context';
 import { deploymentController } from './deployment/deployment-controller';
 import { endpointsController } from './endpoints/endpoints-controller';
 import { garbageCollector } from './garbage-collector/garbage-collector';
+import { horizontalPodAutoscalerController } from './horizontal-pod-autoscaler/horizontal-pod-autoscaler-controller';
 import { namespaceController } from './namespace/namespace-controller';
 import { nodeLifecycleController } from './node-lifecycle/node-lifecycle-controller';
 import { podGcController } from './node-lifecycle/pod-gc-controller';
@@ -21,4 +22,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   'taint-eviction-controller': taintEvictionController,
   podgc: podGcController,
   endpoint: endpointsController,
+  horizontalpodautoscaling: horizontalPodAutoscalerController,
 };

@@ -105,6 +105,10 @@ export class InstrumentedRuntime implements ContainerRuntime {
     return this.measure('container_stats', signal, () => this.runtime.stats(id, signal));
   }
 
+  listContainerStats(signal?: AbortSignal) {
+    return this.measure('list_container_stats', signal, () => this.runtime.listContainerStats(signal));
+  }
+
   logs(id: string, options?: LogOptions) {
     return this.runtime.logs(id, options);
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { NotFoundError, Pod, Service, type Event } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { DockerRuntime } from '@skiff/runtime';
@@ -21,6 +22,8 @@ import {
   type NatsServer,
 } from '@skiff/testing';
 import { runKubelet } from './kubelet';
+import { mergeDnsConfig } from './pod-dns';
+import { parseResolvConf } from './resolv-conf';
 
 /**
  * End to end with real dockerd: the kubelet in-process on the DockerRuntime against real etcd,
@@ -337,5 +340,30 @@ describe('kubelet on Docker', () => {
 
     await Promise.all([deletePod('dns-cluster'), deletePod('dns-default')]);
     await typed(client, 'service').delete('default', 'dns-web');
+  }, 120_000);
+
+  it("writes a dnsPolicy None pod's resolv.conf from its dnsConfig alone, and merges a Default pod's into the node's", async () => {
+    const sleeper = { name: 'a', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] };
+    const options = [{ name: 'ndots', value: '2' }, { name: 'edns0' }];
+    await createBound('dns-none', { dnsPolicy: 'None', dnsConfig: { nameservers: ['10.0.0.53', '10.0.0.54'], searches: ['corp.example', 'lab.example'], options }, containers: [sleeper] as never });
+    await createBound('dns-default-merged', { dnsPolicy: 'Default', dnsConfig: { nameservers: ['10.0.0.53'], searches: ['corp.example'], options }, containers: [sleeper] as never });
+    const resolvConf = async (name: string) => {
+      await waitFor(`${name} to run`, async () => ((await typed(client, 'pod').get('default', name)).status?.phase === 'Running' ? true : undefined), { timeoutMs: 60_000 });
+      const out = await collect(client.podExec({ namespace: 'default', name, container: 'a', command: ['cat', '/etc/resolv.conf'] }, AbortSignal.timeout(10_000)));
+      const text = out.filter((o) => o.output?.$case === 'stdout').map((o) => Buffer.from(o.output?.value as Uint8Array).toString()).join('');
+      return text.split('\n').filter((l) => l && !l.startsWith('#'));
+    };
+
+    // Exactly the pod's settings: no cluster DNS (the kubelet has one), nothing of the node's.
+    expect((await resolvConf('dns-none')).sort()).toEqual(['nameserver 10.0.0.53', 'nameserver 10.0.0.54', 'options ndots:2 edns0', 'search corp.example lab.example']);
+    // The node's resolv.conf as the kubelet reads it, with the pod's settings appended.
+    const node = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+    const merged = mergeDnsConfig(node, { nameservers: ['10.0.0.53'], searches: ['corp.example'], options });
+    expect((await resolvConf('dns-default-merged')).sort()).toEqual(
+      [...merged.servers.slice(0, 3).map((s) => `nameserver ${s}`), `options ${merged.options.join(' ')}`, `search ${merged.searches.join(' ')}`].sort(),
+    );
+    expect(merged.servers).toContain('10.0.0.53');
+
+    await Promise.all([deletePod('dns-none'), deletePod('dns-default-merged')]);
   }, 120_000);
 });

@@ -9,7 +9,10 @@
  *                            manager: "already present" too, but only then)
  *          Failed, ErrImageNeverPull, BackOff ─ a pull fails / is refused / waits (once per failure)
  *          Created, Started, Failed ─ a container is created, started, or either fails
- *          Killing ─ a container is stopped (spec changed, sandbox lost, pod terminating)
+ *          Killing ─ a container is stopped (spec changed, sandbox lost, pod terminating, its
+ *                    liveness or startup probe failed)
+ *          Unhealthy ─ a probe failed or could not run (each time: the recorder counts repeats)
+ *          ProbeWarning ─ an HTTP probe succeeded with a redirect it did not follow
  *          BackOff ─ a crashed container waits to restart (once per crashed instance)
  *          SandboxChanged, FailedCreatePodSandBox ─ a sandbox is replaced / cannot be made
  *          OutOf<resource> ─ admission refused the pod (the message its status carries)
@@ -35,6 +38,9 @@ export const KubeletReason = {
   Created: 'Created',
   Started: 'Started',
   Killing: 'Killing',
+  /** A probe failed ("Liveness probe failed: ...") or errored. */
+  Unhealthy: 'Unhealthy',
+  ProbeWarning: 'ProbeWarning',
   SandboxChanged: 'SandboxChanged',
   FailedCreatePodSandBox: 'FailedCreatePodSandBox',
   Starting: 'Starting',
@@ -50,6 +56,13 @@ export const createdMessage = (container: string) => `Created container ${contai
 export const startedMessage = (container: string) => `Started container ${container}`;
 export const killingMessage = (container: string) => `Stopping container ${container}`;
 export const definitionChangedMessage = (container: string) => `Container ${container} definition changed, will be restarted`;
+/** "Liveness probe failed: HTTP probe failed with statuscode: 500" (type: Liveness, Readiness, Startup). */
+export const probeFailedMessage = (type: string, output: string) => `${type} probe failed: ${output}`;
+export const probeErroredMessage = (type: string, error: string) => `${type} probe errored: ${error}`;
+export const probeWarningMessage = (type: string, output: string) => `${type} probe warning: ${output}`;
+/** The Killing message of a container whose liveness/startup probe failed: "Container web failed liveness probe, will be restarted". */
+export const probeKillMessage = (container: string, kind: 'liveness' | 'startup', restart: boolean) =>
+  `Container ${container} failed ${kind} probe${restart ? ', will be restarted' : ''}`;
 export const sandboxChangedMessage = () => 'Pod sandbox changed, it will be killed and re-created.';
 export const sandboxFailedMessage = (error: string) => `Failed to create pod sandbox: ${error}`;
 export const startingMessage = () => 'Starting kubelet.';

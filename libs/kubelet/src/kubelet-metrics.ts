@@ -8,6 +8,8 @@
  *   kubelet_runtime_operations_total{operation_type}
  *   kubelet_runtime_operations_errors_total{operation_type}
  *   kubelet_runtime_operations_duration_seconds{operation_type}   (instrumented-runtime.ts)
+ *   prober_probe_total{probe_type, result}        probes run (prober-manager.ts): Liveness/Readiness/Startup,
+ *                                                 successful/failed/unknown (unknown: the probe could not run)
  */
 import type { ContainerRuntime, ContainerStateName } from '@skiff/runtime';
 import type { Logger } from 'pino';
@@ -22,6 +24,8 @@ export interface KubeletMetrics {
   /** Runtime calls that failed, by operation_type (not counting calls the kubelet aborted). */
   runtimeOperationErrors: Counter<'operation_type'>;
   runtimeOperationSeconds: Histogram<'operation_type'>;
+  /** Probes run, by probe_type (Liveness, Readiness, Startup) and result (successful, failed, unknown). */
+  probeTotal: Counter<'probe_type' | 'result'>;
 }
 
 const CONTAINER_STATES: readonly ContainerStateName[] = ['created', 'running', 'exited', 'unknown'];
@@ -73,6 +77,12 @@ export function createKubeletMetrics(registry: Registry, runtime: ContainerRunti
       help: 'Duration in seconds of runtime operations. Broken down by operation type.',
       labelNames: ['operation_type'],
       buckets: [0.005, 0.0125, 0.03125, 0.078125, 0.1953125, 0.48828125, 1.220703125, 3.0517578125, 7.62939453125, 19.073486328125, 47.6837158203125, 119.20928955078125, 298.0232238769531, 745.0580596923828],
+      registers,
+    }),
+    probeTotal: new Counter({
+      name: 'prober_probe_total',
+      help: 'Cumulative number of a liveness, readiness or startup probe for a container by result.',
+      labelNames: ['probe_type', 'result'],
       registers,
     }),
   };

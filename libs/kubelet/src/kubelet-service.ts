@@ -1,17 +1,22 @@
 /**
  * The Kubelet gRPC service (proto/skiff/node/v1/kubelet.proto): a container's logs and exec, from
- * the runtime. The apiserver proxies Api.PodLogs / Api.PodExec here. Errors: an unknown pod or
+ * the runtime, and the node's resource usage (Summary, from the metrics collector's latest pass).
+ * The apiserver proxies Api.PodLogs / Api.PodExec here and asks Summary for Api.PodMetrics / NodeMetrics. Errors: an unknown pod or
  * container is NotFoundError; a missing container name on a pod with several containers, or
  * --previous without a previous instance, is InvalidError.
  */
-import { ExecOutput, InvalidError, KubeletService, LogChunk, NotFoundError, type Pod } from '@skiff/api';
+import { ExecOutput, InvalidError, KubeletService, LogChunk, NotFoundError, StatsSummary, type Pod } from '@skiff/api';
 import type { ContainerInfo, ContainerRuntime } from '@skiff/runtime';
 import { bindService, type ServiceBinding } from '@skiff/service';
+import type { ResourceMetricsCollector } from './resource-metrics-collector';
+import { statsSummary } from './stats-summary';
 
 export interface KubeletServiceOptions {
   runtime: ContainerRuntime;
   /** The pod bound to this node with this namespace and name (from the informer), if any. */
   findPod(namespace: string, name: string): Readonly<Pod> | undefined;
+  /** The node's name and its usage collector, for Summary (without: an empty summary). */
+  metrics?: { nodeName: string; collector: Pick<ResourceMetricsCollector, 'latest' | 'resolutionMs'> };
 }
 
 /** The container a request names; the pod's only container when it names none. */
@@ -60,6 +65,10 @@ export function kubeletService(options: KubeletServiceOptions): ServiceBinding {
         if (event.stream === 'exit') yield ExecOutput.fromPartial({ output: { $case: 'exitCode', value: event.exitCode } });
         else yield ExecOutput.fromPartial({ output: { $case: event.stream, value: event.data } });
       }
+    },
+    summary: async () => {
+      const { metrics } = options;
+      return metrics ? statsSummary(metrics.nodeName, metrics.collector.latest(), metrics.collector.resolutionMs) : StatsSummary.fromPartial({});
     },
   });
 }

@@ -6,10 +6,12 @@
  *   Informer(services, all namespaces) ─synced─> read when a container is created (service-env.ts)
  *        └─ add/update/resync ─> PodWorkers.update    delete ─> PodWorkers.remove
  *   runtime.events (container died/started/oom) ─> PodWorkers.resync(uid)   (no polling)
- *   Kubelet gRPC service (logs, exec) on `listen`; its port is the Node's kubeletEndpoint.
+ *   Kubelet gRPC service (logs, exec, Summary) on `listen`; its port is the Node's kubeletEndpoint.
+ *   ResourceMetricsCollector: samples every container's usage each metricsResolutionMs (Summary).
  *   Events through one EventRecorder (component 'kubelet', host = node name): Starting on the
  *   Node at start, NodeReady from the heartbeat, pod events from the syncer (kubelet-events.ts).
  *   Metrics (kubelet-metrics.ts): the runtime is wrapped to count and time its calls.
+ *   Probes (prober-manager.ts): workers fed by the syncer; a result change resyncs the pod.
  *
  * Resolves once everything has stopped after `signal` aborts.
  */
@@ -19,7 +21,7 @@ import { ObjectMeta, type Pod, type Taint } from '@skiff/api';
 import { connectBus } from '@skiff/bus';
 import { connect, EventRecorder, Informer, typed, type Clock } from '@skiff/client';
 import type { ContainerRuntime } from '@skiff/runtime';
-import { startGrpcServer, startMetricsServer, createMetricsRegistry, type Logger } from '@skiff/service';
+import { startGrpcServer, startMetricsServer, createMetricsRegistry, packageVersion, type Logger } from '@skiff/service';
 import { Registry } from 'prom-client';
 import { parseAllocatable } from './admission';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff';
@@ -33,6 +35,10 @@ import { removeOrphans, removeOrphansPeriodically } from './orphan-cleanup';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN } from './pod-dns';
 import { PodSyncer } from './pod-syncer';
 import { PodWorkers } from './pod-workers';
+import { createProbeRunner, hollowProbeRunner } from './probe-runner';
+import { ProberManager } from './prober-manager';
+import { ResourceMetricsCollector, type NodeUsageSource } from './resource-metrics-collector';
+import { DEFAULT_RESOLV_CONF, readResolvConf } from './resolv-conf';
 
 export interface KubeletConfig {
   nodeName: string;
@@ -57,6 +63,10 @@ export interface KubeletConfig {
   statusIntervalMs?: number;
   /** Every pod is synced at least this often; default 60 s. */
   resyncIntervalMs?: number;
+  /** Time between resource usage samples (--housekeeping-interval); default 10 s. */
+  metricsResolutionMs?: number;
+  /** What the Node's usage figures stand for (--node-usage); default 'pods'. */
+  nodeUsage?: NodeUsageSource;
   /** Crash-loop and image-pull backoff; default 10 s doubling to 5 min. */
   backoff?: BackoffSettings;
   /** Prometheus /metrics and /healthz; none when unset. */
@@ -65,6 +75,8 @@ export interface KubeletConfig {
   clusterDNS?: readonly string[];
   /** The cluster domain in pods' search list (--cluster-domain); default cluster.local. */
   clusterDomain?: string;
+  /** The node's resolv.conf, the base of dnsPolicy Default pods with a dnsConfig (--resolv-conf); default /etc/resolv.conf. */
+  resolvConf?: string;
   logger: Logger;
   clock?: Clock;
 }
@@ -94,7 +106,10 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     const pods = typed(client, 'pod');
     const informer = new Informer({ client, bus, resource: 'pod', fieldSelector: `spec.nodeName=${config.nodeName}`, resyncMs: config.resyncIntervalMs ?? 60_000, log });
     const findPod = (namespace: string, name: string) => informer.get(`${namespace}/${name}`);
-    const grpc = await startGrpcServer({ address: config.listen, services: [kubeletService({ runtime, findPod })], logger: log });
+    const collector = new ResourceMetricsCollector({ runtime, resolutionMs: config.metricsResolutionMs, nodeUsage: config.nodeUsage, log });
+    background.push(collector.start(stop.signal));
+    const metricsOfNode = { nodeName: config.nodeName, collector };
+    const grpc = await startGrpcServer({ address: config.listen, services: [kubeletService({ runtime, findPod, metrics: metricsOfNode })], logger: log });
     cleanups.push(() => grpc.close(1_000));
     if (config.metricsListen) {
       const server = await startMetricsServer({ address: config.metricsListen, registry, logger: log });
@@ -114,12 +129,17 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     // Service env vars come from this cache (as Kubernetes' kubelet, which watches every Service).
     const services = new Informer({ client, bus, resource: 'service', resyncMs: 0, log });
     background.push(services.start(stop.signal));
-    const dns = { clusterDNS: config.clusterDNS ?? DEFAULT_CLUSTER_DNS, clusterDomain: config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN };
+    const resolvConf = config.resolvConf ?? DEFAULT_RESOLV_CONF;
+    const dns = { clusterDNS: config.clusterDNS ?? DEFAULT_CLUSTER_DNS, clusterDomain: config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, hostDns: () => readResolvConf(resolvConf, log) };
+    const resync: { pod?: (uid: string) => void } = {}; // the pod workers', once they exist
+    const runner = info.runtime === 'hollow' ? hollowProbeRunner : createProbeRunner(runtime, { userAgent: probeUserAgent(packageVersion(__dirname)) });
+    const prober = new ProberManager({ runner, recorder, metrics, clock: config.clock, log, onChange: (uid) => resync.pod?.(uid) }, stop.signal);
     const syncer = new PodSyncer({
       runtime, pods, nodeIP: config.nodeIP, allocatable: () => allocatable, backoff: config.backoff ?? DEFAULT_BACKOFF, clock: config.clock, log, recorder, metrics,
-      services: (namespace) => services.byNamespace(namespace), dns,
+      services: (namespace) => services.byNamespace(namespace), dns, prober,
     });
     const workers = new PodWorkers(syncer, stop.signal, { clock: config.clock, log });
+    resync.pod = (uid) => workers.resync(uid);
     // Read after each runtime listing (orphan-cleanup.ts): pods the API has, and pods with a worker.
     const known = () => new Set([...informer.list().map((p: Readonly<Pod>) => p.metadata?.uid ?? ''), ...workers.uids()]);
     background.push(informer.start(stop.signal));
@@ -169,6 +189,11 @@ async function watchRuntime(runtime: ContainerRuntime, workers: PodWorkers, log:
       await sleep(1_000, undefined, { signal }).catch(() => undefined);
     }
   }
+}
+
+/** The probes' User-Agent, as Kubernetes' "kube-probe/<major>.<minor>": skiff-probe/0.1 for version 0.1.0. */
+export function probeUserAgent(version: string): string {
+  return `skiff-probe/${version.split('.').slice(0, 2).join('.')}`;
 }
 
 /** Waits for the recorder's pending Events, at most `ms` (the apiserver may be gone). */

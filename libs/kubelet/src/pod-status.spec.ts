@@ -60,6 +60,21 @@ describe('computePodStatus', () => {
     expect(again.startTime).toEqual(t(1_000));
   });
 
+  it('takes started and ready from the probes: a container not ready keeps the pod out of Ready and ContainersReady', () => {
+    const running = { current: instance('web', 0, 'running') };
+    const notReady = computePodStatus(pod('Always', ['web', 'side']), observe({ web: { ...running, probe: { started: true, ready: false } }, side: { current: instance('side', 0, 'running') } }), t(1));
+    expect(notReady.phase).toBe('Running');
+    expect(notReady.containerStatuses.map((c) => [c.name, c.started, c.ready])).toEqual([['web', true, false], ['side', true, true]]);
+    expect(notReady.conditions.slice(2).map((c) => [c.type, c.status, c.reason, c.message])).toEqual([
+      ['ContainersReady', 'False', 'ContainersNotReady', 'containers with unready status: [web]'],
+      ['Ready', 'False', 'ContainersNotReady', 'containers with unready status: [web]'],
+    ]);
+    // not started (startup probe pending): not ready either, whatever readiness says
+    expect(computePodStatus(pod(), observe({ web: { ...running, probe: { started: false, ready: true } } }), t(1)).containerStatuses[0]).toMatchObject({ started: false, ready: false });
+    const ready = computePodStatus({ ...pod(), status: notReady }, observe({ web: { ...running, probe: { started: true, ready: true } } }), t(5));
+    expect(ready.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', lastTransitionTime: t(5) });
+  });
+
   it('shows a crash loop as waiting CrashLoopBackOff with the last termination and restart count', () => {
     const s = computePodStatus(pod(), observe({ web: { current: instance('web', 2, 'exited', 1), previous: instance('web', 1, 'exited', 1), waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } } }), t(1_000));
     expect(s.phase).toBe('Running');

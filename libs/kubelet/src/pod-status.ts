@@ -9,8 +9,11 @@
  *                       Never with a failure ...................................... Failed
  *          a pod refused by admission ............................................ Failed + reason
  *   conditions: PodScheduled, Initialized (no init containers yet: True), ContainersReady and
- *   Ready (every container running; readiness probes come later). A condition keeps its
- *   lastTransitionTime while its status does not change.
+ *   Ready (every container ready). A condition keeps its lastTransitionTime while its status does
+ *   not change.
+ *   container started: running, and its startup probe succeeded (if it has one);
+ *             ready: started, and its readiness probe succeeded (if it has one): the probe
+ *             results come in the observation (ProberManager.containerStatus).
  */
 import type { Condition, ContainerPort, ContainerState, ContainerStatus, Pod, PodStatus } from '@skiff/api';
 import { containerIdUri, toContainerState, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
@@ -28,6 +31,8 @@ export interface ContainerObservation {
    * policy: a container that is done (e.g. restartPolicy Never after a failed start) shows how it ended.
    */
   waiting?: { reason: string; message: string };
+  /** The current instance's started/ready from its probes; without: started and ready while it runs. */
+  probe?: { started: boolean; ready: boolean };
 }
 
 /** Everything computePodStatus reads besides the pod. */
@@ -116,18 +121,18 @@ function containerStatus(name: string, image: string, restartPolicy: string, obs
     state = { waiting: { reason: obs.waiting.reason, message: obs.waiting.message } };
   }
   const running = !!state.running;
+  const started = running && (obs?.probe?.started ?? true);
   return {
     name,
     state,
     lastState,
-    ready: running,
+    ready: started && (obs?.probe?.ready ?? true),
     restartCount: current?.restartCount ?? 0,
     image,
     imageID: current?.imageId ?? '',
     containerID: current ? containerIdUri(runtime, current.id) : '',
-    started: running,
+    started,
   };
-
 }
 
 function condition(type: string, ok: boolean, old: readonly Condition[], now: Date, reason = '', message = ''): Condition {

@@ -113,6 +113,37 @@ describe('planPodSync', () => {
     }
   });
 
+  it('kills a running container whose liveness or startup probe failed, restarting it at once unless the policy is Never', () => {
+    const probed = { ...spec, livenessProbe: { terminationGracePeriodSeconds: 3 } };
+    const view = { sandboxes: [sandbox(0)], containers: [{ ...instance(0, 'running'), hash: containerSpecHash(probed as never) }] };
+    const plan = planPodSync(pod('Always', probed), view, 5_000, backoff, new Map([['c0', 'liveness']]));
+    expect(plan).toMatchObject({ stopContainers: ['c0'], start: [{ name: 'web', attempt: 1 }], removeContainers: [] });
+    expect(plan.stopMessages.get('c0')).toBe('Container web failed liveness probe, will be restarted');
+    expect(plan.stopGraceSeconds.get('c0')).toBe(3); // the probe's grace period
+    const startup = planPodSync({ ...pod('OnFailure'), spec: { restartPolicy: 'OnFailure', terminationGracePeriodSeconds: 7, containers: [spec] } } as unknown as Pod, { sandboxes: [sandbox(0)], containers: [instance(0, 'running')] }, 5_000, backoff, new Map([['c0', 'startup']]));
+    expect(startup).toMatchObject({ stopContainers: ['c0'], start: [{ name: 'web', attempt: 1 }] });
+    expect([startup.stopMessages.get('c0'), startup.stopGraceSeconds.get('c0')]).toEqual(['Container web failed startup probe, will be restarted', 7]);
+    const never = planPodSync(pod('Never'), { sandboxes: [sandbox(0)], containers: [instance(0, 'running')] }, 5_000, backoff, new Map([['c0', 'liveness']]));
+    expect(never).toMatchObject({ stopContainers: ['c0'], start: [] });
+    expect(never.stopMessages.get('c0')).toBe('Container web failed liveness probe');
+    // the pod being deleted: its deletion grace period wins
+    const deleting = { ...pod(), metadata: { name: 'p', namespace: 'default', uid: 'u', deletionGracePeriodSeconds: 1 } } as unknown as Pod;
+    expect(planPodSync(deleting, { sandboxes: [sandbox(0)], containers: [instance(0, 'running')] }, 5_000, backoff, new Map([['c0', 'liveness']])).stopGraceSeconds.get('c0')).toBe(1);
+    // healthy instances, or an unhealthy one that is not the current: nothing
+    expect(planPodSync(pod(), { sandboxes: [sandbox(0)], containers: [instance(1, 'running'), instance(0, 'exited', 137)] }, 5_000, backoff, new Map([['c0', 'liveness']]))).toMatchObject({ stopContainers: [], start: [] });
+  });
+
+  it('backs off a container killed by its liveness probe again, as a crash loop', () => {
+    // its second restart: killed now, started again only after the base delay (from the sync its exit causes)
+    const long = { baseMs: 100, maxMs: 10_000 }; // it ran 4 s, less than twice the max: the loop goes on
+    const plan = planPodSync(pod(), { sandboxes: [sandbox(0)], containers: [instance(1, 'running'), instance(0, 'exited', 137)] }, 5_000, long, new Map([['c1', 'liveness']]));
+    expect(plan).toMatchObject({ stopContainers: ['c1'], start: [] });
+    const exited = { ...instance(1, 'exited', 137), finishedAt: new Date(5_010) };
+    const after = planPodSync(pod(), { sandboxes: [sandbox(0)], containers: [exited, instance(0, 'exited', 137)] }, 5_020, long);
+    expect(after.waiting.get('web')?.reason).toBe('CrashLoopBackOff');
+    expect(after.requeueAfterMs).toBe(90);
+  });
+
   it('honours restart policies for stopped containers', () => {
     const ok = { sandboxes: [sandbox(0)], containers: [instance(0, 'exited', 0)] };
     const failed = { sandboxes: [sandbox(0)], containers: [instance(0, 'exited', 2)] };

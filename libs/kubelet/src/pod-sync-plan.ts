@@ -10,6 +10,9 @@
  *   created, never started (kubelet stopped) ─> removed and made again with the same attempt
  *   running in the ready sandbox, same spec ──> nothing (adopted containers stay untouched)
  *   running, spec hash changed ───────────────> stop it, start attempt + 1
+ *   running, its liveness or startup probe failed (`unhealthy`) ─> stop it (grace: the probe's
+ *       terminationGracePeriodSeconds, else the pod's); unless restartPolicy is Never, start
+ *       attempt + 1 now, or, when a crash-loop backoff applies, wait as for a crash
  *   running, its sandbox lost ────────────────> (stopped, above) start attempt + 1 in the new sandbox
  *   exited (it ran, or its start failed), and restartPolicy wants it again:
  *       backoff not over ─────────────────────> waiting CrashLoopBackOff, sync again when over
@@ -24,10 +27,10 @@
  * Stopped instances are never removed by the sync that stops them, so restartCount (the attempt)
  * keeps counting and lastState shows how the previous instance ended across sandbox changes.
  */
-import type { Pod } from '@skiff/api';
+import type { Container, Pod } from '@skiff/api';
 import { containerSpecHash, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import { crashLoopDelayMs, type BackoffSettings } from './backoff';
-import { definitionChangedMessage, killingMessage } from './kubelet-events';
+import { definitionChangedMessage, killingMessage, probeKillMessage } from './kubelet-events';
 
 /** The pod's objects in the runtime. */
 export interface PodRuntimeView {
@@ -50,6 +53,8 @@ export interface SyncPlan {
   stopContainers: string[];
   /** Why each of stopContainers is stopped (the Killing event's message), by container id. */
   stopMessages: Map<string, string>;
+  /** A grace period other than the pod's for some of stopContainers (a failed probe's), by container id. */
+  stopGraceSeconds: Map<string, number>;
   /** Container instances to remove (garbage, or never started and made again). */
   removeContainers: string[];
   /** Sandboxes to remove (after removeContainers): not ready and no kept container joined them. */
@@ -93,12 +98,33 @@ export function readySandbox(sandboxes: readonly PodSandbox[]): PodSandbox | und
   return sandboxes.filter((s) => s.state === 'ready').sort((a, b) => b.attempt - a.attempt)[0];
 }
 
-/** Decides a sync (see the module comment). Pure: `now` is milliseconds since the epoch. */
-export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: number, backoff: BackoffSettings): SyncPlan {
+/**
+ * The grace period of a container killed because its liveness or startup probe failed (the
+ * kubelet's setTerminationGracePeriod): the pod's deletion grace period when it is being deleted,
+ * else the probe's terminationGracePeriodSeconds, else the pod's (default 30).
+ */
+export function probeKillGraceSeconds(pod: Readonly<Pod>, container: Readonly<Container>, kind: 'liveness' | 'startup'): number {
+  const deletion = pod.metadata?.deletionGracePeriodSeconds;
+  if (deletion !== undefined && deletion !== null) return Number(deletion);
+  const probe = kind === 'liveness' ? container.livenessProbe : container.startupProbe;
+  return Number(probe?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+}
+
+/**
+ * Decides a sync (see the module comment). Pure: `now` is milliseconds since the epoch;
+ * `unhealthy` names the running instances whose liveness or startup probe failed (by id).
+ */
+export function planPodSync(
+  pod: Readonly<Pod>,
+  view: PodRuntimeView,
+  now: number,
+  backoff: BackoffSettings,
+  unhealthy: ReadonlyMap<string, 'liveness' | 'startup'> = new Map(),
+): SyncPlan {
   const restartPolicy = pod.spec?.restartPolicy || 'Always';
   const byName = instancesByName(view.containers);
   const sandbox = readySandbox(view.sandboxes);
-  const plan: SyncPlan = { stopContainers: [], stopMessages: new Map(), removeContainers: [], removeSandboxes: [], start: [], waiting: new Map() };
+  const plan: SyncPlan = { stopContainers: [], stopMessages: new Map(), stopGraceSeconds: new Map(), removeContainers: [], removeSandboxes: [], start: [], waiting: new Map() };
   const requeue = (ms: number) => (plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, ms));
   // A container joined the sandbox it was created in ('' when the runtime cannot tell: assume the ready one).
   const inReadySandbox = (c: ContainerStatusInfo) => !!sandbox && (!c.sandboxId || c.sandboxId === sandbox.id);
@@ -128,6 +154,15 @@ export function planPodSync(pod: Readonly<Pod>, view: PodRuntimeView, now: numbe
       else if (current.hash && current.hash !== containerSpecHash(container)) {
         stop(current, definitionChangedMessage(container.name));
         plan.start.push({ name: container.name, attempt: current.attempt + 1 });
+      } else if (unhealthy.has(current.id)) {
+        const kind = unhealthy.get(current.id)!;
+        const restart = restartPolicy !== 'Never';
+        stop(current, probeKillMessage(container.name, kind, restart));
+        plan.stopGraceSeconds.set(current.id, probeKillGraceSeconds(pod, container, kind));
+        // Restarted as if it had crashed now: at once the first time, later after the backoff
+        // (the sync its exit causes shows CrashLoopBackOff then).
+        const delay = crashLoopDelayMs({ restartCount: current.attempt, startedAt: current.startedAt, finishedAt: new Date(now) }, now, backoff);
+        if (restart && delay === 0) plan.start.push({ name: container.name, attempt: current.attempt + 1 });
       }
       continue;
     }

@@ -12,6 +12,10 @@
  *
  * Events (kubelet-events.ts) are recorded as the steps happen: never by a sync that changes
  * nothing, and a backoff (crash loop, image pull) once per failure that starts it.
+ *
+ * Probes (prober-manager.ts): each report tells the prober what runs, and takes each container's
+ * started/ready from it; each plan gets the instances whose liveness or startup probe failed, to
+ * kill them. A terminating or terminal pod's probes stop.
  */
 import { ConflictError, defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus, type Service } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
@@ -42,6 +46,7 @@ import { podDnsConfig, type ClusterDnsSettings } from './pod-dns';
 import { instancesByName, planPodSync, readySandbox, type PodRuntimeView } from './pod-sync-plan';
 import { computePodStatus, isTerminalPhase, podStatusEqual, publishedPorts, type ContainerObservation } from './pod-status';
 import type { PodSyncHandler, SyncResult } from './pod-workers';
+import type { ProberManager } from './prober-manager';
 import { containerServiceEnv, MASTER_SERVICE_NAMESPACE } from './service-env';
 
 export interface PodSyncerOptions {
@@ -65,6 +70,8 @@ export interface PodSyncerOptions {
   services?: (namespace: string) => readonly Readonly<Service>[];
   /** Cluster DNS for pods' resolv.conf (pod-dns.ts); pods use the node's resolvers when unset. */
   dns?: ClusterDnsSettings;
+  /** Runs the pods' probes; without one, probes are not run (containers are ready while they run). */
+  prober?: Pick<ProberManager, 'update' | 'removePod' | 'containerStatus' | 'unhealthy'>;
 }
 
 /** The grace period a pod's containers get when it terminates. */
@@ -130,6 +137,7 @@ export class PodSyncer implements PodSyncHandler {
     if (isTerminalPhase(reported?.phase)) {
       this.admitted.delete(uid);
       this.firstSeen.delete(uid);
+      this.options.prober?.removePod(uid);
       await this.stopSandboxes(uid, signal);
       return {};
     }
@@ -150,7 +158,7 @@ export class PodSyncer implements PodSyncHandler {
     // First sight of a new pod: report it (Pending, ContainerCreating, hostIP, startTime) before the slow part (pulls).
     if (!this.lastWritten.has(uid) && view.containers.length === 0 && !reported?.containerStatuses?.length) await this.report(pod, view, new Map(), signal);
 
-    const plan = planPodSync(pod, view, this.clock.now(), this.backoff);
+    const plan = planPodSync(pod, view, this.clock.now(), this.backoff, this.options.prober?.unhealthy(uid));
     const waiting = new Map(plan.waiting);
     let requeueAfterMs = plan.requeueAfterMs;
     const requeue = (ms: number) => (requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, ms));
@@ -159,7 +167,7 @@ export class PodSyncer implements PodSyncHandler {
 
     // Stopped containers stay (restartCount, lastState, logs --previous); garbage goes.
     for (const id of plan.stopContainers) this.normal(pod, KubeletReason.Killing, plan.stopMessages.get(id) ?? '');
-    await Promise.all(plan.stopContainers.map((id) => this.runtime.stopContainer(id, grace, signal)));
+    await Promise.all(plan.stopContainers.map((id) => this.runtime.stopContainer(id, plan.stopGraceSeconds.get(id) ?? grace, signal)));
     await Promise.all(plan.removeContainers.map((id) => this.runtime.removeContainer(id, signal)));
     for (const id of plan.removeSandboxes) await this.runtime.removePodSandbox(id, signal);
     let sandbox = plan.sandbox;
@@ -350,6 +358,8 @@ export class PodSyncer implements PodSyncHandler {
 
   async terminatePod(pod: Readonly<Pod>, vanished: boolean, signal: AbortSignal): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
+    // No probe kills or readiness changes while it shuts down (Kubernetes' probes stop there too).
+    this.options.prober?.removePod(uid);
     const grace = podGracePeriodSeconds(pod);
     const containers = await this.runtime.listContainers({ podUid: uid }, signal);
     const running = containers.filter((c) => c.state === 'running');
@@ -374,6 +384,7 @@ export class PodSyncer implements PodSyncHandler {
       }
       return;
     }
+    this.options.prober?.removePod(uid);
     this.lastWritten.delete(uid);
     this.rejected.delete(uid);
     this.firstSeen.delete(uid);
@@ -408,11 +419,20 @@ export class PodSyncer implements PodSyncHandler {
     for (const [name, wait] of waiting) containers.set(name, { ...containers.get(name), waiting: wait });
     const info = await this.runtimeName(signal);
     const sandbox = readySandbox(view.sandboxes);
+    const prober = this.options.prober;
+    if (prober && !this.rejected.has(uid)) {
+      prober.update(pod, sandbox?.ip ?? '', new Map([...containers].map(([name, c]) => [name, c.current])));
+      for (const c of pod.spec?.containers ?? []) {
+        const obs = containers.get(c.name);
+        if (obs?.current) containers.set(c.name, { ...obs, probe: prober.containerStatus(uid, c, obs.current) });
+      }
+    }
     const status = computePodStatus(
       { ...pod, status: base },
       { hostIP: this.options.nodeIP, podIP: sandbox?.ip ?? '', containers, runtime: info, rejected: this.rejected.get(uid), publishedPorts: publishedPorts(pod, sandbox) },
       new Date(this.clock.now()),
     );
+    if (isTerminalPhase(status.phase)) prober?.removePod(uid);
     if (podStatusEqual(base, status)) return status;
     try {
       await this.options.pods.updateStatus({ ...pod, metadata: { ...(pod.metadata as NonNullable<Pod['metadata']>), resourceVersion: '' }, status }, { signal });

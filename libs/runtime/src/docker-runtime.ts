@@ -7,6 +7,8 @@ import { Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { Container, Pod } from '@skiff/api';
 import { AsyncQueue } from './async-queue';
+import { ContainerCgroups, readCgroupMounts } from './cgroup-reader';
+import { workingSetBytes } from './cgroup-stats';
 import { containerCreateBody, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
 import {
   containerInfoFromSummary,
@@ -30,6 +32,7 @@ import type {
   ContainerInfo,
   ContainerRuntime,
   ContainerStats,
+  ContainerStatsSample,
   ContainerStatusInfo,
   CreateContainerOptions,
   ExecEvent,
@@ -44,6 +47,9 @@ import type {
   RuntimeInfo,
   RunPodSandboxOptions,
 } from './runtime';
+
+/** Containers sampled between two yields to the event loop in listContainerStats. */
+const STATS_BATCH = 32;
 
 /** The image sandboxes run unless configured otherwise (built by tools/images/build.sh). */
 export const DEFAULT_SANDBOX_IMAGE = '127.0.0.1:5000/skiff/busybox:latest';
@@ -97,6 +103,8 @@ export class DockerRuntime implements ContainerRuntime {
   readonly nodeName: string;
   private readonly docker: Docker;
   private readonly settings: NodeRuntimeSettings;
+  /** Container usage from cgroup files (found on first use). */
+  private cgroups?: Promise<ContainerCgroups>;
 
   constructor(options: DockerRuntimeOptions) {
     this.nodeName = options.nodeName;
@@ -395,7 +403,33 @@ export class DockerRuntime implements ContainerRuntime {
     return collectExec(this.execStream(id, cmd, options));
   }
 
-  async stats(id: string, signal?: AbortSignal): Promise<ContainerStats> {
+  /** The cgroup reader, made on first use from this host's mounts and dockerd's cgroup driver. */
+  private containerCgroups(signal?: AbortSignal): Promise<ContainerCgroups> {
+    if (!this.cgroups) {
+      const docker = this.docker as unknown as { info(o: object): Promise<{ CgroupDriver?: string }> };
+      const made = Promise.all([readCgroupMounts(), docker.info({ abortSignal: signal })]).then(
+        ([mounts, info]) => new ContainerCgroups({ mounts, driver: info.CgroupDriver ?? 'cgroupfs', pidOf: (id, s) => this.pidOf(id, s) }),
+      );
+      made.catch(() => (this.cgroups = undefined)); // e.g. dockerd was down, or the call aborted: try again next time
+      this.cgroups = made;
+    }
+    return this.cgroups;
+  }
+
+  /** The pid of a running container's main process; undefined when it does not run or is gone. */
+  private async pidOf(id: string, signal?: AbortSignal): Promise<number | undefined> {
+    try {
+      const inspect = await this.docker.getContainer(id).inspect({ abortSignal: signal });
+      return inspect.State.Running ? inspect.State.Pid : undefined;
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Docker's stats API (slow: up to seconds): for containers whose cgroup this process cannot read. */
+  private async apiStats(id: string, signal?: AbortSignal): Promise<ContainerStats> {
     let raw: Docker.ContainerStats;
     try {
       raw = await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal: signal } as { stream: false });
@@ -407,12 +441,40 @@ export class DockerRuntime implements ContainerRuntime {
     const memory = raw.memory_stats ?? {};
     const stats = (memory.stats ?? {}) as Record<string, number>;
     const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
-    const usage = memory.usage ?? 0;
     return {
       cpuUsageNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0,
-      memoryWorkingSetBytes: Math.max(0, usage - inactive),
+      memoryWorkingSetBytes: workingSetBytes({ cpuUsageNanos: 0, memoryUsageBytes: memory.usage ?? 0, inactiveFileBytes: inactive }),
       timestamp: new Date(raw.read),
     };
+  }
+
+  async stats(id: string, signal?: AbortSignal): Promise<ContainerStats> {
+    const usage = await (await this.containerCgroups(signal)).usage(id, signal);
+    if (usage === 'not-running') throw new ContainerNotFoundError(`no running container ${id}`);
+    if (!usage) return this.apiStats(id, signal);
+    return { cpuUsageNanos: usage.cpuUsageNanos, memoryWorkingSetBytes: workingSetBytes(usage), timestamp: new Date() };
+  }
+
+  async listContainerStats(signal?: AbortSignal): Promise<ContainerStatsSample[]> {
+    const cgroups = await this.containerCgroups(signal);
+    const filters = { label: labelFilters(this.nodeName, { kind: 'container' }), status: ['running'] };
+    const list = (await this.docker.listContainers({ filters, abortSignal: signal })) as DockerSummary[];
+    cgroups.retain(new Set(list.map((c) => c.Id)));
+    const samples: ContainerStatsSample[] = [];
+    for (const [i, summary] of list.entries()) {
+      // Cgroup reads are synchronous (cgroup-reader.ts): let other work in between now and then.
+      if (i > 0 && i % STATS_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+      const info = containerInfoFromSummary(summary);
+      if (!info) continue;
+      try {
+        const stats = await this.stats(info.id, signal);
+        samples.push({ ...stats, id: info.id, pod: info.pod, name: info.name });
+      } catch (err) {
+        throwIfAborted(signal);
+        if (!(err instanceof ContainerNotFoundError)) throw err; // else it stopped meanwhile
+      }
+    }
+    return samples;
   }
 
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {

@@ -93,10 +93,16 @@ export function sandboxCreateBody(pod: Readonly<Pod>, settings: NodeRuntimeSetti
   };
 }
 
-/** HostConfig's DNS fields for `dns`; none (Docker's default: the host's resolvers) without it. */
+/**
+ * HostConfig's DNS fields for `dns`; none (Docker's default: the host's resolvers) without it.
+ * Docker fills each empty field from the host's resolv.conf, so no search domains is said with
+ * Docker's "." (no search line). Empty nameservers or options still take the host's: Docker has
+ * no way to say none (pod-dns.ts only leaves them empty where the host's are what it means, or,
+ * for options of a dnsPolicy None pod, where the host's rarely hold any).
+ */
 function dockerDns(dns: Readonly<PodDnsConfig> | undefined): Pick<DockerCreateBody['HostConfig'], 'Dns' | 'DnsSearch' | 'DnsOptions'> {
   if (!dns) return {};
-  return { Dns: [...dns.servers], DnsSearch: [...dns.searches], DnsOptions: [...dns.options] };
+  return { Dns: [...dns.servers], DnsSearch: dns.searches.length ? [...dns.searches] : ['.'], DnsOptions: [...dns.options] };
 }
 
 /** The environment: plain spec values, then `extra` (overriding by name); valueFrom entries without a value are left out. */

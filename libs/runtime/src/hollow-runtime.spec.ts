@@ -124,3 +124,39 @@ describe('HollowRuntime', () => {
     expect(await following).toEqual(['stdout:one\n', 'stderr:two\n', 'stdout:three\n']);
   });
 });
+
+describe('HollowRuntime usage', () => {
+  it('reports a steady usage of running containers: a fraction of the requests, or what setUsage says', async () => {
+    let now = 10_000;
+    const rt = new HollowRuntime({ nodeName: 'n1', now: () => now });
+    const p = pod('u1');
+    const sandbox = await rt.runPodSandbox(p);
+    const limited = { ...web, name: 'limited', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: {} } };
+    const a = await rt.createContainer(sandbox, web, { attempt: 0 });
+    const b = await rt.createContainer(sandbox, limited, { attempt: 0 });
+    await rt.startContainer(a);
+    await rt.startContainer(b);
+    const first = await rt.listContainerStats();
+    expect(first.map((s) => [s.name, s.pod.uid, s.cpuUsageNanos])).toEqual([
+      ['web', 'u1', 0],
+      ['limited', 'u1', 0],
+    ]);
+    const bMemory = first[1].memoryWorkingSetBytes;
+    expect(bMemory).toBeGreaterThanOrEqual(0.3 * 2 ** 30);
+    expect(bMemory).toBeLessThan(0.7 * 2 ** 30);
+
+    now += 2_000;
+    const bCpu = (await rt.stats(b)).cpuUsageNanos;
+    expect(bCpu / 2e9).toBeGreaterThanOrEqual(0.1); // cores over the 2 s
+    expect(bCpu / 2e9).toBeLessThan(0.5);
+
+    rt.setUsage(a, { cpuMillis: 250, memoryBytes: 100 * 2 ** 20 });
+    const before = (await rt.stats(a)).cpuUsageNanos;
+    now += 1_000;
+    expect(await rt.stats(a)).toEqual({ cpuUsageNanos: before + 250_000_000, memoryWorkingSetBytes: 100 * 2 ** 20, timestamp: new Date(now) });
+
+    rt.exit(a, 0);
+    await expect(rt.stats(a)).rejects.toBeInstanceOf(ContainerNotFoundError);
+    expect((await rt.listContainerStats()).map((s) => s.id)).toEqual([b]);
+  });
+});

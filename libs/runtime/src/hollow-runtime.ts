@@ -5,19 +5,22 @@
  * called by the test; images are "present" once ensured (unless `pullable` refuses them); a start
  * fails as Docker's does for a missing command when `startError` says so. Events
  * and errors follow the same contract as DockerRuntime (runtime.ts), so the kubelet cannot tell.
- * Exec succeeds with no output; stats report zero usage; logs return what write() recorded.
+ * Exec succeeds with no output; logs return what write() recorded; running containers report a
+ * steady usage (hollow-usage.ts: a fraction of their requests, or what setUsage() says).
  */
 import { randomBytes } from 'node:crypto';
 import type { Container, Pod } from '@skiff/api';
 import { AsyncQueue } from './async-queue';
 import { containerEnv, podRef } from './docker-specs';
 import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { cpuNanosAt, defaultHollowUsage, type CpuCounter, type HollowUsage } from './hollow-usage';
 import { containerSpecHash } from './labels';
 import { pullDecision } from './pull-policy';
 import type {
   ContainerInfo,
   ContainerRuntime,
   ContainerStats,
+  ContainerStatsSample,
   ContainerStatusInfo,
   CreateContainerOptions,
   ExecEvent,
@@ -64,6 +67,9 @@ interface HollowContainer {
   env: string[];
   output: LogChunk[];
   followers: Set<AsyncQueue<LogChunk>>;
+  usage: HollowUsage;
+  /** CPU time used up to `cpu.at` (advancing only while it runs). */
+  cpu: CpuCounter;
 }
 
 let nextIp = 0;
@@ -211,6 +217,8 @@ export class HollowRuntime implements ContainerRuntime {
       env: containerEnv(container, options.env),
       output: [],
       followers: new Set(),
+      usage: defaultHollowUsage(container.resources, id),
+      cpu: { nanos: 0, at: this.now().getTime() },
       status: {
         id,
         pod: sandbox.pod,
@@ -240,6 +248,7 @@ export class HollowRuntime implements ContainerRuntime {
     }
     c.status.state = 'running';
     c.status.startedAt = this.now();
+    c.cpu = { nanos: c.cpu.nanos, at: c.status.startedAt.getTime() };
     this.emit({ type: 'started', id, kind: 'container', pod: c.status.pod, containerName: c.status.name, attempt: c.status.attempt });
   }
 
@@ -250,6 +259,8 @@ export class HollowRuntime implements ContainerRuntime {
   exit(id: string, exitCode: number, options: { oomKilled?: boolean } = {}): void {
     const c = this.containers.get(id);
     if (!c || c.status.state !== 'running') return;
+    const at = this.now().getTime();
+    c.cpu = { nanos: cpuNanosAt(c.cpu, c.usage.cpuMillis, at), at };
     c.status.state = 'exited';
     c.status.exitCode = exitCode;
     c.status.finishedAt = this.now();
@@ -259,6 +270,17 @@ export class HollowRuntime implements ContainerRuntime {
     if (c.status.oomKilled) this.emit({ ...base, type: 'oom' });
     this.emit({ ...base, type: 'died', exitCode });
     for (const f of c.followers) f.end();
+  }
+
+  /**
+   * Test control: the container uses this from now on (CPU millicores, working set bytes); the
+   * rest of its usage stays. Throws ContainerNotFoundError.
+   */
+  setUsage(id: string, usage: Partial<HollowUsage>): void {
+    const c = this.get(id);
+    const at = this.now().getTime();
+    if (c.status.state === 'running') c.cpu = { nanos: cpuNanosAt(c.cpu, c.usage.cpuMillis, at), at };
+    c.usage = { ...c.usage, ...usage };
   }
 
   /** Test control: records output as if the container printed it (shown by logs()). */
@@ -357,8 +379,20 @@ export class HollowRuntime implements ContainerRuntime {
 
   async stats(id: string, signal?: AbortSignal): Promise<ContainerStats> {
     signal?.throwIfAborted();
-    this.get(id);
-    return { cpuUsageNanos: 0, memoryWorkingSetBytes: 0, timestamp: this.now() };
+    const c = this.get(id);
+    if (c.status.state !== 'running') throw new ContainerNotFoundError(`no running container ${id}`);
+    const now = this.now();
+    return { cpuUsageNanos: cpuNanosAt(c.cpu, c.usage.cpuMillis, now.getTime()), memoryWorkingSetBytes: c.usage.memoryBytes, timestamp: now };
+  }
+
+  async listContainerStats(signal?: AbortSignal): Promise<ContainerStatsSample[]> {
+    signal?.throwIfAborted();
+    const out: ContainerStatsSample[] = [];
+    for (const [id, c] of this.containers) {
+      if (c.status.state !== 'running') continue;
+      out.push({ ...(await this.stats(id)), id, pod: c.status.pod, name: c.status.name });
+    }
+    return out;
   }
 
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {

@@ -9,3 +9,5 @@ export * from './container-state';
 export * from './async-queue';
 export * from './docker-runtime';
 export * from './hollow-runtime';
+export * from './hollow-usage';
+export * from './cgroup-stats';

@@ -124,6 +124,8 @@ describe('docker create bodies', () => {
     });
     const plain = sandboxCreateBody(pod, settings).HostConfig;
     expect([plain.Dns, plain.DnsSearch, plain.DnsOptions]).toEqual([undefined, undefined, undefined]);
+    // No search domains (dnsPolicy None without searches) is Docker's ".", else Docker would copy the host's.
+    expect(sandboxCreateBody(pod, settings, 0, { servers: ['10.0.0.53'], searches: [], options: [] }).HostConfig).toMatchObject({ Dns: ['10.0.0.53'], DnsSearch: ['.'], DnsOptions: [] });
   });
 
   it('builds an app container joined to the sandbox: command/args as Kubernetes, env, limits, labels', () => {

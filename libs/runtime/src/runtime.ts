@@ -169,6 +169,14 @@ export interface ContainerStats {
   timestamp: Date;
 }
 
+/** A usage sample of one running app container, from listContainerStats. */
+export interface ContainerStatsSample extends ContainerStats {
+  id: string;
+  pod: PodRef;
+  /** The container's name in the pod spec. */
+  name: string;
+}
+
 /** Something that happened to one of this node's containers, so the kubelet reacts without polling. */
 export interface RuntimeEvent {
   type: 'started' | 'died' | 'oom' | 'removed';
@@ -301,8 +309,16 @@ export interface ContainerRuntime {
   /** Runs a command in a running container and collects its output (probes, `skiff exec`). */
   exec(id: string, cmd: readonly string[], options?: ExecOptions): Promise<ExecResult>;
 
-  /** A usage sample of a running container. Throws ContainerNotFoundError. */
+  /** A usage sample of a running container. Throws ContainerNotFoundError (also when it does not run). */
   stats(id: string, signal?: AbortSignal): Promise<ContainerStats>;
+
+  /**
+   * A usage sample of every running app container of this node (CRI's ListContainerStats), in
+   * one pass cheap enough to repeat every few seconds: one listing, then each container's own
+   * counters (DockerRuntime: its cgroup files, no per-container API call once its cgroup is
+   * known). A container that stops during the pass is left out.
+   */
+  listContainerStats(signal?: AbortSignal): Promise<ContainerStatsSample[]>;
 
   /** This node's container events from now on, until the signal aborts. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;

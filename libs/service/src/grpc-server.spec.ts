@@ -40,6 +40,8 @@ describe('gRPC server kit', () => {
           updateStatus: unimplemented,
           delete: unimplemented,
           bind: unimplemented,
+          podMetrics: unimplemented,
+          nodeMetrics: unimplemented,
           get: async (request) => {
             if (request.name === 'stale') throw new ConflictError('pods "stale" was modified');
             if (request.name === 'bug') throw new TypeError('cannot read x of undefined');

@@ -30,11 +30,11 @@ import {
   type Errors,
 } from './field-errors';
 import { validateLabels } from './object-meta';
+import { validatePodDns } from './pod-dns';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 export const PROTOCOLS = ['TCP', 'UDP'];
-export const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default'];
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const STANDARD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
 const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
@@ -244,7 +244,7 @@ export function validatePodSpec(errs: Errors, spec: PodSpec | undefined, path: s
     });
   });
   checkEnum(errs, `${path}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES);
-  checkEnum(errs, `${path}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES);
+  validatePodDns(errs, spec, path);
   checkMin(errs, `${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, 0);
   if (spec.nodeName) invalidEach(errs, `${path}.nodeName`, spec.nodeName, checkDns1123Subdomain(spec.nodeName));
   if (spec.hostname) invalidEach(errs, `${path}.hostname`, spec.hostname, checkDns1123Label(spec.hostname));

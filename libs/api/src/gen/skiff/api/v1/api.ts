@@ -21,9 +21,11 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { FileDescriptorProto } from "ts-proto-descriptors";
-import { Deployment, protoMetadata as protoMetadata1, ReplicaSet } from "../../apps/v1/apps";
-import { HorizontalPodAutoscaler, protoMetadata as protoMetadata2 } from "../../autoscaling/v2/autoscaling";
-import { Lease, protoMetadata as protoMetadata3 } from "../../coordination/v1/coordination";
+import { Duration, protoMetadata as protoMetadata1 } from "../../../google/protobuf/duration";
+import { protoMetadata as protoMetadata2, Timestamp } from "../../../google/protobuf/timestamp";
+import { Deployment, protoMetadata as protoMetadata3, ReplicaSet } from "../../apps/v1/apps";
+import { HorizontalPodAutoscaler, protoMetadata as protoMetadata4 } from "../../autoscaling/v2/autoscaling";
+import { Lease, protoMetadata as protoMetadata5 } from "../../coordination/v1/coordination";
 import {
   ConfigMap,
   Endpoints,
@@ -31,12 +33,12 @@ import {
   Namespace,
   Node,
   Pod,
-  protoMetadata as protoMetadata4,
+  protoMetadata as protoMetadata6,
   Secret,
   Service,
 } from "../../core/v1/core";
-import { Preconditions, protoMetadata as protoMetadata5 } from "../../meta/v1/meta";
-import { ExecOutput, ExecRequest, LogChunk, LogsRequest, protoMetadata as protoMetadata6 } from "../../node/v1/kubelet";
+import { ObjectMeta, Preconditions, protoMetadata as protoMetadata7 } from "../../meta/v1/meta";
+import { ExecOutput, ExecRequest, LogChunk, LogsRequest, protoMetadata as protoMetadata8 } from "../../node/v1/kubelet";
 
 export const protobufPackage = "skiff.api.v1";
 
@@ -155,6 +157,63 @@ export interface VersionResponse {
   version: string;
   gitCommit: string;
   platform: string;
+}
+
+/**
+ * The resource metrics API (Kubernetes' metrics.k8s.io/v1beta1, served by metrics-server there):
+ * usage as quantity strings, e.g. usage {cpu: "250m", memory: "100Mi"}; CPU is the average over
+ * `window` ending at `timestamp`, memory the working set at `timestamp`.
+ */
+export interface ContainerMetrics {
+  name: string;
+  usage: { [key: string]: string };
+}
+
+export interface ContainerMetrics_UsageEntry {
+  key: string;
+  value: string;
+}
+
+/** metadata: the pod's name, namespace and labels. */
+export interface PodMetrics {
+  metadata?: ObjectMeta | undefined;
+  timestamp?: Date | undefined;
+  window?: Duration | undefined;
+  containers: ContainerMetrics[];
+}
+
+export interface PodMetricsList {
+  items: PodMetrics[];
+}
+
+/** metadata: the node's name and labels. */
+export interface NodeMetrics {
+  metadata?: ObjectMeta | undefined;
+  timestamp?: Date | undefined;
+  window?: Duration | undefined;
+  usage: { [key: string]: string };
+}
+
+export interface NodeMetrics_UsageEntry {
+  key: string;
+  value: string;
+}
+
+export interface NodeMetricsList {
+  items: NodeMetrics[];
+}
+
+/** An empty namespace lists all namespaces; name: that pod only (NOT_FOUND when it has no metrics). */
+export interface ListPodMetricsRequest {
+  namespace: string;
+  labelSelector: string;
+  name: string;
+}
+
+/** name: that node only (NOT_FOUND when it has no metrics). */
+export interface ListNodeMetricsRequest {
+  labelSelector: string;
+  name: string;
 }
 
 function createBaseApiObject(): ApiObject {
@@ -1761,6 +1820,897 @@ export const VersionResponse: MessageFns<VersionResponse> = {
   },
 };
 
+function createBaseContainerMetrics(): ContainerMetrics {
+  return { name: "", usage: {} };
+}
+
+export const ContainerMetrics: MessageFns<ContainerMetrics> = {
+  encode(message: ContainerMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    globalThis.Object.entries(message.usage).forEach(([key, value]: [string, string]) => {
+      ContainerMetrics_UsageEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = ContainerMetrics_UsageEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.usage[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerMetrics {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      usage: isObject(object.usage)
+        ? (globalThis.Object.entries(object.usage) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: ContainerMetrics): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.usage) {
+      const entries = globalThis.Object.entries(message.usage) as [string, string][];
+      if (entries.length > 0) {
+        obj.usage = {};
+        entries.forEach(([k, v]) => {
+          obj.usage[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerMetrics>, I>>(base?: I): ContainerMetrics {
+    return ContainerMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerMetrics>, I>>(object: I): ContainerMetrics {
+    const message = createBaseContainerMetrics();
+    message.name = object.name ?? "";
+    message.usage = (globalThis.Object.entries(object.usage ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseContainerMetrics_UsageEntry(): ContainerMetrics_UsageEntry {
+  return { key: "", value: "" };
+}
+
+export const ContainerMetrics_UsageEntry: MessageFns<ContainerMetrics_UsageEntry> = {
+  encode(message: ContainerMetrics_UsageEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerMetrics_UsageEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerMetrics_UsageEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerMetrics_UsageEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ContainerMetrics_UsageEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerMetrics_UsageEntry>, I>>(base?: I): ContainerMetrics_UsageEntry {
+    return ContainerMetrics_UsageEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerMetrics_UsageEntry>, I>>(object: I): ContainerMetrics_UsageEntry {
+    const message = createBaseContainerMetrics_UsageEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodMetrics(): PodMetrics {
+  return { metadata: undefined, timestamp: undefined, window: undefined, containers: [] };
+}
+
+export const PodMetrics: MessageFns<PodMetrics> = {
+  encode(message: PodMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.timestamp !== undefined) {
+      Timestamp.encode(toTimestamp(message.timestamp), writer.uint32(18).fork()).join();
+    }
+    if (message.window !== undefined) {
+      Duration.encode(message.window, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.containers) {
+      ContainerMetrics.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.timestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.window = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.containers.push(ContainerMetrics.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodMetrics {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      timestamp: isSet(object.timestamp) ? fromJsonTimestamp(object.timestamp) : undefined,
+      window: isSet(object.window) ? Duration.fromJSON(object.window) : undefined,
+      containers: globalThis.Array.isArray(object?.containers)
+        ? object.containers.map((e: any) => ContainerMetrics.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PodMetrics): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.timestamp !== undefined) {
+      obj.timestamp = message.timestamp.toISOString();
+    }
+    if (message.window !== undefined) {
+      obj.window = Duration.toJSON(message.window);
+    }
+    if (message.containers?.length) {
+      obj.containers = message.containers.map((e) => ContainerMetrics.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodMetrics>, I>>(base?: I): PodMetrics {
+    return PodMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodMetrics>, I>>(object: I): PodMetrics {
+    const message = createBasePodMetrics();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.timestamp = object.timestamp ?? undefined;
+    message.window = (object.window !== undefined && object.window !== null)
+      ? Duration.fromPartial(object.window)
+      : undefined;
+    message.containers = object.containers?.map((e) => ContainerMetrics.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePodMetricsList(): PodMetricsList {
+  return { items: [] };
+}
+
+export const PodMetricsList: MessageFns<PodMetricsList> = {
+  encode(message: PodMetricsList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      PodMetrics.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodMetricsList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodMetricsList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(PodMetrics.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodMetricsList {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => PodMetrics.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: PodMetricsList): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => PodMetrics.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodMetricsList>, I>>(base?: I): PodMetricsList {
+    return PodMetricsList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodMetricsList>, I>>(object: I): PodMetricsList {
+    const message = createBasePodMetricsList();
+    message.items = object.items?.map((e) => PodMetrics.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseNodeMetrics(): NodeMetrics {
+  return { metadata: undefined, timestamp: undefined, window: undefined, usage: {} };
+}
+
+export const NodeMetrics: MessageFns<NodeMetrics> = {
+  encode(message: NodeMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.timestamp !== undefined) {
+      Timestamp.encode(toTimestamp(message.timestamp), writer.uint32(18).fork()).join();
+    }
+    if (message.window !== undefined) {
+      Duration.encode(message.window, writer.uint32(26).fork()).join();
+    }
+    globalThis.Object.entries(message.usage).forEach(([key, value]: [string, string]) => {
+      NodeMetrics_UsageEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.timestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.window = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = NodeMetrics_UsageEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.usage[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeMetrics {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      timestamp: isSet(object.timestamp) ? fromJsonTimestamp(object.timestamp) : undefined,
+      window: isSet(object.window) ? Duration.fromJSON(object.window) : undefined,
+      usage: isObject(object.usage)
+        ? (globalThis.Object.entries(object.usage) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: NodeMetrics): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.timestamp !== undefined) {
+      obj.timestamp = message.timestamp.toISOString();
+    }
+    if (message.window !== undefined) {
+      obj.window = Duration.toJSON(message.window);
+    }
+    if (message.usage) {
+      const entries = globalThis.Object.entries(message.usage) as [string, string][];
+      if (entries.length > 0) {
+        obj.usage = {};
+        entries.forEach(([k, v]) => {
+          obj.usage[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeMetrics>, I>>(base?: I): NodeMetrics {
+    return NodeMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeMetrics>, I>>(object: I): NodeMetrics {
+    const message = createBaseNodeMetrics();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.timestamp = object.timestamp ?? undefined;
+    message.window = (object.window !== undefined && object.window !== null)
+      ? Duration.fromPartial(object.window)
+      : undefined;
+    message.usage = (globalThis.Object.entries(object.usage ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseNodeMetrics_UsageEntry(): NodeMetrics_UsageEntry {
+  return { key: "", value: "" };
+}
+
+export const NodeMetrics_UsageEntry: MessageFns<NodeMetrics_UsageEntry> = {
+  encode(message: NodeMetrics_UsageEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeMetrics_UsageEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeMetrics_UsageEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeMetrics_UsageEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: NodeMetrics_UsageEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeMetrics_UsageEntry>, I>>(base?: I): NodeMetrics_UsageEntry {
+    return NodeMetrics_UsageEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeMetrics_UsageEntry>, I>>(object: I): NodeMetrics_UsageEntry {
+    const message = createBaseNodeMetrics_UsageEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeMetricsList(): NodeMetricsList {
+  return { items: [] };
+}
+
+export const NodeMetricsList: MessageFns<NodeMetricsList> = {
+  encode(message: NodeMetricsList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      NodeMetrics.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeMetricsList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeMetricsList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(NodeMetrics.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeMetricsList {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => NodeMetrics.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: NodeMetricsList): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => NodeMetrics.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeMetricsList>, I>>(base?: I): NodeMetricsList {
+    return NodeMetricsList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeMetricsList>, I>>(object: I): NodeMetricsList {
+    const message = createBaseNodeMetricsList();
+    message.items = object.items?.map((e) => NodeMetrics.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListPodMetricsRequest(): ListPodMetricsRequest {
+  return { namespace: "", labelSelector: "", name: "" };
+}
+
+export const ListPodMetricsRequest: MessageFns<ListPodMetricsRequest> = {
+  encode(message: ListPodMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPodMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPodMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPodMetricsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: ListPodMetricsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPodMetricsRequest>, I>>(base?: I): ListPodMetricsRequest {
+    return ListPodMetricsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPodMetricsRequest>, I>>(object: I): ListPodMetricsRequest {
+    const message = createBaseListPodMetricsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseListNodeMetricsRequest(): ListNodeMetricsRequest {
+  return { labelSelector: "", name: "" };
+}
+
+export const ListNodeMetricsRequest: MessageFns<ListNodeMetricsRequest> = {
+  encode(message: ListNodeMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(10).string(message.labelSelector);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListNodeMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListNodeMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListNodeMetricsRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: ListNodeMetricsRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListNodeMetricsRequest>, I>>(base?: I): ListNodeMetricsRequest {
+    return ListNodeMetricsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListNodeMetricsRequest>, I>>(object: I): ListNodeMetricsRequest {
+    const message = createBaseListNodeMetricsRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
 export type ApiService = typeof ApiService;
 export const ApiService = {
   create: {
@@ -1869,6 +2819,31 @@ export const ApiService = {
     responseSerialize: (value: ExecOutput): Buffer => Buffer.from(ExecOutput.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecOutput => ExecOutput.decode(value),
   },
+  /**
+   * Current usage of pods, from their nodes' kubelets (metrics.k8s.io PodMetrics). Pods without
+   * metrics yet, or on a node that does not answer, are left out.
+   */
+  podMetrics: {
+    path: "/skiff.api.v1.Api/PodMetrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPodMetricsRequest): Buffer =>
+      Buffer.from(ListPodMetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPodMetricsRequest => ListPodMetricsRequest.decode(value),
+    responseSerialize: (value: PodMetricsList): Buffer => Buffer.from(PodMetricsList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PodMetricsList => PodMetricsList.decode(value),
+  },
+  /** Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out. */
+  nodeMetrics: {
+    path: "/skiff.api.v1.Api/NodeMetrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListNodeMetricsRequest): Buffer =>
+      Buffer.from(ListNodeMetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListNodeMetricsRequest => ListNodeMetricsRequest.decode(value),
+    responseSerialize: (value: NodeMetricsList): Buffer => Buffer.from(NodeMetricsList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NodeMetricsList => NodeMetricsList.decode(value),
+  },
 } as const;
 
 export interface ApiServer extends UntypedServiceImplementation {
@@ -1890,6 +2865,13 @@ export interface ApiServer extends UntypedServiceImplementation {
   podLogs: handleServerStreamingCall<LogsRequest, LogChunk>;
   /** Runs a command in a container, through the kubelet of the pod's node. */
   podExec: handleServerStreamingCall<ExecRequest, ExecOutput>;
+  /**
+   * Current usage of pods, from their nodes' kubelets (metrics.k8s.io PodMetrics). Pods without
+   * metrics yet, or on a node that does not answer, are left out.
+   */
+  podMetrics: handleUnaryCall<ListPodMetricsRequest, PodMetricsList>;
+  /** Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out. */
+  nodeMetrics: handleUnaryCall<ListNodeMetricsRequest, NodeMetricsList>;
 }
 
 export interface ApiClient extends Client {
@@ -2008,6 +2990,41 @@ export interface ApiClient extends Client {
   /** Runs a command in a container, through the kubelet of the pod's node. */
   podExec(request: ExecRequest, options?: Partial<CallOptions>): ClientReadableStream<ExecOutput>;
   podExec(request: ExecRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<ExecOutput>;
+  /**
+   * Current usage of pods, from their nodes' kubelets (metrics.k8s.io PodMetrics). Pods without
+   * metrics yet, or on a node that does not answer, are left out.
+   */
+  podMetrics(
+    request: ListPodMetricsRequest,
+    callback: (error: ServiceError | null, response: PodMetricsList) => void,
+  ): ClientUnaryCall;
+  podMetrics(
+    request: ListPodMetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PodMetricsList) => void,
+  ): ClientUnaryCall;
+  podMetrics(
+    request: ListPodMetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PodMetricsList) => void,
+  ): ClientUnaryCall;
+  /** Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out. */
+  nodeMetrics(
+    request: ListNodeMetricsRequest,
+    callback: (error: ServiceError | null, response: NodeMetricsList) => void,
+  ): ClientUnaryCall;
+  nodeMetrics(
+    request: ListNodeMetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NodeMetricsList) => void,
+  ): ClientUnaryCall;
+  nodeMetrics(
+    request: ListNodeMetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NodeMetricsList) => void,
+  ): ClientUnaryCall;
 }
 
 export const ApiClient = makeGenericClientConstructor(ApiService, "skiff.api.v1.Api") as unknown as {
@@ -2045,6 +3062,8 @@ export const protoMetadata: ProtoMetadata = {
     "name": "skiff/api/v1/api.proto",
     "package": "skiff.api.v1",
     "dependency": [
+      "google/protobuf/duration.proto",
+      "google/protobuf/timestamp.proto",
       "skiff/apps/v1/apps.proto",
       "skiff/autoscaling/v2/autoscaling.proto",
       "skiff/coordination/v1/coordination.proto",
@@ -2811,6 +3830,382 @@ export const protoMetadata: ProtoMetadata = {
       "reservedRange": [],
       "reservedName": [],
       "visibility": 0,
+    }, {
+      "name": "ContainerMetrics",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "usage",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.api.v1.ContainerMetrics.UsageEntry",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "usage",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [{
+        "name": "UsageEntry",
+        "field": [{
+          "name": "key",
+          "number": 1,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "key",
+          "options": undefined,
+          "proto3Optional": false,
+        }, {
+          "name": "value",
+          "number": 2,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "value",
+          "options": undefined,
+          "proto3Optional": false,
+        }],
+        "extension": [],
+        "nestedType": [],
+        "enumType": [],
+        "extensionRange": [],
+        "oneofDecl": [],
+        "options": {
+          "messageSetWireFormat": false,
+          "noStandardDescriptorAccessor": false,
+          "deprecated": false,
+          "mapEntry": true,
+          "deprecatedLegacyJsonFieldConflicts": false,
+          "features": undefined,
+          "uninterpretedOption": [],
+        },
+        "reservedRange": [],
+        "reservedName": [],
+        "visibility": 0,
+      }],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodMetrics",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "timestamp",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Timestamp",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "timestamp",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "window",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Duration",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "window",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "containers",
+        "number": 4,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.api.v1.ContainerMetrics",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "containers",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodMetricsList",
+      "field": [{
+        "name": "items",
+        "number": 1,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.api.v1.PodMetrics",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "NodeMetrics",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "timestamp",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Timestamp",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "timestamp",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "window",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Duration",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "window",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "usage",
+        "number": 4,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.api.v1.NodeMetrics.UsageEntry",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "usage",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [{
+        "name": "UsageEntry",
+        "field": [{
+          "name": "key",
+          "number": 1,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "key",
+          "options": undefined,
+          "proto3Optional": false,
+        }, {
+          "name": "value",
+          "number": 2,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "value",
+          "options": undefined,
+          "proto3Optional": false,
+        }],
+        "extension": [],
+        "nestedType": [],
+        "enumType": [],
+        "extensionRange": [],
+        "oneofDecl": [],
+        "options": {
+          "messageSetWireFormat": false,
+          "noStandardDescriptorAccessor": false,
+          "deprecated": false,
+          "mapEntry": true,
+          "deprecatedLegacyJsonFieldConflicts": false,
+          "features": undefined,
+          "uninterpretedOption": [],
+        },
+        "reservedRange": [],
+        "reservedName": [],
+        "visibility": 0,
+      }],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "NodeMetricsList",
+      "field": [{
+        "name": "items",
+        "number": 1,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.api.v1.NodeMetrics",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ListPodMetricsRequest",
+      "field": [{
+        "name": "namespace",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "namespace",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "label_selector",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "labelSelector",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "name",
+        "number": 3,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ListNodeMetricsRequest",
+      "field": [{
+        "name": "label_selector",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "labelSelector",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "name",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
     }],
     "enumType": [],
     "service": [{
@@ -2892,6 +4287,20 @@ export const protoMetadata: ProtoMetadata = {
         "options": undefined,
         "clientStreaming": false,
         "serverStreaming": true,
+      }, {
+        "name": "PodMetrics",
+        "inputType": ".skiff.api.v1.ListPodMetricsRequest",
+        "outputType": ".skiff.api.v1.PodMetricsList",
+        "options": undefined,
+        "clientStreaming": false,
+        "serverStreaming": false,
+      }, {
+        "name": "NodeMetrics",
+        "inputType": ".skiff.api.v1.ListNodeMetricsRequest",
+        "outputType": ".skiff.api.v1.NodeMetricsList",
+        "options": undefined,
+        "clientStreaming": false,
+        "serverStreaming": false,
       }],
       "options": undefined,
     }],
@@ -2907,85 +4316,131 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0],
-        "span": [14, 0, 29, 1],
+        "span": [16, 0, 31, 1],
         "leadingComments": " One object of any kind.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3],
-        "span": [44, 0, 49, 1],
+        "span": [46, 0, 51, 1],
         "leadingComments":
           ' label_selector: "app=web,tier!=db,env in (a,b),!legacy"; field_selector: "spec.nodeName=node-1".\n An empty namespace lists all namespaces.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [54, 2, 30],
+        "span": [56, 2, 30],
         "leadingComments": " The etcd revision the list was read at; watch from here to miss nothing.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 5],
-        "span": [59, 0, 62, 1],
+        "span": [61, 0, 64, 1],
         "leadingComments":
           " The object's metadata.resourceVersion must be the stored one, or the update fails with ABORTED.\n An empty resourceVersion means an unconditional update.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6],
-        "span": [65, 0, 73, 1],
+        "span": [67, 0, 75, 1],
         "leadingComments": " propagation_policy: Background (default), Foreground or Orphan.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 7],
-        "span": [77, 0, 83, 1],
+        "span": [79, 0, 85, 1],
         "leadingComments":
           " Watch changes after resource_version (empty: from now). A compacted resource_version fails\n with OUT_OF_RANGE; the client lists again.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 8],
-        "span": [87, 0, 94, 1],
+        "span": [89, 0, 96, 1],
         "leadingComments":
           " type: ADDED, MODIFIED or DELETED (object: its last state). revision is the etcd revision of the\n change. The same message is published on NATS for the watch pipeline.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 3],
-        "span": [101, 2, 17],
+        "span": [103, 2, 17],
         "leadingComments": " When set, the pod must still have this uid.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 4],
-        "span": [103, 2, 30],
+        "span": [105, 2, 30],
         "leadingComments": " When set, the pod must still be at this resourceVersion.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
+        "path": [4, 12],
+        "span": [119, 0, 122, 1],
+        "leadingComments":
+          ' The resource metrics API (Kubernetes\' metrics.k8s.io/v1beta1, served by metrics-server there):\n usage as quantity strings, e.g. usage {cpu: "250m", memory: "100Mi"}; CPU is the average over\n `window` ending at `timestamp`, memory the working set at `timestamp`.\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 13],
+        "span": [125, 0, 130, 1],
+        "leadingComments": " metadata: the pod's name, namespace and labels.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 15],
+        "span": [137, 0, 142, 1],
+        "leadingComments": " metadata: the node's name and labels.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 17],
+        "span": [149, 0, 153, 1],
+        "leadingComments":
+          " An empty namespace lists all namespaces; name: that pod only (NOT_FOUND when it has no metrics).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 18],
+        "span": [156, 0, 159, 1],
+        "leadingComments": " name: that node only (NOT_FOUND when it has no metrics).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
         "path": [6, 0, 2, 5],
-        "span": [122, 2, 48],
+        "span": [169, 2, 48],
         "leadingComments":
           " Returns the object as it is after the call: marked for deletion (finalizers, graceful pod\n deletion) or its last state when removed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 7],
-        "span": [125, 2, 44],
+        "span": [172, 2, 44],
         "leadingComments": " Binds a pending pod to a node (sets spec.nodeName) with compare-and-swap.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 9],
-        "span": [128, 2, 81],
+        "span": [175, 2, 81],
         "leadingComments": " A container's logs, proxied from the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 10],
-        "span": [130, 2, 83],
+        "span": [177, 2, 83],
         "leadingComments": " Runs a command in a container, through the kubelet of the pod's node.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [6, 0, 2, 11],
+        "span": [180, 2, 65],
+        "leadingComments":
+          " Current usage of pods, from their nodes' kubelets (metrics.k8s.io PodMetrics). Pods without\n metrics yet, or on a node that does not answer, are left out.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [6, 0, 2, 12],
+        "span": [182, 2, 68],
+        "leadingComments":
+          " Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }],
@@ -3006,9 +4461,27 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.api.v1.BindRequest": BindRequest,
     ".skiff.api.v1.VersionRequest": VersionRequest,
     ".skiff.api.v1.VersionResponse": VersionResponse,
+    ".skiff.api.v1.ContainerMetrics": ContainerMetrics,
+    ".skiff.api.v1.ContainerMetrics.UsageEntry": ContainerMetrics_UsageEntry,
+    ".skiff.api.v1.PodMetrics": PodMetrics,
+    ".skiff.api.v1.PodMetricsList": PodMetricsList,
+    ".skiff.api.v1.NodeMetrics": NodeMetrics,
+    ".skiff.api.v1.NodeMetrics.UsageEntry": NodeMetrics_UsageEntry,
+    ".skiff.api.v1.NodeMetricsList": NodeMetricsList,
+    ".skiff.api.v1.ListPodMetricsRequest": ListPodMetricsRequest,
+    ".skiff.api.v1.ListNodeMetricsRequest": ListNodeMetricsRequest,
     ".skiff.api.v1.Api": ApiClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5, protoMetadata6],
+  dependencies: [
+    protoMetadata1,
+    protoMetadata2,
+    protoMetadata3,
+    protoMetadata4,
+    protoMetadata5,
+    protoMetadata6,
+    protoMetadata7,
+    protoMetadata8,
+  ],
 };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -3024,6 +4497,28 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -3033,6 +4528,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

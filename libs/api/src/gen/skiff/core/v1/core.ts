@@ -127,17 +127,34 @@ export interface PodSpec {
   tolerations: Toleration[];
   hostname: string;
   subdomain: string;
-  /** ClusterFirst (default) or Default. */
+  /** ClusterFirst (default), ClusterFirstWithHostNet, Default or None. */
   dnsPolicy: string;
   enableServiceLinks?: boolean | undefined;
   schedulerName: string;
   priority: number;
   volumes: Volume[];
+  /** Resolver settings merged into those dnsPolicy gives (with None: all of them). */
+  dnsConfig?: PodDNSConfig | undefined;
 }
 
 export interface PodSpec_NodeSelectorEntry {
   key: string;
   value: string;
+}
+
+/** Kubernetes' PodDNSConfig: appended to (options: merged by name into) the policy's settings. */
+export interface PodDNSConfig {
+  /** At most 3 IP addresses. */
+  nameservers: string[];
+  /** At most 32 search domains, 2048 characters in all. */
+  searches: string[];
+  options: PodDNSConfigOption[];
+}
+
+/** A resolv.conf option: "name" or "name:value". */
+export interface PodDNSConfigOption {
+  name: string;
+  value?: string | undefined;
 }
 
 export interface Container {
@@ -2257,6 +2274,7 @@ function createBasePodSpec(): PodSpec {
     schedulerName: "",
     priority: 0,
     volumes: [],
+    dnsConfig: undefined,
   };
 }
 
@@ -2303,6 +2321,9 @@ export const PodSpec: MessageFns<PodSpec> = {
     }
     for (const v of message.volumes) {
       Volume.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.dnsConfig !== undefined) {
+      PodDNSConfig.encode(message.dnsConfig, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -2435,6 +2456,14 @@ export const PodSpec: MessageFns<PodSpec> = {
             message.volumes.push(Volume.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.dnsConfig = PodDNSConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2519,6 +2548,11 @@ export const PodSpec: MessageFns<PodSpec> = {
       volumes: globalThis.Array.isArray(object?.volumes)
         ? object.volumes.map((e: any) => Volume.fromJSON(e))
         : [],
+      dnsConfig: isSet(object.dnsConfig)
+        ? PodDNSConfig.fromJSON(object.dnsConfig)
+        : isSet(object.dns_config)
+        ? PodDNSConfig.fromJSON(object.dns_config)
+        : undefined,
     };
   },
 
@@ -2572,6 +2606,9 @@ export const PodSpec: MessageFns<PodSpec> = {
     if (message.volumes?.length) {
       obj.volumes = message.volumes.map((e) => Volume.toJSON(e));
     }
+    if (message.dnsConfig !== undefined) {
+      obj.dnsConfig = PodDNSConfig.toJSON(message.dnsConfig);
+    }
     return obj;
   },
 
@@ -2604,6 +2641,9 @@ export const PodSpec: MessageFns<PodSpec> = {
     message.schedulerName = object.schedulerName ?? "";
     message.priority = object.priority ?? 0;
     message.volumes = object.volumes?.map((e) => Volume.fromPartial(e)) || [];
+    message.dnsConfig = (object.dnsConfig !== undefined && object.dnsConfig !== null)
+      ? PodDNSConfig.fromPartial(object.dnsConfig)
+      : undefined;
     return message;
   },
 };
@@ -2689,6 +2729,196 @@ export const PodSpec_NodeSelectorEntry: MessageFns<PodSpec_NodeSelectorEntry> = 
     const message = createBasePodSpec_NodeSelectorEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodDNSConfig(): PodDNSConfig {
+  return { nameservers: [], searches: [], options: [] };
+}
+
+export const PodDNSConfig: MessageFns<PodDNSConfig> = {
+  encode(message: PodDNSConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.nameservers) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.searches) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.options) {
+      PodDNSConfigOption.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodDNSConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodDNSConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nameservers.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.searches.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.options.push(PodDNSConfigOption.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodDNSConfig {
+    return {
+      nameservers: globalThis.Array.isArray(object?.nameservers)
+        ? object.nameservers.map((e: any) => globalThis.String(e))
+        : [],
+      searches: globalThis.Array.isArray(object?.searches) ? object.searches.map((e: any) => globalThis.String(e)) : [],
+      options: globalThis.Array.isArray(object?.options)
+        ? object.options.map((e: any) => PodDNSConfigOption.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PodDNSConfig): unknown {
+    const obj: any = {};
+    if (message.nameservers?.length) {
+      obj.nameservers = message.nameservers;
+    }
+    if (message.searches?.length) {
+      obj.searches = message.searches;
+    }
+    if (message.options?.length) {
+      obj.options = message.options.map((e) => PodDNSConfigOption.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodDNSConfig>, I>>(base?: I): PodDNSConfig {
+    return PodDNSConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodDNSConfig>, I>>(object: I): PodDNSConfig {
+    const message = createBasePodDNSConfig();
+    message.nameservers = object.nameservers?.map((e) => e) || [];
+    message.searches = object.searches?.map((e) => e) || [];
+    message.options = object.options?.map((e) => PodDNSConfigOption.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePodDNSConfigOption(): PodDNSConfigOption {
+  return { name: "", value: undefined };
+}
+
+export const PodDNSConfigOption: MessageFns<PodDNSConfigOption> = {
+  encode(message: PodDNSConfigOption, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== undefined) {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodDNSConfigOption {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodDNSConfigOption();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodDNSConfigOption {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: PodDNSConfigOption): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodDNSConfigOption>, I>>(base?: I): PodDNSConfigOption {
+    return PodDNSConfigOption.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodDNSConfigOption>, I>>(object: I): PodDNSConfigOption {
+    const message = createBasePodDNSConfigOption();
+    message.name = object.name ?? "";
+    message.value = object.value ?? undefined;
     return message;
   },
 };
@@ -10295,6 +10525,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "volumes",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "dns_config",
+        "number": 15,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PodDNSConfig",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "dnsConfig",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [{
@@ -10348,6 +10590,90 @@ export const protoMetadata: ProtoMetadata = {
         "name": "_enable_service_links",
         "options": undefined,
       }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodDNSConfig",
+      "field": [{
+        "name": "nameservers",
+        "number": 1,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "nameservers",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "searches",
+        "number": 2,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "searches",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "options",
+        "number": 3,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PodDNSConfigOption",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "options",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodDNSConfigOption",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "value",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "value",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_value", "options": undefined }],
       "options": undefined,
       "reservedRange": [],
       "reservedName": [],
@@ -13425,98 +13751,129 @@ export const protoMetadata: ProtoMetadata = {
       }, {
         "path": [4, 14, 2, 9],
         "span": [114, 2, 25],
-        "leadingComments": " ClusterFirst (default) or Default.\n",
+        "leadingComments": " ClusterFirst (default), ClusterFirstWithHostNet, Default or None.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 15, 2, 11],
-        "span": [134, 2, 32],
-        "leadingComments": " Always, IfNotPresent or Never.\n",
+        "path": [4, 14, 2, 14],
+        "span": [120, 2, 31],
+        "leadingComments": " Resolver settings merged into those dnsPolicy gives (with None: all of them).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 15],
+        "span": [124, 0, 130, 1],
+        "leadingComments":
+          " Kubernetes' PodDNSConfig: appended to (options: merged by name into) the policy's settings.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 15, 2, 0],
+        "span": [126, 2, 34],
+        "leadingComments": " At most 3 IP addresses.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 15, 2, 1],
+        "span": [128, 2, 31],
+        "leadingComments": " At most 32 search domains, 2048 characters in all.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 16],
-        "span": [141, 0, 147, 1],
+        "span": [133, 0, 136, 1],
+        "leadingComments": ' A resolv.conf option: "name" or "name:value".\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 17, 2, 11],
+        "span": [151, 2, 32],
+        "leadingComments": " Always, IfNotPresent or Never.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 18],
+        "span": [158, 0, 164, 1],
         "leadingComments": " protocol: TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 22],
-        "span": [179, 0, 182, 1],
+        "path": [4, 24],
+        "span": [196, 0, 199, 1],
         "leadingComments": ' Quantities as strings: cpu "500m" or "2", memory "128Mi".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 25, 2, 3],
-        "span": [205, 2, 20],
+        "path": [4, 27, 2, 3],
+        "span": [222, 2, 20],
         "leadingComments": " HTTP (default) or HTTPS.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 38],
-        "span": [273, 0, 277, 1],
+        "path": [4, 40],
+        "span": [290, 0, 294, 1],
         "leadingComments": " operator: In, NotIn, Exists, DoesNotExist, Gt, Lt.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 40],
-        "span": [285, 0, 291, 1],
+        "path": [4, 42],
+        "span": [302, 0, 308, 1],
         "leadingComments": " operator: Exists or Equal (default); effect empty matches all effects.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 41, 2, 0],
-        "span": [295, 2, 19],
+        "path": [4, 43, 2, 0],
+        "span": [312, 2, 19],
         "leadingComments": " Pending, Running, Succeeded, Failed or Unknown.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 41, 2, 9],
-        "span": [308, 2, 46],
+        "path": [4, 43, 2, 9],
+        "span": [325, 2, 46],
         "leadingComments":
           " Skiff, not Kubernetes: each declared container port as the node publishes it (host_ip, and\n host_port: the spec's, or the one the runtime chose when the spec has none), reported by the\n kubelet while the pod's sandbox runs. The endpoints controller copies them into Endpoints so\n that a proxy on another machine reaches the pod at host_ip:host_port.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 44],
-        "span": [328, 0, 332, 1],
+        "path": [4, 46],
+        "span": [345, 0, 349, 1],
         "leadingComments": " At most one of the three is set.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 49, 2, 4],
-        "span": [367, 2, 18],
+        "path": [4, 51, 2, 4],
+        "span": [384, 2, 18],
         "leadingComments": " ClusterIP (default) or NodePort.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 49, 2, 5],
-        "span": [369, 2, 30],
+        "path": [4, 51, 2, 5],
+        "span": [386, 2, 30],
         "leadingComments": " None (default) or ClientIP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 50, 2, 1],
-        "span": [377, 2, 22],
+        "path": [4, 52, 2, 1],
+        "span": [394, 2, 22],
         "leadingComments": " TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 54],
-        "span": [402, 0, 409, 1],
+        "path": [4, 56],
+        "span": [419, 0, 426, 1],
         "leadingComments":
           " host_ip/host_ports: the node address and the host port of each port (same order as the\n subset's ports), so that a proxy on another machine reaches the pod without an overlay network.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 57, 2, 8],
-        "span": [439, 2, 18],
+        "path": [4, 59, 2, 8],
+        "span": [456, 2, 18],
         "leadingComments": " Normal or Warning.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 60, 2, 2],
-        "span": [462, 2, 38],
+        "path": [4, 62, 2, 2],
+        "span": [479, 2, 38],
         "leadingComments": " Write-only convenience, merged into data by the server (as in Kubernetes).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
@@ -13544,6 +13901,8 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.core.v1.PodTemplateSpec": PodTemplateSpec,
     ".skiff.core.v1.PodSpec": PodSpec,
     ".skiff.core.v1.PodSpec.NodeSelectorEntry": PodSpec_NodeSelectorEntry,
+    ".skiff.core.v1.PodDNSConfig": PodDNSConfig,
+    ".skiff.core.v1.PodDNSConfigOption": PodDNSConfigOption,
     ".skiff.core.v1.Container": Container,
     ".skiff.core.v1.ContainerPort": ContainerPort,
     ".skiff.core.v1.EnvVar": EnvVar,

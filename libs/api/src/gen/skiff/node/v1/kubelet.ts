@@ -12,12 +12,17 @@ import {
   Client,
   type ClientOptions,
   type ClientReadableStream,
+  type ClientUnaryCall,
   type handleServerStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { FileDescriptorProto } from "ts-proto-descriptors";
+import { Duration, protoMetadata as protoMetadata1 } from "../../../google/protobuf/duration";
+import { protoMetadata as protoMetadata2, Timestamp } from "../../../google/protobuf/timestamp";
 
 export const protobufPackage = "skiff.node.v1";
 
@@ -61,6 +66,75 @@ export interface ExecOutput {
     $case: "exitCode";
     value: number;
   } | undefined;
+}
+
+/**
+ * Resource usage as the kubelet's Summary API (/stats/summary) reports it: CPU as the average rate
+ * over `window` (between two samples of the cumulative usage), memory as the working set.
+ */
+export interface CPUStats {
+  /** When the later of the two samples was taken. */
+  time?:
+    | Date
+    | undefined;
+  /** Average use over the window, in billionths of a core. */
+  usageNanoCores: number;
+  /** Cumulative use since the container (or the host) started. */
+  usageCoreNanoSeconds: number;
+  /** The time between the two samples usage_nano_cores is computed from. */
+  window?: Duration | undefined;
+}
+
+export interface MemoryStats {
+  time?:
+    | Date
+    | undefined;
+  /** Memory in use minus inactive file cache (what the OOM killer and `kubectl top` look at). */
+  workingSetBytes: number;
+}
+
+export interface PodReference {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** One app container of a pod (the sandbox is not reported, as Kubernetes leaves out pause). */
+export interface PodContainerStats {
+  name: string;
+  cpu?: CPUStats | undefined;
+  memory?: MemoryStats | undefined;
+}
+
+/**
+ * A pod's usage: the sum of its containers'. Only pods whose every running container has a CPU
+ * rate (two samples) are reported.
+ */
+export interface PodStats {
+  podRef?: PodReference | undefined;
+  containers: PodContainerStats[];
+  cpu?: CPUStats | undefined;
+  memory?: MemoryStats | undefined;
+}
+
+/** The node's usage (see the kubelet's --node-usage: the node's pods, or the whole machine). */
+export interface NodeStats {
+  nodeName: string;
+  cpu?: CPUStats | undefined;
+  memory?: MemoryStats | undefined;
+}
+
+export interface SummaryRequest {
+}
+
+/**
+ * The latest figures the kubelet collected; it samples every `resolution`, so a caller gains
+ * nothing by asking more often. Empty (no node cpu) until two samples were taken.
+ */
+export interface StatsSummary {
+  node?: NodeStats | undefined;
+  pods: PodStats[];
+  resolution?: Duration | undefined;
 }
 
 function createBaseLogsRequest(): LogsRequest {
@@ -569,6 +643,815 @@ export const ExecOutput: MessageFns<ExecOutput> = {
   },
 };
 
+function createBaseCPUStats(): CPUStats {
+  return { time: undefined, usageNanoCores: 0, usageCoreNanoSeconds: 0, window: undefined };
+}
+
+export const CPUStats: MessageFns<CPUStats> = {
+  encode(message: CPUStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(10).fork()).join();
+    }
+    if (message.usageNanoCores !== 0) {
+      writer.uint32(16).uint64(message.usageNanoCores);
+    }
+    if (message.usageCoreNanoSeconds !== 0) {
+      writer.uint32(24).uint64(message.usageCoreNanoSeconds);
+    }
+    if (message.window !== undefined) {
+      Duration.encode(message.window, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CPUStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCPUStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.usageNanoCores = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.usageCoreNanoSeconds = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.window = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CPUStats {
+    return {
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      usageNanoCores: isSet(object.usageNanoCores)
+        ? globalThis.Number(object.usageNanoCores)
+        : isSet(object.usage_nano_cores)
+        ? globalThis.Number(object.usage_nano_cores)
+        : 0,
+      usageCoreNanoSeconds: isSet(object.usageCoreNanoSeconds)
+        ? globalThis.Number(object.usageCoreNanoSeconds)
+        : isSet(object.usage_core_nano_seconds)
+        ? globalThis.Number(object.usage_core_nano_seconds)
+        : 0,
+      window: isSet(object.window) ? Duration.fromJSON(object.window) : undefined,
+    };
+  },
+
+  toJSON(message: CPUStats): unknown {
+    const obj: any = {};
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.usageNanoCores !== 0) {
+      obj.usageNanoCores = Math.round(message.usageNanoCores);
+    }
+    if (message.usageCoreNanoSeconds !== 0) {
+      obj.usageCoreNanoSeconds = Math.round(message.usageCoreNanoSeconds);
+    }
+    if (message.window !== undefined) {
+      obj.window = Duration.toJSON(message.window);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CPUStats>, I>>(base?: I): CPUStats {
+    return CPUStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CPUStats>, I>>(object: I): CPUStats {
+    const message = createBaseCPUStats();
+    message.time = object.time ?? undefined;
+    message.usageNanoCores = object.usageNanoCores ?? 0;
+    message.usageCoreNanoSeconds = object.usageCoreNanoSeconds ?? 0;
+    message.window = (object.window !== undefined && object.window !== null)
+      ? Duration.fromPartial(object.window)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMemoryStats(): MemoryStats {
+  return { time: undefined, workingSetBytes: 0 };
+}
+
+export const MemoryStats: MessageFns<MemoryStats> = {
+  encode(message: MemoryStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(10).fork()).join();
+    }
+    if (message.workingSetBytes !== 0) {
+      writer.uint32(16).uint64(message.workingSetBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemoryStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.workingSetBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemoryStats {
+    return {
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      workingSetBytes: isSet(object.workingSetBytes)
+        ? globalThis.Number(object.workingSetBytes)
+        : isSet(object.working_set_bytes)
+        ? globalThis.Number(object.working_set_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: MemoryStats): unknown {
+    const obj: any = {};
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.workingSetBytes !== 0) {
+      obj.workingSetBytes = Math.round(message.workingSetBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemoryStats>, I>>(base?: I): MemoryStats {
+    return MemoryStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemoryStats>, I>>(object: I): MemoryStats {
+    const message = createBaseMemoryStats();
+    message.time = object.time ?? undefined;
+    message.workingSetBytes = object.workingSetBytes ?? 0;
+    return message;
+  },
+};
+
+function createBasePodReference(): PodReference {
+  return { namespace: "", name: "", uid: "" };
+}
+
+export const PodReference: MessageFns<PodReference> = {
+  encode(message: PodReference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.uid !== "") {
+      writer.uint32(26).string(message.uid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodReference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodReference {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+    };
+  },
+
+  toJSON(message: PodReference): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodReference>, I>>(base?: I): PodReference {
+    return PodReference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodReference>, I>>(object: I): PodReference {
+    const message = createBasePodReference();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.uid = object.uid ?? "";
+    return message;
+  },
+};
+
+function createBasePodContainerStats(): PodContainerStats {
+  return { name: "", cpu: undefined, memory: undefined };
+}
+
+export const PodContainerStats: MessageFns<PodContainerStats> = {
+  encode(message: PodContainerStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.cpu !== undefined) {
+      CPUStats.encode(message.cpu, writer.uint32(18).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryStats.encode(message.memory, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodContainerStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodContainerStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cpu = CPUStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.memory = MemoryStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodContainerStats {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      cpu: isSet(object.cpu) ? CPUStats.fromJSON(object.cpu) : undefined,
+      memory: isSet(object.memory) ? MemoryStats.fromJSON(object.memory) : undefined,
+    };
+  },
+
+  toJSON(message: PodContainerStats): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.cpu !== undefined) {
+      obj.cpu = CPUStats.toJSON(message.cpu);
+    }
+    if (message.memory !== undefined) {
+      obj.memory = MemoryStats.toJSON(message.memory);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodContainerStats>, I>>(base?: I): PodContainerStats {
+    return PodContainerStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodContainerStats>, I>>(object: I): PodContainerStats {
+    const message = createBasePodContainerStats();
+    message.name = object.name ?? "";
+    message.cpu = (object.cpu !== undefined && object.cpu !== null) ? CPUStats.fromPartial(object.cpu) : undefined;
+    message.memory = (object.memory !== undefined && object.memory !== null)
+      ? MemoryStats.fromPartial(object.memory)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodStats(): PodStats {
+  return { podRef: undefined, containers: [], cpu: undefined, memory: undefined };
+}
+
+export const PodStats: MessageFns<PodStats> = {
+  encode(message: PodStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podRef !== undefined) {
+      PodReference.encode(message.podRef, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.containers) {
+      PodContainerStats.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.cpu !== undefined) {
+      CPUStats.encode(message.cpu, writer.uint32(26).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryStats.encode(message.memory, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podRef = PodReference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.containers.push(PodContainerStats.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cpu = CPUStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.memory = MemoryStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodStats {
+    return {
+      podRef: isSet(object.podRef)
+        ? PodReference.fromJSON(object.podRef)
+        : isSet(object.pod_ref)
+        ? PodReference.fromJSON(object.pod_ref)
+        : undefined,
+      containers: globalThis.Array.isArray(object?.containers)
+        ? object.containers.map((e: any) => PodContainerStats.fromJSON(e))
+        : [],
+      cpu: isSet(object.cpu) ? CPUStats.fromJSON(object.cpu) : undefined,
+      memory: isSet(object.memory) ? MemoryStats.fromJSON(object.memory) : undefined,
+    };
+  },
+
+  toJSON(message: PodStats): unknown {
+    const obj: any = {};
+    if (message.podRef !== undefined) {
+      obj.podRef = PodReference.toJSON(message.podRef);
+    }
+    if (message.containers?.length) {
+      obj.containers = message.containers.map((e) => PodContainerStats.toJSON(e));
+    }
+    if (message.cpu !== undefined) {
+      obj.cpu = CPUStats.toJSON(message.cpu);
+    }
+    if (message.memory !== undefined) {
+      obj.memory = MemoryStats.toJSON(message.memory);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodStats>, I>>(base?: I): PodStats {
+    return PodStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodStats>, I>>(object: I): PodStats {
+    const message = createBasePodStats();
+    message.podRef = (object.podRef !== undefined && object.podRef !== null)
+      ? PodReference.fromPartial(object.podRef)
+      : undefined;
+    message.containers = object.containers?.map((e) => PodContainerStats.fromPartial(e)) || [];
+    message.cpu = (object.cpu !== undefined && object.cpu !== null) ? CPUStats.fromPartial(object.cpu) : undefined;
+    message.memory = (object.memory !== undefined && object.memory !== null)
+      ? MemoryStats.fromPartial(object.memory)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeStats(): NodeStats {
+  return { nodeName: "", cpu: undefined, memory: undefined };
+}
+
+export const NodeStats: MessageFns<NodeStats> = {
+  encode(message: NodeStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeName !== "") {
+      writer.uint32(10).string(message.nodeName);
+    }
+    if (message.cpu !== undefined) {
+      CPUStats.encode(message.cpu, writer.uint32(18).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryStats.encode(message.memory, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cpu = CPUStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.memory = MemoryStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeStats {
+    return {
+      nodeName: isSet(object.nodeName)
+        ? globalThis.String(object.nodeName)
+        : isSet(object.node_name)
+        ? globalThis.String(object.node_name)
+        : "",
+      cpu: isSet(object.cpu) ? CPUStats.fromJSON(object.cpu) : undefined,
+      memory: isSet(object.memory) ? MemoryStats.fromJSON(object.memory) : undefined,
+    };
+  },
+
+  toJSON(message: NodeStats): unknown {
+    const obj: any = {};
+    if (message.nodeName !== "") {
+      obj.nodeName = message.nodeName;
+    }
+    if (message.cpu !== undefined) {
+      obj.cpu = CPUStats.toJSON(message.cpu);
+    }
+    if (message.memory !== undefined) {
+      obj.memory = MemoryStats.toJSON(message.memory);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeStats>, I>>(base?: I): NodeStats {
+    return NodeStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeStats>, I>>(object: I): NodeStats {
+    const message = createBaseNodeStats();
+    message.nodeName = object.nodeName ?? "";
+    message.cpu = (object.cpu !== undefined && object.cpu !== null) ? CPUStats.fromPartial(object.cpu) : undefined;
+    message.memory = (object.memory !== undefined && object.memory !== null)
+      ? MemoryStats.fromPartial(object.memory)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSummaryRequest(): SummaryRequest {
+  return {};
+}
+
+export const SummaryRequest: MessageFns<SummaryRequest> = {
+  encode(_: SummaryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SummaryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSummaryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SummaryRequest {
+    return {};
+  },
+
+  toJSON(_: SummaryRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SummaryRequest>, I>>(base?: I): SummaryRequest {
+    return SummaryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SummaryRequest>, I>>(_: I): SummaryRequest {
+    const message = createBaseSummaryRequest();
+    return message;
+  },
+};
+
+function createBaseStatsSummary(): StatsSummary {
+  return { node: undefined, pods: [], resolution: undefined };
+}
+
+export const StatsSummary: MessageFns<StatsSummary> = {
+  encode(message: StatsSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== undefined) {
+      NodeStats.encode(message.node, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.pods) {
+      PodStats.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.resolution !== undefined) {
+      Duration.encode(message.resolution, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = NodeStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pods.push(PodStats.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resolution = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsSummary {
+    return {
+      node: isSet(object.node) ? NodeStats.fromJSON(object.node) : undefined,
+      pods: globalThis.Array.isArray(object?.pods) ? object.pods.map((e: any) => PodStats.fromJSON(e)) : [],
+      resolution: isSet(object.resolution) ? Duration.fromJSON(object.resolution) : undefined,
+    };
+  },
+
+  toJSON(message: StatsSummary): unknown {
+    const obj: any = {};
+    if (message.node !== undefined) {
+      obj.node = NodeStats.toJSON(message.node);
+    }
+    if (message.pods?.length) {
+      obj.pods = message.pods.map((e) => PodStats.toJSON(e));
+    }
+    if (message.resolution !== undefined) {
+      obj.resolution = Duration.toJSON(message.resolution);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsSummary>, I>>(base?: I): StatsSummary {
+    return StatsSummary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsSummary>, I>>(object: I): StatsSummary {
+    const message = createBaseStatsSummary();
+    message.node = (object.node !== undefined && object.node !== null) ? NodeStats.fromPartial(object.node) : undefined;
+    message.pods = object.pods?.map((e) => PodStats.fromPartial(e)) || [];
+    message.resolution = (object.resolution !== undefined && object.resolution !== null)
+      ? Duration.fromPartial(object.resolution)
+      : undefined;
+    return message;
+  },
+};
+
 export type KubeletService = typeof KubeletService;
 export const KubeletService = {
   logs: {
@@ -589,11 +1472,23 @@ export const KubeletService = {
     responseSerialize: (value: ExecOutput): Buffer => Buffer.from(ExecOutput.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecOutput => ExecOutput.decode(value),
   },
+  /** The node's and its pods' resource usage (Kubernetes' Summary API). */
+  summary: {
+    path: "/skiff.node.v1.Kubelet/Summary" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SummaryRequest): Buffer => Buffer.from(SummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SummaryRequest => SummaryRequest.decode(value),
+    responseSerialize: (value: StatsSummary): Buffer => Buffer.from(StatsSummary.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StatsSummary => StatsSummary.decode(value),
+  },
 } as const;
 
 export interface KubeletServer extends UntypedServiceImplementation {
   logs: handleServerStreamingCall<LogsRequest, LogChunk>;
   exec: handleServerStreamingCall<ExecRequest, ExecOutput>;
+  /** The node's and its pods' resource usage (Kubernetes' Summary API). */
+  summary: handleUnaryCall<SummaryRequest, StatsSummary>;
 }
 
 export interface KubeletClient extends Client {
@@ -601,6 +1496,22 @@ export interface KubeletClient extends Client {
   logs(request: LogsRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<LogChunk>;
   exec(request: ExecRequest, options?: Partial<CallOptions>): ClientReadableStream<ExecOutput>;
   exec(request: ExecRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<ExecOutput>;
+  /** The node's and its pods' resource usage (Kubernetes' Summary API). */
+  summary(
+    request: SummaryRequest,
+    callback: (error: ServiceError | null, response: StatsSummary) => void,
+  ): ClientUnaryCall;
+  summary(
+    request: SummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StatsSummary) => void,
+  ): ClientUnaryCall;
+  summary(
+    request: SummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StatsSummary) => void,
+  ): ClientUnaryCall;
 }
 
 export const KubeletClient = makeGenericClientConstructor(KubeletService, "skiff.node.v1.Kubelet") as unknown as {
@@ -637,7 +1548,7 @@ export const protoMetadata: ProtoMetadata = {
   fileDescriptor: {
     "name": "skiff/node/v1/kubelet.proto",
     "package": "skiff.node.v1",
-    "dependency": [],
+    "dependency": ["google/protobuf/duration.proto", "google/protobuf/timestamp.proto"],
     "publicDependency": [],
     "weakDependency": [],
     "optionDependency": [],
@@ -884,6 +1795,366 @@ export const protoMetadata: ProtoMetadata = {
       "reservedRange": [],
       "reservedName": [],
       "visibility": 0,
+    }, {
+      "name": "CPUStats",
+      "field": [{
+        "name": "time",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Timestamp",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "time",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "usage_nano_cores",
+        "number": 2,
+        "label": 1,
+        "type": 4,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "usageNanoCores",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "usage_core_nano_seconds",
+        "number": 3,
+        "label": 1,
+        "type": 4,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "usageCoreNanoSeconds",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "window",
+        "number": 4,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Duration",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "window",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "MemoryStats",
+      "field": [{
+        "name": "time",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Timestamp",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "time",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "working_set_bytes",
+        "number": 2,
+        "label": 1,
+        "type": 4,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "workingSetBytes",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodReference",
+      "field": [{
+        "name": "namespace",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "namespace",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "name",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "uid",
+        "number": 3,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "uid",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodContainerStats",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "cpu",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.CPUStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "cpu",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "memory",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.MemoryStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "memory",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodStats",
+      "field": [{
+        "name": "pod_ref",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.PodReference",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "podRef",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "containers",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.node.v1.PodContainerStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "containers",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "cpu",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.CPUStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "cpu",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "memory",
+        "number": 4,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.MemoryStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "memory",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "NodeStats",
+      "field": [{
+        "name": "node_name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "nodeName",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "cpu",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.CPUStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "cpu",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "memory",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.MemoryStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "memory",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "SummaryRequest",
+      "field": [],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "StatsSummary",
+      "field": [{
+        "name": "node",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.node.v1.NodeStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "node",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "pods",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.node.v1.PodStats",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "pods",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "resolution",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Duration",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "resolution",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
     }],
     "enumType": [],
     "service": [{
@@ -902,6 +2173,13 @@ export const protoMetadata: ProtoMetadata = {
         "options": undefined,
         "clientStreaming": false,
         "serverStreaming": true,
+      }, {
+        "name": "Summary",
+        "inputType": ".skiff.node.v1.SummaryRequest",
+        "outputType": ".skiff.node.v1.StatsSummary",
+        "options": undefined,
+        "clientStreaming": false,
+        "serverStreaming": false,
       }],
       "options": undefined,
     }],
@@ -917,32 +2195,104 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0, 2, 2],
-        "span": [11, 2, 23],
+        "span": [14, 2, 23],
         "leadingComments": " Empty: the pod's only container (an error when it has several).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0, 2, 3],
-        "span": [13, 2, 18],
+        "span": [16, 2, 18],
         "leadingComments": " Keep streaming new output until the container ends or the call is cancelled.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0, 2, 4],
-        "span": [15, 2, 20],
+        "span": [18, 2, 20],
         "leadingComments": " The previous (terminated) instance of a restarted container.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 2, 2, 2],
-        "span": [29, 2, 23],
+        "span": [32, 2, 23],
         "leadingComments": " Empty: the pod's only container (an error when it has several).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3],
-        "span": [34, 0, 40, 1],
+        "span": [37, 0, 43, 1],
         "leadingComments": " Output of an exec as it comes, then its exit code last.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 4],
+        "span": [47, 0, 56, 1],
+        "leadingComments":
+          " Resource usage as the kubelet's Summary API (/stats/summary) reports it: CPU as the average rate\n over `window` (between two samples of the cumulative usage), memory as the working set.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 4, 2, 0],
+        "span": [49, 2, 37],
+        "leadingComments": " When the later of the two samples was taken.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 4, 2, 1],
+        "span": [51, 2, 30],
+        "leadingComments": " Average use over the window, in billionths of a core.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 4, 2, 2],
+        "span": [53, 2, 37],
+        "leadingComments": " Cumulative use since the container (or the host) started.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 4, 2, 3],
+        "span": [55, 2, 38],
+        "leadingComments": " The time between the two samples usage_nano_cores is computed from.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 5, 2, 1],
+        "span": [61, 2, 31],
+        "leadingComments":
+          " Memory in use minus inactive file cache (what the OOM killer and `kubectl top` look at).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 7],
+        "span": [71, 0, 75, 1],
+        "leadingComments":
+          " One app container of a pod (the sandbox is not reported, as Kubernetes leaves out pause).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 8],
+        "span": [79, 0, 84, 1],
+        "leadingComments":
+          " A pod's usage: the sum of its containers'. Only pods whose every running container has a CPU\n rate (two samples) are reported.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 9],
+        "span": [87, 0, 91, 1],
+        "leadingComments":
+          " The node's usage (see the kubelet's --node-usage: the node's pods, or the whole machine).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 11],
+        "span": [97, 0, 101, 1],
+        "leadingComments":
+          " The latest figures the kubelet collected; it samples every `resolution`, so a caller gains\n nothing by asking more often. Empty (no node cpu) until two samples were taken.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [6, 0, 2, 2],
+        "span": [107, 2, 53],
+        "leadingComments": " The node's and its pods' resource usage (Kubernetes' Summary API).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }],
@@ -955,9 +2305,17 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.node.v1.LogChunk": LogChunk,
     ".skiff.node.v1.ExecRequest": ExecRequest,
     ".skiff.node.v1.ExecOutput": ExecOutput,
+    ".skiff.node.v1.CPUStats": CPUStats,
+    ".skiff.node.v1.MemoryStats": MemoryStats,
+    ".skiff.node.v1.PodReference": PodReference,
+    ".skiff.node.v1.PodContainerStats": PodContainerStats,
+    ".skiff.node.v1.PodStats": PodStats,
+    ".skiff.node.v1.NodeStats": NodeStats,
+    ".skiff.node.v1.SummaryRequest": SummaryRequest,
+    ".skiff.node.v1.StatsSummary": StatsSummary,
     ".skiff.node.v1.Kubelet": KubeletClient,
   },
-  dependencies: [],
+  dependencies: [protoMetadata1, protoMetadata2],
 };
 
 function bytesFromBase64(b64: string): Uint8Array {
@@ -980,6 +2338,28 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
