@@ -48,6 +48,15 @@ describe('BackendPicker', () => {
     expect(p.attemptOrder('client-1', 2, 3).sort((x, y) => x.host.localeCompare(y.host))).toEqual([a, c]);
   });
 
+  it('needs the client address only with ClientIP affinity, following update()', () => {
+    const p = new BackendPicker();
+    expect(p.needsClientIP).toBe(false);
+    p.update([a], 'ClientIP');
+    expect(p.needsClientIP).toBe(true);
+    p.update([a], 'None');
+    expect(p.needsClientIP).toBe(false);
+  });
+
   it('puts the sticky backend first and the others after it, each once', () => {
     const p = new BackendPicker('ClientIP', 1000);
     p.update([a, b, c]);

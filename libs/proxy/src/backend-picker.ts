@@ -35,6 +35,11 @@ export class BackendPicker {
     if (this.next >= this.backends.length) this.next = 0;
   }
 
+  /** True with ClientIP affinity: attemptOrder() and connected() need the client's address. */
+  get needsClientIP(): boolean {
+    return this.affinity === 'ClientIP';
+  }
+
   /** How many backends there are. */
   get size(): number {
     return this.backends.length;

@@ -2,6 +2,7 @@
  * The TCP balancer on real loopback sockets (no apiserver: the listeners are given directly), as
  * a NodePort listener on 127.0.0.1 would be.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Registry } from 'prom-client';
 import { createLogger } from '@skiff/service';
@@ -36,6 +37,50 @@ function exchange(port: number, payload: string): Promise<string> {
     socket.on('data', (chunk: string) => (data += chunk));
     socket.on('end', () => resolve(data));
     socket.on('error', reject);
+  });
+}
+
+/** A server that sends back everything it reads, and ends when the client has ended. */
+async function startMirrorBackend(): Promise<TestBackend> {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { name: 'mirror', host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, server };
+}
+
+/**
+ * Writes `payload` to port in 64 KiB pieces (waiting for 'drain' when told to) and half-closes;
+ * reads nothing back until its own writes block (every buffer on the way, the proxy's included,
+ * is full then); resolves with the sha256 and length of what came back, and whether its writes
+ * blocked before the end.
+ */
+function mirrorThrough(port: number, payload: Buffer): Promise<{ sha256: string; length: number; blocked: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const hash = createHash('sha256');
+    let length = 0;
+    let blocked = false;
+    socket.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      length += chunk.length;
+    });
+    socket.pause();
+    socket.on('end', () => resolve({ sha256: hash.digest('hex'), length, blocked }));
+    socket.on('error', reject);
+    let offset = 0;
+    const write = () => {
+      while (offset < payload.length) {
+        const piece = payload.subarray(offset, offset + 65_536);
+        offset += piece.length;
+        if (!socket.write(piece)) {
+          blocked = true;
+          socket.resume();
+          return void socket.once('drain', write);
+        }
+      }
+      socket.end();
+      socket.resume();
+    };
+    write();
   });
 }
 
@@ -91,6 +136,18 @@ describe('TcpBalancer on loopback', () => {
     socket.end('late');
     await ended;
     expect(data).toBe('a:early late');
+  });
+
+  it('carries a bulk stream both ways intact through full buffers (backpressure)', async () => {
+    const mirror = await startMirrorBackend();
+    try {
+      await balancer.apply([listener({ backends: [{ host: mirror.host, port: mirror.port }] })]);
+      const payload = randomBytes(24 << 20);
+      const back = await mirrorThrough(port, payload);
+      expect(back).toEqual({ sha256: createHash('sha256').update(payload).digest('hex'), length: payload.length, blocked: true });
+    } finally {
+      await new Promise((r) => mirror.server.close(r));
+    }
   });
 
   it('keeps a client on one backend with ClientIP affinity', async () => {

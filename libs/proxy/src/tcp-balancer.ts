@@ -35,6 +35,8 @@ interface BoundListener {
   spec: ListenerSpec;
   server: net.Server;
   picker: BackendPicker;
+  /** The metric labels of its connections, made once. */
+  labels: { service: string; port: string };
 }
 
 export class TcpBalancer {
@@ -78,6 +80,7 @@ export class TcpBalancer {
       const current = this.bound.get(id);
       if (current) {
         current.spec = spec;
+        current.labels = { service: spec.service, port: spec.portName };
         current.picker.update(spec.backends, spec.sessionAffinity);
       } else {
         binding.push(this.bind(spec));
@@ -99,8 +102,8 @@ export class TcpBalancer {
   private async bind(spec: ListenerSpec): Promise<void> {
     const picker = new BackendPicker(spec.sessionAffinity, this.opts.affinityTimeoutMs ?? DEFAULT_AFFINITY_TIMEOUT_MS);
     picker.update(spec.backends, spec.sessionAffinity);
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    const listener: BoundListener = { spec, server, picker };
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+    const listener: BoundListener = { spec, server, picker, labels: { service: spec.service, port: spec.portName } };
     server.on('connection', (socket) => this.handle(listener, socket));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -119,83 +122,87 @@ export class TcpBalancer {
     this.opts.logger.info({ listener: spec.id, service: spec.service, backends: spec.backends.length }, 'bound service listener');
   }
 
+  /**
+   * One accepted connection (the hot path: no promises, no per-connection logging; the client
+   * stays paused until a backend accepted, so nothing it sends is lost on a retry).
+   */
   private handle(listener: BoundListener, client: net.Socket): void {
-    const labels = { service: listener.spec.service, port: listener.spec.portName };
     const { metrics } = this.opts;
-    metrics.connections.inc(labels);
+    metrics.connections.inc(listener.labels);
     this.sockets.add(client);
-    client.on('error', () => undefined);
-    client.once('close', () => this.sockets.delete(client));
-    const clientIP = client.remoteAddress ?? '';
+    client.on('error', ignore);
+    client.on('close', () => this.sockets.delete(client));
+    // getpeername costs a syscall: only ClientIP affinity needs the client's address.
+    const clientIP = listener.picker.needsClientIP ? (client.remoteAddress ?? '') : '';
     const order = listener.picker.attemptOrder(clientIP, this.now(), this.maxAttempts);
-    void this.connectFirst(order, listener, labels).then((connected) => {
-      if (!connected) {
-        metrics.errors.inc({ ...labels, reason: 'no_backend' });
-        client.resetAndDestroy();
-        return;
-      }
+    this.attempt(listener, client, clientIP, order, 0);
+  }
+
+  /** Connects `client` to order[index], on failure to the next; resets the client when none is left. */
+  private attempt(listener: BoundListener, client: net.Socket, clientIP: string, order: readonly Backend[], index: number): void {
+    const backend = order[index];
+    if (!backend) {
+      this.opts.metrics.errors.inc({ ...listener.labels, reason: 'no_backend' });
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true });
+    const timer = setTimeout(() => upstream.destroy(new Error(`connect to ${backend.host}:${backend.port} timed out after ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+    const failed = (err: Error) => {
+      clearTimeout(timer);
+      upstream.destroy();
+      this.opts.metrics.errors.inc({ ...listener.labels, reason: 'connect' });
+      this.opts.logger.debug({ listener: listener.spec.id, backend: `${backend.host}:${backend.port}`, err: errorInfo(err) }, 'backend connect failed');
+      if (client.destroyed) return;
+      this.attempt(listener, client, clientIP, order, index + 1);
+    };
+    upstream.once('error', failed);
+    upstream.once('connect', () => {
+      clearTimeout(timer);
+      upstream.off('error', failed);
       if (client.destroyed) {
-        connected.socket.destroy();
+        upstream.destroy();
         return;
       }
-      listener.picker.connected(clientIP, connected.backend, this.now());
-      this.pipe(client, connected.socket, labels);
+      if (clientIP) listener.picker.connected(clientIP, backend, this.now());
+      this.pipe(listener, client, upstream);
     });
   }
 
-  /** Tries `order` one after the other; resolves with the first connected socket, or undefined. */
-  private async connectFirst(
-    order: Backend[],
-    listener: BoundListener,
-    labels: { service: string; port: string },
-  ): Promise<{ socket: net.Socket; backend: Backend } | undefined> {
-    for (const backend of order) {
-      try {
-        return { socket: await connectTo(backend, this.connectTimeoutMs), backend };
-      } catch (err) {
-        this.opts.metrics.errors.inc({ ...labels, reason: 'connect' });
-        this.opts.logger.debug({ listener: listener.spec.id, backend: `${backend.host}:${backend.port}`, err: errorInfo(err) }, 'backend connect failed');
-      }
-    }
-    return undefined;
-  }
-
-  private pipe(client: net.Socket, upstream: net.Socket, labels: { service: string; port: string }): void {
+  /**
+   * Copies bytes both ways with backpressure (a full socket pauses the other); an end (FIN) is
+   * passed on as an end, so half-closes pass through; a close of either side (after both ends,
+   * or a reset) destroys the other.
+   */
+  private pipe(listener: BoundListener, client: net.Socket, upstream: net.Socket): void {
+    const { active } = this.opts.metrics;
+    const { labels } = listener; // as counted now, should the listener change service meanwhile
     this.sockets.add(upstream);
-    this.opts.metrics.active.inc(labels);
-    upstream.on('error', () => undefined);
+    active.inc(labels);
+    upstream.on('error', ignore);
     let open = 2;
-    const onClose = (other: net.Socket, self: net.Socket) => () => {
+    const closed = (self: net.Socket, other: net.Socket) => {
       this.sockets.delete(self);
-      // A reset or a fully closed side ends the other side too.
       other.destroy();
-      if (--open === 0) this.opts.metrics.active.dec(labels);
+      if (--open === 0) active.dec(labels);
     };
-    client.once('close', onClose(upstream, client));
-    upstream.once('close', onClose(client, upstream));
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.on('close', () => closed(client, upstream));
+    upstream.on('close', () => closed(upstream, client));
+    forward(client, upstream);
+    forward(upstream, client);
     client.resume();
   }
 }
 
-/** Connects to `backend` within `timeoutMs`; rejects on refusal, error or timeout. */
-function connectTo(backend: Backend, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, timeout: timeoutMs });
-    const fail = (err: Error) => {
-      socket.destroy();
-      reject(err);
-    };
-    socket.once('error', fail);
-    socket.once('timeout', () => fail(new Error(`connect to ${backend.host}:${backend.port} timed out after ${timeoutMs} ms`)));
-    socket.once('connect', () => {
-      socket.off('error', fail);
-      socket.setTimeout(0);
-      socket.removeAllListeners('timeout');
-      resolve(socket);
-    });
+const ignore = () => undefined;
+
+/** Writes what `from` reads to `to` (pausing `from` while `to` is full) and ends `to` when `from` ends. */
+function forward(from: net.Socket, to: net.Socket): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.write(chunk)) from.pause();
   });
+  to.on('drain', () => from.resume());
+  from.on('end', () => to.end());
 }
 
 function closeServer(server: net.Server): Promise<void> {
