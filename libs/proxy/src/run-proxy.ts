@@ -7,9 +7,9 @@
  * Reconciling is level-triggered and coalesced: any change of a Service or Endpoints marks the
  * table dirty; one reconcile at a time recomputes the whole table from the caches and applies it.
  */
-import { connectBus } from '@skiff/bus';
-import { connect, Informer } from '@skiff/client';
-import { createMetricsRegistry, startMetricsServer, type Logger } from '@skiff/service';
+import { Informer } from '@skiff/client';
+import { runComponent } from '@skiff/reconcile';
+import type { Logger } from '@skiff/service';
 import { listerRecordSource, startDnsServer, type DnsServer, type DnsUpstream } from './dns';
 import { ensureDnsService } from './dns-service';
 import { ensureLocalRoute } from './local-route';
@@ -76,84 +76,64 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
     await ensureLocalRoute(serviceCidr, signal);
     logger.info({ serviceCidr }, 'service CIDR routed locally');
   }
-  const registry = createMetricsRegistry('proxy');
-  const metrics = createProxyMetrics(registry);
-  const balancer = new TcpBalancer({ ...config.balancer, logger, metrics });
-  const udp = new UdpBalancer({ ...config.udp, logger, metrics });
-  const client = connect(config.server);
   let running = false;
-  const metricsServer = await startMetricsServer({ address: config.metricsListen, registry, logger, healthy: () => running }).catch((err) => {
-    client.close();
-    throw err;
-  });
   let reconciles = 0;
   let dns: DnsServer | undefined;
-  try {
-    config.onListening?.({ metrics: metricsServer.address, balancer, udp, reconciles: () => reconciles, dns: () => dns?.address });
-    let bus;
+  await runComponent({ ...config, name: 'proxy', healthy: () => running, onListening: undefined }, signal, async ({ client, bus, registry, metricsAddress }) => {
+    const metrics = createProxyMetrics(registry);
+    const tcp = new TcpBalancer({ ...config.balancer, logger, metrics });
+    const udpBalancer = new UdpBalancer({ ...config.udp, logger, metrics });
+    config.onListening?.({ metrics: metricsAddress, balancer: tcp, udp: udpBalancer, reconciles: () => reconciles, dns: () => dns?.address });
+    const services = new Informer({ client, bus, resource: 'service', log: logger });
+    const endpoints = new Informer({ client, bus, resource: 'endpoints', log: logger });
+    // Stops the informers when the loop ends for any reason, not only on abort.
+    const stopInformers = new AbortController();
+    const informerSignal = AbortSignal.any([signal, stopInformers.signal]);
+    const informersDone = Promise.all([services.start(informerSignal), endpoints.start(informerSignal)]);
+    const nodes = new Set(config.nodes);
+    let dirty = true;
+    let wake: (() => void) | undefined;
+    const markDirty = () => {
+      dirty = true;
+      wake?.();
+    };
+    services.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
+    endpoints.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
+    signal.addEventListener('abort', () => wake?.(), { once: true });
+    logger.info({ nodes: config.nodes, nodeIPs: config.nodeIPs }, 'proxy serving nodes');
+    const reserved = new Set<string>();
     try {
-      bus = await connectBus(config.nats, { name: 'proxy', signal });
-    } catch (err) {
-      if (signal.aborted) return;
-      throw err;
-    }
-    try {
-      const services = new Informer({ client, bus, resource: 'service', log: logger });
-      const endpoints = new Informer({ client, bus, resource: 'endpoints', log: logger });
-      // Stops the informers when the loop ends for any reason, not only on abort.
-      const stopInformers = new AbortController();
-      const informerSignal = AbortSignal.any([signal, stopInformers.signal]);
-      const informersDone = Promise.all([services.start(informerSignal), endpoints.start(informerSignal)]);
-      const nodes = new Set(config.nodes);
-      let dirty = true;
-      let wake: (() => void) | undefined;
-      const markDirty = () => {
-        dirty = true;
-        wake?.();
-      };
-      services.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
-      endpoints.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
-      signal.addEventListener('abort', () => wake?.(), { once: true });
-      logger.info({ server: config.server, nodes: config.nodes, nodeIPs: config.nodeIPs, metrics: metricsServer.address }, 'proxy starting');
-      const reserved = new Set<string>();
-      try {
-        await Promise.all([services.synced(signal), endpoints.synced(signal)]);
-        if (config.dns !== false) {
-          const d = config.dns ?? {};
-          const host = d.host ?? DEFAULT_CLUSTER_DNS_IP;
-          const port = d.port ?? 53;
-          dns = await startDnsServer({ host, port, domain: d.domain, forwarders: d.forwarders, source: listerRecordSource(services, endpoints), logger });
-          for (const protocol of ['UDP', 'TCP'] as const) reserved.add(listenerId(protocol, host, port));
-          logger.info({ dns: dns.address }, 'cluster DNS serving');
-          if (port === 53) await ensureDnsService(client, host, logger);
-        }
-        running = true;
-        while (!signal.aborted) {
-          if (!dirty) {
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-            continue;
-          }
-          dirty = false;
-          const table = proxyTable({ services: services.list(), endpointsOf: (key) => endpoints.get(key), nodes, nodeIPs: config.nodeIPs, reserved });
-          await Promise.all([balancer.apply(table), udp.apply(table)]);
-          reconciles++;
-          logger.debug({ listeners: table.length }, 'proxy table applied');
-        }
-      } catch (err) {
-        if (!signal.aborted) throw err;
-      } finally {
-        running = false;
-        await dns?.close();
-        stopInformers.abort();
-        await informersDone;
+      await Promise.all([services.synced(signal), endpoints.synced(signal)]);
+      if (config.dns !== false) {
+        const d = config.dns ?? {};
+        const host = d.host ?? DEFAULT_CLUSTER_DNS_IP;
+        const port = d.port ?? 53;
+        dns = await startDnsServer({ host, port, domain: d.domain, forwarders: d.forwarders, source: listerRecordSource(services, endpoints), logger });
+        for (const protocol of ['UDP', 'TCP'] as const) reserved.add(listenerId(protocol, host, port));
+        logger.info({ dns: dns.address }, 'cluster DNS serving');
+        if (port === 53) await ensureDnsService(client, host, logger);
       }
+      running = true;
+      while (!signal.aborted) {
+        if (!dirty) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        dirty = false;
+        const table = proxyTable({ services: services.list(), endpointsOf: (key) => endpoints.get(key), nodes, nodeIPs: config.nodeIPs, reserved });
+        await Promise.all([tcp.apply(table), udpBalancer.apply(table)]);
+        reconciles++;
+        logger.debug({ listeners: table.length }, 'proxy table applied');
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
     } finally {
-      await Promise.all([balancer.close(), udp.close()]);
-      await bus.close().catch(() => undefined);
+      running = false;
+      await dns?.close();
+      stopInformers.abort();
+      await informersDone;
+      await Promise.all([tcp.close(), udpBalancer.close()]);
     }
-  } finally {
-    await metricsServer.close();
-    client.close();
-  }
+  });
 }
