@@ -4,7 +4,11 @@
  * app has, whether a pod runs, which Docker containers a pod or a node still has. Not a spec
  * itself (jest runs only *.spec.ts).
  */
-import { Deployment, intOrString, type KindCase, type Pod } from '@skiff/api';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Deployment, intOrString, type Endpoints, type KindCase, type Pod } from '@skiff/api';
 import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
 import { NODE_LABEL_KEY, TEST_IMAGE, ensureTestImages, labelledContainers, runCli, startCluster, waitFor, type Cluster, type StartClusterOptions } from '@skiff/testing';
 
@@ -19,7 +23,12 @@ export interface E2eCluster {
   typed<C extends KindCase>(kind: C): TypedClient<C>;
   /** Runs the built CLI against the cluster (see runCli): stdout, or a rejection on a non-zero exit. */
   cli(args: string[], timeoutMs?: number): Promise<string>;
-  /** Closes the client and stops the cluster (processes and every Docker object of its nodes). */
+  /**
+   * Writes `yaml` to `file` in the cluster's temp directory and runs `skiff apply -f` on it, as a
+   * user would; resolves with the file's path (for a later `skiff delete -f`).
+   */
+  apply(file: string, yaml: string): Promise<string>;
+  /** Closes the client, stops the cluster (processes and every Docker object of its nodes) and removes the temp directory. */
   stop(): Promise<void>;
 }
 
@@ -31,14 +40,23 @@ export async function startE2eCluster(options: StartClusterOptions): Promise<E2e
   await ensureTestImages();
   const cluster = await startCluster(options);
   const client = connect(cluster.address);
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+  const cli = (args: string[], timeoutMs?: number) => runCli(cluster.cliPath, cluster.address, args, timeoutMs);
   return {
     cluster,
     client,
     typed: (kind) => typed(client, kind),
-    cli: (args, timeoutMs) => runCli(cluster.cliPath, cluster.address, args, timeoutMs),
+    cli,
+    async apply(file, yaml) {
+      const path = join(dir, file);
+      writeFileSync(path, yaml);
+      await cli(['apply', '-f', path], 90_000);
+      return path;
+    },
     async stop() {
       client.close();
       await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -149,4 +167,29 @@ export async function nodeContainerIds(nodes: readonly string[]): Promise<string
 /** Waits until no container of these nodes is left; rejects at the deadline. */
 export async function waitNodesClean(nodes: readonly string[], options: { timeoutMs: number; intervalMs?: number }): Promise<void> {
   await waitFor('every container of the test nodes to be removed', async () => (await nodeContainerIds(nodes)).length === 0, options);
+}
+
+/** One HTTP/1.0 GET / on a new connection to host:port; resolves with the body, trimmed (the test pods answer with their name). */
+export function httpGet(host: string, port: number, timeoutMs = 2_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    let data = '';
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from ${host}:${port} in ${timeoutMs} ms`)));
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
+    socket.on('data', (chunk: string) => (data += chunk));
+    socket.on('end', () => {
+      const body = data.split('\r\n\r\n')[1];
+      if (body === undefined) reject(new Error(`${host}:${port} closed without an HTTP answer`));
+      else resolve(body.trim());
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** The IPs of the ready and not-ready addresses of the Endpoints namespace/name (none when it does not exist). */
+export async function endpointAddresses(endpoints: TypedClient<'endpoints'>, namespace: string, name: string): Promise<{ ready: string[]; notReady: string[] }> {
+  const ep: Endpoints | undefined = await endpoints.get(namespace, name).catch(() => undefined);
+  const subsets = ep?.subsets ?? [];
+  return { ready: subsets.flatMap((s) => s.addresses.map((a) => a.ip)).sort(), notReady: subsets.flatMap((s) => s.notReadyAddresses.map((a) => a.ip)).sort() };
 }

@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Endpoints, Event, Pod } from '@skiff/api';
+import type { Event, Pod } from '@skiff/api';
 import type { TypedClient } from '@skiff/client';
 import { TEST_IMAGE, testLabel, waitFor } from '@skiff/testing';
-import { isReady, startE2eCluster, type E2eCluster } from './e2e-fixture';
+import { endpointAddresses, httpGet, isReady, startE2eCluster, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 6's probe acceptance (1-4) end to end: the built apiserver, scheduler, controller-manager
@@ -21,10 +17,8 @@ const NODES = [`probe-${run}-1`, `probe-${run}-2`];
 const NS = 'default';
 let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
-let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skiff-probes-e2e-'));
   e2e = await startE2eCluster({
     nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })),
     controllerManagers: 1,
@@ -35,16 +29,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await e2e?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
 function skiff(...args: string[]): Promise<string> {
   return e2e.cli(args, 90_000);
 }
 
-async function apply(file: string, yaml: string): Promise<void> {
-  writeFileSync(join(dir, file), yaml);
-  await skiff('apply', '-f', join(dir, file));
+/** Applies `yaml` as the file `file`; resolves with its path (for `skiff delete -f`). */
+function apply(file: string, yaml: string): Promise<string> {
+  return e2e.apply(file, yaml);
 }
 
 /** httpd on 8080 serving /www, with `files` created first (after `delay` seconds, when given). */
@@ -100,29 +93,9 @@ function waitReady(name: string, ready = true, timeoutMs = 60_000): Promise<Pod>
   }, { timeoutMs, intervalMs: 50 });
 }
 
-/** One HTTP/1.0 GET / on a new connection; resolves with the body (the answering pod's name), trimmed. */
-function httpGet(host: string, port: number, timeoutMs = 2_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    let data = '';
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from ${host}:${port} in ${timeoutMs} ms`)));
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
-    socket.on('data', (chunk: string) => (data += chunk));
-    socket.on('end', () => {
-      const body = data.split('\r\n\r\n')[1];
-      if (body === undefined) reject(new Error(`${host}:${port} closed without an HTTP answer`));
-      else resolve(body.trim());
-    });
-    socket.on('error', reject);
-  });
-}
-
 /** The ready and not-ready address IPs of the Endpoints `name`. */
-async function endpointIPs(name: string): Promise<{ ready: string[]; notReady: string[] }> {
-  const ep: Endpoints | undefined = await e2e.typed('endpoints').get(NS, name).catch(() => undefined);
-  const subsets = ep?.subsets ?? [];
-  return { ready: subsets.flatMap((s) => s.addresses.map((a) => a.ip)).sort(), notReady: subsets.flatMap((s) => s.notReadyAddresses.map((a) => a.ip)).sort() };
+function endpointIPs(name: string): Promise<{ ready: string[]; notReady: string[] }> {
+  return endpointAddresses(e2e.typed('endpoints'), NS, name);
 }
 
 describe('liveness', () => {
@@ -178,7 +151,7 @@ readinessProbe:
   periodSeconds: 1
   failureThreshold: 2`;
     // one pod per node: node 1's is reached at its pod IP by the proxy, node 2's at hostIP:hostPort
-    await apply('rd.yaml', `${podManifest('rd-a', 0, httpd(['ready']), probe, 'rd')}---\n${podManifest('rd-b', 1, httpd(['ready']), probe, 'rd')}---
+    const rdFile = await apply('rd.yaml', `${podManifest('rd-a', 0, httpd(['ready']), probe, 'rd')}---\n${podManifest('rd-b', 1, httpd(['ready']), probe, 'rd')}---
 apiVersion: v1
 kind: Service
 metadata: {name: rd}
@@ -221,7 +194,7 @@ spec:
     const backMs = Date.now() - fixed;
     process.stdout.write(`readiness: out of the endpoints after ${leftMs} ms (period 1 s x failureThreshold 2), back after ${backMs} ms\n`);
     await waitFor('rd-b to get traffic again', async () => (await answers(20)).includes('rd-b'), { timeoutMs: 10_000, intervalMs: 100 });
-    await skiff('delete', '-f', join(dir, 'rd.yaml'), '--wait=false');
+    await skiff('delete', '-f', rdFile, '--wait=false');
   }, 120_000);
 });
 
@@ -240,7 +213,7 @@ startupProbe:
   failureThreshold: 30`;
     // httpd comes up after 6 s: liveness alone (2 failures of 1 s) kills it before; the startup probe allows 30 s.
     const slowStart = httpd(['healthz', 'started'], 6);
-    await apply('slow.yaml', `${podManifest('slow', 1, slowStart, `${liveness}\n${startup.trim()}`)}---\n${podManifest('hasty', 1, slowStart, liveness)}`);
+    const slowFile = await apply('slow.yaml', `${podManifest('slow', 1, slowStart, `${liveness}\n${startup.trim()}`)}---\n${podManifest('hasty', 1, slowStart, liveness)}`);
     const slow = await waitReady('slow', true, 60_000);
     expect(slow.status?.containerStatuses[0]).toMatchObject({ restartCount: 0, started: true, ready: true });
     await waitEvent('slow', 'Unhealthy', /^Startup probe failed: Get "http:\/\/[\d.]+:8080\/started": dial tcp [\d.]+:8080: connect: connection refused$/);
@@ -249,7 +222,7 @@ startupProbe:
     const hasty = await waitFor('hasty to be restarted', async () => ((await containerStatus('hasty'))?.restartCount ?? 0) >= 1, { timeoutMs: 15_000, intervalMs: 100 });
     expect(hasty).toBe(true);
     await waitEvent('hasty', 'Killing', 'Container web failed liveness probe, will be restarted');
-    await skiff('delete', '-f', join(dir, 'slow.yaml'), '--wait=false');
+    await skiff('delete', '-f', slowFile, '--wait=false');
   }, 120_000);
 });
 
@@ -271,7 +244,7 @@ startupProbe:
   failureThreshold: 2
   terminationGracePeriodSeconds: 1`),
     ];
-    await apply('handlers.yaml', manifests.join('---\n'));
+    const handlersFile = await apply('handlers.yaml', manifests.join('---\n'));
     const tcp = await waitReady('tcp-probe');
     expect(tcp.status?.containerStatuses[0]).toMatchObject({ ready: true, restartCount: 0 });
 
@@ -288,7 +261,7 @@ startupProbe:
     await waitEvent('tcp-dead', 'Unhealthy', /^Startup probe failed: dial tcp [\d.]+:9999: connect: connection refused$/);
     await waitEvent('tcp-dead', 'Killing', 'Container web failed startup probe, will be restarted');
     expect(isReady(await get('tcp-dead'))).toBe(false);
-    await skiff('delete', '-f', join(dir, 'handlers.yaml'), '--wait=false');
+    await skiff('delete', '-f', handlersFile, '--wait=false');
   }, 120_000);
 
   it('counts a probe timeout as a failure (exec `sleep 5` with timeoutSeconds 1)', async () => {

@@ -1,14 +1,10 @@
 import dgram from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Endpoints, Pod, Service } from '@skiff/api';
+import type { Pod, Service } from '@skiff/api';
 import type { TypedClient } from '@skiff/client';
 import { NODE_IMAGE, TEST_IMAGE, ensureNodeImage, testLabel, waitFor } from '@skiff/testing';
-import { isLive, livePodsOfApp, startE2eCluster, waitPodRunning, type E2eCluster } from './e2e-fixture';
+import { endpointAddresses, httpGet, isLive, livePodsOfApp, startE2eCluster, waitPodRunning, type E2eCluster } from './e2e-fixture';
 
 /**
  * Issue 5's acceptance end to end: the built apiserver, scheduler, controller-manager (endpoint
@@ -27,10 +23,8 @@ const NS = 'default';
 const GRACE_SECONDS = 15;
 let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
-let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skiff-svc-e2e-'));
   await ensureNodeImage();
   e2e = await startE2eCluster({
     nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })),
@@ -46,7 +40,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await e2e?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
 function skiff(...args: string[]): Promise<string> {
@@ -54,8 +47,7 @@ function skiff(...args: string[]): Promise<string> {
 }
 
 async function apply(file: string, yaml: string): Promise<void> {
-  writeFileSync(join(dir, file), yaml);
-  await skiff('apply', '-f', join(dir, file));
+  await e2e.apply(file, yaml);
 }
 
 /** The httpd of TEST_IMAGE on port 8080 (named http), answering GET / with the pod's name. */
@@ -124,8 +116,7 @@ const clusterIP = async (name: string): Promise<string> => (await service(name))
 
 /** The IPs of the ready addresses of the Endpoints `name` (none when it does not exist). */
 async function endpointIPs(name: string): Promise<string[]> {
-  const ep: Endpoints | undefined = await e2e.typed('endpoints').get(NS, name).catch(() => undefined);
-  return (ep?.subsets ?? []).flatMap((s) => s.addresses.map((a) => a.ip));
+  return (await endpointAddresses(e2e.typed('endpoints'), NS, name)).ready;
 }
 
 /** Waits until the Endpoints `name` lists exactly `ready` ready addresses; resolves with their IPs. */
@@ -138,24 +129,6 @@ function waitEndpoints(name: string, ready: number, timeoutMs = 60_000): Promise
     },
     { timeoutMs, intervalMs: 100 },
   );
-}
-
-/** One HTTP/1.0 GET / on a new connection to host:port; resolves with the body, trimmed. */
-function httpGet(host: string, port: number, timeoutMs = 2_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    let data = '';
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from ${host}:${port} in ${timeoutMs} ms`)));
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
-    socket.on('data', (chunk: string) => (data += chunk));
-    socket.on('end', () => {
-      const body = data.split('\r\n\r\n')[1];
-      if (body === undefined) reject(new Error(`${host}:${port} closed without an HTTP answer`));
-      else resolve(body.trim());
-    });
-    socket.on('error', reject);
-  });
 }
 
 /** Answers counted by body. */

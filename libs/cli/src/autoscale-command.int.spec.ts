@@ -6,7 +6,7 @@
 import { Deployment } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { startApiserverEnv, type ApiserverEnv } from '@skiff/testing';
-import { runCli } from './program';
+import { runCliAgainst } from './run-cli.spec-helper';
 
 describe('skiff autoscale against the real apiserver', () => {
   let services: ApiserverEnv;
@@ -24,21 +24,7 @@ describe('skiff autoscale against the real apiserver', () => {
     await services?.stop();
   }, 30_000);
 
-  async function skiff(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io = {
-      out: (t: string) => void (out += t),
-      err: (t: string) => void (err += t),
-      readStdin: async () => '',
-      now: () => new Date(),
-      env: { SKIFF_SERVER: services.apiserver.address },
-      home: '/nonexistent',
-      signal: new AbortController().signal,
-    };
-    const code = await runCli(argv, io, (address) => connect(address));
-    return { code, out, err };
-  }
+  const skiff = (...argv: string[]) => runCliAgainst(services.apiserver.address, argv);
 
   it('creates an autoscaling/v2 HPA named after the deployment; get hpa lists it', async () => {
     expect(await skiff('autoscale', 'deploy/web', '--min', '1', '--max', '5', '--cpu-percent', '50')).toEqual({ code: 0, out: 'horizontalpodautoscaler.autoscaling/web autoscaled\n', err: '' });

@@ -5,7 +5,7 @@
 import { Deployment, ReplicaSet } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { startApiserverEnv, type ApiserverEnv } from '@skiff/testing';
-import { runCli } from './program';
+import { runCliAgainst } from './run-cli.spec-helper';
 
 describe('skiff scale against the real apiserver', () => {
   let services: ApiserverEnv;
@@ -26,21 +26,7 @@ describe('skiff scale against the real apiserver', () => {
     await services?.stop();
   }, 30_000);
 
-  async function skiff(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io = {
-      out: (t: string) => void (out += t),
-      err: (t: string) => void (err += t),
-      readStdin: async () => '',
-      now: () => new Date(),
-      env: { SKIFF_SERVER: services.apiserver.address },
-      home: '/nonexistent',
-      signal: new AbortController().signal,
-    };
-    const code = await runCli(argv, io, (address) => connect(address));
-    return { code, out, err };
-  }
+  const skiff = (...argv: string[]) => runCliAgainst(services.apiserver.address, argv);
 
   const replicas = async (kind: 'deployment' | 'replicaSet', name: string) => (await typed(client, kind).get('default', name)).spec?.replicas;
 
