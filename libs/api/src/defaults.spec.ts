@@ -103,6 +103,11 @@ describe('applyDefaults', () => {
     applyDefaults(kindFor('hpa'), withBehavior);
     expect(withBehavior.spec!.behavior!.scaleDown).toMatchObject({ stabilizationWindowSeconds: 60, selectPolicy: 'Max' });
     expect(withBehavior.spec!.behavior!.scaleUp).toMatchObject({ stabilizationWindowSeconds: 0, selectPolicy: 'Max' });
+    // Only scale-up's window is defaulted: scale-down's is the controller-manager's flag, as in Kubernetes.
+    const upOnly = HorizontalPodAutoscaler.fromPartial({ spec: { maxReplicas: 5, behavior: { scaleUp: { stabilizationWindowSeconds: 30 } } } });
+    applyDefaults(kindFor('hpa'), upOnly);
+    expect(upOnly.spec!.behavior!.scaleDown?.stabilizationWindowSeconds).toBeUndefined();
+    expect(upOnly.spec!.behavior!.scaleDown?.policies).toEqual([{ type: 'Percent', value: 100, periodSeconds: 15 }]);
   });
 
   it('defaults namespaces and secrets', () => {

@@ -112,7 +112,9 @@ function defaultDeployment(d: Deployment): void {
 
 function defaultScalingRules(rules: HPAScalingRules | undefined, up: boolean): HPAScalingRules {
   const out = rules ?? { stabilizationWindowSeconds: undefined, selectPolicy: '', policies: [] };
-  if (out.stabilizationWindowSeconds === undefined) out.stabilizationWindowSeconds = up ? 0 : 300;
+  // Scale-down's window stays unset, as Kubernetes': the controller-manager's
+  // --horizontal-pod-autoscaler-downscale-stabilization (300 s) applies.
+  if (up && out.stabilizationWindowSeconds === undefined) out.stabilizationWindowSeconds = 0;
   if (!out.selectPolicy) out.selectPolicy = 'Max';
   if (!out.policies?.length) {
     out.policies = up
