@@ -239,6 +239,8 @@ describe('validateObject', () => {
     expect(fields('HorizontalPodAutoscaler', (m) => (m.spec.metrics[0].resource.name = 'disk'))).toEqual(['spec.metrics[0].resource.name']);
     expect(fields('HorizontalPodAutoscaler', (m) => (m.spec.metrics[0].type = 'Pods'))).toEqual(['spec.metrics[0].type']);
     expect(fields('HorizontalPodAutoscaler', (m) => delete m.spec.metrics[0].resource.target.averageUtilization)).toEqual(['spec.metrics[0].resource.target.averageUtilization']);
+    // A Resource metric is an average over the pods: a plain Value target is refused, as Kubernetes.
+    expect(fields('HorizontalPodAutoscaler', (m) => (m.spec.metrics[0].resource.target = { type: 'Value', value: '1' }))).toEqual(['spec.metrics[0].resource.target.averageUtilization']);
     expect(fields('Namespace', (m) => (m.status.phase = 'Sleeping'))).toEqual(['status.phase']);
     expect(fields('Endpoints', (m) => (m.subsets[0].addresses[0].ip = 'ten'))).toEqual(['subsets[0].addresses[0].ip']);
   });

@@ -71,7 +71,8 @@ export function validateHpa(errs: Errors, hpa: HorizontalPodAutoscaler): void {
       if (t.averageUtilization === undefined) errs.push(required(`${tp}.averageUtilization`));
       else if (t.averageUtilization <= 0) errs.push(invalid(`${tp}.averageUtilization`, t.averageUtilization, 'must be greater than 0'));
     } else if (t.type === 'AverageValue') validateQuantityTarget(errs, t.averageValue, `${tp}.averageValue`);
-    else if (t.type === 'Value') validateQuantityTarget(errs, t.value, `${tp}.value`);
+    // A Value target is for Object and External metrics: a Resource metric is averaged over pods (Kubernetes' wording).
+    else if (t.type === 'Value') errs.push(required(`${tp}.averageUtilization`, 'must set either a target raw value or a target utilization'));
     else errs.push(unsupported(`${tp}.type`, t.type, ['AverageValue', 'Utilization', 'Value']));
   });
   validateRules(errs, spec.behavior?.scaleUp, 'spec.behavior.scaleUp');
