@@ -25,11 +25,12 @@
  * Everything created carries the run's node names and is removed at the end; every wait is bounded.
  * Run: npm run bench -- liveness [--pods 10] [--gap 400] [--timeout 60]
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { intOrString, Pod, type Event } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { ensureTestImages, startCluster, testLabel, waitFor, TEST_IMAGE, type Cluster } from '@skiff/testing';
 import { Command } from 'commander';
+import { machineLoadLine } from './process-cpu';
 import { fmt, summarize } from './stats';
 
 const opts = new Command()
@@ -167,7 +168,7 @@ function phaseLine(label: string, samples: number[], bound?: number): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`machine load average (1 min) before the run: ${fmt(loadavg()[0] ?? 0, 2)} on ${availableParallelism()} CPUs (other work on the machine skews every figure)`);
+  console.log(machineLoadLine());
   await ensureTestImages();
   const cluster: Cluster = await startCluster({ nodes: NODES.map((name) => ({ name, cpu: '4', memory: '8Gi' })), logLevel: 'error' });
   const client = connect(cluster.address, { timeoutMs: 30_000 });

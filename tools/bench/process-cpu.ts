@@ -1,5 +1,25 @@
-/** CPU time of processes, for benchmarks that say where the machine's cycles went. */
+/** CPU time of processes and of the machine, for benchmarks that say where the cycles went. */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+
+/** The line every benchmark starts with: the 1-minute load average against the CPU count. */
+export function machineLoadLine(): string {
+  return `machine load average (1 min) before the run: ${(loadavg()[0] ?? 0).toFixed(2)} on ${availableParallelism()} CPUs (other work on the machine skews every figure)`;
+}
+
+/** A meter of the whole machine: the returned function gives its busy fraction (0-1) since, from /proc/stat. */
+export function machineBusy(): () => number {
+  const read = () => {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { idle, total: fields.reduce((a, b) => a + b, 0) };
+  };
+  const before = read();
+  return () => {
+    const after = read();
+    return 1 - (after.idle - before.idle) / Math.max(1, after.total - before.total);
+  };
+}
 
 /** CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat (Linux). */
 export function cpuMs(pid: number): number {

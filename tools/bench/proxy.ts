@@ -30,14 +30,13 @@
  *      [--seconds 10] [--samples 100]
  */
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { intOrString, Lease, Node, ObjectMeta, Pod, Service, type Condition } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { startCluster, startProcess, testLabel, waitFor, type Cluster, type TestProcess } from '@skiff/testing';
 import { Command } from 'commander';
-import { cpuMeter, perOperation } from './process-cpu';
+import { cpuMeter, machineBusy, machineLoadLine, perOperation } from './process-cpu';
 import { fmt, runConcurrently, summarize } from './stats';
 
 /** Set in the backend child's environment: it runs backendMain() with these settings (JSON). */
@@ -282,20 +281,6 @@ function benchService(name: string, selector: Record<string, string>, ports: { n
 // ---------------------------------------------------------------------------------------------
 // Phases.
 
-/** Busy fraction of the whole machine between two /proc/stat readings. */
-function machineBusy(): () => number {
-  const read = () => {
-    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number);
-    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    return { idle, total: fields.reduce((a, b) => a + b, 0) };
-  };
-  const before = read();
-  return () => {
-    const after = read();
-    return 1 - (after.idle - before.idle) / Math.max(1, after.total - before.total);
-  };
-}
-
 async function throughput(paths: { http: [Target, Target]; bulk: [Target, Target] }, pids: Record<string, number | 'self'>, requests: number, inFlight: number, bulkMiB: number): Promise<void> {
   const [direct, proxied] = paths.http;
   for (const target of [direct, proxied]) await closedLoop(target, Math.min(2_000, requests), inFlight); // warm-up (JIT, caches)
@@ -468,7 +453,7 @@ async function main(): Promise<void> {
   const seconds = Math.max(1, Math.min(Number(opts.seconds), 30));
   const samples = Math.max(1, Math.min(Number(opts.samples), 1_000));
 
-  console.log(`machine load average (1 min) before the run: ${fmt(loadavg()[0] ?? 0, 2)} on ${availableParallelism()} CPUs (other work on the machine skews every figure)`);
+  console.log(machineLoadLine());
   const stop = new AbortController();
   let cluster: Cluster | undefined;
   let backend: TestProcess | undefined;

@@ -10,12 +10,12 @@
  * machine's cycles go when every component shares it.
  */
 import { execFileSync } from 'node:child_process';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { Namespace, Node, Pod } from '@skiff/api';
 import { connect, typed } from '@skiff/client';
 import { freePort, startApiserver, startEtcd, startNats, startProcess, waitFor, type TestProcess } from '@skiff/testing';
 import { Command } from 'commander';
-import { cpuMeter, perOperation } from './process-cpu';
+import { cpuMeter, machineLoadLine, perOperation } from './process-cpu';
 import { fmt, runConcurrently } from './stats';
 
 const opts = new Command()
@@ -61,7 +61,7 @@ async function boundCount(metricsAddress: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  console.log(`machine load average (1 min) before the run: ${fmt(loadavg()[0], 2)} on ${availableParallelism()} CPUs (other work on the machine skews every figure)`);
+  console.log(machineLoadLine());
   const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
   const apiserver = await startApiserver({ etcd, nats, logLevel: 'warn' });
   const client = connect(apiserver.address, { timeoutMs: 60_000 });
