@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-PACKAGES=(etcd-server nats-server protobuf-compiler docker.io iptables busybox-static docker-registry)
+PACKAGES=(etcd-server nats-server protobuf-compiler libprotobuf-dev docker.io iptables busybox-static docker-registry)
 dry_run="${SKIFF_INSTALL_DRY_RUN:-}"
 
 run() {

@@ -297,3 +297,16 @@ describe('objectSizeError', () => {
     expect(intOrString(1)).toEqual({ value: { $case: 'intVal', value: 1 } });
   });
 });
+
+describe('pod fields Skiff does not implement', () => {
+  it('refuses a priority given in the spec, as the Priority admission does without a PriorityClass', () => {
+    expect(errorsOf(pod({ priority: 10 }))).toEqual([
+      { field: 'spec.priority', detail: 'Forbidden: the integer value of priority (10) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name' },
+    ]);
+    expect(errorsOf(pod({ priority: 0 }))).toEqual([]);
+  });
+
+  it('refuses a refused field by its path, in pods and in templates', () => {
+    expect(errorsOf(pod({ subdomain: 'web' })).map((e) => e.field)).toEqual(['spec.subdomain']);
+  });
+});

@@ -29,6 +29,7 @@ import {
   unsupported,
   type Errors,
 } from './field-errors';
+import { refusedPodFields } from '../pod-field-support';
 import { validateLabels } from './object-meta';
 import { validatePodDns } from './pod-dns';
 
@@ -213,6 +214,10 @@ export function validatePodSpec(errs: Errors, spec: PodSpec | undefined, path: s
     errs.push(required(path));
     return;
   }
+  errs.push(...refusedPodFields(spec, path));
+  // Kubernetes' Priority admission: without a priorityClassName the priority is computed (0 here,
+  // as no PriorityClass exists), and a value given in the spec is refused.
+  if (spec.priority) errs.push(forbidden(`${path}.priority`, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name`));
   const volumes = new Set<string>();
   (spec.volumes ?? []).forEach((v, i) => {
     const p = `${path}.volumes[${i}]`;

@@ -36,6 +36,7 @@ import {
   protoMetadata as protoMetadata6,
   Secret,
   Service,
+  ServiceAccount,
 } from "../../core/v1/core";
 import { ObjectMeta, Preconditions, protoMetadata as protoMetadata7 } from "../../meta/v1/meta";
 import { ExecOutput, ExecRequest, LogChunk, LogsRequest, protoMetadata as protoMetadata8 } from "../../node/v1/kubelet";
@@ -64,6 +65,7 @@ export interface ApiObject {
     | { $case: "deployment"; value: Deployment }
     | { $case: "lease"; value: Lease }
     | { $case: "horizontalPodAutoscaler"; value: HorizontalPodAutoscaler }
+    | { $case: "serviceAccount"; value: ServiceAccount }
     | undefined;
 }
 
@@ -259,6 +261,9 @@ export const ApiObject: MessageFns<ApiObject> = {
       case "horizontalPodAutoscaler":
         HorizontalPodAutoscaler.encode(message.kind.value, writer.uint32(98).fork()).join();
         break;
+      case "serviceAccount":
+        ServiceAccount.encode(message.kind.value, writer.uint32(106).fork()).join();
+        break;
     }
     return writer;
   },
@@ -375,6 +380,14 @@ export const ApiObject: MessageFns<ApiObject> = {
             };
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.kind = { $case: "serviceAccount", value: ServiceAccount.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -422,6 +435,10 @@ export const ApiObject: MessageFns<ApiObject> = {
           $case: "horizontalPodAutoscaler",
           value: HorizontalPodAutoscaler.fromJSON(object.horizontal_pod_autoscaler),
         }
+        : isSet(object.serviceAccount)
+        ? { $case: "serviceAccount", value: ServiceAccount.fromJSON(object.serviceAccount) }
+        : isSet(object.service_account)
+        ? { $case: "serviceAccount", value: ServiceAccount.fromJSON(object.service_account) }
         : undefined,
     };
   },
@@ -452,6 +469,8 @@ export const ApiObject: MessageFns<ApiObject> = {
       obj.lease = Lease.toJSON(message.kind.value);
     } else if (message.kind?.$case === "horizontalPodAutoscaler") {
       obj.horizontalPodAutoscaler = HorizontalPodAutoscaler.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "serviceAccount") {
+      obj.serviceAccount = ServiceAccount.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -534,6 +553,12 @@ export const ApiObject: MessageFns<ApiObject> = {
             $case: "horizontalPodAutoscaler",
             value: HorizontalPodAutoscaler.fromPartial(object.kind.value),
           };
+        }
+        break;
+      }
+      case "serviceAccount": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "serviceAccount", value: ServiceAccount.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -3220,6 +3245,18 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "horizontalPodAutoscaler",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "service_account",
+        "number": 13,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ServiceAccount",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "serviceAccount",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -4316,129 +4353,129 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0],
-        "span": [16, 0, 31, 1],
+        "span": [16, 0, 32, 1],
         "leadingComments": " One object of any kind.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3],
-        "span": [46, 0, 51, 1],
+        "span": [47, 0, 52, 1],
         "leadingComments":
           ' label_selector: "app=web,tier!=db,env in (a,b),!legacy"; field_selector: "spec.nodeName=node-1".\n An empty namespace lists all namespaces.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [56, 2, 30],
+        "span": [57, 2, 30],
         "leadingComments": " The etcd revision the list was read at; watch from here to miss nothing.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 5],
-        "span": [61, 0, 64, 1],
+        "span": [62, 0, 65, 1],
         "leadingComments":
           " The object's metadata.resourceVersion must be the stored one, or the update fails with ABORTED.\n An empty resourceVersion means an unconditional update.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6],
-        "span": [67, 0, 75, 1],
+        "span": [68, 0, 76, 1],
         "leadingComments": " propagation_policy: Background (default), Foreground or Orphan.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 7],
-        "span": [79, 0, 85, 1],
+        "span": [80, 0, 86, 1],
         "leadingComments":
           " Watch changes after resource_version (empty: from now). A compacted resource_version fails\n with OUT_OF_RANGE; the client lists again.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 8],
-        "span": [89, 0, 96, 1],
+        "span": [90, 0, 97, 1],
         "leadingComments":
           " type: ADDED, MODIFIED or DELETED (object: its last state). revision is the etcd revision of the\n change. The same message is published on NATS for the watch pipeline.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 3],
-        "span": [103, 2, 17],
+        "span": [104, 2, 17],
         "leadingComments": " When set, the pod must still have this uid.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 4],
-        "span": [105, 2, 30],
+        "span": [106, 2, 30],
         "leadingComments": " When set, the pod must still be at this resourceVersion.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 12],
-        "span": [119, 0, 122, 1],
+        "span": [120, 0, 123, 1],
         "leadingComments":
           ' The resource metrics API (Kubernetes\' metrics.k8s.io/v1beta1, served by metrics-server there):\n usage as quantity strings, e.g. usage {cpu: "250m", memory: "100Mi"}; CPU is the average over\n `window` ending at `timestamp`, memory the working set at `timestamp`.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 13],
-        "span": [125, 0, 130, 1],
+        "span": [126, 0, 131, 1],
         "leadingComments": " metadata: the pod's name, namespace and labels.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15],
-        "span": [137, 0, 142, 1],
+        "span": [138, 0, 143, 1],
         "leadingComments": " metadata: the node's name and labels.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 17],
-        "span": [149, 0, 153, 1],
+        "span": [150, 0, 154, 1],
         "leadingComments":
           " An empty namespace lists all namespaces; name: that pod only (NOT_FOUND when it has no metrics).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 18],
-        "span": [156, 0, 159, 1],
+        "span": [157, 0, 160, 1],
         "leadingComments": " name: that node only (NOT_FOUND when it has no metrics).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 5],
-        "span": [169, 2, 48],
+        "span": [170, 2, 48],
         "leadingComments":
           " Returns the object as it is after the call: marked for deletion (finalizers, graceful pod\n deletion) or its last state when removed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 7],
-        "span": [172, 2, 44],
+        "span": [173, 2, 44],
         "leadingComments": " Binds a pending pod to a node (sets spec.nodeName) with compare-and-swap.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 9],
-        "span": [175, 2, 81],
+        "span": [176, 2, 81],
         "leadingComments": " A container's logs, proxied from the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 10],
-        "span": [177, 2, 83],
+        "span": [178, 2, 83],
         "leadingComments": " Runs a command in a container, through the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 11],
-        "span": [180, 2, 65],
+        "span": [181, 2, 65],
         "leadingComments":
           " Current usage of pods, from their nodes' kubelets (metrics.k8s.io PodMetrics). Pods without\n metrics yet, or on a node that does not answer, are left out.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 12],
-        "span": [182, 2, 68],
+        "span": [183, 2, 68],
         "leadingComments":
           " Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out.\n",
         "trailingComments": "",

@@ -134,12 +134,81 @@ export interface PodSpec {
   priority: number;
   volumes: Volume[];
   /** Resolver settings merged into those dnsPolicy gives (with None: all of them). */
-  dnsConfig?: PodDNSConfig | undefined;
+  dnsConfig?:
+    | PodDNSConfig
+    | undefined;
+  /**
+   * Run one at a time, in order, each to success, before the app containers. One whose
+   * restart_policy is Always is a native sidecar: started in order, kept running beside the app
+   * containers, stopped after them.
+   */
+  initContainers: Container[];
+  securityContext?: PodSecurityContext | undefined;
+  imagePullSecrets: LocalObjectReference[];
+  /** The ServiceAccount the pod runs as; "default" when empty. Must exist at creation. */
+  serviceAccountName: string;
 }
 
 export interface PodSpec_NodeSelectorEntry {
   key: string;
   value: string;
+}
+
+export interface LocalObjectReference {
+  name: string;
+}
+
+/** Applies to every container of the pod; a container's SecurityContext wins field by field. */
+export interface PodSecurityContext {
+  runAsUser?: number | undefined;
+  runAsGroup?: number | undefined;
+  runAsNonRoot?: boolean | undefined;
+  supplementalGroups: number[];
+  /**
+   * Group owner of the pod's writable volumes (emptyDir, configMap, secret, downwardAPI,
+   * projected) and a supplemental group of every container.
+   */
+  fsGroup?: number | undefined;
+}
+
+export interface SecurityContext {
+  capabilities?: Capabilities | undefined;
+  privileged?: boolean | undefined;
+  runAsUser?: number | undefined;
+  runAsGroup?: number | undefined;
+  runAsNonRoot?: boolean | undefined;
+  readOnlyRootFilesystem?: boolean | undefined;
+  allowPrivilegeEscalation?:
+    | boolean
+    | undefined;
+  /** Default only (Unmasked needs a user namespace). */
+  procMount: string;
+}
+
+/** Linux capabilities, as "NET_ADMIN" or "CAP_NET_ADMIN"; drop may name ALL. */
+export interface Capabilities {
+  add: string[];
+  drop: string[];
+}
+
+export interface Lifecycle {
+  /** Runs right after the container starts; the container counts as running once it succeeds. */
+  postStart?:
+    | LifecycleHandler
+    | undefined;
+  /** Runs before the container gets SIGTERM, within its grace period. */
+  preStop?: LifecycleHandler | undefined;
+}
+
+/** Exactly one of exec, http_get, sleep. */
+export interface LifecycleHandler {
+  exec?: ExecAction | undefined;
+  httpGet?: HTTPGetAction | undefined;
+  sleep?: SleepAction | undefined;
+}
+
+export interface SleepAction {
+  seconds: number;
 }
 
 /** Kubernetes' PodDNSConfig: appended to (options: merged by name into) the policy's settings. */
@@ -176,6 +245,35 @@ export interface Container {
   volumeMounts: VolumeMount[];
   stdin: boolean;
   tty: boolean;
+  envFrom: EnvFromSource[];
+  securityContext?: SecurityContext | undefined;
+  lifecycle?:
+    | Lifecycle
+    | undefined;
+  /** Default /dev/termination-log. */
+  terminationMessagePath: string;
+  /** File (default) or FallbackToLogsOnError. */
+  terminationMessagePolicy: string;
+  /** Init containers only: Always makes a native sidecar. */
+  restartPolicy?: string | undefined;
+  stdinOnce: boolean;
+}
+
+/** All keys of a ConfigMap or Secret as variables (keys that are not valid names are skipped). */
+export interface EnvFromSource {
+  prefix: string;
+  configMapRef?: ConfigMapEnvSource | undefined;
+  secretRef?: SecretEnvSource | undefined;
+}
+
+export interface ConfigMapEnvSource {
+  name: string;
+  optional?: boolean | undefined;
+}
+
+export interface SecretEnvSource {
+  name: string;
+  optional?: boolean | undefined;
 }
 
 /** protocol: TCP (default) or UDP. */
@@ -197,6 +295,17 @@ export interface EnvVarSource {
   fieldRef?: ObjectFieldSelector | undefined;
   configMapKeyRef?: ConfigMapKeySelector | undefined;
   secretKeyRef?: SecretKeySelector | undefined;
+  resourceFieldRef?: ResourceFieldSelector | undefined;
+}
+
+/**
+ * resource: limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory,
+ * requests.ephemeral-storage; the value is divided by divisor (default 1) and rounded up.
+ */
+export interface ResourceFieldSelector {
+  containerName: string;
+  resource: string;
+  divisor: string;
 }
 
 export interface ObjectFieldSelector {
@@ -273,6 +382,59 @@ export interface Volume {
   configMap?: ConfigMapVolumeSource | undefined;
   secret?: SecretVolumeSource | undefined;
   hostPath?: HostPathVolumeSource | undefined;
+  downwardAPI?: DownwardAPIVolumeSource | undefined;
+  projected?: ProjectedVolumeSource | undefined;
+}
+
+/** A key of a ConfigMap or Secret as a file at path (relative, no ".."), with its own mode. */
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number | undefined;
+}
+
+export interface DownwardAPIVolumeSource {
+  items: DownwardAPIVolumeFile[];
+  defaultMode?: number | undefined;
+}
+
+/**
+ * Exactly one of field_ref (metadata.name, namespace, uid, labels, annotations) and
+ * resource_field_ref.
+ */
+export interface DownwardAPIVolumeFile {
+  path: string;
+  fieldRef?: ObjectFieldSelector | undefined;
+  resourceFieldRef?: ResourceFieldSelector | undefined;
+  mode?: number | undefined;
+}
+
+export interface ProjectedVolumeSource {
+  sources: VolumeProjection[];
+  defaultMode?: number | undefined;
+}
+
+/** Exactly one source. */
+export interface VolumeProjection {
+  secret?: SecretProjection | undefined;
+  configMap?: ConfigMapProjection | undefined;
+  downwardAPI?: DownwardAPIProjection | undefined;
+}
+
+export interface SecretProjection {
+  name: string;
+  items: KeyToPath[];
+  optional?: boolean | undefined;
+}
+
+export interface ConfigMapProjection {
+  name: string;
+  items: KeyToPath[];
+  optional?: boolean | undefined;
+}
+
+export interface DownwardAPIProjection {
+  items: DownwardAPIVolumeFile[];
 }
 
 export interface EmptyDirVolumeSource {
@@ -283,11 +445,15 @@ export interface EmptyDirVolumeSource {
 export interface ConfigMapVolumeSource {
   name: string;
   optional?: boolean | undefined;
+  items: KeyToPath[];
+  defaultMode?: number | undefined;
 }
 
 export interface SecretVolumeSource {
   secretName: string;
   optional?: boolean | undefined;
+  items: KeyToPath[];
+  defaultMode?: number | undefined;
 }
 
 export interface HostPathVolumeSource {
@@ -359,6 +525,7 @@ export interface PodStatus {
    * that a proxy on another machine reaches the pod at host_ip:host_port.
    */
   publishedPorts: ContainerPort[];
+  initContainerStatuses: ContainerStatus[];
 }
 
 export interface PodIP {
@@ -498,6 +665,15 @@ export interface Event {
 export interface EventSource {
   component: string;
   host: string;
+}
+
+/**
+ * An identity for pods. Each namespace gets "default" from the service account controller.
+ * image_pull_secrets are added to the pods that run as it and name none themselves.
+ */
+export interface ServiceAccount {
+  metadata?: ObjectMeta | undefined;
+  imagePullSecrets: LocalObjectReference[];
 }
 
 export interface ConfigMap {
@@ -2275,6 +2451,10 @@ function createBasePodSpec(): PodSpec {
     priority: 0,
     volumes: [],
     dnsConfig: undefined,
+    initContainers: [],
+    securityContext: undefined,
+    imagePullSecrets: [],
+    serviceAccountName: "",
   };
 }
 
@@ -2324,6 +2504,18 @@ export const PodSpec: MessageFns<PodSpec> = {
     }
     if (message.dnsConfig !== undefined) {
       PodDNSConfig.encode(message.dnsConfig, writer.uint32(122).fork()).join();
+    }
+    for (const v of message.initContainers) {
+      Container.encode(v!, writer.uint32(130).fork()).join();
+    }
+    if (message.securityContext !== undefined) {
+      PodSecurityContext.encode(message.securityContext, writer.uint32(138).fork()).join();
+    }
+    for (const v of message.imagePullSecrets) {
+      LocalObjectReference.encode(v!, writer.uint32(146).fork()).join();
+    }
+    if (message.serviceAccountName !== "") {
+      writer.uint32(154).string(message.serviceAccountName);
     }
     return writer;
   },
@@ -2464,6 +2656,38 @@ export const PodSpec: MessageFns<PodSpec> = {
             message.dnsConfig = PodDNSConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.initContainers.push(Container.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.securityContext = PodSecurityContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.imagePullSecrets.push(LocalObjectReference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.serviceAccountName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2553,6 +2777,26 @@ export const PodSpec: MessageFns<PodSpec> = {
         : isSet(object.dns_config)
         ? PodDNSConfig.fromJSON(object.dns_config)
         : undefined,
+      initContainers: globalThis.Array.isArray(object?.initContainers)
+        ? object.initContainers.map((e: any) => Container.fromJSON(e))
+        : globalThis.Array.isArray(object?.init_containers)
+        ? object.init_containers.map((e: any) => Container.fromJSON(e))
+        : [],
+      securityContext: isSet(object.securityContext)
+        ? PodSecurityContext.fromJSON(object.securityContext)
+        : isSet(object.security_context)
+        ? PodSecurityContext.fromJSON(object.security_context)
+        : undefined,
+      imagePullSecrets: globalThis.Array.isArray(object?.imagePullSecrets)
+        ? object.imagePullSecrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : globalThis.Array.isArray(object?.image_pull_secrets)
+        ? object.image_pull_secrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : [],
+      serviceAccountName: isSet(object.serviceAccountName)
+        ? globalThis.String(object.serviceAccountName)
+        : isSet(object.service_account_name)
+        ? globalThis.String(object.service_account_name)
+        : "",
     };
   },
 
@@ -2609,6 +2853,18 @@ export const PodSpec: MessageFns<PodSpec> = {
     if (message.dnsConfig !== undefined) {
       obj.dnsConfig = PodDNSConfig.toJSON(message.dnsConfig);
     }
+    if (message.initContainers?.length) {
+      obj.initContainers = message.initContainers.map((e) => Container.toJSON(e));
+    }
+    if (message.securityContext !== undefined) {
+      obj.securityContext = PodSecurityContext.toJSON(message.securityContext);
+    }
+    if (message.imagePullSecrets?.length) {
+      obj.imagePullSecrets = message.imagePullSecrets.map((e) => LocalObjectReference.toJSON(e));
+    }
+    if (message.serviceAccountName !== "") {
+      obj.serviceAccountName = message.serviceAccountName;
+    }
     return obj;
   },
 
@@ -2644,6 +2900,12 @@ export const PodSpec: MessageFns<PodSpec> = {
     message.dnsConfig = (object.dnsConfig !== undefined && object.dnsConfig !== null)
       ? PodDNSConfig.fromPartial(object.dnsConfig)
       : undefined;
+    message.initContainers = object.initContainers?.map((e) => Container.fromPartial(e)) || [];
+    message.securityContext = (object.securityContext !== undefined && object.securityContext !== null)
+      ? PodSecurityContext.fromPartial(object.securityContext)
+      : undefined;
+    message.imagePullSecrets = object.imagePullSecrets?.map((e) => LocalObjectReference.fromPartial(e)) || [];
+    message.serviceAccountName = object.serviceAccountName ?? "";
     return message;
   },
 };
@@ -2729,6 +2991,822 @@ export const PodSpec_NodeSelectorEntry: MessageFns<PodSpec_NodeSelectorEntry> = 
     const message = createBasePodSpec_NodeSelectorEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLocalObjectReference(): LocalObjectReference {
+  return { name: "" };
+}
+
+export const LocalObjectReference: MessageFns<LocalObjectReference> = {
+  encode(message: LocalObjectReference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LocalObjectReference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLocalObjectReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LocalObjectReference {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: LocalObjectReference): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LocalObjectReference>, I>>(base?: I): LocalObjectReference {
+    return LocalObjectReference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LocalObjectReference>, I>>(object: I): LocalObjectReference {
+    const message = createBaseLocalObjectReference();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBasePodSecurityContext(): PodSecurityContext {
+  return {
+    runAsUser: undefined,
+    runAsGroup: undefined,
+    runAsNonRoot: undefined,
+    supplementalGroups: [],
+    fsGroup: undefined,
+  };
+}
+
+export const PodSecurityContext: MessageFns<PodSecurityContext> = {
+  encode(message: PodSecurityContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runAsUser !== undefined) {
+      writer.uint32(8).int64(message.runAsUser);
+    }
+    if (message.runAsGroup !== undefined) {
+      writer.uint32(16).int64(message.runAsGroup);
+    }
+    if (message.runAsNonRoot !== undefined) {
+      writer.uint32(24).bool(message.runAsNonRoot);
+    }
+    if (message.supplementalGroups.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.supplementalGroups) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    if (message.fsGroup !== undefined) {
+      writer.uint32(40).int64(message.fsGroup);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSecurityContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSecurityContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.runAsUser = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.runAsGroup = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.runAsNonRoot = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.supplementalGroups.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.supplementalGroups.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.fsGroup = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSecurityContext {
+    return {
+      runAsUser: isSet(object.runAsUser)
+        ? globalThis.Number(object.runAsUser)
+        : isSet(object.run_as_user)
+        ? globalThis.Number(object.run_as_user)
+        : undefined,
+      runAsGroup: isSet(object.runAsGroup)
+        ? globalThis.Number(object.runAsGroup)
+        : isSet(object.run_as_group)
+        ? globalThis.Number(object.run_as_group)
+        : undefined,
+      runAsNonRoot: isSet(object.runAsNonRoot)
+        ? globalThis.Boolean(object.runAsNonRoot)
+        : isSet(object.run_as_non_root)
+        ? globalThis.Boolean(object.run_as_non_root)
+        : undefined,
+      supplementalGroups: globalThis.Array.isArray(object?.supplementalGroups)
+        ? object.supplementalGroups.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.supplemental_groups)
+        ? object.supplemental_groups.map((e: any) => globalThis.Number(e))
+        : [],
+      fsGroup: isSet(object.fsGroup)
+        ? globalThis.Number(object.fsGroup)
+        : isSet(object.fs_group)
+        ? globalThis.Number(object.fs_group)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PodSecurityContext): unknown {
+    const obj: any = {};
+    if (message.runAsUser !== undefined) {
+      obj.runAsUser = Math.round(message.runAsUser);
+    }
+    if (message.runAsGroup !== undefined) {
+      obj.runAsGroup = Math.round(message.runAsGroup);
+    }
+    if (message.runAsNonRoot !== undefined) {
+      obj.runAsNonRoot = message.runAsNonRoot;
+    }
+    if (message.supplementalGroups?.length) {
+      obj.supplementalGroups = message.supplementalGroups.map((e) => Math.round(e));
+    }
+    if (message.fsGroup !== undefined) {
+      obj.fsGroup = Math.round(message.fsGroup);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodSecurityContext>, I>>(base?: I): PodSecurityContext {
+    return PodSecurityContext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodSecurityContext>, I>>(object: I): PodSecurityContext {
+    const message = createBasePodSecurityContext();
+    message.runAsUser = object.runAsUser ?? undefined;
+    message.runAsGroup = object.runAsGroup ?? undefined;
+    message.runAsNonRoot = object.runAsNonRoot ?? undefined;
+    message.supplementalGroups = object.supplementalGroups?.map((e) => e) || [];
+    message.fsGroup = object.fsGroup ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSecurityContext(): SecurityContext {
+  return {
+    capabilities: undefined,
+    privileged: undefined,
+    runAsUser: undefined,
+    runAsGroup: undefined,
+    runAsNonRoot: undefined,
+    readOnlyRootFilesystem: undefined,
+    allowPrivilegeEscalation: undefined,
+    procMount: "",
+  };
+}
+
+export const SecurityContext: MessageFns<SecurityContext> = {
+  encode(message: SecurityContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.capabilities !== undefined) {
+      Capabilities.encode(message.capabilities, writer.uint32(10).fork()).join();
+    }
+    if (message.privileged !== undefined) {
+      writer.uint32(16).bool(message.privileged);
+    }
+    if (message.runAsUser !== undefined) {
+      writer.uint32(24).int64(message.runAsUser);
+    }
+    if (message.runAsGroup !== undefined) {
+      writer.uint32(32).int64(message.runAsGroup);
+    }
+    if (message.runAsNonRoot !== undefined) {
+      writer.uint32(40).bool(message.runAsNonRoot);
+    }
+    if (message.readOnlyRootFilesystem !== undefined) {
+      writer.uint32(48).bool(message.readOnlyRootFilesystem);
+    }
+    if (message.allowPrivilegeEscalation !== undefined) {
+      writer.uint32(56).bool(message.allowPrivilegeEscalation);
+    }
+    if (message.procMount !== "") {
+      writer.uint32(66).string(message.procMount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SecurityContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecurityContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.capabilities = Capabilities.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.privileged = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.runAsUser = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.runAsGroup = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.runAsNonRoot = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.readOnlyRootFilesystem = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.allowPrivilegeEscalation = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.procMount = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SecurityContext {
+    return {
+      capabilities: isSet(object.capabilities) ? Capabilities.fromJSON(object.capabilities) : undefined,
+      privileged: isSet(object.privileged) ? globalThis.Boolean(object.privileged) : undefined,
+      runAsUser: isSet(object.runAsUser)
+        ? globalThis.Number(object.runAsUser)
+        : isSet(object.run_as_user)
+        ? globalThis.Number(object.run_as_user)
+        : undefined,
+      runAsGroup: isSet(object.runAsGroup)
+        ? globalThis.Number(object.runAsGroup)
+        : isSet(object.run_as_group)
+        ? globalThis.Number(object.run_as_group)
+        : undefined,
+      runAsNonRoot: isSet(object.runAsNonRoot)
+        ? globalThis.Boolean(object.runAsNonRoot)
+        : isSet(object.run_as_non_root)
+        ? globalThis.Boolean(object.run_as_non_root)
+        : undefined,
+      readOnlyRootFilesystem: isSet(object.readOnlyRootFilesystem)
+        ? globalThis.Boolean(object.readOnlyRootFilesystem)
+        : isSet(object.read_only_root_filesystem)
+        ? globalThis.Boolean(object.read_only_root_filesystem)
+        : undefined,
+      allowPrivilegeEscalation: isSet(object.allowPrivilegeEscalation)
+        ? globalThis.Boolean(object.allowPrivilegeEscalation)
+        : isSet(object.allow_privilege_escalation)
+        ? globalThis.Boolean(object.allow_privilege_escalation)
+        : undefined,
+      procMount: isSet(object.procMount)
+        ? globalThis.String(object.procMount)
+        : isSet(object.proc_mount)
+        ? globalThis.String(object.proc_mount)
+        : "",
+    };
+  },
+
+  toJSON(message: SecurityContext): unknown {
+    const obj: any = {};
+    if (message.capabilities !== undefined) {
+      obj.capabilities = Capabilities.toJSON(message.capabilities);
+    }
+    if (message.privileged !== undefined) {
+      obj.privileged = message.privileged;
+    }
+    if (message.runAsUser !== undefined) {
+      obj.runAsUser = Math.round(message.runAsUser);
+    }
+    if (message.runAsGroup !== undefined) {
+      obj.runAsGroup = Math.round(message.runAsGroup);
+    }
+    if (message.runAsNonRoot !== undefined) {
+      obj.runAsNonRoot = message.runAsNonRoot;
+    }
+    if (message.readOnlyRootFilesystem !== undefined) {
+      obj.readOnlyRootFilesystem = message.readOnlyRootFilesystem;
+    }
+    if (message.allowPrivilegeEscalation !== undefined) {
+      obj.allowPrivilegeEscalation = message.allowPrivilegeEscalation;
+    }
+    if (message.procMount !== "") {
+      obj.procMount = message.procMount;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SecurityContext>, I>>(base?: I): SecurityContext {
+    return SecurityContext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SecurityContext>, I>>(object: I): SecurityContext {
+    const message = createBaseSecurityContext();
+    message.capabilities = (object.capabilities !== undefined && object.capabilities !== null)
+      ? Capabilities.fromPartial(object.capabilities)
+      : undefined;
+    message.privileged = object.privileged ?? undefined;
+    message.runAsUser = object.runAsUser ?? undefined;
+    message.runAsGroup = object.runAsGroup ?? undefined;
+    message.runAsNonRoot = object.runAsNonRoot ?? undefined;
+    message.readOnlyRootFilesystem = object.readOnlyRootFilesystem ?? undefined;
+    message.allowPrivilegeEscalation = object.allowPrivilegeEscalation ?? undefined;
+    message.procMount = object.procMount ?? "";
+    return message;
+  },
+};
+
+function createBaseCapabilities(): Capabilities {
+  return { add: [], drop: [] };
+}
+
+export const Capabilities: MessageFns<Capabilities> = {
+  encode(message: Capabilities, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.add) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.drop) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Capabilities {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCapabilities();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.add.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.drop.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Capabilities {
+    return {
+      add: globalThis.Array.isArray(object?.add) ? object.add.map((e: any) => globalThis.String(e)) : [],
+      drop: globalThis.Array.isArray(object?.drop) ? object.drop.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: Capabilities): unknown {
+    const obj: any = {};
+    if (message.add?.length) {
+      obj.add = message.add;
+    }
+    if (message.drop?.length) {
+      obj.drop = message.drop;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Capabilities>, I>>(base?: I): Capabilities {
+    return Capabilities.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Capabilities>, I>>(object: I): Capabilities {
+    const message = createBaseCapabilities();
+    message.add = object.add?.map((e) => e) || [];
+    message.drop = object.drop?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLifecycle(): Lifecycle {
+  return { postStart: undefined, preStop: undefined };
+}
+
+export const Lifecycle: MessageFns<Lifecycle> = {
+  encode(message: Lifecycle, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.postStart !== undefined) {
+      LifecycleHandler.encode(message.postStart, writer.uint32(10).fork()).join();
+    }
+    if (message.preStop !== undefined) {
+      LifecycleHandler.encode(message.preStop, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Lifecycle {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLifecycle();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.postStart = LifecycleHandler.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.preStop = LifecycleHandler.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Lifecycle {
+    return {
+      postStart: isSet(object.postStart)
+        ? LifecycleHandler.fromJSON(object.postStart)
+        : isSet(object.post_start)
+        ? LifecycleHandler.fromJSON(object.post_start)
+        : undefined,
+      preStop: isSet(object.preStop)
+        ? LifecycleHandler.fromJSON(object.preStop)
+        : isSet(object.pre_stop)
+        ? LifecycleHandler.fromJSON(object.pre_stop)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Lifecycle): unknown {
+    const obj: any = {};
+    if (message.postStart !== undefined) {
+      obj.postStart = LifecycleHandler.toJSON(message.postStart);
+    }
+    if (message.preStop !== undefined) {
+      obj.preStop = LifecycleHandler.toJSON(message.preStop);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Lifecycle>, I>>(base?: I): Lifecycle {
+    return Lifecycle.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Lifecycle>, I>>(object: I): Lifecycle {
+    const message = createBaseLifecycle();
+    message.postStart = (object.postStart !== undefined && object.postStart !== null)
+      ? LifecycleHandler.fromPartial(object.postStart)
+      : undefined;
+    message.preStop = (object.preStop !== undefined && object.preStop !== null)
+      ? LifecycleHandler.fromPartial(object.preStop)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLifecycleHandler(): LifecycleHandler {
+  return { exec: undefined, httpGet: undefined, sleep: undefined };
+}
+
+export const LifecycleHandler: MessageFns<LifecycleHandler> = {
+  encode(message: LifecycleHandler, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exec !== undefined) {
+      ExecAction.encode(message.exec, writer.uint32(10).fork()).join();
+    }
+    if (message.httpGet !== undefined) {
+      HTTPGetAction.encode(message.httpGet, writer.uint32(18).fork()).join();
+    }
+    if (message.sleep !== undefined) {
+      SleepAction.encode(message.sleep, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LifecycleHandler {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLifecycleHandler();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.exec = ExecAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.httpGet = HTTPGetAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sleep = SleepAction.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LifecycleHandler {
+    return {
+      exec: isSet(object.exec) ? ExecAction.fromJSON(object.exec) : undefined,
+      httpGet: isSet(object.httpGet)
+        ? HTTPGetAction.fromJSON(object.httpGet)
+        : isSet(object.http_get)
+        ? HTTPGetAction.fromJSON(object.http_get)
+        : undefined,
+      sleep: isSet(object.sleep) ? SleepAction.fromJSON(object.sleep) : undefined,
+    };
+  },
+
+  toJSON(message: LifecycleHandler): unknown {
+    const obj: any = {};
+    if (message.exec !== undefined) {
+      obj.exec = ExecAction.toJSON(message.exec);
+    }
+    if (message.httpGet !== undefined) {
+      obj.httpGet = HTTPGetAction.toJSON(message.httpGet);
+    }
+    if (message.sleep !== undefined) {
+      obj.sleep = SleepAction.toJSON(message.sleep);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LifecycleHandler>, I>>(base?: I): LifecycleHandler {
+    return LifecycleHandler.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LifecycleHandler>, I>>(object: I): LifecycleHandler {
+    const message = createBaseLifecycleHandler();
+    message.exec = (object.exec !== undefined && object.exec !== null)
+      ? ExecAction.fromPartial(object.exec)
+      : undefined;
+    message.httpGet = (object.httpGet !== undefined && object.httpGet !== null)
+      ? HTTPGetAction.fromPartial(object.httpGet)
+      : undefined;
+    message.sleep = (object.sleep !== undefined && object.sleep !== null)
+      ? SleepAction.fromPartial(object.sleep)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSleepAction(): SleepAction {
+  return { seconds: 0 };
+}
+
+export const SleepAction: MessageFns<SleepAction> = {
+  encode(message: SleepAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seconds !== 0) {
+      writer.uint32(8).int64(message.seconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SleepAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSleepAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seconds = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SleepAction {
+    return { seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0 };
+  },
+
+  toJSON(message: SleepAction): unknown {
+    const obj: any = {};
+    if (message.seconds !== 0) {
+      obj.seconds = Math.round(message.seconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SleepAction>, I>>(base?: I): SleepAction {
+    return SleepAction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SleepAction>, I>>(object: I): SleepAction {
+    const message = createBaseSleepAction();
+    message.seconds = object.seconds ?? 0;
     return message;
   },
 };
@@ -2940,6 +4018,13 @@ function createBaseContainer(): Container {
     volumeMounts: [],
     stdin: false,
     tty: false,
+    envFrom: [],
+    securityContext: undefined,
+    lifecycle: undefined,
+    terminationMessagePath: "",
+    terminationMessagePolicy: "",
+    restartPolicy: undefined,
+    stdinOnce: false,
   };
 }
 
@@ -2989,6 +4074,27 @@ export const Container: MessageFns<Container> = {
     }
     if (message.tty !== false) {
       writer.uint32(120).bool(message.tty);
+    }
+    for (const v of message.envFrom) {
+      EnvFromSource.encode(v!, writer.uint32(130).fork()).join();
+    }
+    if (message.securityContext !== undefined) {
+      SecurityContext.encode(message.securityContext, writer.uint32(138).fork()).join();
+    }
+    if (message.lifecycle !== undefined) {
+      Lifecycle.encode(message.lifecycle, writer.uint32(146).fork()).join();
+    }
+    if (message.terminationMessagePath !== "") {
+      writer.uint32(154).string(message.terminationMessagePath);
+    }
+    if (message.terminationMessagePolicy !== "") {
+      writer.uint32(162).string(message.terminationMessagePolicy);
+    }
+    if (message.restartPolicy !== undefined) {
+      writer.uint32(170).string(message.restartPolicy);
+    }
+    if (message.stdinOnce !== false) {
+      writer.uint32(176).bool(message.stdinOnce);
     }
     return writer;
   },
@@ -3126,6 +4232,62 @@ export const Container: MessageFns<Container> = {
             message.tty = reader.bool();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.envFrom.push(EnvFromSource.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.securityContext = SecurityContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.lifecycle = Lifecycle.decode(reader, reader.uint32());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.terminationMessagePath = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.terminationMessagePolicy = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.restartPolicy = reader.string();
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.stdinOnce = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3179,6 +4341,37 @@ export const Container: MessageFns<Container> = {
         : [],
       stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
       tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      envFrom: globalThis.Array.isArray(object?.envFrom)
+        ? object.envFrom.map((e: any) => EnvFromSource.fromJSON(e))
+        : globalThis.Array.isArray(object?.env_from)
+        ? object.env_from.map((e: any) => EnvFromSource.fromJSON(e))
+        : [],
+      securityContext: isSet(object.securityContext)
+        ? SecurityContext.fromJSON(object.securityContext)
+        : isSet(object.security_context)
+        ? SecurityContext.fromJSON(object.security_context)
+        : undefined,
+      lifecycle: isSet(object.lifecycle) ? Lifecycle.fromJSON(object.lifecycle) : undefined,
+      terminationMessagePath: isSet(object.terminationMessagePath)
+        ? globalThis.String(object.terminationMessagePath)
+        : isSet(object.termination_message_path)
+        ? globalThis.String(object.termination_message_path)
+        : "",
+      terminationMessagePolicy: isSet(object.terminationMessagePolicy)
+        ? globalThis.String(object.terminationMessagePolicy)
+        : isSet(object.termination_message_policy)
+        ? globalThis.String(object.termination_message_policy)
+        : "",
+      restartPolicy: isSet(object.restartPolicy)
+        ? globalThis.String(object.restartPolicy)
+        : isSet(object.restart_policy)
+        ? globalThis.String(object.restart_policy)
+        : undefined,
+      stdinOnce: isSet(object.stdinOnce)
+        ? globalThis.Boolean(object.stdinOnce)
+        : isSet(object.stdin_once)
+        ? globalThis.Boolean(object.stdin_once)
+        : false,
     };
   },
 
@@ -3229,6 +4422,27 @@ export const Container: MessageFns<Container> = {
     if (message.tty !== false) {
       obj.tty = message.tty;
     }
+    if (message.envFrom?.length) {
+      obj.envFrom = message.envFrom.map((e) => EnvFromSource.toJSON(e));
+    }
+    if (message.securityContext !== undefined) {
+      obj.securityContext = SecurityContext.toJSON(message.securityContext);
+    }
+    if (message.lifecycle !== undefined) {
+      obj.lifecycle = Lifecycle.toJSON(message.lifecycle);
+    }
+    if (message.terminationMessagePath !== "") {
+      obj.terminationMessagePath = message.terminationMessagePath;
+    }
+    if (message.terminationMessagePolicy !== "") {
+      obj.terminationMessagePolicy = message.terminationMessagePolicy;
+    }
+    if (message.restartPolicy !== undefined) {
+      obj.restartPolicy = message.restartPolicy;
+    }
+    if (message.stdinOnce !== false) {
+      obj.stdinOnce = message.stdinOnce;
+    }
     return obj;
   },
 
@@ -3260,6 +4474,300 @@ export const Container: MessageFns<Container> = {
     message.volumeMounts = object.volumeMounts?.map((e) => VolumeMount.fromPartial(e)) || [];
     message.stdin = object.stdin ?? false;
     message.tty = object.tty ?? false;
+    message.envFrom = object.envFrom?.map((e) => EnvFromSource.fromPartial(e)) || [];
+    message.securityContext = (object.securityContext !== undefined && object.securityContext !== null)
+      ? SecurityContext.fromPartial(object.securityContext)
+      : undefined;
+    message.lifecycle = (object.lifecycle !== undefined && object.lifecycle !== null)
+      ? Lifecycle.fromPartial(object.lifecycle)
+      : undefined;
+    message.terminationMessagePath = object.terminationMessagePath ?? "";
+    message.terminationMessagePolicy = object.terminationMessagePolicy ?? "";
+    message.restartPolicy = object.restartPolicy ?? undefined;
+    message.stdinOnce = object.stdinOnce ?? false;
+    return message;
+  },
+};
+
+function createBaseEnvFromSource(): EnvFromSource {
+  return { prefix: "", configMapRef: undefined, secretRef: undefined };
+}
+
+export const EnvFromSource: MessageFns<EnvFromSource> = {
+  encode(message: EnvFromSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.prefix !== "") {
+      writer.uint32(10).string(message.prefix);
+    }
+    if (message.configMapRef !== undefined) {
+      ConfigMapEnvSource.encode(message.configMapRef, writer.uint32(18).fork()).join();
+    }
+    if (message.secretRef !== undefined) {
+      SecretEnvSource.encode(message.secretRef, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnvFromSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnvFromSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configMapRef = ConfigMapEnvSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.secretRef = SecretEnvSource.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnvFromSource {
+    return {
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      configMapRef: isSet(object.configMapRef)
+        ? ConfigMapEnvSource.fromJSON(object.configMapRef)
+        : isSet(object.config_map_ref)
+        ? ConfigMapEnvSource.fromJSON(object.config_map_ref)
+        : undefined,
+      secretRef: isSet(object.secretRef)
+        ? SecretEnvSource.fromJSON(object.secretRef)
+        : isSet(object.secret_ref)
+        ? SecretEnvSource.fromJSON(object.secret_ref)
+        : undefined,
+    };
+  },
+
+  toJSON(message: EnvFromSource): unknown {
+    const obj: any = {};
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.configMapRef !== undefined) {
+      obj.configMapRef = ConfigMapEnvSource.toJSON(message.configMapRef);
+    }
+    if (message.secretRef !== undefined) {
+      obj.secretRef = SecretEnvSource.toJSON(message.secretRef);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EnvFromSource>, I>>(base?: I): EnvFromSource {
+    return EnvFromSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EnvFromSource>, I>>(object: I): EnvFromSource {
+    const message = createBaseEnvFromSource();
+    message.prefix = object.prefix ?? "";
+    message.configMapRef = (object.configMapRef !== undefined && object.configMapRef !== null)
+      ? ConfigMapEnvSource.fromPartial(object.configMapRef)
+      : undefined;
+    message.secretRef = (object.secretRef !== undefined && object.secretRef !== null)
+      ? SecretEnvSource.fromPartial(object.secretRef)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConfigMapEnvSource(): ConfigMapEnvSource {
+  return { name: "", optional: undefined };
+}
+
+export const ConfigMapEnvSource: MessageFns<ConfigMapEnvSource> = {
+  encode(message: ConfigMapEnvSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(16).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMapEnvSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMapEnvSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMapEnvSource {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: ConfigMapEnvSource): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMapEnvSource>, I>>(base?: I): ConfigMapEnvSource {
+    return ConfigMapEnvSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMapEnvSource>, I>>(object: I): ConfigMapEnvSource {
+    const message = createBaseConfigMapEnvSource();
+    message.name = object.name ?? "";
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSecretEnvSource(): SecretEnvSource {
+  return { name: "", optional: undefined };
+}
+
+export const SecretEnvSource: MessageFns<SecretEnvSource> = {
+  encode(message: SecretEnvSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(16).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SecretEnvSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecretEnvSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SecretEnvSource {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: SecretEnvSource): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SecretEnvSource>, I>>(base?: I): SecretEnvSource {
+    return SecretEnvSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SecretEnvSource>, I>>(object: I): SecretEnvSource {
+    const message = createBaseSecretEnvSource();
+    message.name = object.name ?? "";
+    message.optional = object.optional ?? undefined;
     return message;
   },
 };
@@ -3517,7 +5025,7 @@ export const EnvVar: MessageFns<EnvVar> = {
 };
 
 function createBaseEnvVarSource(): EnvVarSource {
-  return { fieldRef: undefined, configMapKeyRef: undefined, secretKeyRef: undefined };
+  return { fieldRef: undefined, configMapKeyRef: undefined, secretKeyRef: undefined, resourceFieldRef: undefined };
 }
 
 export const EnvVarSource: MessageFns<EnvVarSource> = {
@@ -3530,6 +5038,9 @@ export const EnvVarSource: MessageFns<EnvVarSource> = {
     }
     if (message.secretKeyRef !== undefined) {
       SecretKeySelector.encode(message.secretKeyRef, writer.uint32(26).fork()).join();
+    }
+    if (message.resourceFieldRef !== undefined) {
+      ResourceFieldSelector.encode(message.resourceFieldRef, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -3571,6 +5082,14 @@ export const EnvVarSource: MessageFns<EnvVarSource> = {
             message.secretKeyRef = SecretKeySelector.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceFieldRef = ResourceFieldSelector.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3600,6 +5119,11 @@ export const EnvVarSource: MessageFns<EnvVarSource> = {
         : isSet(object.secret_key_ref)
         ? SecretKeySelector.fromJSON(object.secret_key_ref)
         : undefined,
+      resourceFieldRef: isSet(object.resourceFieldRef)
+        ? ResourceFieldSelector.fromJSON(object.resourceFieldRef)
+        : isSet(object.resource_field_ref)
+        ? ResourceFieldSelector.fromJSON(object.resource_field_ref)
+        : undefined,
     };
   },
 
@@ -3613,6 +5137,9 @@ export const EnvVarSource: MessageFns<EnvVarSource> = {
     }
     if (message.secretKeyRef !== undefined) {
       obj.secretKeyRef = SecretKeySelector.toJSON(message.secretKeyRef);
+    }
+    if (message.resourceFieldRef !== undefined) {
+      obj.resourceFieldRef = ResourceFieldSelector.toJSON(message.resourceFieldRef);
     }
     return obj;
   },
@@ -3631,6 +5158,114 @@ export const EnvVarSource: MessageFns<EnvVarSource> = {
     message.secretKeyRef = (object.secretKeyRef !== undefined && object.secretKeyRef !== null)
       ? SecretKeySelector.fromPartial(object.secretKeyRef)
       : undefined;
+    message.resourceFieldRef = (object.resourceFieldRef !== undefined && object.resourceFieldRef !== null)
+      ? ResourceFieldSelector.fromPartial(object.resourceFieldRef)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResourceFieldSelector(): ResourceFieldSelector {
+  return { containerName: "", resource: "", divisor: "" };
+}
+
+export const ResourceFieldSelector: MessageFns<ResourceFieldSelector> = {
+  encode(message: ResourceFieldSelector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerName !== "") {
+      writer.uint32(10).string(message.containerName);
+    }
+    if (message.resource !== "") {
+      writer.uint32(18).string(message.resource);
+    }
+    if (message.divisor !== "") {
+      writer.uint32(26).string(message.divisor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceFieldSelector {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceFieldSelector();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resource = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.divisor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceFieldSelector {
+    return {
+      containerName: isSet(object.containerName)
+        ? globalThis.String(object.containerName)
+        : isSet(object.container_name)
+        ? globalThis.String(object.container_name)
+        : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      divisor: isSet(object.divisor) ? globalThis.String(object.divisor) : "",
+    };
+  },
+
+  toJSON(message: ResourceFieldSelector): unknown {
+    const obj: any = {};
+    if (message.containerName !== "") {
+      obj.containerName = message.containerName;
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.divisor !== "") {
+      obj.divisor = message.divisor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceFieldSelector>, I>>(base?: I): ResourceFieldSelector {
+    return ResourceFieldSelector.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceFieldSelector>, I>>(object: I): ResourceFieldSelector {
+    const message = createBaseResourceFieldSelector();
+    message.containerName = object.containerName ?? "";
+    message.resource = object.resource ?? "";
+    message.divisor = object.divisor ?? "";
     return message;
   },
 };
@@ -4879,7 +6514,15 @@ export const TCPSocketAction: MessageFns<TCPSocketAction> = {
 };
 
 function createBaseVolume(): Volume {
-  return { name: "", emptyDir: undefined, configMap: undefined, secret: undefined, hostPath: undefined };
+  return {
+    name: "",
+    emptyDir: undefined,
+    configMap: undefined,
+    secret: undefined,
+    hostPath: undefined,
+    downwardAPI: undefined,
+    projected: undefined,
+  };
 }
 
 export const Volume: MessageFns<Volume> = {
@@ -4898,6 +6541,12 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.hostPath !== undefined) {
       HostPathVolumeSource.encode(message.hostPath, writer.uint32(42).fork()).join();
+    }
+    if (message.downwardAPI !== undefined) {
+      DownwardAPIVolumeSource.encode(message.downwardAPI, writer.uint32(50).fork()).join();
+    }
+    if (message.projected !== undefined) {
+      ProjectedVolumeSource.encode(message.projected, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -4955,6 +6604,22 @@ export const Volume: MessageFns<Volume> = {
             message.hostPath = HostPathVolumeSource.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.downwardAPI = DownwardAPIVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.projected = ProjectedVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4986,6 +6651,12 @@ export const Volume: MessageFns<Volume> = {
         : isSet(object.host_path)
         ? HostPathVolumeSource.fromJSON(object.host_path)
         : undefined,
+      downwardAPI: isSet(object.downwardAPI)
+        ? DownwardAPIVolumeSource.fromJSON(object.downwardAPI)
+        : isSet(object.downward_api)
+        ? DownwardAPIVolumeSource.fromJSON(object.downward_api)
+        : undefined,
+      projected: isSet(object.projected) ? ProjectedVolumeSource.fromJSON(object.projected) : undefined,
     };
   },
 
@@ -5005,6 +6676,12 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.hostPath !== undefined) {
       obj.hostPath = HostPathVolumeSource.toJSON(message.hostPath);
+    }
+    if (message.downwardAPI !== undefined) {
+      obj.downwardAPI = DownwardAPIVolumeSource.toJSON(message.downwardAPI);
+    }
+    if (message.projected !== undefined) {
+      obj.projected = ProjectedVolumeSource.toJSON(message.projected);
     }
     return obj;
   },
@@ -5027,6 +6704,812 @@ export const Volume: MessageFns<Volume> = {
     message.hostPath = (object.hostPath !== undefined && object.hostPath !== null)
       ? HostPathVolumeSource.fromPartial(object.hostPath)
       : undefined;
+    message.downwardAPI = (object.downwardAPI !== undefined && object.downwardAPI !== null)
+      ? DownwardAPIVolumeSource.fromPartial(object.downwardAPI)
+      : undefined;
+    message.projected = (object.projected !== undefined && object.projected !== null)
+      ? ProjectedVolumeSource.fromPartial(object.projected)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseKeyToPath(): KeyToPath {
+  return { key: "", path: "", mode: undefined };
+}
+
+export const KeyToPath: MessageFns<KeyToPath> = {
+  encode(message: KeyToPath, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.mode !== undefined) {
+      writer.uint32(24).int32(message.mode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyToPath {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyToPath();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyToPath {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      mode: isSet(object.mode) ? globalThis.Number(object.mode) : undefined,
+    };
+  },
+
+  toJSON(message: KeyToPath): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.mode !== undefined) {
+      obj.mode = Math.round(message.mode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KeyToPath>, I>>(base?: I): KeyToPath {
+    return KeyToPath.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KeyToPath>, I>>(object: I): KeyToPath {
+    const message = createBaseKeyToPath();
+    message.key = object.key ?? "";
+    message.path = object.path ?? "";
+    message.mode = object.mode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDownwardAPIVolumeSource(): DownwardAPIVolumeSource {
+  return { items: [], defaultMode: undefined };
+}
+
+export const DownwardAPIVolumeSource: MessageFns<DownwardAPIVolumeSource> = {
+  encode(message: DownwardAPIVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      DownwardAPIVolumeFile.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(16).int32(message.defaultMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownwardAPIVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownwardAPIVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(DownwardAPIVolumeFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownwardAPIVolumeSource {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => DownwardAPIVolumeFile.fromJSON(e))
+        : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DownwardAPIVolumeSource): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DownwardAPIVolumeFile.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownwardAPIVolumeSource>, I>>(base?: I): DownwardAPIVolumeSource {
+    return DownwardAPIVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownwardAPIVolumeSource>, I>>(object: I): DownwardAPIVolumeSource {
+    const message = createBaseDownwardAPIVolumeSource();
+    message.items = object.items?.map((e) => DownwardAPIVolumeFile.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDownwardAPIVolumeFile(): DownwardAPIVolumeFile {
+  return { path: "", fieldRef: undefined, resourceFieldRef: undefined, mode: undefined };
+}
+
+export const DownwardAPIVolumeFile: MessageFns<DownwardAPIVolumeFile> = {
+  encode(message: DownwardAPIVolumeFile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.fieldRef !== undefined) {
+      ObjectFieldSelector.encode(message.fieldRef, writer.uint32(18).fork()).join();
+    }
+    if (message.resourceFieldRef !== undefined) {
+      ResourceFieldSelector.encode(message.resourceFieldRef, writer.uint32(26).fork()).join();
+    }
+    if (message.mode !== undefined) {
+      writer.uint32(32).int32(message.mode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownwardAPIVolumeFile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownwardAPIVolumeFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldRef = ObjectFieldSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceFieldRef = ResourceFieldSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.mode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownwardAPIVolumeFile {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      fieldRef: isSet(object.fieldRef)
+        ? ObjectFieldSelector.fromJSON(object.fieldRef)
+        : isSet(object.field_ref)
+        ? ObjectFieldSelector.fromJSON(object.field_ref)
+        : undefined,
+      resourceFieldRef: isSet(object.resourceFieldRef)
+        ? ResourceFieldSelector.fromJSON(object.resourceFieldRef)
+        : isSet(object.resource_field_ref)
+        ? ResourceFieldSelector.fromJSON(object.resource_field_ref)
+        : undefined,
+      mode: isSet(object.mode) ? globalThis.Number(object.mode) : undefined,
+    };
+  },
+
+  toJSON(message: DownwardAPIVolumeFile): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.fieldRef !== undefined) {
+      obj.fieldRef = ObjectFieldSelector.toJSON(message.fieldRef);
+    }
+    if (message.resourceFieldRef !== undefined) {
+      obj.resourceFieldRef = ResourceFieldSelector.toJSON(message.resourceFieldRef);
+    }
+    if (message.mode !== undefined) {
+      obj.mode = Math.round(message.mode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownwardAPIVolumeFile>, I>>(base?: I): DownwardAPIVolumeFile {
+    return DownwardAPIVolumeFile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownwardAPIVolumeFile>, I>>(object: I): DownwardAPIVolumeFile {
+    const message = createBaseDownwardAPIVolumeFile();
+    message.path = object.path ?? "";
+    message.fieldRef = (object.fieldRef !== undefined && object.fieldRef !== null)
+      ? ObjectFieldSelector.fromPartial(object.fieldRef)
+      : undefined;
+    message.resourceFieldRef = (object.resourceFieldRef !== undefined && object.resourceFieldRef !== null)
+      ? ResourceFieldSelector.fromPartial(object.resourceFieldRef)
+      : undefined;
+    message.mode = object.mode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseProjectedVolumeSource(): ProjectedVolumeSource {
+  return { sources: [], defaultMode: undefined };
+}
+
+export const ProjectedVolumeSource: MessageFns<ProjectedVolumeSource> = {
+  encode(message: ProjectedVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sources) {
+      VolumeProjection.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(16).int32(message.defaultMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProjectedVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProjectedVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sources.push(VolumeProjection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProjectedVolumeSource {
+    return {
+      sources: globalThis.Array.isArray(object?.sources)
+        ? object.sources.map((e: any) => VolumeProjection.fromJSON(e))
+        : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ProjectedVolumeSource): unknown {
+    const obj: any = {};
+    if (message.sources?.length) {
+      obj.sources = message.sources.map((e) => VolumeProjection.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProjectedVolumeSource>, I>>(base?: I): ProjectedVolumeSource {
+    return ProjectedVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProjectedVolumeSource>, I>>(object: I): ProjectedVolumeSource {
+    const message = createBaseProjectedVolumeSource();
+    message.sources = object.sources?.map((e) => VolumeProjection.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseVolumeProjection(): VolumeProjection {
+  return { secret: undefined, configMap: undefined, downwardAPI: undefined };
+}
+
+export const VolumeProjection: MessageFns<VolumeProjection> = {
+  encode(message: VolumeProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret !== undefined) {
+      SecretProjection.encode(message.secret, writer.uint32(10).fork()).join();
+    }
+    if (message.configMap !== undefined) {
+      ConfigMapProjection.encode(message.configMap, writer.uint32(18).fork()).join();
+    }
+    if (message.downwardAPI !== undefined) {
+      DownwardAPIProjection.encode(message.downwardAPI, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = SecretProjection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configMap = ConfigMapProjection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.downwardAPI = DownwardAPIProjection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeProjection {
+    return {
+      secret: isSet(object.secret) ? SecretProjection.fromJSON(object.secret) : undefined,
+      configMap: isSet(object.configMap)
+        ? ConfigMapProjection.fromJSON(object.configMap)
+        : isSet(object.config_map)
+        ? ConfigMapProjection.fromJSON(object.config_map)
+        : undefined,
+      downwardAPI: isSet(object.downwardAPI)
+        ? DownwardAPIProjection.fromJSON(object.downwardAPI)
+        : isSet(object.downward_api)
+        ? DownwardAPIProjection.fromJSON(object.downward_api)
+        : undefined,
+    };
+  },
+
+  toJSON(message: VolumeProjection): unknown {
+    const obj: any = {};
+    if (message.secret !== undefined) {
+      obj.secret = SecretProjection.toJSON(message.secret);
+    }
+    if (message.configMap !== undefined) {
+      obj.configMap = ConfigMapProjection.toJSON(message.configMap);
+    }
+    if (message.downwardAPI !== undefined) {
+      obj.downwardAPI = DownwardAPIProjection.toJSON(message.downwardAPI);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeProjection>, I>>(base?: I): VolumeProjection {
+    return VolumeProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeProjection>, I>>(object: I): VolumeProjection {
+    const message = createBaseVolumeProjection();
+    message.secret = (object.secret !== undefined && object.secret !== null)
+      ? SecretProjection.fromPartial(object.secret)
+      : undefined;
+    message.configMap = (object.configMap !== undefined && object.configMap !== null)
+      ? ConfigMapProjection.fromPartial(object.configMap)
+      : undefined;
+    message.downwardAPI = (object.downwardAPI !== undefined && object.downwardAPI !== null)
+      ? DownwardAPIProjection.fromPartial(object.downwardAPI)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSecretProjection(): SecretProjection {
+  return { name: "", items: [], optional: undefined };
+}
+
+export const SecretProjection: MessageFns<SecretProjection> = {
+  encode(message: SecretProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(24).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SecretProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecretProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SecretProjection {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: SecretProjection): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SecretProjection>, I>>(base?: I): SecretProjection {
+    return SecretProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SecretProjection>, I>>(object: I): SecretProjection {
+    const message = createBaseSecretProjection();
+    message.name = object.name ?? "";
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseConfigMapProjection(): ConfigMapProjection {
+  return { name: "", items: [], optional: undefined };
+}
+
+export const ConfigMapProjection: MessageFns<ConfigMapProjection> = {
+  encode(message: ConfigMapProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(24).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMapProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMapProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMapProjection {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: ConfigMapProjection): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMapProjection>, I>>(base?: I): ConfigMapProjection {
+    return ConfigMapProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMapProjection>, I>>(object: I): ConfigMapProjection {
+    const message = createBaseConfigMapProjection();
+    message.name = object.name ?? "";
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDownwardAPIProjection(): DownwardAPIProjection {
+  return { items: [] };
+}
+
+export const DownwardAPIProjection: MessageFns<DownwardAPIProjection> = {
+  encode(message: DownwardAPIProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      DownwardAPIVolumeFile.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownwardAPIProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownwardAPIProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(DownwardAPIVolumeFile.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownwardAPIProjection {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => DownwardAPIVolumeFile.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DownwardAPIProjection): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DownwardAPIVolumeFile.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownwardAPIProjection>, I>>(base?: I): DownwardAPIProjection {
+    return DownwardAPIProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownwardAPIProjection>, I>>(object: I): DownwardAPIProjection {
+    const message = createBaseDownwardAPIProjection();
+    message.items = object.items?.map((e) => DownwardAPIVolumeFile.fromPartial(e)) || [];
     return message;
   },
 };
@@ -5121,7 +7604,7 @@ export const EmptyDirVolumeSource: MessageFns<EmptyDirVolumeSource> = {
 };
 
 function createBaseConfigMapVolumeSource(): ConfigMapVolumeSource {
-  return { name: "", optional: undefined };
+  return { name: "", optional: undefined, items: [], defaultMode: undefined };
 }
 
 export const ConfigMapVolumeSource: MessageFns<ConfigMapVolumeSource> = {
@@ -5131,6 +7614,12 @@ export const ConfigMapVolumeSource: MessageFns<ConfigMapVolumeSource> = {
     }
     if (message.optional !== undefined) {
       writer.uint32(16).bool(message.optional);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(32).int32(message.defaultMode);
     }
     return writer;
   },
@@ -5164,6 +7653,22 @@ export const ConfigMapVolumeSource: MessageFns<ConfigMapVolumeSource> = {
             message.optional = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5180,6 +7685,12 @@ export const ConfigMapVolumeSource: MessageFns<ConfigMapVolumeSource> = {
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
     };
   },
 
@@ -5191,6 +7702,12 @@ export const ConfigMapVolumeSource: MessageFns<ConfigMapVolumeSource> = {
     if (message.optional !== undefined) {
       obj.optional = message.optional;
     }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
     return obj;
   },
 
@@ -5201,12 +7718,14 @@ export const ConfigMapVolumeSource: MessageFns<ConfigMapVolumeSource> = {
     const message = createBaseConfigMapVolumeSource();
     message.name = object.name ?? "";
     message.optional = object.optional ?? undefined;
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
     return message;
   },
 };
 
 function createBaseSecretVolumeSource(): SecretVolumeSource {
-  return { secretName: "", optional: undefined };
+  return { secretName: "", optional: undefined, items: [], defaultMode: undefined };
 }
 
 export const SecretVolumeSource: MessageFns<SecretVolumeSource> = {
@@ -5216,6 +7735,12 @@ export const SecretVolumeSource: MessageFns<SecretVolumeSource> = {
     }
     if (message.optional !== undefined) {
       writer.uint32(16).bool(message.optional);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(32).int32(message.defaultMode);
     }
     return writer;
   },
@@ -5249,6 +7774,22 @@ export const SecretVolumeSource: MessageFns<SecretVolumeSource> = {
             message.optional = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5269,6 +7810,12 @@ export const SecretVolumeSource: MessageFns<SecretVolumeSource> = {
         ? globalThis.String(object.secret_name)
         : "",
       optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
     };
   },
 
@@ -5280,6 +7827,12 @@ export const SecretVolumeSource: MessageFns<SecretVolumeSource> = {
     if (message.optional !== undefined) {
       obj.optional = message.optional;
     }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
     return obj;
   },
 
@@ -5290,6 +7843,8 @@ export const SecretVolumeSource: MessageFns<SecretVolumeSource> = {
     const message = createBaseSecretVolumeSource();
     message.secretName = object.secretName ?? "";
     message.optional = object.optional ?? undefined;
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
     return message;
   },
 };
@@ -6196,6 +8751,7 @@ function createBasePodStatus(): PodStatus {
     containerStatuses: [],
     podIPs: [],
     publishedPorts: [],
+    initContainerStatuses: [],
   };
 }
 
@@ -6230,6 +8786,9 @@ export const PodStatus: MessageFns<PodStatus> = {
     }
     for (const v of message.publishedPorts) {
       ContainerPort.encode(v!, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.initContainerStatuses) {
+      ContainerStatus.encode(v!, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -6327,6 +8886,14 @@ export const PodStatus: MessageFns<PodStatus> = {
             message.publishedPorts.push(ContainerPort.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.initContainerStatuses.push(ContainerStatus.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6377,6 +8944,11 @@ export const PodStatus: MessageFns<PodStatus> = {
         : globalThis.Array.isArray(object?.published_ports)
         ? object.published_ports.map((e: any) => ContainerPort.fromJSON(e))
         : [],
+      initContainerStatuses: globalThis.Array.isArray(object?.initContainerStatuses)
+        ? object.initContainerStatuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : globalThis.Array.isArray(object?.init_container_statuses)
+        ? object.init_container_statuses.map((e: any) => ContainerStatus.fromJSON(e))
+        : [],
     };
   },
 
@@ -6412,6 +8984,9 @@ export const PodStatus: MessageFns<PodStatus> = {
     if (message.publishedPorts?.length) {
       obj.publishedPorts = message.publishedPorts.map((e) => ContainerPort.toJSON(e));
     }
+    if (message.initContainerStatuses?.length) {
+      obj.initContainerStatuses = message.initContainerStatuses.map((e) => ContainerStatus.toJSON(e));
+    }
     return obj;
   },
 
@@ -6430,6 +9005,7 @@ export const PodStatus: MessageFns<PodStatus> = {
     message.containerStatuses = object.containerStatuses?.map((e) => ContainerStatus.fromPartial(e)) || [];
     message.podIPs = object.podIPs?.map((e) => PodIP.fromPartial(e)) || [];
     message.publishedPorts = object.publishedPorts?.map((e) => ContainerPort.fromPartial(e)) || [];
+    message.initContainerStatuses = object.initContainerStatuses?.map((e) => ContainerStatus.fromPartial(e)) || [];
     return message;
   },
 };
@@ -8835,6 +11411,97 @@ export const EventSource: MessageFns<EventSource> = {
   },
 };
 
+function createBaseServiceAccount(): ServiceAccount {
+  return { metadata: undefined, imagePullSecrets: [] };
+}
+
+export const ServiceAccount: MessageFns<ServiceAccount> = {
+  encode(message: ServiceAccount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.imagePullSecrets) {
+      LocalObjectReference.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceAccount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceAccount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.imagePullSecrets.push(LocalObjectReference.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceAccount {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      imagePullSecrets: globalThis.Array.isArray(object?.imagePullSecrets)
+        ? object.imagePullSecrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : globalThis.Array.isArray(object?.image_pull_secrets)
+        ? object.image_pull_secrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ServiceAccount): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.imagePullSecrets?.length) {
+      obj.imagePullSecrets = message.imagePullSecrets.map((e) => LocalObjectReference.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ServiceAccount>, I>>(base?: I): ServiceAccount {
+    return ServiceAccount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ServiceAccount>, I>>(object: I): ServiceAccount {
+    const message = createBaseServiceAccount();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.imagePullSecrets = object.imagePullSecrets?.map((e) => LocalObjectReference.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseConfigMap(): ConfigMap {
   return { metadata: undefined, data: {}, binaryData: {}, immutable: undefined };
 }
@@ -10537,6 +13204,54 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "dnsConfig",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "init_containers",
+        "number": 16,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.Container",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "initContainers",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "security_context",
+        "number": 17,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PodSecurityContext",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "securityContext",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "image_pull_secrets",
+        "number": 18,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.LocalObjectReference",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "imagePullSecrets",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "service_account_name",
+        "number": 19,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "serviceAccountName",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [{
@@ -10590,6 +13305,366 @@ export const protoMetadata: ProtoMetadata = {
         "name": "_enable_service_links",
         "options": undefined,
       }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "LocalObjectReference",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PodSecurityContext",
+      "field": [{
+        "name": "run_as_user",
+        "number": 1,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "runAsUser",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "run_as_group",
+        "number": 2,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 1,
+        "jsonName": "runAsGroup",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "run_as_non_root",
+        "number": 3,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 2,
+        "jsonName": "runAsNonRoot",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "supplemental_groups",
+        "number": 4,
+        "label": 3,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "supplementalGroups",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "fs_group",
+        "number": 5,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 3,
+        "jsonName": "fsGroup",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [
+        { "name": "_run_as_user", "options": undefined },
+        { "name": "_run_as_group", "options": undefined },
+        { "name": "_run_as_non_root", "options": undefined },
+        { "name": "_fs_group", "options": undefined },
+      ],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "SecurityContext",
+      "field": [{
+        "name": "capabilities",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.Capabilities",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "capabilities",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "privileged",
+        "number": 2,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "privileged",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "run_as_user",
+        "number": 3,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 1,
+        "jsonName": "runAsUser",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "run_as_group",
+        "number": 4,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 2,
+        "jsonName": "runAsGroup",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "run_as_non_root",
+        "number": 5,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 3,
+        "jsonName": "runAsNonRoot",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "read_only_root_filesystem",
+        "number": 6,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 4,
+        "jsonName": "readOnlyRootFilesystem",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "allow_privilege_escalation",
+        "number": 7,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 5,
+        "jsonName": "allowPrivilegeEscalation",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "proc_mount",
+        "number": 8,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "procMount",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [
+        { "name": "_privileged", "options": undefined },
+        { "name": "_run_as_user", "options": undefined },
+        { "name": "_run_as_group", "options": undefined },
+        { "name": "_run_as_non_root", "options": undefined },
+        { "name": "_read_only_root_filesystem", "options": undefined },
+        { "name": "_allow_privilege_escalation", "options": undefined },
+      ],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "Capabilities",
+      "field": [{
+        "name": "add",
+        "number": 1,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "add",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "drop",
+        "number": 2,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "drop",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "Lifecycle",
+      "field": [{
+        "name": "post_start",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.LifecycleHandler",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "postStart",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "pre_stop",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.LifecycleHandler",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "preStop",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "LifecycleHandler",
+      "field": [{
+        "name": "exec",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ExecAction",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "exec",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "http_get",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.HTTPGetAction",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "httpGet",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "sleep",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.SleepAction",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "sleep",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "SleepAction",
+      "field": [{
+        "name": "seconds",
+        "number": 1,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "seconds",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
       "options": undefined,
       "reservedRange": [],
       "reservedName": [],
@@ -10860,12 +13935,216 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "tty",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "env_from",
+        "number": 16,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.EnvFromSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "envFrom",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "security_context",
+        "number": 17,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.SecurityContext",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "securityContext",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "lifecycle",
+        "number": 18,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.Lifecycle",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "lifecycle",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "termination_message_path",
+        "number": 19,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "terminationMessagePath",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "termination_message_policy",
+        "number": 20,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "terminationMessagePolicy",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "restart_policy",
+        "number": 21,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "restartPolicy",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "stdin_once",
+        "number": 22,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "stdinOnce",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_restart_policy", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "EnvFromSource",
+      "field": [{
+        "name": "prefix",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "prefix",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "config_map_ref",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ConfigMapEnvSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "configMapRef",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "secret_ref",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.SecretEnvSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "secretRef",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
       "enumType": [],
       "extensionRange": [],
       "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ConfigMapEnvSource",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "optional",
+        "number": 2,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "optional",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_optional", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "SecretEnvSource",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "optional",
+        "number": 2,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "optional",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_optional", "options": undefined }],
       "options": undefined,
       "reservedRange": [],
       "reservedName": [],
@@ -11026,6 +14305,66 @@ export const protoMetadata: ProtoMetadata = {
         "defaultValue": "",
         "oneofIndex": 0,
         "jsonName": "secretKeyRef",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "resource_field_ref",
+        "number": 4,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ResourceFieldSelector",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "resourceFieldRef",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ResourceFieldSelector",
+      "field": [{
+        "name": "container_name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "containerName",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "resource",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "resource",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "divisor",
+        "number": 3,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "divisor",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -11644,6 +14983,378 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "hostPath",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "downward_api",
+        "number": 6,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.DownwardAPIVolumeSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "downwardAPI",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "projected",
+        "number": 7,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ProjectedVolumeSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "projected",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "KeyToPath",
+      "field": [{
+        "name": "key",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "key",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "path",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "path",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "mode",
+        "number": 3,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "mode",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_mode", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "DownwardAPIVolumeSource",
+      "field": [{
+        "name": "items",
+        "number": 1,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.DownwardAPIVolumeFile",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "default_mode",
+        "number": 2,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "defaultMode",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_default_mode", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "DownwardAPIVolumeFile",
+      "field": [{
+        "name": "path",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "path",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "field_ref",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ObjectFieldSelector",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "fieldRef",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "resource_field_ref",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ResourceFieldSelector",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "resourceFieldRef",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "mode",
+        "number": 4,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "mode",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_mode", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ProjectedVolumeSource",
+      "field": [{
+        "name": "sources",
+        "number": 1,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.VolumeProjection",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "sources",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "default_mode",
+        "number": 2,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "defaultMode",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_default_mode", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "VolumeProjection",
+      "field": [{
+        "name": "secret",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.SecretProjection",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "secret",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "config_map",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ConfigMapProjection",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "configMap",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "downward_api",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.DownwardAPIProjection",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "downwardAPI",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "SecretProjection",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "items",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.KeyToPath",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "optional",
+        "number": 3,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "optional",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_optional", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ConfigMapProjection",
+      "field": [{
+        "name": "name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "name",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "items",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.KeyToPath",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "optional",
+        "number": 3,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "optional",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_optional", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "DownwardAPIProjection",
+      "field": [{
+        "name": "items",
+        "number": 1,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.DownwardAPIVolumeFile",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -11716,12 +15427,36 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "optional",
         "options": undefined,
         "proto3Optional": true,
+      }, {
+        "name": "items",
+        "number": 3,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.KeyToPath",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "default_mode",
+        "number": 4,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 1,
+        "jsonName": "defaultMode",
+        "options": undefined,
+        "proto3Optional": true,
       }],
       "extension": [],
       "nestedType": [],
       "enumType": [],
       "extensionRange": [],
-      "oneofDecl": [{ "name": "_optional", "options": undefined }],
+      "oneofDecl": [{ "name": "_optional", "options": undefined }, { "name": "_default_mode", "options": undefined }],
       "options": undefined,
       "reservedRange": [],
       "reservedName": [],
@@ -11752,12 +15487,36 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "optional",
         "options": undefined,
         "proto3Optional": true,
+      }, {
+        "name": "items",
+        "number": 3,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.KeyToPath",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "items",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "default_mode",
+        "number": 4,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 1,
+        "jsonName": "defaultMode",
+        "options": undefined,
+        "proto3Optional": true,
       }],
       "extension": [],
       "nestedType": [],
       "enumType": [],
       "extensionRange": [],
-      "oneofDecl": [{ "name": "_optional", "options": undefined }],
+      "oneofDecl": [{ "name": "_optional", "options": undefined }, { "name": "_default_mode", "options": undefined }],
       "options": undefined,
       "reservedRange": [],
       "reservedName": [],
@@ -12254,6 +16013,18 @@ export const protoMetadata: ProtoMetadata = {
         "defaultValue": "",
         "oneofIndex": 0,
         "jsonName": "publishedPorts",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "init_container_statuses",
+        "number": 11,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ContainerStatus",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "initContainerStatuses",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -13403,6 +17174,42 @@ export const protoMetadata: ProtoMetadata = {
       "reservedName": [],
       "visibility": 0,
     }, {
+      "name": "ServiceAccount",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "image_pull_secrets",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.LocalObjectReference",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "imagePullSecrets",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
       "name": "ConfigMap",
       "field": [{
         "name": "metadata",
@@ -13761,119 +17568,238 @@ export const protoMetadata: ProtoMetadata = {
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 15],
-        "span": [124, 0, 130, 1],
+        "path": [4, 14, 2, 15],
+        "span": [124, 2, 42],
+        "leadingComments":
+          " Run one at a time, in order, each to success, before the app containers. One whose\n restart_policy is Always is a native sidecar: started in order, kept running beside the app\n containers, stopped after them.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 14, 2, 18],
+        "span": [128, 2, 35],
+        "leadingComments": ' The ServiceAccount the pod runs as; "default" when empty. Must exist at creation.\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 16],
+        "span": [136, 0, 144, 1],
+        "leadingComments":
+          " Applies to every container of the pod; a container's SecurityContext wins field by field.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 16, 2, 4],
+        "span": [143, 2, 30],
+        "leadingComments":
+          " Group owner of the pod's writable volumes (emptyDir, configMap, secret, downwardAPI,\n projected) and a supplemental group of every container.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 17, 2, 7],
+        "span": [155, 2, 24],
+        "leadingComments": " Default only (Unmasked needs a user namespace).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 18],
+        "span": [159, 0, 162, 1],
+        "leadingComments": ' Linux capabilities, as "NET_ADMIN" or "CAP_NET_ADMIN"; drop may name ALL.\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 19, 2, 0],
+        "span": [166, 2, 34],
+        "leadingComments":
+          " Runs right after the container starts; the container counts as running once it succeeds.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 19, 2, 1],
+        "span": [168, 2, 32],
+        "leadingComments": " Runs before the container gets SIGTERM, within its grace period.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 20],
+        "span": [172, 0, 176, 1],
+        "leadingComments": " Exactly one of exec, http_get, sleep.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 22],
+        "span": [183, 0, 189, 1],
         "leadingComments":
           " Kubernetes' PodDNSConfig: appended to (options: merged by name into) the policy's settings.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 15, 2, 0],
-        "span": [126, 2, 34],
+        "path": [4, 22, 2, 0],
+        "span": [185, 2, 34],
         "leadingComments": " At most 3 IP addresses.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 15, 2, 1],
-        "span": [128, 2, 31],
+        "path": [4, 22, 2, 1],
+        "span": [187, 2, 31],
         "leadingComments": " At most 32 search domains, 2048 characters in all.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 16],
-        "span": [133, 0, 136, 1],
+        "path": [4, 23],
+        "span": [192, 0, 195, 1],
         "leadingComments": ' A resolv.conf option: "name" or "name:value".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 17, 2, 11],
-        "span": [151, 2, 32],
+        "path": [4, 24, 2, 11],
+        "span": [210, 2, 32],
         "leadingComments": " Always, IfNotPresent or Never.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 18],
-        "span": [158, 0, 164, 1],
+        "path": [4, 24, 2, 18],
+        "span": [218, 2, 39],
+        "leadingComments": " Default /dev/termination-log.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 24, 2, 19],
+        "span": [220, 2, 41],
+        "leadingComments": " File (default) or FallbackToLogsOnError.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 24, 2, 20],
+        "span": [222, 2, 38],
+        "leadingComments": " Init containers only: Always makes a native sidecar.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 25],
+        "span": [227, 0, 231, 1],
+        "leadingComments":
+          " All keys of a ConfigMap or Secret as variables (keys that are not valid names are skipped).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 28],
+        "span": [244, 0, 250, 1],
         "leadingComments": " protocol: TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 24],
-        "span": [196, 0, 199, 1],
+        "path": [4, 31],
+        "span": [267, 0, 271, 1],
+        "leadingComments":
+          " resource: limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory,\n requests.ephemeral-storage; the value is divided by divisor (default 1) and rounded up.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 35],
+        "span": [291, 0, 294, 1],
         "leadingComments": ' Quantities as strings: cpu "500m" or "2", memory "128Mi".\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 27, 2, 3],
-        "span": [222, 2, 20],
+        "path": [4, 38, 2, 3],
+        "span": [317, 2, 20],
         "leadingComments": " HTTP (default) or HTTPS.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 40],
-        "span": [290, 0, 294, 1],
+        "path": [4, 42],
+        "span": [342, 0, 346, 1],
+        "leadingComments":
+          ' A key of a ConfigMap or Secret as a file at path (relative, no ".."), with its own mode.\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 44],
+        "span": [355, 0, 360, 1],
+        "leadingComments":
+          " Exactly one of field_ref (metadata.name, namespace, uid, labels, annotations) and\n resource_field_ref.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 46],
+        "span": [368, 0, 372, 1],
+        "leadingComments": " Exactly one source.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 59],
+        "span": [440, 0, 444, 1],
         "leadingComments": " operator: In, NotIn, Exists, DoesNotExist, Gt, Lt.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 42],
-        "span": [302, 0, 308, 1],
+        "path": [4, 61],
+        "span": [452, 0, 458, 1],
         "leadingComments": " operator: Exists or Equal (default); effect empty matches all effects.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 43, 2, 0],
-        "span": [312, 2, 19],
+        "path": [4, 62, 2, 0],
+        "span": [462, 2, 19],
         "leadingComments": " Pending, Running, Succeeded, Failed or Unknown.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 43, 2, 9],
-        "span": [325, 2, 46],
+        "path": [4, 62, 2, 9],
+        "span": [475, 2, 46],
         "leadingComments":
           " Skiff, not Kubernetes: each declared container port as the node publishes it (host_ip, and\n host_port: the spec's, or the one the runtime chose when the spec has none), reported by the\n kubelet while the pod's sandbox runs. The endpoints controller copies them into Endpoints so\n that a proxy on another machine reaches the pod at host_ip:host_port.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 46],
-        "span": [345, 0, 349, 1],
+        "path": [4, 65],
+        "span": [496, 0, 500, 1],
         "leadingComments": " At most one of the three is set.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 51, 2, 4],
-        "span": [384, 2, 18],
+        "path": [4, 70, 2, 4],
+        "span": [535, 2, 18],
         "leadingComments": " ClusterIP (default) or NodePort.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 51, 2, 5],
-        "span": [386, 2, 30],
+        "path": [4, 70, 2, 5],
+        "span": [537, 2, 30],
         "leadingComments": " None (default) or ClientIP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 52, 2, 1],
-        "span": [394, 2, 22],
+        "path": [4, 71, 2, 1],
+        "span": [545, 2, 22],
         "leadingComments": " TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 56],
-        "span": [419, 0, 426, 1],
+        "path": [4, 75],
+        "span": [570, 0, 577, 1],
         "leadingComments":
           " host_ip/host_ports: the node address and the host port of each port (same order as the\n subset's ports), so that a proxy on another machine reaches the pod without an overlay network.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 59, 2, 8],
-        "span": [456, 2, 18],
+        "path": [4, 78, 2, 8],
+        "span": [607, 2, 18],
         "leadingComments": " Normal or Warning.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 62, 2, 2],
-        "span": [479, 2, 38],
+        "path": [4, 80],
+        "span": [621, 0, 624, 1],
+        "leadingComments":
+          ' An identity for pods. Each namespace gets "default" from the service account controller.\n image_pull_secrets are added to the pods that run as it and name none themselves.\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [
+          " ---------------------------------------------------------------- ServiceAccount\n",
+        ],
+      }, {
+        "path": [4, 82, 2, 2],
+        "span": [639, 2, 38],
         "leadingComments": " Write-only convenience, merged into data by the server (as in Kubernetes).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
@@ -13901,12 +17827,23 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.core.v1.PodTemplateSpec": PodTemplateSpec,
     ".skiff.core.v1.PodSpec": PodSpec,
     ".skiff.core.v1.PodSpec.NodeSelectorEntry": PodSpec_NodeSelectorEntry,
+    ".skiff.core.v1.LocalObjectReference": LocalObjectReference,
+    ".skiff.core.v1.PodSecurityContext": PodSecurityContext,
+    ".skiff.core.v1.SecurityContext": SecurityContext,
+    ".skiff.core.v1.Capabilities": Capabilities,
+    ".skiff.core.v1.Lifecycle": Lifecycle,
+    ".skiff.core.v1.LifecycleHandler": LifecycleHandler,
+    ".skiff.core.v1.SleepAction": SleepAction,
     ".skiff.core.v1.PodDNSConfig": PodDNSConfig,
     ".skiff.core.v1.PodDNSConfigOption": PodDNSConfigOption,
     ".skiff.core.v1.Container": Container,
+    ".skiff.core.v1.EnvFromSource": EnvFromSource,
+    ".skiff.core.v1.ConfigMapEnvSource": ConfigMapEnvSource,
+    ".skiff.core.v1.SecretEnvSource": SecretEnvSource,
     ".skiff.core.v1.ContainerPort": ContainerPort,
     ".skiff.core.v1.EnvVar": EnvVar,
     ".skiff.core.v1.EnvVarSource": EnvVarSource,
+    ".skiff.core.v1.ResourceFieldSelector": ResourceFieldSelector,
     ".skiff.core.v1.ObjectFieldSelector": ObjectFieldSelector,
     ".skiff.core.v1.ConfigMapKeySelector": ConfigMapKeySelector,
     ".skiff.core.v1.SecretKeySelector": SecretKeySelector,
@@ -13919,6 +17856,14 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.core.v1.HTTPHeader": HTTPHeader,
     ".skiff.core.v1.TCPSocketAction": TCPSocketAction,
     ".skiff.core.v1.Volume": Volume,
+    ".skiff.core.v1.KeyToPath": KeyToPath,
+    ".skiff.core.v1.DownwardAPIVolumeSource": DownwardAPIVolumeSource,
+    ".skiff.core.v1.DownwardAPIVolumeFile": DownwardAPIVolumeFile,
+    ".skiff.core.v1.ProjectedVolumeSource": ProjectedVolumeSource,
+    ".skiff.core.v1.VolumeProjection": VolumeProjection,
+    ".skiff.core.v1.SecretProjection": SecretProjection,
+    ".skiff.core.v1.ConfigMapProjection": ConfigMapProjection,
+    ".skiff.core.v1.DownwardAPIProjection": DownwardAPIProjection,
     ".skiff.core.v1.EmptyDirVolumeSource": EmptyDirVolumeSource,
     ".skiff.core.v1.ConfigMapVolumeSource": ConfigMapVolumeSource,
     ".skiff.core.v1.SecretVolumeSource": SecretVolumeSource,
@@ -13950,6 +17895,7 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.core.v1.ObjectReference": ObjectReference,
     ".skiff.core.v1.Event": Event,
     ".skiff.core.v1.EventSource": EventSource,
+    ".skiff.core.v1.ServiceAccount": ServiceAccount,
     ".skiff.core.v1.ConfigMap": ConfigMap,
     ".skiff.core.v1.ConfigMap.DataEntry": ConfigMap_DataEntry,
     ".skiff.core.v1.ConfigMap.BinaryDataEntry": ConfigMap_BinaryDataEntry,

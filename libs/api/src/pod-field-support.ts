@@ -1,0 +1,212 @@
+/**
+ * What Skiff does with every field of a pod spec: one row per field of every message reachable
+ * from PodSpec (containers, volumes, security contexts, probes ...), saying either which test
+ * exercises it end to end or that the API refuses it (and why). This is how "accepted but
+ * ignored" cannot come back:
+ *  - pod-field-support.spec.ts fails when a proto field has no row, and when a row names a test
+ *    file that does not exist or never mentions the field;
+ *  - validation (refusedPodFields) rejects every refused field that is set, naming its path, so a
+ *    field added to proto/ stays refused until someone implements it, tests it and says so here.
+ * Rows are keyed by the message's short name (unique in skiff.core.v1) and the field's JSON name.
+ * A field that Kubernetes has and proto/ does not is refused by the manifest parser ("unknown
+ * field"), so only proto fields need rows.
+ */
+import type { FieldError } from './errors';
+import { messageSchema, type MessageSchema } from './proto-schema';
+
+/** A field that works as in Kubernetes, and the test file (from the repository root) that shows it. */
+export interface Tested {
+  test: string;
+}
+/** A field the API refuses when set, with the reason given in the error. */
+export interface Refused {
+  refused: string;
+}
+export type FieldSupport = Tested | Refused;
+
+const E2E = 'apps/cluster-e2e/src';
+const VALIDATION = 'libs/api/src/validation.spec.ts';
+const t = (test: string): Tested => ({ test });
+const no = (refused: string): Refused => ({ refused });
+
+const PODS = t(`${E2E}/pods.spec.ts`);
+const PLACEMENT = t(`${E2E}/placement.spec.ts`);
+const PROBES = t(`${E2E}/probes.spec.ts`);
+const SERVICES = t(`${E2E}/services.spec.ts`);
+const DNS = t('libs/kubelet/src/pod-dns.spec.ts');
+const SOON = (what: string) => no(`${what} is not implemented by Skiff yet`);
+
+/** The root message of the table. */
+export const POD_SPEC_TYPE = 'skiff.core.v1.PodSpec';
+
+/** Every field of every message reachable from PodSpec: message short name -> JSON name -> support. */
+export const POD_FIELD_SUPPORT: Readonly<Record<string, Readonly<Record<string, FieldSupport>>>> = {
+  PodSpec: {
+    containers: PODS,
+    restartPolicy: PODS,
+    terminationGracePeriodSeconds: PODS,
+    nodeName: PLACEMENT,
+    nodeSelector: PLACEMENT,
+    affinity: PLACEMENT,
+    tolerations: PLACEMENT,
+    hostname: SOON('spec.hostname'),
+    subdomain: no('spec.subdomain needs headless Services, which Skiff does not have yet'),
+    dnsPolicy: DNS,
+    enableServiceLinks: t('libs/kubelet/src/service-env.spec.ts'),
+    schedulerName: t('libs/scheduler/src/scheduler.int.spec.ts'),
+    priority: t(VALIDATION),
+    volumes: SOON('volumes'),
+    dnsConfig: DNS,
+    initContainers: SOON('initContainers'),
+    securityContext: SOON('securityContext'),
+    imagePullSecrets: SOON('imagePullSecrets'),
+    serviceAccountName: SOON('serviceAccountName'),
+  },
+  Container: {
+    name: PODS,
+    image: PODS,
+    command: PODS,
+    args: t('libs/runtime/src/docker-runtime.int.spec.ts'),
+    workingDir: t('libs/runtime/src/docker-runtime.int.spec.ts'),
+    ports: SERVICES,
+    env: t('libs/runtime/src/docker-runtime.int.spec.ts'),
+    resources: PLACEMENT,
+    livenessProbe: PROBES,
+    readinessProbe: PROBES,
+    startupProbe: PROBES,
+    imagePullPolicy: PODS,
+    volumeMounts: SOON('volumeMounts'),
+    stdin: SOON('stdin'),
+    tty: SOON('tty'),
+    envFrom: SOON('envFrom'),
+    securityContext: SOON('securityContext'),
+    lifecycle: SOON('lifecycle'),
+    terminationMessagePath: SOON('terminationMessagePath'),
+    terminationMessagePolicy: SOON('terminationMessagePolicy'),
+    restartPolicy: SOON("a container's restartPolicy (native sidecars)"),
+    stdinOnce: SOON('stdinOnce'),
+  },
+  ContainerPort: { name: SERVICES, hostPort: SERVICES, containerPort: SERVICES, protocol: SERVICES, hostIP: t('libs/runtime/src/pure-helpers.spec.ts') },
+  EnvVar: { name: PODS, value: PODS, valueFrom: SOON('env valueFrom') },
+  EnvVarSource: { fieldRef: SOON('fieldRef'), configMapKeyRef: SOON('configMapKeyRef'), secretKeyRef: SOON('secretKeyRef'), resourceFieldRef: SOON('resourceFieldRef') },
+  ObjectFieldSelector: { apiVersion: SOON('fieldRef'), fieldPath: SOON('fieldRef') },
+  ConfigMapKeySelector: { name: SOON('configMapKeyRef'), key: SOON('configMapKeyRef'), optional: SOON('configMapKeyRef') },
+  SecretKeySelector: { name: SOON('secretKeyRef'), key: SOON('secretKeyRef'), optional: SOON('secretKeyRef') },
+  ResourceFieldSelector: { containerName: SOON('resourceFieldRef'), resource: SOON('resourceFieldRef'), divisor: SOON('resourceFieldRef') },
+  ResourceRequirements: { limits: t(`${E2E}/top.spec.ts`), requests: PLACEMENT },
+  Probe: {
+    exec: PROBES,
+    httpGet: PROBES,
+    tcpSocket: PROBES,
+    initialDelaySeconds: t('libs/kubelet/src/prober-manager.spec.ts'),
+    timeoutSeconds: PROBES,
+    periodSeconds: PROBES,
+    successThreshold: t('libs/kubelet/src/prober-manager.spec.ts'),
+    failureThreshold: PROBES,
+    terminationGracePeriodSeconds: t('libs/kubelet/src/pod-sync-plan.spec.ts'),
+  },
+  ExecAction: { command: PROBES },
+  HTTPGetAction: { path: PROBES, port: PROBES, host: t('libs/kubelet/src/probe-runner.int.spec.ts'), scheme: t('libs/kubelet/src/probe-runner.int.spec.ts'), httpHeaders: t('libs/kubelet/src/probe-runner.int.spec.ts') },
+  HTTPHeader: { name: t('libs/kubelet/src/probe-runner.int.spec.ts'), value: t('libs/kubelet/src/probe-runner.int.spec.ts') },
+  TCPSocketAction: { port: PROBES, host: t('libs/kubelet/src/probe-runner.int.spec.ts') },
+  VolumeMount: { name: SOON('volumeMounts'), mountPath: SOON('volumeMounts'), readOnly: SOON('volumeMounts'), subPath: SOON('volumeMounts') },
+  EnvFromSource: { prefix: SOON('envFrom'), configMapRef: SOON('envFrom'), secretRef: SOON('envFrom') },
+  ConfigMapEnvSource: { name: SOON('envFrom'), optional: SOON('envFrom') },
+  SecretEnvSource: { name: SOON('envFrom'), optional: SOON('envFrom') },
+  SecurityContext: {
+    capabilities: SOON('securityContext'),
+    privileged: SOON('securityContext'),
+    runAsUser: SOON('securityContext'),
+    runAsGroup: SOON('securityContext'),
+    runAsNonRoot: SOON('securityContext'),
+    readOnlyRootFilesystem: SOON('securityContext'),
+    allowPrivilegeEscalation: SOON('securityContext'),
+    procMount: SOON('securityContext'),
+  },
+  Capabilities: { add: SOON('securityContext'), drop: SOON('securityContext') },
+  Lifecycle: { postStart: SOON('lifecycle'), preStop: SOON('lifecycle') },
+  LifecycleHandler: { exec: SOON('lifecycle'), httpGet: SOON('lifecycle'), sleep: SOON('lifecycle') },
+  SleepAction: { seconds: SOON('lifecycle') },
+  Affinity: { nodeAffinity: PLACEMENT },
+  NodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: PLACEMENT, preferredDuringSchedulingIgnoredDuringExecution: PLACEMENT },
+  NodeSelector: { nodeSelectorTerms: PLACEMENT },
+  NodeSelectorTerm: { matchExpressions: PLACEMENT, matchFields: t('libs/scheduler/src/plugins/node-affinity.spec.ts') },
+  NodeSelectorRequirement: { key: PLACEMENT, operator: PLACEMENT, values: PLACEMENT },
+  PreferredSchedulingTerm: { weight: PLACEMENT, preference: PLACEMENT },
+  Toleration: { key: PLACEMENT, operator: PLACEMENT, value: PLACEMENT, effect: PLACEMENT, tolerationSeconds: t('libs/controllers/src/node-lifecycle/node-lifecycle.int.spec.ts') },
+  Volume: { name: SOON('volumes'), emptyDir: SOON('emptyDir'), configMap: SOON('configMap volumes'), secret: SOON('secret volumes'), hostPath: SOON('hostPath'), downwardAPI: SOON('downwardAPI volumes'), projected: SOON('projected volumes') },
+  EmptyDirVolumeSource: { medium: SOON('emptyDir'), sizeLimit: SOON('emptyDir') },
+  ConfigMapVolumeSource: { name: SOON('configMap volumes'), optional: SOON('configMap volumes'), items: SOON('configMap volumes'), defaultMode: SOON('configMap volumes') },
+  KeyToPath: { key: SOON('volume items'), path: SOON('volume items'), mode: SOON('volume items') },
+  SecretVolumeSource: { secretName: SOON('secret volumes'), optional: SOON('secret volumes'), items: SOON('secret volumes'), defaultMode: SOON('secret volumes') },
+  HostPathVolumeSource: { path: SOON('hostPath'), type: SOON('hostPath') },
+  DownwardAPIVolumeSource: { items: SOON('downwardAPI volumes'), defaultMode: SOON('downwardAPI volumes') },
+  DownwardAPIVolumeFile: { path: SOON('downwardAPI volumes'), fieldRef: SOON('downwardAPI volumes'), resourceFieldRef: SOON('downwardAPI volumes'), mode: SOON('downwardAPI volumes') },
+  ProjectedVolumeSource: { sources: SOON('projected volumes'), defaultMode: SOON('projected volumes') },
+  VolumeProjection: { secret: SOON('projected volumes'), configMap: SOON('projected volumes'), downwardAPI: SOON('projected volumes') },
+  SecretProjection: { name: SOON('projected volumes'), items: SOON('projected volumes'), optional: SOON('projected volumes') },
+  ConfigMapProjection: { name: SOON('projected volumes'), items: SOON('projected volumes'), optional: SOON('projected volumes') },
+  DownwardAPIProjection: { items: SOON('projected volumes') },
+  PodDNSConfig: { nameservers: DNS, searches: DNS, options: DNS },
+  PodDNSConfigOption: { name: DNS, value: DNS },
+  PodSecurityContext: {
+    runAsUser: SOON('securityContext'),
+    runAsGroup: SOON('securityContext'),
+    runAsNonRoot: SOON('securityContext'),
+    supplementalGroups: SOON('securityContext'),
+    fsGroup: SOON('securityContext'),
+  },
+  LocalObjectReference: { name: SOON('imagePullSecrets') },
+};
+
+/** Every message type reachable from PodSpec (fully qualified), PodSpec first. */
+export function podSpecMessageTypes(): string[] {
+  const seen: string[] = [];
+  const walk = (typeName: string): void => {
+    if (seen.includes(typeName)) return;
+    seen.push(typeName);
+    for (const f of messageSchema(typeName).fields) if (f.shape.kind === 'message') walk(f.shape.typeName);
+  };
+  walk(POD_SPEC_TYPE);
+  return seen;
+}
+
+function shortName(schema: MessageSchema): string {
+  return schema.typeName.slice(schema.typeName.lastIndexOf('.') + 1);
+}
+
+/** A field holds something other than its default (unset, '', 0, false, [] and {} count as absent). */
+function isSet(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === 0 || value === false) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  return true; // a message counts as set even when empty (`emptyDir: {}`)
+}
+
+/**
+ * The errors for every refused field set in `spec` (a PodSpec under `path`): "Forbidden: <reason>"
+ * naming the field's path. Pure; walks the object against the proto schema.
+ */
+export function refusedPodFields(spec: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const visit = (value: unknown, typeName: string, at: string): void => {
+    if (!value || typeof value !== 'object') return;
+    const schema = messageSchema(typeName);
+    const rows = POD_FIELD_SUPPORT[shortName(schema)] ?? {};
+    for (const field of schema.fields) {
+      const v = (value as Record<string, unknown>)[field.jsonName];
+      if (!isSet(v) || (field.mapValue && Object.keys(v as object).length === 0)) continue;
+      const fieldPath = `${at}.${field.jsonName}`;
+      const row = rows[field.jsonName];
+      if (!row || 'refused' in row) {
+        errs.push({ field: fieldPath, detail: `Forbidden: ${row ? row.refused : 'not supported by Skiff'}` });
+        continue;
+      }
+      if (field.shape.kind !== 'message' || field.mapValue) continue;
+      const nested = field.shape.typeName;
+      if (field.repeated) (v as unknown[]).forEach((item, i) => visit(item, nested, `${fieldPath}[${i}]`));
+      else visit(v, nested, fieldPath);
+    }
+  };
+  visit(spec, POD_SPEC_TYPE, path);
+  return errs;
+}
