@@ -264,6 +264,7 @@ function runningReady(pod: Pod, ip: string, now: Date): Pod {
       startTime: now,
       conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(cond),
       containerStatuses: [],
+      initContainerStatuses: [],
       publishedPorts: [],
       message: '',
       reason: '',

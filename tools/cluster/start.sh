@@ -101,10 +101,10 @@ if ! { bash tools/images/ensure-docker.sh && bash tools/images/ensure-registry.s
 fi
 start_service kubelet-1 "${KUBELET_1_ADDRESS##*:}" node_1_ready \
   node dist/apps/kubelet/main.js --node-name node-1 --node-ip "${KUBELET_1_ADDRESS%:*}" --listen "$KUBELET_1_ADDRESS" \
-  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" --cluster-dns "$CLUSTER_DNS"
+  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" --cluster-dns "$CLUSTER_DNS" --root-dir "$state/kubelet-1"
 start_service kubelet-2 "${KUBELET_2_ADDRESS##*:}" node_2_ready \
   node dist/apps/kubelet/main.js --node-name node-2 --node-ip "${KUBELET_2_ADDRESS%:*}" --listen "$KUBELET_2_ADDRESS" \
-  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" --cluster-dns "$CLUSTER_DNS"
+  --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" --cluster-dns "$CLUSTER_DNS" --root-dir "$state/kubelet-2"
 
 cat <<INFO
 

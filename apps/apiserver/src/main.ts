@@ -14,9 +14,10 @@ const opts = new Command('apiserver')
   .option('--default-toleration-seconds <s>', 'tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod', '300')
   .option('--service-cluster-ip-range <cidr>', 'the CIDR ClusterIPs of Services are allocated from', '10.96.0.0/16')
   .option('--service-node-port-range <min-max>', 'the range node ports of NodePort Services are allocated from', '30000-32767')
+  .option('--disable-admission-plugins <names>', 'admission plugins not to run, comma separated (ServiceAccount, DefaultTolerationSeconds)', '')
   .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
   .parse()
-  .opts<{ listen: string; etcd: string; nats: string; metricsListen: string; compactionInterval: string; defaultTolerationSeconds: string; serviceClusterIpRange: string; serviceNodePortRange: string; logLevel: string }>();
+  .opts<{ listen: string; etcd: string; nats: string; metricsListen: string; compactionInterval: string; defaultTolerationSeconds: string; serviceClusterIpRange: string; serviceNodePortRange: string; disableAdmissionPlugins: string; logLevel: string }>();
 
 const logger = createLogger('apiserver', opts.logLevel);
 void runUntilSignal(
@@ -31,6 +32,7 @@ void runUntilSignal(
         defaultTolerationSeconds: Number(opts.defaultTolerationSeconds),
         serviceClusterIpRange: opts.serviceClusterIpRange,
         serviceNodePortRange: opts.serviceNodePortRange,
+        disableAdmissionPlugins: list(opts.disableAdmissionPlugins),
         version: { version: packageVersion(__dirname), gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' },
         logger,
       },

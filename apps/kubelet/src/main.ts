@@ -14,6 +14,7 @@ const command = new Command('kubelet')
   .option('--node-ip <ip>', 'node address (InternalIP, hostIP, host ports)', '127.0.0.1')
   .option('--listen <host:port>', 'Kubelet gRPC address (logs, exec); port 0 picks one', '127.0.0.1:10250')
   .option('--runtime <kind>', 'docker or hollow', 'docker')
+  .option('--root-dir <path>', "where pods' volumes live (pods/<uid>/volumes); default /var/lib/skiff/kubelet/<node-name>")
   .option('--docker-socket <path>', "dockerd's socket", '/var/run/docker.sock')
   .option('--cpu <quantity>', 'CPU capacity instead of the host\'s (e.g. "4")')
   .option('--memory <quantity>', 'memory capacity instead of the host\'s (e.g. "8Gi")')
@@ -68,6 +69,7 @@ void runUntilSignal(
         nodeIP: opts.nodeIp,
         listen: opts.listen,
         runtime,
+        rootDir: opts.rootDir || `/var/lib/skiff/kubelet/${nodeName}`,
         capacity: { cpu: opts.cpu, memory: opts.memory, pods: Number(opts.pods) },
         systemReserved: { cpu: reserved['cpu'], memory: reserved['memory'] },
         nodeLabels,

@@ -1,4 +1,4 @@
-import { applyDefaults, defaultPullPolicy, mergeSecretStringData } from './defaults';
+import { applyDefaults, defaultPullPolicy, implementedPodField, mergeSecretStringData } from './defaults';
 import { EXAMPLE_MANIFESTS } from './examples';
 import { Deployment, HorizontalPodAutoscaler, Namespace, Pod, ReplicaSet, Secret, Service } from './gen';
 import { intOrString, scaledValue } from './int-or-string';
@@ -121,6 +121,56 @@ describe('applyDefaults', () => {
     expect(secret.stringData).toEqual({});
     mergeSecretStringData(secret);
     expect(Object.keys(secret.data)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('defaults the fields of issue 11 as Kubernetes (as if every field were implemented)', () => {
+    const all = () => true;
+    const container = { name: 'c', image: 'busybox', lifecycle: { postStart: { httpGet: { port: intOrString(80) } } }, livenessProbe: { exec: { command: ['true'] } } };
+    const pod = Pod.fromPartial({
+      metadata: { name: 'a' },
+      spec: {
+        containers: [container],
+        initContainers: [{ ...container, name: 'sidecar', image: 'busybox:1.36', restartPolicy: 'Always' }],
+        volumes: [
+          { name: 'a', configMap: { name: 'cm' } },
+          { name: 'b', secret: { secretName: 's', defaultMode: 0o400 } },
+          { name: 'c', downwardAPI: { items: [{ path: 'n', fieldRef: { fieldPath: 'metadata.name' } }] } },
+          { name: 'd', projected: { sources: [{ downwardAPI: { items: [{ path: 'l', fieldRef: { fieldPath: 'metadata.labels' } }] } }] } },
+          { name: 'e', hostPath: { path: '/x' } },
+        ],
+      },
+    });
+    applyDefaults(kindFor('pod'), pod, all);
+    const spec = pod.spec!;
+    expect(spec.serviceAccountName).toBe('default');
+    for (const c of [...spec.containers, ...spec.initContainers]) {
+      expect(c).toMatchObject({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', lifecycle: { postStart: { httpGet: { path: '/', scheme: 'HTTP' } } } });
+      expect(c.livenessProbe).toMatchObject({ timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+    }
+    expect(spec.initContainers[0].imagePullPolicy).toBe('IfNotPresent');
+    expect(spec.volumes.map((v) => v.configMap?.defaultMode ?? v.secret?.defaultMode ?? v.downwardAPI?.defaultMode ?? v.projected?.defaultMode)).toEqual([420, 0o400, 420, 420, undefined]);
+    expect(spec.volumes[2].downwardAPI!.items[0].fieldRef!.apiVersion).toBe('v1');
+    expect(spec.volumes[3].projected!.sources[0].downwardAPI!.items[0].fieldRef!.apiVersion).toBe('v1');
+    expect(spec.volumes[4].hostPath!.type).toBe('');
+
+    // A template keeps an empty serviceAccountName (pods get it when created), as Kubernetes'.
+    const rs = ReplicaSet.fromPartial({ spec: { template: { spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+    applyDefaults(kindFor('rs'), rs, all);
+    expect(rs.spec!.template!.spec!.serviceAccountName).toBe('');
+    expect(rs.spec!.template!.spec!.containers[0].terminationMessagePolicy).toBe('File');
+    // A given serviceAccountName stays.
+    const named = Pod.fromPartial({ spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'x' }] } });
+    applyDefaults(kindFor('pod'), named, all);
+    expect(named.spec!.serviceAccountName).toBe('robot');
+  });
+
+  it('leaves a field Skiff does not implement yet empty, so that no default is refused', () => {
+    const pod = Pod.fromPartial({ spec: { containers: [{ name: 'c', image: 'x' }] } });
+    applyDefaults(kindFor('pod'), pod, (message, field) => !(message === 'Container' && field === 'terminationMessagePath') && !(message === 'PodSpec' && field === 'serviceAccountName'));
+    expect(pod.spec!.containers[0]).toMatchObject({ terminationMessagePath: '', terminationMessagePolicy: 'File' });
+    expect(pod.spec!.serviceAccountName).toBe('');
+    expect(implementedPodField('Container', 'image')).toBe(true);
+    expect(implementedPodField('Container', 'noSuchField')).toBe(false);
   });
 
   it('leaves the canonical examples unchanged (they are written fully defaulted)', () => {

@@ -1,6 +1,8 @@
 /**
  * Defaulting by kind, as Kubernetes' defaulters do (restartPolicy Always, protocol TCP,
- * imagePullPolicy from the image tag, replicas 1, strategy RollingUpdate 25%/25%, ...).
+ * imagePullPolicy from the image tag, terminationMessagePath /dev/termination-log, volume file
+ * modes 0644, a pod's serviceAccountName `default`, replicas 1, strategy RollingUpdate
+ * 25%/25%, ...).
  * CONTRACT: mutates `object` in place; only fills fields that are unset; runs before validation.
  * One exception, as in Kubernetes: a Secret's write-only stringData is merged into data (and
  * cleared), see mergeSecretStringData.
@@ -8,22 +10,46 @@
 import type {
   Container,
   Deployment,
+  DownwardAPIVolumeFile,
   Endpoints,
   HorizontalPodAutoscaler,
   HPAScalingRules,
+  HTTPGetAction,
   Namespace,
+  Pod,
   PodSpec,
   Probe,
   ReplicaSet,
   Secret,
   Service,
+  Volume,
 } from './gen';
 import { intOrString, isIntOrStringEmpty } from './int-or-string';
 import type { KindInfo, KubeObject } from './kinds';
+import { POD_FIELD_SUPPORT } from './pod-field-support';
+
+/**
+ * Whether Skiff implements a pod field (message short name, JSON name). Defaults and admission
+ * fill only implemented fields, so that a default never makes validation refuse a field the user
+ * did not set (pod-field-support.ts refuses every field set that is not implemented yet).
+ */
+export type FieldImplemented = (message: string, field: string) => boolean;
+
+/** FieldImplemented from POD_FIELD_SUPPORT: the field's row names a test. */
+export const implementedPodField: FieldImplemented = (message, field) => {
+  const row = POD_FIELD_SUPPORT[message]?.[field];
+  return !!row && 'test' in row;
+};
 
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export const DEFAULT_HPA_CPU_UTILIZATION = 80;
+export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+export const DEFAULT_TERMINATION_MESSAGE_POLICY = 'File';
+/** 0644: the mode of files in configMap, secret, downwardAPI and projected volumes (420 in decimal). */
+export const DEFAULT_VOLUME_FILE_MODE = 0o644;
+/** The ServiceAccount a pod runs as when it names none. */
+export const DEFAULT_SERVICE_ACCOUNT_NAME = 'default';
 
 /**
  * The pull policy Kubernetes picks for an image: Always for ":latest" or no tag, else
@@ -43,19 +69,46 @@ function defaultProbe(probe: Probe | undefined): void {
   if (!probe.periodSeconds) probe.periodSeconds = 10;
   if (!probe.successThreshold) probe.successThreshold = 1;
   if (!probe.failureThreshold) probe.failureThreshold = 3;
-  if (probe.httpGet) {
-    if (!probe.httpGet.path) probe.httpGet.path = '/';
-    if (!probe.httpGet.scheme) probe.httpGet.scheme = 'HTTP';
+  defaultHttpGet(probe.httpGet);
+}
+
+/** As Kubernetes' SetDefaults_HTTPGetAction (probes and lifecycle hooks alike). */
+function defaultHttpGet(get: HTTPGetAction | undefined): void {
+  if (!get) return;
+  if (!get.path) get.path = '/';
+  if (!get.scheme) get.scheme = 'HTTP';
+}
+
+/** A downward API file's fieldRef apiVersion is v1 when unset (SetDefaults_ObjectFieldSelector). */
+function defaultFieldRefs(items: readonly DownwardAPIVolumeFile[] | undefined): void {
+  for (const item of items ?? []) if (item.fieldRef && !item.fieldRef.apiVersion) item.fieldRef.apiVersion = 'v1';
+}
+
+/** Volumes as Kubernetes: file modes 0644 unless given, downward API fieldRefs in v1. */
+function defaultVolume(v: Volume): void {
+  if (v.configMap && v.configMap.defaultMode === undefined) v.configMap.defaultMode = DEFAULT_VOLUME_FILE_MODE;
+  if (v.secret && v.secret.defaultMode === undefined) v.secret.defaultMode = DEFAULT_VOLUME_FILE_MODE;
+  if (v.downwardAPI) {
+    if (v.downwardAPI.defaultMode === undefined) v.downwardAPI.defaultMode = DEFAULT_VOLUME_FILE_MODE;
+    defaultFieldRefs(v.downwardAPI.items);
+  }
+  if (v.projected) {
+    if (v.projected.defaultMode === undefined) v.projected.defaultMode = DEFAULT_VOLUME_FILE_MODE;
+    for (const source of v.projected.sources ?? []) defaultFieldRefs(source.downwardAPI?.items);
   }
 }
 
-function defaultContainer(c: Container): void {
+function defaultContainer(c: Container, implemented: FieldImplemented): void {
   if (!c.imagePullPolicy && c.image) c.imagePullPolicy = defaultPullPolicy(c.image);
   for (const port of c.ports ?? []) if (!port.protocol) port.protocol = 'TCP';
   for (const env of c.env ?? []) if (env.valueFrom?.fieldRef && !env.valueFrom.fieldRef.apiVersion) env.valueFrom.fieldRef.apiVersion = 'v1';
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
+  defaultHttpGet(c.lifecycle?.postStart?.httpGet);
+  defaultHttpGet(c.lifecycle?.preStop?.httpGet);
+  if (!c.terminationMessagePath && implemented('Container', 'terminationMessagePath')) c.terminationMessagePath = DEFAULT_TERMINATION_MESSAGE_PATH;
+  if (!c.terminationMessagePolicy && implemented('Container', 'terminationMessagePolicy')) c.terminationMessagePolicy = DEFAULT_TERMINATION_MESSAGE_POLICY;
   // As Kubernetes: a limit without a request makes the request equal to the limit.
   if (c.resources) {
     const limits = c.resources.limits ?? {};
@@ -64,15 +117,29 @@ function defaultContainer(c: Container): void {
   }
 }
 
-/** Defaults a pod spec (also used for the templates of ReplicaSets and Deployments). */
-export function applyPodSpecDefaults(spec: PodSpec | undefined): void {
+/**
+ * Defaults a pod spec (also used for the templates of ReplicaSets and Deployments); fields that
+ * `implemented` says Skiff does not implement yet keep their empty default.
+ */
+export function applyPodSpecDefaults(spec: PodSpec | undefined, implemented: FieldImplemented = implementedPodField): void {
   if (!spec) return;
   if (!spec.restartPolicy) spec.restartPolicy = 'Always';
   if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
   if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   if (!spec.schedulerName) spec.schedulerName = DEFAULT_SCHEDULER_NAME;
   if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
-  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.containers ?? []) defaultContainer(c, implemented);
+  for (const c of spec.initContainers ?? []) defaultContainer(c, implemented);
+  for (const v of spec.volumes ?? []) defaultVolume(v);
+}
+
+/**
+ * A pod (not a template) runs as `default` when it names no ServiceAccount, as Kubernetes'
+ * ServiceAccount admission sets it (templates keep it empty, as Kubernetes' do).
+ */
+function defaultPod(pod: Pod, implemented: FieldImplemented): void {
+  applyPodSpecDefaults(pod.spec, implemented);
+  if (pod.spec && !pod.spec.serviceAccountName && implemented('PodSpec', 'serviceAccountName')) pod.spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT_NAME;
 }
 
 function defaultService(svc: Service): void {
@@ -88,13 +155,13 @@ function defaultService(svc: Service): void {
   }
 }
 
-function defaultReplicaSet(rs: ReplicaSet): void {
+function defaultReplicaSet(rs: ReplicaSet, implemented: FieldImplemented): void {
   if (!rs.spec) return;
   if (rs.spec.replicas === undefined) rs.spec.replicas = 1;
-  applyPodSpecDefaults(rs.spec.template?.spec);
+  applyPodSpecDefaults(rs.spec.template?.spec, implemented);
 }
 
-function defaultDeployment(d: Deployment): void {
+function defaultDeployment(d: Deployment, implemented: FieldImplemented): void {
   const spec = d.spec;
   if (!spec) return;
   if (spec.replicas === undefined) spec.replicas = 1;
@@ -107,7 +174,7 @@ function defaultDeployment(d: Deployment): void {
   }
   if (spec.revisionHistoryLimit === undefined) spec.revisionHistoryLimit = 10;
   if (spec.progressDeadlineSeconds === undefined) spec.progressDeadlineSeconds = 600;
-  applyPodSpecDefaults(spec.template?.spec);
+  applyPodSpecDefaults(spec.template?.spec, implemented);
 }
 
 function defaultScalingRules(rules: HPAScalingRules | undefined, up: boolean): HPAScalingRules {
@@ -153,20 +220,23 @@ export function mergeSecretStringData(secret: Secret): void {
   secret.stringData = {};
 }
 
-/** Fills the unset fields of an object of the given kind in place (see the file comment). */
-export function applyDefaults(info: KindInfo, object: KubeObject): void {
+/**
+ * Fills the unset fields of an object of the given kind in place (see the file comment); pod
+ * fields only where `implemented` (default: the field table) says Skiff implements them.
+ */
+export function applyDefaults(info: KindInfo, object: KubeObject, implemented: FieldImplemented = implementedPodField): void {
   switch (info.kind) {
     case 'Pod':
-      applyPodSpecDefaults((object as { spec?: PodSpec }).spec);
+      defaultPod(object as Pod, implemented);
       break;
     case 'Service':
       defaultService(object as Service);
       break;
     case 'ReplicaSet':
-      defaultReplicaSet(object as ReplicaSet);
+      defaultReplicaSet(object as ReplicaSet, implemented);
       break;
     case 'Deployment':
-      defaultDeployment(object as Deployment);
+      defaultDeployment(object as Deployment, implemented);
       break;
     case 'HorizontalPodAutoscaler':
       defaultHpa(object as HorizontalPodAutoscaler);

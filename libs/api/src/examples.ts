@@ -73,6 +73,8 @@ export const POD_EXAMPLE: Manifest = {
         readinessProbe: { tcpSocket: { port: 8080 }, timeoutSeconds: 1, periodSeconds: 5, successThreshold: 1, failureThreshold: 3 },
         startupProbe: { exec: { command: ['cat', '/www/index.html'] }, timeoutSeconds: 1, periodSeconds: 2, successThreshold: 1, failureThreshold: 30 },
         imagePullPolicy: 'IfNotPresent',
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
         volumeMounts: [{ name: 'www', mountPath: '/www' }],
       },
       {
@@ -80,6 +82,8 @@ export const POD_EXAMPLE: Manifest = {
         image: '127.0.0.1:5000/busybox:latest',
         command: ['sh', '-c', 'while true; do sleep 3600; done'],
         imagePullPolicy: 'Always',
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
         resources: { requests: { cpu: '10m' } },
       },
     ],
@@ -103,6 +107,7 @@ export const POD_EXAMPLE: Manifest = {
     dnsPolicy: 'ClusterFirst',
     dnsConfig: { nameservers: ['10.96.0.20'], searches: ['corp.example.com'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] },
     schedulerName: 'default-scheduler',
+    serviceAccountName: 'default',
     enableServiceLinks: true,
     volumes: [{ name: 'www', emptyDir: {} }],
   },
@@ -206,6 +211,8 @@ const TEMPLATE = {
         resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '64Mi' } },
         readinessProbe: { httpGet: { path: '/', port: 8080, scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
         imagePullPolicy: 'IfNotPresent',
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
       },
     ],
     restartPolicy: 'Always',
@@ -285,6 +292,13 @@ export const HPA_EXAMPLE: Manifest = {
 };
 
 /** Every example, keyed by kind ("Pod", "Deployment", ...): one per kind in KINDS. */
+export const SERVICE_ACCOUNT_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  metadata: { name: 'build-robot', namespace: 'default', labels: { app: 'ci' } },
+  imagePullSecrets: [{ name: 'registry-credentials' }],
+};
+
 export const EXAMPLE_MANIFESTS: Readonly<Record<string, Manifest>> = {
   Namespace: NAMESPACE_EXAMPLE,
   Node: NODE_EXAMPLE,
@@ -294,6 +308,7 @@ export const EXAMPLE_MANIFESTS: Readonly<Record<string, Manifest>> = {
   Event: EVENT_EXAMPLE,
   ConfigMap: CONFIGMAP_EXAMPLE,
   Secret: SECRET_EXAMPLE,
+  ServiceAccount: SERVICE_ACCOUNT_EXAMPLE,
   ReplicaSet: REPLICASET_EXAMPLE,
   Deployment: DEPLOYMENT_EXAMPLE,
   Lease: LEASE_EXAMPLE,

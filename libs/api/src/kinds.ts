@@ -7,7 +7,7 @@ import { Deployment, ReplicaSet } from './gen/skiff/apps/v1/apps';
 import { ApiObject } from './gen/skiff/api/v1/api';
 import { HorizontalPodAutoscaler } from './gen/skiff/autoscaling/v2/autoscaling';
 import { Lease } from './gen/skiff/coordination/v1/coordination';
-import { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from './gen/skiff/core/v1/core';
+import { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from './gen/skiff/core/v1/core';
 import { ObjectMeta } from './gen/skiff/meta/v1/meta';
 
 /** The `$case` of the ApiObject oneof that holds a kind ("pod", "replicaSet", ...). */
@@ -65,6 +65,7 @@ export const KINDS: readonly KindInfo[] = [
   kind({ kind: 'Event', resource: 'events', singular: 'event', shortNames: ['ev'], apiVersion: 'v1', namespaced: true, hasStatus: false, hasSpec: false, typeName: 'skiff.core.v1.Event', case: 'event', codec: Event }),
   kind({ kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap', shortNames: ['cm'], apiVersion: 'v1', namespaced: true, hasStatus: false, hasSpec: false, typeName: 'skiff.core.v1.ConfigMap', case: 'configMap', codec: ConfigMap }),
   kind({ kind: 'Secret', resource: 'secrets', singular: 'secret', shortNames: [], apiVersion: 'v1', namespaced: true, hasStatus: false, hasSpec: false, typeName: 'skiff.core.v1.Secret', case: 'secret', codec: Secret }),
+  kind({ kind: 'ServiceAccount', resource: 'serviceaccounts', singular: 'serviceaccount', shortNames: ['sa'], apiVersion: 'v1', namespaced: true, hasStatus: false, hasSpec: false, typeName: 'skiff.core.v1.ServiceAccount', case: 'serviceAccount', codec: ServiceAccount }),
   kind({ kind: 'ReplicaSet', resource: 'replicasets', singular: 'replicaset', shortNames: ['rs'], apiVersion: 'apps/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.apps.v1.ReplicaSet', case: 'replicaSet', codec: ReplicaSet }),
   kind({ kind: 'Deployment', resource: 'deployments', singular: 'deployment', shortNames: ['deploy'], apiVersion: 'apps/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.apps.v1.Deployment', case: 'deployment', codec: Deployment }),
   kind({ kind: 'Lease', resource: 'leases', singular: 'lease', shortNames: [], apiVersion: 'coordination.k8s.io/v1', namespaced: true, hasStatus: false, hasSpec: true, typeName: 'skiff.coordination.v1.Lease', case: 'lease', codec: Lease }),

@@ -218,3 +218,12 @@ describe('manifestFromObject and toYaml', () => {
     expect(parseManifests(text).map((p) => manifestFromObject(p.object))).toEqual([SERVICE_EXAMPLE, SECRET_EXAMPLE]);
   });
 });
+
+describe('YAML as Kubernetes reads it (1.1)', () => {
+  it('reads a leading-zero mode as octal, as the Kubernetes docs write them', () => {
+    const [doc] = parseManifestDocuments('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i}]\n  volumes: [{name: v, configMap: {name: c, defaultMode: 0400}}]\n');
+    if ('error' in doc) throw doc.error;
+    const pod = unwrap(doc.object).object as Pod;
+    expect(pod.spec?.volumes[0].configMap?.defaultMode).toBe(0o400);
+  });
+});

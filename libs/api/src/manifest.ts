@@ -10,7 +10,7 @@
  * Every error of a manifest is collected into one InvalidError whose fields carry bare paths and
  * whose message is prefixed with the source and the object ("app.yaml#1: Pod \"web\": ...").
  */
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, stringify, type Tags } from 'yaml';
 import { InvalidError, type FieldError } from './errors';
 import type { ApiObject } from './gen';
 import { KINDS, kindForManifest, unwrap, wrap, type KindInfo } from './kinds';
@@ -190,6 +190,16 @@ function yamlError(source: string, line: number | undefined, message: string): I
 }
 
 /**
+ * YAML as Kubernetes reads it (sigs.k8s.io/yaml over go-yaml v2): version 1.1, so `defaultMode:
+ * 0400` is octal (256) as the docs mean it and `yes`/`on` are booleans (written quoted when they
+ * are strings), but timestamps stay strings (go-yaml gives them as strings too).
+ */
+export const KUBERNETES_YAML = {
+  version: '1.1',
+  customTags: (tags: Tags) => tags.filter((t) => t !== 'timestamp' && (typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp')),
+} as const;
+
+/**
  * Every document of a multi-document YAML (or JSON) text, in order, each with its object or its
  * error, so that a caller can report per document (empty documents are skipped; `List` kinds are
  * flattened into their items, sourced "file.yaml#2.items[0]"). A YAML syntax error makes one
@@ -197,7 +207,7 @@ function yamlError(source: string, line: number | undefined, message: string): I
  */
 export function parseManifestDocuments(text: string, source = ''): ManifestDocument[] {
   const out: ManifestDocument[] = [];
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
+  const docs = parseAllDocuments(text, { ...KUBERNETES_YAML, uniqueKeys: true, prettyErrors: true });
   if (!Array.isArray(docs)) return out;
   docs.forEach((doc, i) => {
     const docSource = `${source}#${i + 1}`;
@@ -292,7 +302,7 @@ export function manifestFromObject(object: ApiObject): Record<string, unknown> {
   return out;
 }
 
-const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0, indentSeq: false } as const;
+const YAML_OPTIONS = { ...KUBERNETES_YAML, aliasDuplicateObjects: false, lineWidth: 0, indentSeq: false } as const;
 
 /** YAML text of one or more objects (several: a `v1 List`, as kubectl prints). */
 export function toYaml(objects: ApiObject | ApiObject[]): string {

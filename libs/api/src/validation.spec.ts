@@ -19,6 +19,23 @@ function errorsOf(manifest: Record<string, unknown>, old?: Record<string, unknow
   return validateObject(kindFor(kind), object, old ? load(old).object : undefined);
 }
 
+const NOT_IMPLEMENTED = /^Forbidden: .* is not implemented by Skiff yet$/;
+
+/**
+ * The errors of this file's own rules: defaults as if every field were implemented, and the
+ * field table's refusals of fields Skiff does not implement yet left out (pod-field-support.spec
+ * tests those), so the rules below stay tested while the table's rows flip one by one.
+ */
+function ownErrorsOf(manifest: Record<string, unknown>, old?: Record<string, unknown>): FieldError[] {
+  const loadAll = (m: Record<string, unknown>) => {
+    const { info, object } = unwrap(objectFromManifest(structuredClone(m)));
+    applyDefaults(info, object, () => true);
+    return { info, object };
+  };
+  const { info, object } = loadAll(manifest);
+  return validateObject(info, object, old ? loadAll(old).object : undefined).filter((e) => !NOT_IMPLEMENTED.test(e.detail));
+}
+
 function patch(base: Record<string, unknown>, change: (m: any) => void): Record<string, unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const m = structuredClone(base);
   change(m);
@@ -70,7 +87,7 @@ describe('validateObject', () => {
   });
 
   it('checks pod specs in depth', () => {
-    const fields = (spec: Record<string, unknown>) => errorsOf(pod(spec)).map((e) => e.field);
+    const fields = (spec: Record<string, unknown>) => ownErrorsOf(pod(spec)).map((e) => e.field);
     expect(fields({ containers: [] })).toEqual(['spec.containers']);
     expect(fields({ containers: [{ name: 'c', image: 'a' }, { name: 'c', image: 'b' }] })).toEqual(['spec.containers[1].name']);
     expect(fields({ containers: [{ name: 'c', image: 'a', ports: [{ containerPort: 70000 }, { containerPort: 80, hostPort: -1 }, { containerPort: 81, protocol: 'SCTP' }] }] })).toEqual([
@@ -308,5 +325,250 @@ describe('pod fields Skiff does not implement', () => {
 
   it('refuses a refused field by its path, in pods and in templates', () => {
     expect(errorsOf(pod({ subdomain: 'web' })).map((e) => e.field)).toEqual(['spec.subdomain']);
+  });
+});
+
+describe('pod fields of issue 11, validated as Kubernetes', () => {
+  const c = (extra: Record<string, unknown> = {}) => ({ name: 'c', image: 'busybox', ...extra });
+  const errs = (spec: Record<string, unknown>) => ownErrorsOf(pod(spec));
+  const fields = (spec: Record<string, unknown>) => errs(spec).map((e) => e.field);
+  const vol = (v: Record<string, unknown>) => ({ volumes: [{ name: 'v', ...v }] });
+  const MODE = 'must be a number between 0 and 0777 (octal), both inclusive';
+
+  it('accepts every source, mounted, with items, modes and subPaths', () => {
+    const spec = {
+      containers: [
+        c({
+          volumeMounts: [
+            { name: 'scratch', mountPath: '/scratch' },
+            { name: 'config', mountPath: '/etc/app', readOnly: true },
+            { name: 'config', mountPath: '/etc/app.conf', subPath: 'app.conf' },
+            { name: 'creds', mountPath: '/creds' },
+            { name: 'host', mountPath: '/host' },
+            { name: 'info', mountPath: '/info' },
+            { name: 'all', mountPath: '/all' },
+          ],
+        }),
+      ],
+      volumes: [
+        { name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+        { name: 'config', configMap: { name: 'app', items: [{ key: 'app.conf', path: 'conf/app.conf', mode: 0o400 }], defaultMode: 0o644, optional: true } },
+        { name: 'creds', secret: { secretName: 'db', defaultMode: 0o400 } },
+        { name: 'host', hostPath: { path: '/var/log', type: 'DirectoryOrCreate' } },
+        {
+          name: 'info',
+          downwardAPI: {
+            items: [
+              { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+              { path: 'tier', fieldRef: { fieldPath: "metadata.labels['tier']" } },
+              { path: 'mem', resourceFieldRef: { containerName: 'c', resource: 'limits.memory', divisor: '1Mi' } },
+            ],
+          },
+        },
+        {
+          name: 'all',
+          projected: {
+            sources: [
+              { configMap: { name: 'app', items: [{ key: 'a', path: 'a' }] } },
+              { secret: { name: 'db', items: [{ key: 'b', path: 'b' }] } },
+              { downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+            ],
+          },
+        },
+      ],
+    };
+    expect(errs(spec)).toEqual([]);
+  });
+
+  it('checks volume names and that each volume has exactly one source', () => {
+    expect(fields(vol({}))).toEqual(['spec.volumes[0]']);
+    expect(errs(vol({ emptyDir: {}, hostPath: { path: '/x' } }))).toEqual([{ field: 'spec.volumes[0].hostPath', detail: 'Forbidden: may not specify more than 1 volume type' }]);
+    expect(fields({ volumes: [{ name: 'Data', emptyDir: {} }, { name: '', emptyDir: {} }] })).toEqual(['spec.volumes[0].name', 'spec.volumes[1].name']);
+    expect(fields({ volumes: [{ name: 'd', emptyDir: {} }, { name: 'd', emptyDir: {} }] })).toEqual(['spec.volumes[1].name']);
+  });
+
+  it('checks emptyDir, hostPath, configMap and secret sources', () => {
+    expect(errs(vol({ emptyDir: { medium: 'HugePages' } }))).toEqual([{ field: 'spec.volumes[0].emptyDir.medium', detail: 'Unsupported value: "HugePages": supported values: "", "Memory"' }]);
+    expect(fields(vol({ emptyDir: { sizeLimit: '-1Gi' } }))).toEqual(['spec.volumes[0].emptyDir.sizeLimit']);
+    expect(fields(vol({ emptyDir: { sizeLimit: 'lots' } }))).toEqual(['spec.volumes[0].emptyDir.sizeLimit']);
+    expect(fields(vol({ hostPath: { path: '' } }))).toEqual(['spec.volumes[0].hostPath.path']);
+    expect(fields(vol({ hostPath: { path: '/var/../etc' } }))).toEqual(['spec.volumes[0].hostPath.path']);
+    expect(errs(vol({ hostPath: { path: '/x', type: 'Pipe' } }))[0].detail).toBe(
+      'Unsupported value: "Pipe": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"',
+    );
+    expect(fields(vol({ configMap: {} }))).toEqual(['spec.volumes[0].configMap.name']);
+    expect(fields(vol({ secret: {} }))).toEqual(['spec.volumes[0].secret.secretName']);
+    expect(errs(vol({ secret: { secretName: 's', defaultMode: 0o1000 } }))).toEqual([{ field: 'spec.volumes[0].secret.defaultMode', detail: `Invalid value: 512: ${MODE}` }]);
+    expect(fields(vol({ configMap: { name: 'c', defaultMode: -1 } }))).toEqual(['spec.volumes[0].configMap.defaultMode']);
+  });
+
+  it('checks items: key, relative path without .., not starting with .., mode, one item per path', () => {
+    const items = (list: unknown[]) => fields(vol({ configMap: { name: 'c', items: list } }));
+    expect(items([{ key: '', path: '' }])).toEqual(['spec.volumes[0].configMap.items[0].key', 'spec.volumes[0].configMap.items[0].path']);
+    expect(errs(vol({ secret: { secretName: 's', items: [{ key: 'k', path: '/etc/k' }] } }))).toEqual([
+      { field: 'spec.volumes[0].secret.items[0].path', detail: 'Invalid value: "/etc/k": must be a relative path' },
+    ]);
+    expect(errs(vol({ secret: { secretName: 's', items: [{ key: 'k', path: 'a/../../k' }] } }))[0].detail).toBe('Invalid value: "a/../../k": must not contain \'..\'');
+    expect(errs(vol({ secret: { secretName: 's', items: [{ key: 'k', path: '..data' }] } }))[0].detail).toBe('Invalid value: "..data": must not start with \'..\'');
+    expect(items([{ key: 'k', path: 'k', mode: 0o1777 }])).toEqual(['spec.volumes[0].configMap.items[0].mode']);
+    expect(items([{ key: 'a', path: 'same' }, { key: 'b', path: 'same' }])).toEqual(['spec.volumes[0].configMap.items[1].path']);
+  });
+
+  it('checks downward API files: one of fieldRef and resourceFieldRef, the paths a volume may show, a known container', () => {
+    const files = (items: unknown[]) => errs(vol({ downwardAPI: { items } }));
+    expect(files([{ path: 'x' }])).toEqual([{ field: 'spec.volumes[0].downwardAPI.items[0]', detail: 'required: one of fieldRef and resourceFieldRef is required' }]);
+    expect(files([{ path: 'x', fieldRef: { fieldPath: 'metadata.name' }, resourceFieldRef: { containerName: 'c', resource: 'limits.cpu' } }])).toEqual([
+      { field: 'spec.volumes[0].downwardAPI.items[0]', detail: 'Invalid value: "resource": fieldRef and resourceFieldRef can not be specified simultaneously' },
+    ]);
+    expect(files([{ path: 'x', fieldRef: { fieldPath: 'spec.nodeName' } }])).toEqual([
+      {
+        field: 'spec.volumes[0].downwardAPI.items[0].fieldRef.fieldPath',
+        detail: 'Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"',
+      },
+    ]);
+    expect(files([{ path: 'x', fieldRef: { fieldPath: "metadata.name['a']" } }])[0]).toEqual({ field: 'spec.volumes[0].downwardAPI.items[0].fieldRef', detail: 'Invalid value: "metadata.name": does not support subscript' });
+    expect(files([{ path: 'x', fieldRef: { fieldPath: "metadata.labels['bad key']" } }])[0].field).toBe('spec.volumes[0].downwardAPI.items[0].fieldRef');
+    expect(files([{ path: 'x', resourceFieldRef: { resource: 'limits.cpu' } }])).toEqual([{ field: 'spec.volumes[0].downwardAPI.items[0].resourceFieldRef.containerName', detail: 'required' }]);
+    expect(files([{ path: 'x', resourceFieldRef: { containerName: 'other', resource: 'limits.cpu' } }])).toEqual([
+      { field: 'spec.volumes[0].downwardAPI.items[0].resourceFieldRef.containerName', detail: 'Not found: "other"' },
+    ]);
+    expect(files([{ path: '../x', fieldRef: { fieldPath: 'metadata.uid' } }]).map((e) => e.field)).toEqual(['spec.volumes[0].downwardAPI.items[0].path']);
+    expect(files([{ path: 'x', fieldRef: { fieldPath: 'metadata.uid' } }, { path: 'x', fieldRef: { fieldPath: 'metadata.name' } }])).toEqual([
+      { field: 'spec.volumes[0].downwardAPI.items', detail: 'Invalid value: "x": conflicting duplicate paths' },
+    ]);
+  });
+
+  it('checks projected sources: one kind each, no two files at one path', () => {
+    const sources = (list: unknown[]) => errs(vol({ projected: { sources: list } }));
+    expect(sources([{ configMap: { name: 'a' }, secret: { name: 'b' } }])).toEqual([{ field: 'spec.volumes[0].projected.sources[0]', detail: 'Forbidden: may not specify more than 1 volume type per source' }]);
+    expect(sources([{ secret: {} }]).map((e) => e.field)).toEqual(['spec.volumes[0].projected.sources[0].secret.name']);
+    expect(sources([{ configMap: { name: 'a', items: [{ key: 'k', path: 'p' }] } }, { secret: { name: 'b', items: [{ key: 'k', path: 'p' }] } }])).toEqual([
+      { field: 'spec.volumes[0].projected', detail: 'Invalid value: "b": conflicting duplicate paths' },
+    ]);
+    expect(fields(vol({ projected: { sources: [], defaultMode: 0o777 + 1 } }))).toEqual(['spec.volumes[0].projected.defaultMode']);
+  });
+
+  it('checks volumeMounts: an existing volume, a unique absolute mountPath without ":", a relative subPath', () => {
+    const mounts = (list: unknown[]) => errs({ containers: [c({ volumeMounts: list })], volumes: [{ name: 'v', emptyDir: {} }] });
+    expect(mounts([{ name: 'w', mountPath: '/w' }])).toEqual([{ field: 'spec.containers[0].volumeMounts[0].name', detail: 'Not found: "w"' }]);
+    expect(mounts([{ name: 'v' }]).map((e) => e.field)).toEqual(['spec.containers[0].volumeMounts[0].mountPath']);
+    expect(mounts([{ name: 'v', mountPath: '/a' }, { name: 'v', mountPath: '/a' }])).toEqual([{ field: 'spec.containers[0].volumeMounts[1].mountPath', detail: 'Invalid value: "/a": must be unique' }]);
+    expect(mounts([{ name: 'v', mountPath: 'rel' }, { name: 'v', mountPath: '/a:b' }]).map((e) => e.detail)).toEqual(['Invalid value: "rel": must be an absolute path', 'Invalid value: "/a:b": must not contain \':\'']);
+    expect(mounts([{ name: 'v', mountPath: '/a', subPath: '/abs' }, { name: 'v', mountPath: '/b', subPath: 'x/../..' }]).map((e) => e.field)).toEqual([
+      'spec.containers[0].volumeMounts[0].subPath',
+      'spec.containers[0].volumeMounts[1].subPath',
+    ]);
+    // A mount of a volume that is itself invalid is not found either, as Kubernetes.
+    expect(fields({ containers: [c({ volumeMounts: [{ name: 'v', mountPath: '/v' }] })], volumes: [{ name: 'v' }] })).toEqual(['spec.volumes[0]', 'spec.containers[0].volumeMounts[0].name']);
+  });
+
+  it('checks env valueFrom: one source, key selectors, fieldRef paths, resourceFieldRef resource, divisor and container', () => {
+    const env = (valueFrom: Record<string, unknown>, extra: Record<string, unknown> = {}) => errs({ containers: [c({ env: [{ name: 'V', valueFrom, ...extra }] })] });
+    const at = 'spec.containers[0].env[0].valueFrom';
+    expect(env({})).toEqual([{ field: at, detail: 'Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`' }]);
+    expect(env({ fieldRef: { fieldPath: 'metadata.name' }, configMapKeyRef: { name: 'a', key: 'b' } })).toEqual([{ field: at, detail: 'Invalid value: "": may not have more than one field specified at a time' }]);
+    expect(env({ fieldRef: { fieldPath: 'metadata.name' } }, { value: 'x' })).toEqual([{ field: at, detail: 'Invalid value: "": may not be specified when `value` is not empty' }]);
+    expect(env({ configMapKeyRef: { name: 'Bad_Name', key: 'bad key' } }).map((e) => e.field)).toEqual([`${at}.configMapKeyRef.name`, `${at}.configMapKeyRef.key`]);
+    expect(env({ secretKeyRef: { name: 's' } })).toEqual([{ field: `${at}.secretKeyRef.key`, detail: 'required' }]);
+    expect(env({ fieldRef: { fieldPath: 'status.podIP' } })).toEqual([]);
+    expect(env({ fieldRef: { fieldPath: "metadata.annotations['example.com/x']" } })).toEqual([]);
+    expect(env({ fieldRef: { fieldPath: 'spec.containers' } }).map((e) => e.field)).toEqual([`${at}.fieldRef.fieldPath`]);
+    expect(env({ resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } })).toEqual([]);
+    expect(env({ resourceFieldRef: { resource: 'requests.cpu', divisor: '1000m' } })).toEqual([]); // 1000m is 1
+    expect(env({ resourceFieldRef: { resource: 'limits.cpu', divisor: '2' } })).toEqual([
+      { field: `${at}.resourceFieldRef.divisor`, detail: 'Invalid value: "limits.cpu": only divisor\'s values 1m and 1 are supported with the cpu resource' },
+    ]);
+    expect(env({ resourceFieldRef: { resource: 'limits.memory', divisor: '3Mi' } }).map((e) => e.field)).toEqual([`${at}.resourceFieldRef.divisor`]);
+    expect(env({ resourceFieldRef: { resource: 'limits.gpu' } })[0].detail).toMatch(/^Unsupported value: "limits.gpu": supported values: "limits.cpu"/);
+    expect(env({ resourceFieldRef: {} })).toEqual([{ field: `${at}.resourceFieldRef.resource`, detail: 'required' }]);
+    expect(env({ resourceFieldRef: { containerName: 'nope', resource: 'limits.cpu' } })).toEqual([{ field: `${at}.resourceFieldRef.containerName`, detail: 'Not found: "nope"' }]);
+  });
+
+  it('checks envFrom: exactly one of configMapRef and secretRef, a name, a prefix that is a variable name', () => {
+    const from = (list: unknown[]) => errs({ containers: [c({ envFrom: list })] });
+    expect(from([{ configMapRef: { name: 'a' }, prefix: 'APP_' }, { secretRef: { name: 'b' } }])).toEqual([]);
+    expect(from([{ prefix: 'X' }])).toEqual([{ field: 'spec.containers[0].envFrom', detail: 'Invalid value: "": must specify one of: `configMapRef` or `secretRef`' }]);
+    expect(from([{ configMapRef: { name: 'a' }, secretRef: { name: 'b' } }])).toEqual([{ field: 'spec.containers[0].envFrom', detail: 'Invalid value: "": may not have more than one field specified at a time' }]);
+    expect(from([{ configMapRef: {} }]).map((e) => e.field)).toEqual(['spec.containers[0].envFrom[0].configMapRef.name']);
+    expect(from([{ secretRef: { name: 'b' }, prefix: '1X' }]).map((e) => e.field)).toEqual(['spec.containers[0].envFrom[0].prefix']);
+  });
+
+  it('checks init containers: the container rules, names unique across all containers, restartPolicy Always only, probes and hooks only on sidecars', () => {
+    const init = (list: unknown[]) => errs({ initContainers: list });
+    expect(init([{ name: 'setup', image: 'busybox', command: ['true'] }, { name: 'proxy', image: 'busybox', restartPolicy: 'Always', readinessProbe: { exec: { command: ['true'] } }, lifecycle: { preStop: { sleep: { seconds: 5 } } } }])).toEqual([]);
+    expect(init([{ name: 'c', image: 'busybox' }])).toEqual([{ field: 'spec.initContainers[0].name', detail: 'Duplicate value: "c"' }]);
+    expect(init([{ name: 'i', image: 'busybox' }, { name: 'i', image: 'busybox' }]).map((e) => e.field)).toEqual(['spec.initContainers[1].name']);
+    expect(init([{ name: 'i' }]).map((e) => e.field)).toEqual(['spec.initContainers[0].image']);
+    expect(init([{ name: 'i', image: 'busybox', restartPolicy: 'OnFailure' }])).toEqual([{ field: 'spec.initContainers[0].restartPolicy', detail: 'Unsupported value: "OnFailure": supported values: "Always"' }]);
+    expect(init([{ name: 'i', image: 'busybox', livenessProbe: { exec: { command: ['x'] } }, lifecycle: { postStart: { exec: { command: ['x'] } } } }])).toEqual([
+      { field: 'spec.initContainers[0].lifecycle', detail: 'Forbidden: may not be set for init containers without restartPolicy=Always' },
+      { field: 'spec.initContainers[0].livenessProbe', detail: 'Forbidden: may not be set for init containers without restartPolicy=Always' },
+    ]);
+    expect(init([{ name: 'i', image: 'busybox', restartPolicy: 'Always', livenessProbe: { exec: { command: ['x'] }, successThreshold: 2 } }]).map((e) => e.field)).toEqual(['spec.initContainers[0].livenessProbe.successThreshold']);
+    expect(fields({ containers: [c({ restartPolicy: 'Always' })] })).toEqual(['spec.containers[0].restartPolicy']);
+    // Init containers run one at a time: they may reuse a port name or host port.
+    expect(init([{ name: 'a', image: 'x', ports: [{ name: 'p', containerPort: 1, hostPort: 9000 }] }, { name: 'b', image: 'x', ports: [{ name: 'p', containerPort: 1, hostPort: 9000 }] }])).toEqual([]);
+    // Their images change on update, as the app containers' do.
+    const withInit = pod({ initContainers: [{ name: 'i', image: 'busybox:1' }] }, { uid: 'u' });
+    expect(ownErrorsOf(patch(withInit, (m) => (m.spec.initContainers[0].image = 'busybox:2')), withInit)).toEqual([]);
+    expect(ownErrorsOf(patch(withInit, (m) => (m.spec.initContainers[0].command = ['x'])), withInit).map((e) => e.field)).toEqual(['spec']);
+    expect(ownErrorsOf(patch(withInit, (m) => m.spec.initContainers.push({ name: 'j', image: 'x' })), withInit).map((e) => e.field)).toEqual(['spec']);
+  });
+
+  it('checks lifecycle hooks: exactly one handler, sleep within the grace period', () => {
+    const hook = (preStop: Record<string, unknown>, grace?: number) => errs({ containers: [c({ lifecycle: { preStop } })], ...(grace === undefined ? {} : { terminationGracePeriodSeconds: grace }) });
+    expect(hook({ exec: { command: ['x'] } })).toEqual([]);
+    expect(hook({ httpGet: { port: 8080 } })).toEqual([]);
+    expect(hook({})).toEqual([{ field: 'spec.containers[0].lifecycle.preStop', detail: 'required: must specify a handler type' }]);
+    expect(hook({ exec: { command: ['x'] }, sleep: { seconds: 1 } })).toEqual([{ field: 'spec.containers[0].lifecycle.preStop.sleep', detail: 'Forbidden: may not specify more than 1 handler type' }]);
+    expect(hook({ exec: {} }).map((e) => e.field)).toEqual(['spec.containers[0].lifecycle.preStop.exec.command']);
+    expect(hook({ httpGet: { port: 0 } }).map((e) => e.field)).toEqual(['spec.containers[0].lifecycle.preStop.httpGet.port']);
+    expect(hook({ sleep: { seconds: 0 } })).toEqual([
+      { field: 'spec.containers[0].lifecycle.preStop.sleep.seconds', detail: 'Invalid value: 0: must be greater than 0 and less than terminationGracePeriodSeconds (30)' },
+    ]);
+    expect(hook({ sleep: { seconds: 31 } }).map((e) => e.field)).toEqual(['spec.containers[0].lifecycle.preStop.sleep.seconds']);
+    expect(hook({ sleep: { seconds: 10 } }, 5).map((e) => e.field)).toEqual(['spec.containers[0].lifecycle.preStop.sleep.seconds']);
+  });
+
+  it('checks security contexts: ids, procMount, capabilities, privileged without escalation', () => {
+    expect(errs({ securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000], runAsNonRoot: true } })).toEqual([]);
+    expect(fields({ securityContext: { runAsUser: -1, runAsGroup: -1, fsGroup: -2, supplementalGroups: [1, -1] } })).toEqual([
+      'spec.securityContext.fsGroup',
+      'spec.securityContext.runAsUser',
+      'spec.securityContext.runAsGroup',
+      'spec.securityContext.supplementalGroups[1]',
+    ]);
+    const sc = (securityContext: Record<string, unknown>) => errs({ containers: [c({ securityContext })] });
+    const at = 'spec.containers[0].securityContext';
+    expect(sc({ runAsUser: 0, capabilities: { add: ['NET_ADMIN', 'CAP_SYS_TIME'], drop: ['ALL'] }, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, procMount: 'Default' })).toEqual([]);
+    expect(sc({ runAsUser: 2147483648 })).toEqual([{ field: `${at}.runAsUser`, detail: 'Invalid value: 2147483648: must be between 0 and 2147483647, inclusive' }]);
+    expect(sc({ runAsGroup: -5 }).map((e) => e.field)).toEqual([`${at}.runAsGroup`]);
+    expect(sc({ procMount: 'Unmasked' })).toEqual([{ field: `${at}.procMount`, detail: 'Invalid value: "Unmasked": `hostUsers` must be false to use `Unmasked`' }]);
+    expect(sc({ procMount: 'Other' })).toEqual([{ field: `${at}.procMount`, detail: 'Unsupported value: "Other": supported values: "Default", "Unmasked"' }]);
+    expect(sc({ capabilities: { add: ['NET_FLY'] } }).map((e) => e.field)).toEqual([`${at}.capabilities.add[0]`]);
+    const both = sc({ privileged: true, allowPrivilegeEscalation: false });
+    expect(both.map((e) => e.field)).toEqual([at]);
+    expect(both[0].detail).toMatch(/: cannot set `allowPrivilegeEscalation` to false and `privileged` to true$/);
+  });
+
+  it('checks terminationMessagePolicy, imagePullSecrets and serviceAccountName', () => {
+    expect(errs({ containers: [c({ terminationMessagePolicy: 'FallbackToLogsOnError', terminationMessagePath: '/tmp/msg' })] })).toEqual([]);
+    expect(errs({ containers: [c({ terminationMessagePolicy: 'Logs' })] })).toEqual([
+      { field: 'spec.containers[0].terminationMessagePolicy', detail: 'Unsupported value: "Logs": supported values: "FallbackToLogsOnError", "File"' },
+    ]);
+    expect(errs({ imagePullSecrets: [{ name: 'regcred' }], serviceAccountName: 'build-robot' })).toEqual([]);
+    expect(fields({ imagePullSecrets: [{ name: '' }, { name: 'Bad' }] })).toEqual(['spec.imagePullSecrets[0].name', 'spec.imagePullSecrets[1].name']);
+    expect(fields({ serviceAccountName: 'Robot' })).toEqual(['spec.serviceAccountName']);
+  });
+});
+
+describe('ServiceAccount', () => {
+  const sa = (meta: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'default', ...meta }, ...extra });
+
+  it('is a namespaced kind named by a DNS subdomain, with image pull secrets', () => {
+    expect(kindFor('sa')).toMatchObject({ kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true, hasStatus: false, hasSpec: false, apiVersion: 'v1' });
+    expect(errorsOf(sa({ name: 'build.robot-1' }, { imagePullSecrets: [{ name: 'regcred' }] }))).toEqual([]);
+    expect(errorsOf(sa({ name: 'Robot' })).map((e) => e.field)).toEqual(['metadata.name']);
+    expect(errorsOf(sa({ name: 'robot', namespace: '' })).map((e) => e.field)).toEqual(['metadata.namespace']);
   });
 });

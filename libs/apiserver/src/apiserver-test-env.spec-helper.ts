@@ -24,7 +24,11 @@ export interface TestEnv extends TestServices {
   stop(): Promise<void>;
 }
 
-/** Starts an apiserver on the given etcd and NATS; stop() stops it and them. */
+/**
+ * Starts an apiserver on the given etcd and NATS; stop() stops it and them. No controller-manager
+ * runs here, so nothing creates the `default` ServiceAccounts: the ServiceAccount admission
+ * plugin is off unless `overrides.disableAdmissionPlugins` says otherwise.
+ */
 export async function startTestEnv({ etcd, nats }: TestServices, overrides: Partial<ApiserverConfig> = {}): Promise<TestEnv> {
   const ac = new AbortController();
   let onListening!: (a: { grpc: string; metrics: string }) => void;
@@ -36,6 +40,7 @@ export async function startTestEnv({ etcd, nats }: TestServices, overrides: Part
       etcd: [etcd.endpoint],
       nats: [nats.url],
       compactionIntervalMs: 0,
+      disableAdmissionPlugins: ['ServiceAccount'],
       version: { version: 'test', gitCommit: '' },
       logger: createLogger('apiserver', process.env.SKIFF_TEST_LOG_LEVEL ?? 'silent'),
       onListening,

@@ -31,10 +31,12 @@ import {
   type DeleteRequest,
   type PodSpec,
   type Service,
+  type ServiceAccount,
   KINDS,
   kindFor,
 } from '@skiff/api';
 import { SideKeyExistsError, type Guard, type SideWrites, type Storage } from '@skiff/storage';
+import { ALL_ADMISSION_PLUGINS, type EnabledAdmissionPlugins } from './admission-plugins';
 import { bindPod, validateBinding } from './bind';
 import { addDefaultTolerations } from './default-toleration-seconds';
 import { checkPreconditions, decideDelete } from './deletion';
@@ -46,6 +48,7 @@ import { objectKey, resourcePrefix } from './registry-keys';
 import { allocationKeysOf, keepAllocatedValues } from './service-allocations';
 import { RangeFullError, ServiceAllocator, type AllocationPlan } from './service-allocator';
 import { parseServiceIpRange, type ServiceIpRange } from './service-ip-range';
+import { admitServiceAccount, type ServiceAccountAdmissionOptions } from './service-account-admission';
 import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
 import { toWatchEvent, type WatchFilter } from './watch-filter';
 
@@ -63,6 +66,10 @@ export interface GenericStoreOptions {
   serviceIpRange?: ServiceIpRange;
   /** The range node ports come from; 30000-32767. */
   nodePortRange?: NodePortRange;
+  /** The admission plugins that run (--disable-admission-plugins removes some); all by default. */
+  admissionPlugins?: EnabledAdmissionPlugins;
+  /** Retry tuning of the ServiceAccount plugin (tests). */
+  serviceAccountAdmission?: ServiceAccountAdmissionOptions;
 }
 
 /** The default service CIDR (--service-cluster-ip-range). */
@@ -91,6 +98,7 @@ function describe(info: KindInfo, namespace: string, name: string): string {
 }
 
 const NAMESPACE_KIND = kindFor('namespaces');
+const SERVICE_ACCOUNT_KIND = kindFor('serviceaccounts');
 
 /** The uid recorded in an allocation key's value (AllocationOwner JSON); undefined if unreadable. */
 function ownerUid(value: Uint8Array): string | undefined {
@@ -218,12 +226,35 @@ export class GenericStore {
   // ------------------------------------------------------------------ writes
 
   /**
-   * Mutating admission on Create and Update (after defaulting, before validation): pods get the
-   * default not-ready / unreachable tolerations (Kubernetes' DefaultTolerationSeconds, which
-   * also runs on Update so that an update sending the tolerations a user wrote keeps them).
+   * Mutating admission on Create and Update (after defaulting, before validation), each plugin
+   * unless disabled (admission-plugins.ts): pods get the default not-ready / unreachable
+   * tolerations (Kubernetes' DefaultTolerationSeconds, which also runs on Update so that an
+   * update sending the tolerations a user wrote keeps them).
    */
   private admit(info: KindInfo, object: StoredObject): void {
-    if (info.case === 'pod') addDefaultTolerations((object as { spec?: PodSpec }).spec, this.options.defaultTolerationSeconds);
+    const plugins = this.options.admissionPlugins ?? ALL_ADMISSION_PLUGINS;
+    if (info.case === 'pod' && plugins.has('DefaultTolerationSeconds')) addDefaultTolerations((object as { spec?: PodSpec }).spec, this.options.defaultTolerationSeconds);
+  }
+
+  /**
+   * Admission on Create only: admit (above), then Kubernetes' ServiceAccount plugin for pods
+   * (service-account-admission.ts). The namespace is checked first, as Kubernetes'
+   * NamespaceLifecycle runs before it: a missing namespace is NotFound, not a missing account.
+   */
+  private async admitCreate(info: KindInfo, object: StoredObject): Promise<void> {
+    this.admit(info, object);
+    const plugins = this.options.admissionPlugins ?? ALL_ADMISSION_PLUGINS;
+    if (info.case !== 'pod' || !plugins.has('ServiceAccount')) return;
+    const namespace = metaOf(object).namespace;
+    if (!namespace) return; // validation says "required"
+    await this.namespaceGuard(namespace, false);
+    await admitServiceAccount(object as { metadata?: { name?: string }; spec?: PodSpec }, namespace, (ns, name, signal) => this.findServiceAccount(ns, name, signal), this.options.serviceAccountAdmission);
+  }
+
+  /** A ServiceAccount read from storage, or undefined. */
+  private async findServiceAccount(namespace: string, name: string, signal?: AbortSignal): Promise<ServiceAccount | undefined> {
+    const kv = await this.storage.get(objectKey(SERVICE_ACCOUNT_KIND, namespace, name), signal);
+    return kv ? (decodeObject(SERVICE_ACCOUNT_KIND, kv.value, kv.modRevision) as ServiceAccount) : undefined;
   }
 
   /** InvalidError listing every problem validation finds (and the key guards below). */
@@ -278,7 +309,7 @@ export class GenericStore {
   }
 
   /**
-   * Create: defaults, admission (see admit), generateName, validation of the object as sent (InvalidError listing
+   * Create: defaults, generateName, admission (see admitCreate), validation of the object as sent (InvalidError listing
    * "field: detail"), server-set metadata (uid, creationTimestamp, generation 1, initial
    * status), size limit, namespace must exist and not
    * be terminating. AlreadyExistsError when the name is taken. dryRun stores nothing.
@@ -286,8 +317,8 @@ export class GenericStore {
   async create(request: ApiObject | undefined, options: WriteOptions = {}): Promise<ApiObject> {
     const { info, object } = unwrapRequest(request);
     applyDefaults(info, object);
-    this.admit(info, object);
     fillGeneratedName(object, this.env);
+    await this.admitCreate(info, object);
     // Validate what the client sent (an unsupported status is an error, never dropped), then set
     // the server-owned fields.
     this.validate(info, object);

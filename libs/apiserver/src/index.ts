@@ -15,3 +15,5 @@ export * from './apiserver-metrics';
 export * from './compaction';
 export * from './watch-publisher';
 export * from './run-apiserver';
+export * from './admission-plugins';
+export * from './service-account-admission';

@@ -20,6 +20,7 @@ import { KubeletSummaries } from './kubelet-summaries';
 import { MetricsApi } from './metrics-api';
 import { createApiserverMetrics } from './apiserver-metrics';
 import { runCompactor } from './compaction';
+import { enabledAdmissionPlugins } from './admission-plugins';
 import { DEFAULT_SERVICE_CIDR, GenericStore } from './generic-store';
 import { DEFAULT_NODE_PORT_RANGE, parseNodePortRange } from './node-port-range';
 import { parseServiceIpRange } from './service-ip-range';
@@ -45,6 +46,11 @@ export interface ApiserverConfig {
   logger: Logger;
   /** tolerationSeconds of the not-ready/unreachable NoExecute tolerations every new pod gets; 300. */
   defaultTolerationSeconds?: number;
+  /**
+   * Admission plugins not to run (--disable-admission-plugins): "ServiceAccount",
+   * "DefaultTolerationSeconds". Default none. An unknown name fails the start.
+   */
+  disableAdmissionPlugins?: string[];
   /** The service CIDR ClusterIPs are allocated from ("10.96.0.0/16", the default). */
   serviceClusterIpRange?: string;
   /** The node port range ("30000-32767", the default). */
@@ -83,12 +89,13 @@ async function untilReady(what: string, logger: Logger, signal: AbortSignal, att
  * as it takes, without blocking the API), compacts etcd periodically.
  * On abort: reports NOT_SERVING, ends open calls and streams, stops background loops, closes
  * the etcd and NATS connections, and resolves. Rejects only when it cannot start (address in use,
- * a malformed service CIDR or node port range).
+ * a malformed service CIDR or node port range, an unknown admission plugin).
  */
 export async function runApiserver(config: ApiserverConfig, signal: AbortSignal): Promise<void> {
   const { logger } = config;
   const serviceIpRange = parseServiceIpRange(config.serviceClusterIpRange ?? DEFAULT_SERVICE_CIDR);
   const nodePortRange = config.serviceNodePortRange ? parseNodePortRange(config.serviceNodePortRange) : DEFAULT_NODE_PORT_RANGE;
+  const admissionPlugins = enabledAdmissionPlugins(config.disableAdmissionPlugins);
   const registry = createMetricsRegistry('apiserver');
   const metrics = createApiserverMetrics(registry);
   const storage = new InstrumentedStorage(new EtcdStorage({ endpoints: config.etcd }), metrics.etcdSeconds);
@@ -96,6 +103,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
     defaultTolerationSeconds: config.defaultTolerationSeconds,
     serviceIpRange,
     nodePortRange,
+    admissionPlugins,
   });
   const nodes = new NodeProxy(store);
   const usage = new MetricsApi(store, new KubeletSummaries({ clientFor: (node) => nodes.kubeletClient(node), log: logger.child({ api: 'metrics' }) }));

@@ -40,6 +40,12 @@ export interface WatchSubscription extends AsyncIterable<WatchMessage> {
 export interface SubscribeWatchOptions {
   /** Idle heartbeat the server sends; two and a half missed ones reset the subscription. Default 2 s. */
   heartbeatMs?: number;
+  /**
+   * The consumer's filter subject; default resourceFilter(resource), every event of the resource.
+   * watchSubject(resource, namespace, name) narrows it to one object's events: the server then
+   * sends nothing else to this client.
+   */
+  filterSubject?: string;
 }
 
 const NATS_LAST_CONSUMER = 'Nats-Last-Consumer';
@@ -47,11 +53,11 @@ const NATS_CONSUMER_STALLED = 'Nats-Consumer-Stalled';
 
 /**
  * Subscribes to every event of `resource` published from now on (an ephemeral, flow-controlled,
- * heartbeat-monitored push consumer with the single filter resourceFilter(resource), deleted
- * when the iteration ends). See WatchSubscription for the guarantees.
+ * heartbeat-monitored push consumer with the single filter resourceFilter(resource), or
+ * opts.filterSubject, deleted when the iteration ends). See WatchSubscription for the guarantees.
  */
 export function subscribeWatch(bus: BusConnection, resource: string, signal: AbortSignal, opts: SubscribeWatchOptions = {}): WatchSubscription {
-  return new PushWatchSubscription(bus, resource, signal, opts.heartbeatMs ?? 2_000);
+  return new PushWatchSubscription(bus, resource, signal, opts.heartbeatMs ?? 2_000, opts.filterSubject ?? resourceFilter(resource));
 }
 
 class PushWatchSubscription implements WatchSubscription {
@@ -73,6 +79,7 @@ class PushWatchSubscription implements WatchSubscription {
     private readonly resource: string,
     private readonly signal: AbortSignal,
     private readonly heartbeatMs: number,
+    private readonly filterSubject: string,
   ) {
     signal.addEventListener('abort', this.onAbort, { once: true });
     this.ready = this.setup();
@@ -118,7 +125,7 @@ class PushWatchSubscription implements WatchSubscription {
       await this.bus.nats.flush();
       const info = await this.bus.manager.consumers.add(WATCH_STREAM, {
         deliver_subject: inbox,
-        filter_subject: resourceFilter(this.resource),
+        filter_subject: this.filterSubject,
         deliver_policy: DeliverPolicy.New,
         ack_policy: AckPolicy.None,
         replay_policy: ReplayPolicy.Instant,

@@ -1,19 +1,52 @@
 /**
  * `skiff describe`'s text, kubectl style: Name, Namespace, Labels, Annotations, then what matters
- * for the kind (pod status, containers and conditions; replicas; ports; data...), then the
- * object's events. Pure: objects and a clock in, text out.
+ * for the kind (pods: service account, node, phase, init containers and containers with their
+ * state, env, envFrom and mounts, conditions, volumes with their sources; replicas; ports; data...),
+ * then the object's events. Pure: objects and a clock in, text out.
+ *
+ * It prints the spec as kubectl does and nothing about what the kubelet did with it beyond the
+ * status the kubelet reported: `<set to the key 'k' of config map 'c'>` names where a variable
+ * comes from, not a value; fieldRef values are read from the pod object itself, as kubectl's.
  */
 import { stringify } from 'yaml';
 import {
-  intOrStringValue,
-  type ConfigMap, type Container, type ContainerState, type Deployment, type Event, type HorizontalPodAutoscaler, type KindInfo, type KubeObject, type Namespace, type Node, type Pod,
-  type PodTemplateSpec, type Probe, type ReplicaSet, type Secret, type Service,
+  compareQuantities, intOrStringValue, parseCpuMillis, parseQuantityCeil,
+  type ConfigMap, type Container, type ContainerState, type ContainerStatus, type Deployment, type Event, type HorizontalPodAutoscaler, type KindInfo, type KubeObject,
+  type Namespace, type Node, type Pod, type PodTemplateSpec, type Probe, type ReplicaSet, type ResourceFieldSelector, type Secret, type Service, type ServiceAccount,
+  type Volume,
 } from '@skiff/api';
 import { ageOf } from './age';
 import { describeHpa } from './describe-hpa';
-import { summarizePod } from './pod-status';
 import { formatLabelSelector } from './table-columns';
 import { renderTable } from './table';
+
+/**
+ * Go's text/tabwriter (padding 2, no flags) over rows of cells: a column's width is decided per
+ * run of consecutive rows that have a cell in that column followed by another cell.
+ */
+export function tabAlign(rows: readonly (readonly string[])[], padding = 2): string[] {
+  const out = rows.map(() => '');
+  const format = (widths: number[], from: number, to: number): void => {
+    const column = widths.length;
+    let start = from;
+    for (let i = from; i < to; i++) {
+      if (column >= rows[i].length - 1) continue;
+      write(widths, start, i);
+      let width = 0;
+      const blockStart = i;
+      for (; i < to && column < rows[i].length - 1; i++) width = Math.max(width, rows[i][column].length + padding);
+      format([...widths, width], blockStart, i);
+      start = i;
+      i--;
+    }
+    write(widths, start, to);
+  };
+  const write = (widths: number[], from: number, to: number): void => {
+    for (let i = from; i < to; i++) out[i] = rows[i].map((cell, j) => (j < widths.length ? cell.padEnd(widths[j]) : cell)).join('');
+  };
+  format([], 0, rows.length);
+  return out;
+}
 
 /** Lines with two-space indentation levels and aligned "Key:  value" pairs. */
 class Describer {
@@ -40,7 +73,16 @@ class Describer {
   /** "Key:" then one "name:  value" line per entry, indented (resource lists: Limits, Capacity). */
   nested(level: number, key: string, map: Readonly<Record<string, string>> | undefined): void {
     this.line(level, `${key}:`);
-    for (const k of Object.keys(map ?? {}).sort()) this.field(level + 1, k, map![k], 0);
+    this.rows(level + 1, Object.keys(map ?? {}).sort().map((k) => [`${k}:`, map![k]]));
+  }
+
+  /**
+   * Rows of cells aligned as kubectl's tabwriter aligns a block of tab-separated lines (each
+   * column as wide as its widest cell plus two spaces, the last cell of a row never padded).
+   */
+  rows(level: number, rows: readonly (readonly string[])[]): void {
+    const indent = '  '.repeat(level);
+    for (const l of tabAlign(rows.map((r) => r.map((cell, i) => (i === 0 ? indent + cell : cell))))) this.lines.push(l.trimEnd());
   }
 
   /** A YAML block (for fields with no dedicated layout). */
@@ -94,16 +136,103 @@ function describeState(d: Describer, level: number, name: string, state: Contain
   }
 }
 
-function describeContainer(d: Describer, level: number, container: Container, pod?: Pod): void {
+/**
+ * What kubectl's EnvValueRetriever shows for a fieldRef: the pod's own metadata.name, namespace,
+ * uid, labels['k'] and annotations['k']; "" for other paths (spec.nodeName, status.podIP...) and
+ * for templates, which have no pod.
+ */
+export function resolveFieldRef(fieldPath: string, pod: Readonly<Pod> | undefined): string {
+  const meta = pod?.metadata;
+  if (!meta) return '';
+  const subscript = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fieldPath);
+  if (subscript) return (subscript[1] === 'metadata.labels' ? meta.labels : meta.annotations)?.[subscript[2]] ?? '';
+  if (fieldPath === 'metadata.name') return meta.name;
+  if (fieldPath === 'metadata.namespace') return meta.namespace;
+  if (fieldPath === 'metadata.uid') return meta.uid;
+  return '';
+}
+
+/**
+ * kubectl's ExtractContainerResourceValue for the described container: the limit or request
+ * divided by the divisor (default 1), rounded up; CPU in cores, the rest in bytes. "" when the
+ * resource is not one of limits/requests.cpu/memory/ephemeral-storage or a quantity is invalid.
+ */
+export function resourceFieldValue(ref: Readonly<ResourceFieldSelector>, container: Readonly<Container>): string {
+  const match = /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/.exec(ref.resource);
+  if (!match) return '';
+  const [, list, name] = match;
+  const value = (list === 'limits' ? container.resources?.limits : container.resources?.requests)?.[name] || '0';
+  try {
+    const divisor = ref.divisor && compareQuantities(ref.divisor, '0') !== 0 ? ref.divisor : '1';
+    const parse = name === 'cpu' ? parseCpuMillis : parseQuantityCeil;
+    return String(Math.ceil(parse(value) / parse(divisor)));
+  } catch {
+    return '';
+  }
+}
+
+/** The rows of kubectl's describeContainerEnvVars: [NAME:, value or source, Optional: x]. */
+function envRows(container: Readonly<Container>, pod: Readonly<Pod> | undefined): string[][] {
+  const rows: string[][] = [];
+  for (const env of container.env) {
+    const from = env.valueFrom;
+    if (!from) {
+      env.value.split('\n').forEach((line, i) => rows.push([i === 0 ? `${env.name}:` : '', line]));
+    } else if (from.fieldRef) {
+      rows.push([`${env.name}:`, `${resolveFieldRef(from.fieldRef.fieldPath, pod)} (${from.fieldRef.apiVersion || 'v1'}:${from.fieldRef.fieldPath})`]);
+    } else if (from.resourceFieldRef) {
+      // kubectl reads the described container; a containerName naming another container of the pod is read there (what the kubelet sets).
+      const named = from.resourceFieldRef.containerName;
+      const target = (named && [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find((c) => c.name === named)) || container;
+      const resource = from.resourceFieldRef.resource;
+      let value = resourceFieldValue(from.resourceFieldRef, target);
+      if (value === '0' && (resource === 'limits.cpu' || resource === 'limits.memory')) value = 'node allocatable';
+      rows.push([`${env.name}:`, `${value} (${resource})`]);
+    } else if (from.secretKeyRef) {
+      const ref = from.secretKeyRef;
+      rows.push([`${env.name}:`, `<set to the key '${ref.key}' in secret '${ref.name}'>`, `Optional: ${ref.optional === true}`]);
+    } else if (from.configMapKeyRef) {
+      const ref = from.configMapKeyRef;
+      rows.push([`${env.name}:`, `<set to the key '${ref.key}' of config map '${ref.name}'>`, `Optional: ${ref.optional === true}`]);
+    }
+  }
+  return rows;
+}
+
+/** The rows of kubectl's describeContainerEnvFrom: [name, ConfigMap|Secret (with prefix 'p'), Optional: x]. */
+function envFromRows(container: Readonly<Container>): string[][] {
+  return container.envFrom.map((e) => {
+    const [from, name, optional] = e.configMapRef
+      ? ['ConfigMap', e.configMapRef.name, e.configMapRef.optional === true]
+      : e.secretRef
+        ? ['Secret', e.secretRef.name, e.secretRef.optional === true]
+        : ['', '', false];
+    return [name, e.prefix ? `${from} with prefix '${e.prefix}'` : from, `Optional: ${optional}`];
+  });
+}
+
+/** "/etc/config from cfg (ro)", "/data from data (rw,path=\"sub\")": kubectl's describeContainerVolumes, sorted by path. */
+export function describeMounts(container: Readonly<Container>): string[] {
+  return [...container.volumeMounts]
+    .sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0))
+    .map((m) => `${m.mountPath} from ${m.name} (${[m.readOnly ? 'ro' : 'rw', ...(m.subPath ? [`path=${JSON.stringify(m.subPath)}`] : [])].join(',')})`);
+}
+
+/** One container as kubectl's describeContainers prints it; `status` only for pods (not templates). */
+function describeContainer(d: Describer, level: number, container: Container, status: ContainerStatus | undefined, pod: Pod | undefined): void {
   d.line(level, `${container.name}:`);
   const l = level + 1;
+  if (status) d.field(l, 'Container ID', status.containerID);
   d.field(l, 'Image', container.image);
-  for (const port of container.ports) d.field(l, 'Port', `${port.containerPort}/${port.protocol || 'TCP'}${port.name ? ` (${port.name})` : ''}`);
-  if (container.ports.length === 0) d.field(l, 'Port', '<none>');
-  if (container.command.length) d.field(l, 'Command', container.command.join(' '));
-  if (container.args.length) d.field(l, 'Args', container.args.join(' '));
-  const status = pod?.status?.containerStatuses.find((s) => s.name === container.name);
-  if (pod && status) {
+  if (status) d.field(l, 'Image ID', status.imageID);
+  const ports = container.ports.map((port) => `${port.containerPort}/${port.protocol || 'TCP'}`).join(', ');
+  d.field(l, ports.includes(',') ? 'Ports' : 'Port', ports || '<none>');
+  for (const [key, list] of [['Command', container.command], ['Args', container.args]] as const) {
+    if (list.length === 0) continue;
+    d.line(l, `${key}:`);
+    for (const part of list) for (const text of part.split('\n')) d.line(l + 1, text);
+  }
+  if (status) {
     describeState(d, l, 'State', status.state);
     if (status.lastState?.terminated) describeState(d, l, 'Last State', status.lastState);
     d.field(l, 'Ready', status.ready ? 'True' : 'False');
@@ -115,18 +244,85 @@ function describeContainer(d: Describer, level: number, container: Container, po
   if (container.livenessProbe) d.field(l, 'Liveness', describeProbe(container.livenessProbe));
   if (container.readinessProbe) d.field(l, 'Readiness', describeProbe(container.readinessProbe));
   if (container.startupProbe) d.field(l, 'Startup', describeProbe(container.startupProbe));
+  if (container.envFrom.length) {
+    d.line(l, 'Environment Variables from:');
+    d.rows(l + 1, envFromRows(container));
+  }
   if (container.env.length === 0) d.field(l, 'Environment', '<none>');
   else {
     d.line(l, 'Environment:');
-    for (const env of container.env) {
-      const from = env.valueFrom?.configMapKeyRef
-        ? `<set to the key '${env.valueFrom.configMapKeyRef.key}' of config map '${env.valueFrom.configMapKeyRef.name}'>`
-        : env.valueFrom?.secretKeyRef
-          ? `<set to the key '${env.valueFrom.secretKeyRef.key}' in secret '${env.valueFrom.secretKeyRef.name}'>`
-          : env.valueFrom?.fieldRef
-            ? `(${env.valueFrom.fieldRef.fieldPath})`
-            : env.value;
-      d.field(l + 1, env.name, from);
+    d.rows(l + 1, envRows(container, pod));
+  }
+  const mounts = describeMounts(container);
+  if (mounts.length === 0) d.field(l, 'Mounts', '<none>');
+  else {
+    d.line(l, 'Mounts:');
+    for (const m of mounts) d.line(l + 1, m);
+  }
+}
+
+/** "Init Containers:" / "Containers:" and each container (kubectl's describeContainers). */
+function describeContainers(d: Describer, level: number, label: string, containers: readonly Container[], statuses: readonly ContainerStatus[] | undefined, pod: Pod | undefined): void {
+  d.line(level, containers.length ? `${label}:` : `${label}: <none>`);
+  for (const c of containers) describeContainer(d, level + 1, c, statuses?.find((s) => s.name === c.name), pod);
+}
+
+/** The lines under a volume's name, as kubectl's print<Source>VolumeSource (rows: tab-aligned cells). */
+export function describeVolumeSource(volume: Readonly<Volume>): { rows: string[][]; items?: string[] } {
+  const optional = (value: boolean | undefined) => String(value === true);
+  if (volume.hostPath) {
+    return { rows: [['Type:', 'HostPath (bare host directory volume)'], ['Path:', volume.hostPath.path], ['HostPathType:', volume.hostPath.type]] };
+  }
+  if (volume.emptyDir) {
+    const size = volume.emptyDir.sizeLimit;
+    let positive = false;
+    try {
+      positive = !!size && compareQuantities(size, '0') > 0;
+    } catch {
+      positive = false;
+    }
+    return { rows: [['Type:', "EmptyDir (a temporary directory that shares a pod's lifetime)"], ['Medium:', volume.emptyDir.medium], ['SizeLimit:', positive ? size : '<unset>']] };
+  }
+  if (volume.secret) {
+    return { rows: [['Type:', 'Secret (a volume populated by a Secret)'], ['SecretName:', volume.secret.secretName], ['Optional:', optional(volume.secret.optional)]] };
+  }
+  if (volume.configMap) {
+    return { rows: [['Type:', 'ConfigMap (a volume populated by a ConfigMap)'], ['Name:', volume.configMap.name], ['Optional:', optional(volume.configMap.optional)]] };
+  }
+  if (volume.downwardAPI) {
+    const items = volume.downwardAPI.items.flatMap((item) => [
+      ...(item.fieldRef ? [`${item.fieldRef.fieldPath} -> ${item.path}`] : []),
+      ...(item.resourceFieldRef ? [`${item.resourceFieldRef.resource} -> ${item.path}`] : []),
+    ]);
+    return { rows: [['Type:', 'DownwardAPI (a volume populated by information about the pod)']], items };
+  }
+  if (volume.projected) {
+    const rows = [['Type:', 'Projected (a volume that contains injected data from multiple sources)']];
+    for (const source of volume.projected.sources) {
+      if (source.secret) rows.push(['SecretName:', source.secret.name], ['Optional:', optional(source.secret.optional)]);
+      else if (source.downwardAPI) rows.push(['DownwardAPI:', 'true']);
+      else if (source.configMap) rows.push(['ConfigMapName:', source.configMap.name], ['Optional:', optional(source.configMap.optional)]);
+    }
+    return { rows };
+  }
+  return { rows: [] };
+}
+
+/** kubectl's describeVolumes: "Volumes:" then each volume's name and source. */
+function describeVolumes(d: Describer, level: number, volumes: readonly Volume[]): void {
+  if (volumes.length === 0) return d.field(level, 'Volumes', '<none>');
+  d.line(level, 'Volumes:');
+  for (const volume of volumes) {
+    d.line(level + 1, `${volume.name}:`);
+    const { rows, items } = describeVolumeSource(volume);
+    if (rows.length === 0) {
+      d.line(level + 1, '<unknown>');
+      continue;
+    }
+    d.rows(level + 2, rows);
+    if (items) {
+      d.line(level + 2, 'Items:');
+      for (const item of items) d.line(level + 3, item);
     }
   }
 }
@@ -134,8 +330,11 @@ function describeContainer(d: Describer, level: number, container: Container, po
 function describeTemplate(d: Describer, template: PodTemplateSpec | undefined): void {
   d.line(0, 'Pod Template:');
   d.map(1, 'Labels', template?.metadata?.labels);
-  d.line(1, 'Containers:');
-  for (const c of template?.spec?.containers ?? []) describeContainer(d, 2, c);
+  const spec = template?.spec;
+  if (spec?.serviceAccountName) d.field(1, 'Service Account', spec.serviceAccountName);
+  if (spec?.initContainers.length) describeContainers(d, 1, 'Init Containers', spec.initContainers, undefined, undefined);
+  describeContainers(d, 1, 'Containers', spec?.containers ?? [], undefined, undefined);
+  describeVolumes(d, 1, spec?.volumes ?? []);
 }
 
 /** The "Pod Template:" block describe prints for Deployments and ReplicaSets (also `rollout history --revision`). */
@@ -149,22 +348,42 @@ function describeKind(d: Describer, info: KindInfo, object: KubeObject, now: Dat
   switch (info.resource) {
     case 'pods': {
       const pod = object as Pod;
-      d.field(0, 'Node', pod.spec?.nodeName || '<none>');
+      const spec = pod.spec;
+      const phase = pod.status?.phase ?? '';
+      if (spec?.serviceAccountName) d.field(0, 'Service Account', spec.serviceAccountName);
+      d.field(0, 'Node', spec?.nodeName ? `${spec.nodeName}/${pod.status?.hostIP ?? ''}` : '<none>');
       if (pod.status?.startTime) d.field(0, 'Start Time', describeTime(pod.status.startTime));
-      if (pod.metadata?.deletionTimestamp) d.field(0, 'Status', `Terminating (lasts ${ageOf(pod.metadata.deletionTimestamp, now)})`);
-      else d.field(0, 'Status', summarizePod(pod, now).status);
+      if (pod.metadata?.deletionTimestamp && phase !== 'Failed' && phase !== 'Succeeded') {
+        d.field(0, 'Status', `Terminating (lasts ${ageOf(pod.metadata.deletionTimestamp, now)})`);
+        d.field(0, 'Termination Grace Period', `${pod.metadata.deletionGracePeriodSeconds ?? 0}s`);
+      } else {
+        d.field(0, 'Status', phase);
+      }
       if (pod.status?.reason) d.field(0, 'Reason', pod.status.reason);
       if (pod.status?.message) d.field(0, 'Message', pod.status.message);
       d.field(0, 'IP', pod.status?.podIP || '<none>');
-      d.line(0, 'Containers:');
-      for (const c of pod.spec?.containers ?? []) describeContainer(d, 1, c, pod);
+      const owner = pod.metadata?.ownerReferences.find((o) => o.controller);
+      if (owner) d.field(0, 'Controlled By', `${owner.kind}/${owner.name}`);
+      if (spec?.initContainers.length) describeContainers(d, 0, 'Init Containers', spec.initContainers, pod.status?.initContainerStatuses ?? [], pod);
+      describeContainers(d, 0, 'Containers', spec?.containers ?? [], pod.status?.containerStatuses ?? [], pod);
       const conditions = pod.status?.conditions ?? [];
       if (conditions.length) {
         d.line(0, 'Conditions:');
         for (const l of renderTable(['Type', 'Status'], conditions.map((c) => [c.type, c.status]))) d.line(1, l);
       }
-      d.map(0, 'Node-Selectors', pod.spec?.nodeSelector);
-      d.field(0, 'Tolerations', (pod.spec?.tolerations ?? []).map((t) => `${t.key}${t.operator === 'Exists' ? '' : `=${t.value}`}:${t.effect}`).join(', ') || '<none>');
+      describeVolumes(d, 0, spec?.volumes ?? []);
+      d.map(0, 'Node-Selectors', spec?.nodeSelector);
+      d.field(0, 'Tolerations', (spec?.tolerations ?? []).map((t) => `${t.key}${t.operator === 'Exists' ? '' : `=${t.value}`}:${t.effect}`).join(', ') || '<none>');
+      return;
+    }
+    case 'serviceaccounts': {
+      // kubectl's describeServiceAccount; Skiff's accounts have no mountable secrets and no token Secrets.
+      const names = ((object as ServiceAccount).imagePullSecrets ?? []).map((s) => s.name);
+      d.rows(0, [
+        ...(names.length ? names.map((n, i) => [i === 0 ? 'Image pull secrets:' : '', n]) : [['Image pull secrets:', '<none>']]),
+        ['Mountable secrets:', '<none>'],
+        ['Tokens:', '<none>'],
+      ]);
       return;
     }
     case 'deployments': {

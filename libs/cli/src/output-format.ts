@@ -2,7 +2,7 @@
  * The `-o yaml|json|name` printers: YAML and JSON in the manifest shape (apiVersion, kind,
  * metadata, spec, status; several objects as a `v1 List`), names as `pod/web`.
  */
-import { manifestFromObject, toYaml, unwrap, type ApiObject } from '@skiff/api';
+import { KUBERNETES_YAML, manifestFromObject, toYaml, unwrap, type ApiObject } from '@skiff/api';
 import { stringify } from 'yaml';
 import { objectRef } from './resource-name';
 
@@ -30,5 +30,5 @@ export function formatObjects(objects: readonly ApiObject[], format: 'yaml' | 'j
   if (format === 'yaml' && single && objects.length === 1) return toYaml(objects[0]);
   const manifests = objects.map((o) => manifestFromObject(o));
   const value = single && manifests.length === 1 ? manifests[0] : { apiVersion: 'v1', kind: 'List', items: manifests, metadata: { resourceVersion: '' } };
-  return format === 'yaml' ? stringify(value) : `${JSON.stringify(value, null, 4)}\n`;
+  return format === 'yaml' ? stringify(value, KUBERNETES_YAML) : `${JSON.stringify(value, null, 4)}\n`;
 }

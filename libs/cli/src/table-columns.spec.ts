@@ -27,6 +27,36 @@ describe('tableLayout', () => {
     expect(table('pod', [pod], { withKind: true })[1]).toMatch(/^pod\/web /);
   });
 
+  it('prints the init progress, failures and native sidecars of pods as kubectl', () => {
+    const spec = { initContainers: [{ name: 'migrate' }, { name: 'proxy', restartPolicy: 'Always' }], containers: [{ name: 'web' }] };
+    const init = (name: string, initContainerStatuses: unknown[], containerStatuses: unknown[] = [], phase = 'Pending', conditions: unknown[] = []) =>
+      findKind('pod')!.codec.fromJSON({ metadata: { name, namespace: 'default', creationTimestamp: created.toISOString() }, spec, status: { phase, conditions, initContainerStatuses, containerStatuses } });
+    const done = { name: 'migrate', state: { terminated: { exitCode: 0, reason: 'Completed' } } };
+    const sidecar = { name: 'proxy', started: true, ready: true, restartCount: 2, state: { running: {} } };
+    expect(table('pods', [
+      init('a-migrating', [{ name: 'migrate', state: { running: {} } }, { name: 'proxy', state: { waiting: { reason: 'PodInitializing' } } }]),
+      init('b-failed', [{ name: 'migrate', restartCount: 1, state: { terminated: { exitCode: 1, reason: 'Error' } } }, { name: 'proxy' }]),
+      init('c-looping', [{ name: 'migrate', restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } }, { name: 'proxy' }]),
+      init('d-sidecar-starting', [done, { name: 'proxy', started: false, state: { running: {} } }]),
+      init('e-app-starting', [done, sidecar], [{ name: 'web', state: { waiting: { reason: 'PodInitializing' } } }], 'Pending', [{ type: 'Initialized', status: 'True' }]),
+      init('f-running', [done, sidecar], [{ name: 'web', ready: true, restartCount: 1, state: { running: {} } }], 'Running', [{ type: 'Initialized', status: 'True' }, { type: 'Ready', status: 'True' }]),
+      init('g-config', [done, sidecar], [{ name: 'web', state: { waiting: { reason: 'CreateContainerConfigError' } } }], 'Pending', [{ type: 'Initialized', status: 'True' }]),
+    ])).toEqual([
+      'NAME                 READY   STATUS                       RESTARTS   AGE',
+      'a-migrating          0/2     Init:0/2                     0          5s',
+      'b-failed             0/2     Init:Error                   1          5s',
+      'c-looping            0/2     Init:CrashLoopBackOff        4          5s',
+      'd-sidecar-starting   0/2     Init:1/2                     0          5s',
+      'e-app-starting       1/2     PodInitializing              2          5s',
+      'f-running            2/2     Running                      3          5s',
+      'g-config             1/2     CreateContainerConfigError   2          5s',
+    ]);
+  });
+
+  it('prints service accounts with their (always zero) token secrets', () => {
+    expect(table('sa', [{ metadata: meta('default'), imagePullSecrets: [{ name: 'regcred' }] }])).toEqual(['NAME      SECRETS   AGE', 'default   0         5s']);
+  });
+
   it('prints services with their ports', () => {
     const svc = { metadata: meta('web'), spec: { type: '', clusterIP: '10.96.0.12', externalIPs: [], ports: [{ port: 80, protocol: 'TCP', nodePort: 0 }, { port: 53, protocol: 'UDP', nodePort: 30053 }], selector: { app: 'web' } } };
     expect(table('svc', [svc], { wide: true })).toEqual([

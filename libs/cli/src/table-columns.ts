@@ -1,7 +1,7 @@
 /**
  * The columns `skiff get` prints per kind, as kubectl prints them (pods: NAME READY STATUS
- * RESTARTS AGE, services: NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, ...). Pure: objects and a
- * clock in, cells out.
+ * RESTARTS AGE, services: NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, serviceaccounts: NAME
+ * SECRETS AGE, ...). Pure: objects and a clock in, cells out.
  */
 import type {
   ConfigMap, Deployment, Endpoints, Event, HorizontalPodAutoscaler, KindInfo, KubeObject, LabelSelector, Lease, Namespace, Node, Pod,
@@ -191,6 +191,11 @@ const COLUMNS: Record<string, KindColumns> = {
   secrets: {
     header: ['TYPE', 'DATA', 'AGE'],
     cells: (s: Secret, now) => [s.type || 'Opaque', String(Object.keys(s.data ?? {}).length), age(s, now)],
+  },
+  serviceaccounts: {
+    // kubectl's printServiceAccount counts `secrets`; Skiff's accounts have no token Secrets, so 0.
+    header: ['SECRETS', 'AGE'],
+    cells: (sa: KubeObject, now) => ['0', age(sa, now)],
   },
   leases: {
     header: ['HOLDER', 'AGE'],

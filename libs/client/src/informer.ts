@@ -25,7 +25,7 @@ import {
   type ObjectOf,
   type WatchEvent,
 } from '@skiff/api';
-import { subscribeWatch, type BusConnection } from '@skiff/bus';
+import { subscribeWatch, watchSubject, type BusConnection } from '@skiff/bus';
 import { realClock, type Clock, type TimerHandle } from './clock';
 import { InformerStore, NAMESPACE_INDEX, type Delta, type IndexFunc } from './informer-store';
 import type { SkiffClient } from './skiff-client';
@@ -48,6 +48,15 @@ export interface InformerOptions<C extends KindCase> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Only the object of this name (in `namespace`; Kubernetes' per-object reflector with
+   * `metadata.name=<name>`): the List selects it by name and the NATS consumer filters on its
+   * subject alone, so no other object's event reaches this process. The per-resource
+   * Skiff-Prev-Revision gap check does not apply then (it counts other objects' events, which are
+   * not delivered); each event carries the object's whole state, so applying a newer one is always
+   * right, and a loss on the bus is still caught by the subscription and leads to a relist.
+   */
+  name?: string;
   log?: Logger;
   /** Extra indexes: name -> values an object is indexed under (e.g. pods by spec.nodeName). */
   indexers?: Record<string, IndexFunc<ObjectOf<C>>>;
@@ -83,6 +92,8 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
   private readonly clock: Clock;
   private readonly labelMatcher: LabelMatcher | undefined;
   private readonly fieldMatcher: FieldMatcher | undefined;
+  /** opts.fieldSelector, with `metadata.name=<opts.name>` when one object is watched. */
+  private readonly fieldSelector: string;
   private syncedFlag = false;
   private resolveSynced!: () => void;
   private readonly syncedPromise = new Promise<void>((resolve) => (this.resolveSynced = resolve));
@@ -95,7 +106,8 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
     this.log = (opts.log ?? pino({ level: 'silent' })).child({ informer: this.info.resource });
     this.clock = opts.clock ?? realClock;
     this.labelMatcher = opts.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
-    this.fieldMatcher = opts.fieldSelector ? parseFieldSelector(this.info as unknown as KindInfo, opts.fieldSelector) : undefined;
+    this.fieldSelector = [opts.fieldSelector, opts.name !== undefined ? `metadata.name=${opts.name}` : ''].filter(Boolean).join(',');
+    this.fieldMatcher = this.fieldSelector ? parseFieldSelector(this.info as unknown as KindInfo, this.fieldSelector) : undefined;
   }
 
   /** True once the first List has been loaded into the cache. */
@@ -248,12 +260,16 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
 
   /** One subscribe + List + watch cycle; throws when it must start over. */
   private async cycle(signal: AbortSignal, onSynced: () => void): Promise<void> {
-    const subscription = subscribeWatch(this.opts.bus, this.info.resource, signal, { heartbeatMs: this.opts.heartbeatMs });
+    const single = this.opts.name !== undefined;
+    const subscription = subscribeWatch(this.opts.bus, this.info.resource, signal, {
+      heartbeatMs: this.opts.heartbeatMs,
+      filterSubject: single ? watchSubject(this.info.resource, this.opts.namespace ?? '', this.opts.name as string) : undefined,
+    });
     await subscription.ready;
     const list = await this.opts.client.list(this.info.resource, {
       namespace: this.opts.namespace,
       labelSelector: this.opts.labelSelector,
-      fieldSelector: this.opts.fieldSelector,
+      fieldSelector: this.fieldSelector || undefined,
       signal,
       timeoutMs: this.opts.listTimeoutMs ?? 60_000,
     });
@@ -274,7 +290,7 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
       const outcome = applyWatchEvent(
         { store: this.store, state: this.state, unwrap: (e: WatchEvent) => unwrapAs(this.info, e.object) as T, matches: (o) => this.matches(o) },
         event,
-        prevRevision,
+        single ? 0 : prevRevision,
       );
       if (outcome.kind === 'gap') {
         throw new WatchGapError(`missed an event of ${this.info.resource}: previous revision ${outcome.prevRevision} > last seen ${outcome.lastRevision}`);

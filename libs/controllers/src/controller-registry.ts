@@ -12,6 +12,7 @@ import { nodeLifecycleController } from './node-lifecycle/node-lifecycle-control
 import { podGcController } from './node-lifecycle/pod-gc-controller';
 import { taintEvictionController } from './node-lifecycle/taint-eviction-controller';
 import { replicaSetController } from './replicaset/replicaset-controller';
+import { serviceAccountController } from './serviceaccount/service-account-controller';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: replicaSetController,
@@ -23,4 +24,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   podgc: podGcController,
   endpoint: endpointsController,
   horizontalpodautoscaling: horizontalPodAutoscalerController,
+  serviceaccount: serviceAccountController,
 };

@@ -43,7 +43,8 @@ export interface ControllersTestEnv {
  * apiserver serves (the controllers start in the background, as in a real process).
  */
 export async function startControllersTestEnv(options: ControllersTestEnvOptions): Promise<ControllersTestEnv> {
-  const services = await startApiserverEnv({ apiserverArgs: options.apiserverArgs });
+  // ServiceAccount admission needs the `default` accounts, which only the serviceaccount controller creates.
+  const services = await startApiserverEnv({ apiserverArgs: options.apiserverArgs, serviceAccountAdmission: options.controllers.includes('serviceaccount') });
   const client = connect(services.apiserver.address, { timeoutMs: 10_000 });
   let manager: { stop: AbortController; done: Promise<void> } | undefined;
 

@@ -24,3 +24,8 @@ export * from './stats-summary';
 export * from './probe-state';
 export * from './probe-runner';
 export * from './prober-manager';
+export { VolumeManager, VolumeSetUpError, ContainerMountError, type VolumeSources } from './volumes';
+export * from './container-config';
+export * from './config-object-manager';
+export * from './security-context';
+export * from './pull-secrets';

@@ -49,6 +49,10 @@ export class InstrumentedRuntime implements ContainerRuntime {
     return this.measure('version', signal, () => this.runtime.info(signal));
   }
 
+  imageUser(image: string, signal?: AbortSignal) {
+    return this.measure('image_status', signal, () => this.runtime.imageUser(image, signal));
+  }
+
   ensureImage(image: string, pullPolicy: string, signal?: AbortSignal, hooks?: EnsureImageHooks) {
     return this.measure('pull_image', signal, () => this.runtime.ensureImage(image, pullPolicy, signal, hooks));
   }

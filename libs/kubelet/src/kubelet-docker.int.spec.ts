@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { NotFoundError, Pod, Service, type Event } from '@skiff/api';
+import { NotFoundError, Pod, Service, type Container, type Event, type PodStatus } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
-import { DockerRuntime } from '@skiff/runtime';
+import { DockerRuntime, type ContainerRuntime } from '@skiff/runtime';
 import { createLogger } from '@skiff/service';
 import {
   TEST_IMAGE,
@@ -23,6 +23,7 @@ import {
 } from '@skiff/testing';
 import { runKubelet } from './kubelet';
 import { mergeDnsConfig } from './pod-dns';
+import { PodSyncer } from './pod-syncer';
 import { parseResolvConf } from './resolv-conf';
 
 /**
@@ -366,4 +367,180 @@ describe('kubelet on Docker', () => {
 
     await Promise.all([deletePod('dns-none'), deletePod('dns-default-merged')]);
   }, 120_000);
+});
+
+/**
+ * The pod syncer on real Docker for pod fields the API does not accept yet (init containers,
+ * native sidecars, lifecycle hooks, termination messages): the test drives syncPod itself, as the
+ * pod workers would on each runtime event, and keeps the statuses it writes. Its node name is
+ * its own, so the kubelet above leaves its containers alone.
+ */
+describe('pod syncer on Docker: init containers, sidecars, lifecycle hooks, termination messages', () => {
+  const node = `syncer-${label.value}`;
+  let runtime: ContainerRuntime;
+  let written: { at: number; status: PodStatus }[];
+  let events: string[];
+  let syncer: PodSyncer;
+  const stop = new AbortController();
+
+  beforeAll(() => {
+    runtime = new DockerRuntime({ nodeName: node, hostIP: '127.0.0.1', extraLabels: label.labels });
+    written = [];
+    events = [];
+    const pods = {
+      updateStatus: async (pod: Pod) => (written.push({ at: Date.now(), status: structuredClone(pod.status!) }), pod),
+      delete: async () => undefined,
+    };
+    const recorder = { normal: (_o: unknown, reason: string, message: string) => events.push(`Normal ${reason} ${message}`), warning: (_o: unknown, reason: string, message: string) => events.push(`Warning ${reason} ${message}`) };
+    syncer = new PodSyncer({ runtime, pods: pods as never, nodeIP: '127.0.0.1', allocatable: () => ({ cpuMillis: 64_000, memoryBytes: 2 ** 40, pods: 110 }) as never, backoff: { baseMs: 500, maxMs: 2_000 }, recorder });
+  });
+  afterAll(() => stop.abort());
+
+  let n = 0;
+  const sh = (script: string) => ({ image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] });
+  const makePod = (name: string, spec: Record<string, unknown>): Pod =>
+    Pod.fromPartial({ metadata: { name, namespace: 'default', uid: `uid-${label.value}-${++n}` }, spec: { terminationGracePeriodSeconds: 1, nodeName: node, ...spec } as never });
+  const statusOf = (pod: Pod) => syncer.reportedStatus(pod.metadata!.uid);
+  /** Syncs the pod until `until` says so (the pod workers would on each event). */
+  const drive = <T>(pod: Pod, what: string, until: (s: PodStatus) => T | undefined, timeoutMs = 30_000) =>
+    waitFor(what, async () => {
+      await syncer.syncPod(pod, stop.signal);
+      const s = statusOf(pod);
+      return s ? until(s) : undefined;
+    }, { timeoutMs, intervalMs: 100 });
+  const containerIds = async (pod: Pod) => (await runtime.listContainers({ podUid: pod.metadata!.uid })).map((c) => c.name);
+  const textOf = async (id: string) => {
+    const out: Buffer[] = [];
+    for await (const chunk of runtime.logs(id, {})) out.push(Buffer.from(chunk.data));
+    return Buffer.concat(out).toString();
+  };
+  const idOf = (uri: string) => uri.replace(/^docker:\/\//, '');
+  const terminate = (pod: Pod) => syncer.terminatePod(pod, false, stop.signal);
+
+  it('runs init containers one at a time, in order, to success before the app; reports them and PodInitializing meanwhile', async () => {
+    written.length = 0;
+    const pod = makePod('init-order', {
+      initContainers: [{ name: 'a', ...sh('echo a; sleep 1') }, { name: 'b', ...sh('echo b') }],
+      containers: [{ name: 'web', ...sh('echo web; exec sleep 3600') }],
+    });
+    const s = await drive(pod, 'init-order to run its app', (st) => (st.phase === 'Running' && st.containerStatuses[0].state?.running ? st : undefined));
+    const [a, b] = s.initContainerStatuses;
+    expect([a.name, a.state?.terminated?.reason, a.ready, b.name, b.state?.terminated?.reason, b.ready]).toEqual(['a', 'Completed', true, 'b', 'Completed', true]);
+    expect(a.state!.terminated!.finishedAt!.getTime()).toBeLessThanOrEqual(b.state!.terminated!.startedAt!.getTime());
+    expect(b.state!.terminated!.finishedAt!.getTime()).toBeLessThanOrEqual(s.containerStatuses[0].state!.running!.startedAt!.getTime());
+    expect(s.conditions.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    // while a ran: Pending, the app waiting PodInitializing, Initialized False
+    const early = written.map((w) => w.status).find((st) => st.initContainerStatuses[0]?.state?.running);
+    expect(early).toMatchObject({ phase: 'Pending', containerStatuses: [{ state: { waiting: { reason: 'PodInitializing' } } }] });
+    expect(early?.conditions.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [a b]' });
+    expect(events).toEqual(expect.arrayContaining(['Normal Created Created container a', 'Normal Started Started container a', 'Normal Started Started container b', 'Normal Started Started container web']));
+    expect(events.indexOf('Normal Started Started container b')).toBeGreaterThan(events.indexOf('Normal Started Started container a'));
+    expect(await textOf(idOf(a.containerID))).toBe('a\n');
+    await terminate(pod);
+    expect(await containerIds(pod)).toEqual([]);
+  }, 60_000);
+
+  it('backs a failing init container off (CrashLoopBackOff) and never starts the app; under Never the pod ends Failed', async () => {
+    const looping = makePod('init-loop', { initContainers: [{ name: 'a', ...sh('exit 1') }], containers: [{ name: 'web', ...sh('exec sleep 3600') }] });
+    const s = await drive(looping, 'init-loop to back off', (st) => (st.initContainerStatuses[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? st : undefined));
+    expect(s).toMatchObject({ phase: 'Pending', initContainerStatuses: [{ lastState: { terminated: { exitCode: 1, reason: 'Error' } } }], containerStatuses: [{ state: { waiting: { reason: 'PodInitializing' } } }] });
+    expect(s.initContainerStatuses[0].restartCount).toBeGreaterThanOrEqual(1);
+    expect(events).toContain(`Warning BackOff Back-off restarting failed container a in pod init-loop_default(${looping.metadata!.uid})`);
+    expect(new Set(await containerIds(looping))).toEqual(new Set(['a']));
+    await terminate(looping);
+
+    const never = makePod('init-never', { restartPolicy: 'Never', initContainers: [{ name: 'a', ...sh('exit 3') }], containers: [{ name: 'web', ...sh('exec sleep 3600') }] });
+    const failed = await drive(never, 'init-never to fail', (st) => (st.phase === 'Failed' ? st : undefined));
+    expect(failed.initContainerStatuses[0].state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(await containerIds(never)).toEqual(['a']);
+    await terminate(never);
+  }, 60_000);
+
+  it('runs a native sidecar beside the app and stops it after the app completed: the pod Succeeded', async () => {
+    const pod = makePod('sidecar', {
+      restartPolicy: 'Never',
+      initContainers: [{ name: 'log', restartPolicy: 'Always', ...sh('trap "exit 0" TERM; echo up; while true; do sleep 0.1; done') }],
+      containers: [{ name: 'app', ...sh('sleep 1; echo done') }],
+    });
+    const s = await drive(pod, 'the sidecar pod to succeed', (st) => (st.phase === 'Succeeded' ? st : undefined));
+    const log = s.initContainerStatuses[0];
+    const app = s.containerStatuses[0];
+    expect(app.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(log.state?.terminated?.exitCode).toBe(0); // its TERM trap
+    expect(log.state!.terminated!.startedAt!.getTime()).toBeLessThanOrEqual(app.state!.terminated!.startedAt!.getTime());
+    expect(log.state!.terminated!.finishedAt!.getTime()).toBeGreaterThanOrEqual(app.state!.terminated!.finishedAt!.getTime());
+    // it ran beside the app: some status showed both running
+    expect(written.some((w) => w.status.initContainerStatuses[0]?.state?.running && w.status.containerStatuses[0]?.state?.running)).toBe(true);
+    expect(events).toContain('Normal Killing Stopping container log');
+    await terminate(pod);
+  }, 60_000);
+
+  it('runs postStart before the container counts as Running; a failing one kills it (FailedPostStartHook)', async () => {
+    written.length = 0;
+    const pod = makePod('poststart', {
+      containers: [{
+        name: 'web',
+        ...sh('for i in $(seq 50); do [ -f /tmp/x ] && break; sleep 0.1; done; [ -f /tmp/x ] && echo seen || echo missing; exec sleep 3600'),
+        lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 1; touch /tmp/x'] } } },
+      }],
+    });
+    const s = await drive(pod, 'poststart to run', (st) => (st.containerStatuses[0]?.state?.running ? st : undefined));
+    // Running was first reported after the hook's second of sleep, counted from the container's start
+    const firstRunning = written.find((w) => w.status.containerStatuses[0]?.state?.running)!;
+    expect(firstRunning.at - s.containerStatuses[0].state!.running!.startedAt!.getTime()).toBeGreaterThanOrEqual(1_000);
+    const id = idOf(s.containerStatuses[0].containerID);
+    expect(await waitFor('the container to see the file', async () => (await textOf(id)).trim() || undefined)).toBe('seen');
+    await terminate(pod);
+
+    const failing = makePod('poststart-fails', { restartPolicy: 'Never', containers: [{ name: 'web', ...sh('exec sleep 3600'), lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo nope; exit 3'] } } } }] });
+    const failed = await drive(failing, 'poststart-fails to fail', (st) => (st.phase === 'Failed' ? st : undefined));
+    expect(failed.containerStatuses[0].state?.terminated?.exitCode).not.toBe(0);
+    expect(events).toEqual(expect.arrayContaining(['Warning FailedPostStartHook PostStartHook failed', 'Normal Killing FailedPostStartHook']));
+    await terminate(failing);
+  }, 60_000);
+
+  it('runs preStop before SIGTERM, and the whole stop stays within the grace period (a hook that overruns it is cut short)', async () => {
+    const trap = 'trap \'if [ -f /tmp/prestop ]; then echo term-after-prestop; else echo term-without-prestop; fi; exit 0\' TERM; echo ready; while true; do sleep 0.1; done';
+    const pod = makePod('prestop', {
+      terminationGracePeriodSeconds: 3,
+      containers: [
+        { name: 'web', ...sh(trap), lifecycle: { preStop: { exec: { command: ['sh', '-c', 'touch /tmp/prestop; sleep 1'] } } } },
+        { name: 'slow', ...sh('exec sleep 3600'), lifecycle: { preStop: { exec: { command: ['sleep', '30'] } } } },
+      ],
+    });
+    const s = await drive(pod, 'prestop to run', (st) => (st.containerStatuses.every((c) => c.state?.running) ? st : undefined));
+    const web = idOf(s.containerStatuses[0].containerID);
+    await waitFor('web to be ready', async () => (await textOf(web)).includes('ready'));
+    const output: Buffer[] = [];
+    const following = (async () => {
+      for await (const chunk of runtime.logs(web, { follow: true })) output.push(Buffer.from(chunk.data));
+    })();
+    const began = Date.now();
+    await syncer.terminatePod(pod, false, stop.signal);
+    const took = Date.now() - began;
+    await following.catch(() => undefined);
+    expect(Buffer.concat(output).toString()).toBe('ready\nterm-after-prestop\n');
+    // slow: its hook gets the 3 s grace period, then SIGTERM (ignored by sh as pid 1) and SIGKILL 2 s later
+    expect(took).toBeGreaterThanOrEqual(4_500);
+    expect(took).toBeLessThan(7_000);
+    expect(events).not.toContain('Warning FailedPreStopHook PreStopHook failed');
+  }, 60_000);
+
+  it('fills terminated.message from the last logs of a failed container under FallbackToLogsOnError, nothing under File', async () => {
+    const pod = makePod('termmsg', {
+      restartPolicy: 'Never',
+      containers: [
+        { name: 'logs', ...sh('echo first; echo boom-reason; exit 2'), terminationMessagePolicy: 'FallbackToLogsOnError' },
+        { name: 'file', ...sh('echo quiet; exit 2'), terminationMessagePolicy: 'File' },
+        { name: 'ok', ...sh('echo fine'), terminationMessagePolicy: 'FallbackToLogsOnError' },
+      ] as Container[],
+    });
+    const s = await drive(pod, 'termmsg to fail', (st) => (st.phase === 'Failed' ? st : undefined));
+    expect(s.containerStatuses.map((c) => [c.name, c.state?.terminated?.message])).toEqual([
+      ['logs', 'first\nboom-reason\n'],
+      ['file', ''],
+      ['ok', ''],
+    ]);
+    await terminate(pod);
+  }, 60_000);
 });

@@ -8,12 +8,13 @@
  *   pod    Pulling, Pulled ─ each time a container is about to be created (as the kubelet's image
  *                            manager: "already present" too, but only then)
  *          Failed, ErrImageNeverPull, BackOff ─ a pull fails / is refused / waits (once per failure)
- *          Created, Started, Failed ─ a container is created, started, or either fails
+ *          Created, Started, Failed ─ a container (init or app) is created, started, or either fails
  *          Killing ─ a container is stopped (spec changed, sandbox lost, pod terminating, its
- *                    liveness or startup probe failed)
+ *                    liveness or startup probe failed, its postStart hook failed, killPod)
+ *          FailedPostStartHook, FailedPreStopHook ─ a lifecycle hook failed (lifecycle-hooks.ts)
  *          Unhealthy ─ a probe failed or could not run (each time: the recorder counts repeats)
  *          ProbeWarning ─ an HTTP probe succeeded with a redirect it did not follow
- *          BackOff ─ a crashed container waits to restart (once per crashed instance)
+ *          BackOff ─ a crashed container (init or app) waits to restart (once per crashed instance)
  *          SandboxChanged, FailedCreatePodSandBox ─ a sandbox is replaced / cannot be made
  *          OutOf<resource> ─ admission refused the pod (the message its status carries)
  *   node   Starting ─ the kubelet started; NodeReady ─ the kubelet turned its Node Ready
@@ -38,6 +39,8 @@ export const KubeletReason = {
   Created: 'Created',
   Started: 'Started',
   Killing: 'Killing',
+  FailedPostStartHook: 'FailedPostStartHook',
+  FailedPreStopHook: 'FailedPreStopHook',
   /** A probe failed ("Liveness probe failed: ...") or errored. */
   Unhealthy: 'Unhealthy',
   ProbeWarning: 'ProbeWarning',
@@ -55,6 +58,11 @@ export const pullBackOffMessage = (image: string) => `Back-off pulling image "${
 export const createdMessage = (container: string) => `Created container ${container}`;
 export const startedMessage = (container: string) => `Started container ${container}`;
 export const killingMessage = (container: string) => `Stopping container ${container}`;
+/** The hook events' messages: Kubernetes leaves the hook's output out (it may hold secrets). */
+export const postStartFailedMessage = () => 'PostStartHook failed';
+export const preStopFailedMessage = () => 'PreStopHook failed';
+/** The Killing message of a container whose postStart hook failed. */
+export const postStartKillMessage = () => 'FailedPostStartHook';
 export const definitionChangedMessage = (container: string) => `Container ${container} definition changed, will be restarted`;
 /** "Liveness probe failed: HTTP probe failed with statuscode: 500" (type: Liveness, Readiness, Startup). */
 export const probeFailedMessage = (type: string, output: string) => `${type} probe failed: ${output}`;

@@ -24,7 +24,8 @@ export function resolveContainerName(pod: Readonly<Pod>, requested: string): str
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
   const podName = pod.metadata?.name ?? '';
   if (requested) {
-    if (!names.includes(requested)) throw new NotFoundError(`container "${requested}" not found in pod "${podName}"`);
+    // Init containers (and sidecars) by name too; the default is chosen among app containers only.
+    if (!names.includes(requested) && !(pod.spec?.initContainers ?? []).some((c) => c.name === requested)) throw new NotFoundError(`container "${requested}" not found in pod "${podName}"`);
     return requested;
   }
   if (names.length === 1) return names[0];

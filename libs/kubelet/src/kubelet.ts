@@ -6,6 +6,8 @@
  *   Informer(services, all namespaces) ─synced─> read when a container is created (service-env.ts)
  *        └─ add/update/resync ─> PodWorkers.update    delete ─> PodWorkers.remove
  *   runtime.events (container died/started/oom) ─> PodWorkers.resync(uid)   (no polling)
+ *   ConfigObjectManager: a watch per ConfigMap/Secret the node's pods use ─ change ─> resync(uids)
+ *   VolumeManager: the pods' volumes under `rootDir`/pods/<uid> (set up by the syncer, orphans cleaned)
  *   Kubelet gRPC service (logs, exec, Summary) on `listen`; its port is the Node's kubeletEndpoint.
  *   ResourceMetricsCollector: samples every container's usage each metricsResolutionMs (Summary).
  *   Events through one EventRecorder (component 'kubelet', host = node name): Starting on the
@@ -33,7 +35,9 @@ import { NodeHeartbeat } from './node-heartbeat';
 import { nodeAllocatable, nodeCapacity, type CapacityOverrides, type SystemReserved } from './node-status';
 import { removeOrphans, removeOrphansPeriodically } from './orphan-cleanup';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN } from './pod-dns';
+import { ConfigObjectManager } from './config-object-manager';
 import { PodSyncer } from './pod-syncer';
+import { VolumeManager } from './volumes/volume-manager';
 import { PodWorkers } from './pod-workers';
 import { createProbeRunner, hollowProbeRunner } from './probe-runner';
 import { ProberManager } from './prober-manager';
@@ -51,6 +55,8 @@ export interface KubeletConfig {
   /** The Kubelet gRPC service address; port 0 picks a free port. */
   listen: string;
   runtime: ContainerRuntime;
+  /** Where pods' volumes live (--root-dir): `<rootDir>/pods/<uid>`; default /var/lib/skiff/kubelet/<nodeName>. */
+  rootDir?: string;
   capacity?: CapacityOverrides;
   systemReserved?: SystemReserved;
   /** Labels the Node gets when this kubelet creates it (--node-labels). */
@@ -121,7 +127,8 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
       nodeName: config.nodeName, nodeIP: config.nodeIP, hostname: hostname(), kubeletPort: grpc.port, runtime: info,
       capacity: config.capacity, systemReserved: config.systemReserved, labels: config.nodeLabels, taints: config.registerWithTaints,
     };
-    const allocatable = parseAllocatable(nodeAllocatable(nodeCapacity(info, config.capacity), config.systemReserved));
+    const allocatableList = nodeAllocatable(nodeCapacity(info, config.capacity), config.systemReserved);
+    const allocatable = parseAllocatable(allocatableList);
     const heartbeat = new NodeHeartbeat({ client, params, leaseIntervalMs: config.leaseIntervalMs, statusIntervalMs: config.statusIntervalMs, log, recorder });
     await retry(() => heartbeat.register(stop.signal), 'node registration', log, stop.signal);
     background.push(heartbeat.run(stop.signal));
@@ -132,11 +139,25 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     const resolvConf = config.resolvConf ?? DEFAULT_RESOLV_CONF;
     const dns = { clusterDNS: config.clusterDNS ?? DEFAULT_CLUSTER_DNS, clusterDomain: config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, hostDns: () => readResolvConf(resolvConf, log) };
     const resync: { pod?: (uid: string) => void } = {}; // the pod workers', once they exist
+    // Only the ConfigMaps and Secrets the node's pods use are watched (registered by the syncer).
+    const configObjects = new ConfigObjectManager({ client, bus, log });
+    cleanups.push(() => configObjects.stop());
+    configObjects.onChange((uids) => uids.forEach((uid) => resync.pod?.(uid)));
+    const downwardAllocatable = () => ({ cpu: allocatableList.cpu ?? '0', memory: allocatableList.memory ?? '0', 'ephemeral-storage': allocatableList['ephemeral-storage'] });
+    const volumes = new VolumeManager({
+      rootDir: config.rootDir ?? `/var/lib/skiff/kubelet/${config.nodeName}`,
+      sources: configObjects,
+      nodeAllocatable: downwardAllocatable,
+      hollow: info.runtime === 'hollow',
+      log,
+    });
     const runner = info.runtime === 'hollow' ? hollowProbeRunner : createProbeRunner(runtime, { userAgent: probeUserAgent(packageVersion(__dirname)) });
     const prober = new ProberManager({ runner, recorder, metrics, clock: config.clock, log, onChange: (uid) => resync.pod?.(uid) }, stop.signal);
     const syncer = new PodSyncer({
       runtime, pods, nodeIP: config.nodeIP, allocatable: () => allocatable, backoff: config.backoff ?? DEFAULT_BACKOFF, clock: config.clock, log, recorder, metrics,
-      services: (namespace) => services.byNamespace(namespace), dns, prober,
+      services: (namespace) => services.byNamespace(namespace), dns, prober, volumes, configObjects,
+      nodeAllocatable: downwardAllocatable,
+      hookRunner: info.runtime === 'hollow' ? hollowProbeRunner : createProbeRunner(runtime, { userAgent: `skiff-lifecycle/${packageVersion(__dirname)}` }),
     });
     const workers = new PodWorkers(syncer, stop.signal, { clock: config.clock, log });
     resync.pod = (uid) => workers.resync(uid);
@@ -145,12 +166,12 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     background.push(informer.start(stop.signal));
     await informer.synced(stop.signal);
     await services.synced(stop.signal); // a container created before this would miss its service env vars
-    await retry(() => removeOrphans(runtime, known, log, stop.signal), 'orphan cleanup', log, stop.signal);
+    await retry(() => removeOrphans(runtime, known, log, stop.signal, volumes), 'orphan cleanup', log, stop.signal);
     const present = await retry(() => runtime.listContainers({}, stop.signal), 'runtime listing', log, stop.signal);
     syncer.seedAdmitted(informer.list(), new Set(present.map((c) => c.pod.uid)));
     // And again now and then: a create that was in flight when its pod was deleted can still
     // leave a container behind after the pod's termination listed what to remove.
-    background.push(removeOrphansPeriodically(runtime, known, config.resyncIntervalMs ?? 60_000, log, stop.signal));
+    background.push(removeOrphansPeriodically(runtime, known, config.resyncIntervalMs ?? 60_000, log, stop.signal, volumes));
     informer.addHandler({
       onAdd: (pod) => workers.update(pod),
       onUpdate: (_old, pod) => workers.update(pod),

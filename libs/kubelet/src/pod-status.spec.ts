@@ -136,3 +136,74 @@ describe('computePodStatus', () => {
     expect(computePodStatus(pod(), observe({}, { publishedPorts: ports }), t(1)).publishedPorts).toEqual(ports);
   });
 });
+
+describe('computePodStatus with init containers', () => {
+  const initPod = (inits: Record<string, unknown>[], restartPolicy = 'Always'): Pod =>
+    ({
+      metadata: { name: 'p', namespace: 'default', uid: 'u1' },
+      spec: { restartPolicy, initContainers: inits.map((c) => ({ image: `img/${c.name}`, ...c })), containers: [{ name: 'web', image: 'img/web' }] },
+    }) as unknown as Pod;
+  const two = initPod([{ name: 'a' }, { name: 'b' }]);
+  const conds = (s: ReturnType<typeof computePodStatus>) => s.conditions.map((c) => `${c.type}=${c.status}${c.reason ? `/${c.reason}` : ''}`);
+
+  it('waits with PodInitializing, Pending, Initialized False until every init container exited 0', () => {
+    const s = computePodStatus(two, observe({ a: { current: instance('a', 0, 'running') } }), t(1_000));
+    expect(s.phase).toBe('Pending');
+    expect(s.initContainerStatuses.map((c) => [c.name, Object.keys(c.state ?? {})[0], c.ready, c.started])).toEqual([
+      ['a', 'running', false, true],
+      ['b', 'waiting', false, false],
+    ]);
+    expect(s.initContainerStatuses[1].state?.waiting?.reason).toBe('PodInitializing');
+    expect(s.containerStatuses[0].state?.waiting?.reason).toBe('PodInitializing');
+    expect(conds(s)).toEqual(['PodScheduled=True', 'Initialized=False/ContainersNotInitialized', 'ContainersReady=False/ContainersNotReady', 'Ready=False/ContainersNotReady']);
+    expect(s.conditions[1].message).toBe('containers with incomplete status: [a b]');
+  });
+
+  it('turns Initialized once they all exited 0 (ready), the app still to start; Running once it runs', () => {
+    const done = { a: { current: instance('a', 0, 'exited', 0) }, b: { current: instance('b', 0, 'exited', 0) } };
+    const s = computePodStatus(two, observe(done), t(1_000));
+    expect([s.phase, s.initContainerStatuses.map((c) => c.ready)]).toEqual(['Pending', [true, true]]);
+    expect(conds(s)[1]).toBe('Initialized=True');
+    const running = computePodStatus(two, observe({ ...done, web: { current: instance('web', 0, 'running') } }), t(1_000));
+    expect([running.phase, conds(running)]).toEqual(['Running', ['PodScheduled=True', 'Initialized=True', 'ContainersReady=True', 'Ready=True']]);
+  });
+
+  it('shows a crash-looping init container waiting with its last state; Never with a failed one is Failed', () => {
+    const obs = { a: { current: instance('a', 1, 'exited', 1), waiting: { reason: 'CrashLoopBackOff', message: 'back-off' } } };
+    const s = computePodStatus(two, observe(obs), t(1_000));
+    expect(s.phase).toBe('Pending');
+    expect(s.initContainerStatuses[0]).toMatchObject({ state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } }, restartCount: 1, ready: false });
+    const never = computePodStatus(initPod([{ name: 'a' }, { name: 'b' }], 'Never'), observe({ a: { current: instance('a', 0, 'exited', 1) } }), t(1_000));
+    expect(never.phase).toBe('Failed');
+    expect(never.containerStatuses[0].state?.waiting?.reason).toBe('PodInitializing');
+    // a completed init container shows no waiting reason given to it (it is not run again)
+    const completed = computePodStatus(two, observe({ a: { current: instance('a', 0, 'exited', 0), waiting: { reason: 'ImagePullBackOff', message: '' } } }), t(1_000));
+    expect(completed.initContainerStatuses[0].state?.terminated?.reason).toBe('Completed');
+  });
+
+  it('counts a sidecar initialized once started; its readiness in ContainersReady; running sidecars keep the pod Running; stopped ones do not count', () => {
+    const pod = initPod([{ name: 'log', restartPolicy: 'Always' }], 'Never');
+    const unstarted = computePodStatus(pod, observe({ log: { current: instance('log', 0, 'running'), probe: { started: false, ready: false } } }), t(1_000));
+    expect([unstarted.phase, conds(unstarted)[1], unstarted.initContainerStatuses[0].started]).toEqual(['Pending', 'Initialized=False/ContainersNotInitialized', false]);
+    const web = instance('web', 0, 'running');
+    const notReady = computePodStatus(pod, observe({ log: { current: instance('log', 0, 'running'), probe: { started: true, ready: false } }, web: { current: web } }), t(1_000));
+    expect([notReady.phase, conds(notReady)[1], conds(notReady)[2]]).toEqual(['Running', 'Initialized=True', 'ContainersReady=False/ContainersNotReady']);
+    expect(notReady.conditions[2].message).toBe('containers with unready status: [log]');
+    const appDone = { web: { current: instance('web', 0, 'exited', 0) } };
+    expect(computePodStatus(pod, observe({ log: { current: instance('log', 0, 'running') }, ...appDone }), t(1_000)).phase).toBe('Running');
+    const finished = computePodStatus(pod, observe({ log: { current: instance('log', 0, 'exited', 143) }, ...appDone }), t(1_000));
+    expect([finished.phase, conds(finished)[1]]).toEqual(['Succeeded', 'Initialized=True/PodCompleted']);
+    // a sidecar restarting after initialization does not make the pod Pending again
+    const restarting = computePodStatus(pod, observe({ log: { current: instance('log', 0, 'exited', 1), waiting: { reason: 'CrashLoopBackOff', message: '' } }, web: { current: web } }), t(1_000));
+    expect([restarting.phase, conds(restarting)[1]]).toEqual(['Running', 'Initialized=True']);
+  });
+
+  it('podPhase: a sidecar never started is Pending; an app container that started makes initialization count as done', () => {
+    const status = (name: string, state: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name, state, ready: false, restartCount: 0, image: '', imageID: '', containerID: '', ...extra }) as never;
+    const sidecars = { containers: [{ name: 'log', restartPolicy: 'Always' }] as never, statuses: [status('log', { waiting: { reason: 'PodInitializing' } })] };
+    expect(podPhase('Always', [status('web', { running: {} })], sidecars)).toBe('Pending');
+    const inits = { containers: [{ name: 'a' }] as never, statuses: [status('a', { running: {} })] };
+    expect(podPhase('Always', [status('web', { waiting: { reason: 'PodInitializing' } })], inits)).toBe('Pending');
+    expect(podPhase('Always', [status('web', { running: {} })], inits)).toBe('Running');
+  });
+});

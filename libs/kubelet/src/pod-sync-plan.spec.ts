@@ -1,6 +1,6 @@
 import type { Pod } from '@skiff/api';
 import { containerSpecHash, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
-import { planPodSync } from './pod-sync-plan';
+import { planPodSync, terminationPrerequisites } from './pod-sync-plan';
 
 const backoff = { baseMs: 100, maxMs: 1_000 };
 const spec = { name: 'web', image: 'img:1' };
@@ -153,5 +153,136 @@ describe('planPodSync', () => {
     expect(planPodSync(pod('Always'), ok, 9_000, backoff).start).toEqual([{ name: 'web', attempt: 1 }]);
     // a finished Never pod whose sandbox is gone gets no new sandbox
     expect(planPodSync(pod('Never'), { sandboxes: [], containers: [instance(0, 'exited', 0)] }, 9_000, backoff).createSandbox).toBeUndefined();
+  });
+});
+
+describe('planPodSync with init containers', () => {
+  const c = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: 'img:1', ...extra });
+  const sidecar = (name: string, extra: Record<string, unknown> = {}) => c(name, { restartPolicy: 'Always', ...extra });
+  const initPod = (inits: Record<string, unknown>[], restartPolicy = 'Always', apps = [c('web')]): Pod =>
+    ({ metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { restartPolicy, initContainers: inits, containers: apps } }) as unknown as Pod;
+  const two = initPod([c('a'), c('b')]);
+  const ready = (containers: ContainerStatusInfo[], sandboxes = [sandbox(0)]) => ({ sandboxes, containers });
+
+  it('makes the sandbox and starts only the first init container of a new pod', () => {
+    const plan = planPodSync(two, { sandboxes: [], containers: [] }, 0, backoff);
+    expect(plan).toMatchObject({ createSandbox: { attempt: 0 }, startInit: [{ name: 'a', attempt: 0 }], start: [], killPod: false });
+  });
+
+  it('runs init containers one at a time, in order, then the app containers', () => {
+    // a runs: wait
+    expect(planPodSync(two, ready([other('a', 0, 'running')]), 5_000, backoff)).toMatchObject({ startInit: [], start: [], stopContainers: [] });
+    // a done: b
+    expect(planPodSync(two, ready([other('a', 0, 'exited', 0)]), 5_000, backoff)).toMatchObject({ startInit: [{ name: 'b', attempt: 0 }], start: [] });
+    // b runs: wait
+    expect(planPodSync(two, ready([other('a', 0, 'exited', 0), other('b', 0, 'running')]), 5_000, backoff)).toMatchObject({ startInit: [], start: [] });
+    // both done: the app
+    expect(planPodSync(two, ready([other('a', 0, 'exited', 0), other('b', 0, 'exited', 0)]), 5_000, backoff)).toMatchObject({ startInit: [], start: [{ name: 'web', attempt: 0 }] });
+    // initialized (the app runs): done init containers are not looked at again, even when removed
+    expect(planPodSync(two, ready([instance(0, 'running')]), 5_000, backoff)).toMatchObject({ startInit: [], start: [], stopContainers: [] });
+  });
+
+  it('restarts a failed init container with the crash-loop backoff, the app waiting; OnFailure too', () => {
+    const first = planPodSync(two, ready([other('a', 0, 'exited', 1)]), 5_000, backoff);
+    expect(first).toMatchObject({ startInit: [{ name: 'a', attempt: 1 }], start: [] });
+    const looping = planPodSync(initPod([c('a'), c('b')], 'OnFailure'), ready([other('a', 1, 'exited', 1), other('a', 0, 'exited', 1)]), 2_050, backoff);
+    expect(looping).toMatchObject({ startInit: [], start: [], killPod: false, requeueAfterMs: 50 });
+    expect(looping.waiting.get('a')).toEqual({ reason: 'CrashLoopBackOff', message: 'back-off 1s restarting failed container=a pod=p_default(u)' });
+  });
+
+  it('under restartPolicy Never, a failed init container ends the pod (killPod): nothing starts, sidecars stop', () => {
+    const pod = initPod([sidecar('log'), c('a')], 'Never');
+    const plan = planPodSync(pod, ready([other('log', 0, 'running'), other('a', 0, 'exited', 2)]), 5_000, backoff);
+    expect(plan).toMatchObject({ killPod: true, startInit: [], start: [], stopContainers: ['log0'] });
+    expect(plan.stopMessages.get('log0')).toBe('Stopping container log');
+    // an init container in an unknown state under Never: the same
+    expect(planPodSync(initPod([c('a')], 'Never'), ready([other('a', 0, 'unknown')]), 5_000, backoff)).toMatchObject({ killPod: true, startInit: [], start: [] });
+  });
+
+  it('stops an init container in an unknown state and runs it again', () => {
+    const plan = planPodSync(two, ready([other('a', 0, 'unknown')]), 5_000, backoff);
+    expect(plan).toMatchObject({ stopContainers: ['a0'], startInit: [{ name: 'a', attempt: 1 }] });
+    expect(plan.stopMessages.get('a0')).toBe('Init container is in "unknown" state, try killing it');
+  });
+
+  it('makes an init container that was created but never started again, with the same attempt', () => {
+    expect(planPodSync(two, ready([other('a', 0, 'exited', 0), other('b', 0, 'created')]), 5_000, backoff)).toMatchObject({ removeContainers: ['b0'], startInit: [{ name: 'b', attempt: 0 }] });
+  });
+
+  it('starts a sidecar, then the next init container once it runs and its startup probe passed', () => {
+    const pod = initPod([sidecar('log'), c('a')]);
+    expect(planPodSync(pod, { sandboxes: [], containers: [] }, 0, backoff).startInit).toEqual([{ name: 'log', attempt: 0 }]);
+    expect(planPodSync(pod, ready([other('log', 0, 'running')]), 5_000, backoff).startInit).toEqual([{ name: 'a', attempt: 0 }]);
+    // startup probe pending: wait; failed: restart it
+    expect(planPodSync(pod, ready([other('log', 0, 'running')]), 5_000, backoff, new Map(), new Set(['log0'])).startInit).toEqual([]);
+    const failed = planPodSync(initPod([sidecar('log', { startupProbe: { terminationGracePeriodSeconds: 3 } }), c('a')]), ready([other('log', 0, 'running')]), 5_000, backoff, new Map([['log0', 'startup']]), new Set(['log0']));
+    expect(failed).toMatchObject({ stopContainers: ['log0'], startInit: [{ name: 'log', attempt: 1 }] });
+    expect([failed.stopMessages.get('log0'), failed.stopGraceSeconds.get('log0')]).toEqual(['Init container log failed startup probe', 3]);
+    // the last init container is a started sidecar: the app starts beside it
+    expect(planPodSync(initPod([c('a'), sidecar('log')]), ready([other('a', 0, 'exited', 0), other('log', 0, 'running')]), 5_000, backoff)).toMatchObject({ startInit: [], start: [{ name: 'web', attempt: 0 }] });
+  });
+
+  it('keeps sidecars running beside the app: restarted when they exit (even under Never), changed, or their liveness probe fails', () => {
+    const pod = initPod([sidecar('log'), c('a')], 'Never');
+    const base = [other('a', 0, 'exited', 0), instance(0, 'running')];
+    expect(planPodSync(pod, ready([other('log', 0, 'exited', 1), ...base]), 5_000, backoff)).toMatchObject({ startInit: [{ name: 'log', attempt: 1 }], start: [], killPod: false });
+    // removed meanwhile: started again
+    expect(planPodSync(pod, ready(base), 5_000, backoff).startInit).toEqual([{ name: 'log', attempt: 0 }]);
+    const changed = planPodSync(pod, ready([{ ...other('log', 0, 'running'), hash: 'old' }, ...base]), 5_000, backoff);
+    expect(changed).toMatchObject({ stopContainers: ['log0'], startInit: [{ name: 'log', attempt: 1 }] });
+    expect(changed.stopMessages.get('log0')).toBe('Init container log definition changed');
+    const unhealthy = planPodSync(pod, ready([other('log', 0, 'running'), ...base]), 5_000, backoff, new Map([['log0', 'liveness']]));
+    expect(unhealthy).toMatchObject({ stopContainers: ['log0'], startInit: [{ name: 'log', attempt: 1 }] });
+    expect(unhealthy.stopMessages.get('log0')).toBe('Init container log failed liveness probe');
+    // healthy: nothing
+    expect(planPodSync(pod, ready([other('log', 0, 'running'), ...base]), 5_000, backoff)).toMatchObject({ startInit: [], start: [], stopContainers: [] });
+  });
+
+  it('stops the sidecars once no app container runs or is to run again (killPod), and does not restart them', () => {
+    const pod = initPod([sidecar('log'), sidecar('proxy')], 'OnFailure');
+    const plan = planPodSync(pod, ready([other('log', 0, 'running'), other('proxy', 0, 'running'), instance(0, 'exited', 0)]), 5_000, backoff);
+    expect(plan).toMatchObject({ killPod: true, startInit: [], start: [], stopContainers: ['log0', 'proxy0'] });
+    const stopped = planPodSync(pod, ready([other('log', 0, 'exited', 143), other('proxy', 0, 'exited', 143), instance(0, 'exited', 0)]), 5_000, backoff);
+    expect(stopped).toMatchObject({ killPod: true, startInit: [], start: [], stopContainers: [] });
+    expect(stopped.waiting.size).toBe(0);
+    // an app container that failed under OnFailure restarts (or backs off): the sidecars stay
+    expect(planPodSync(pod, ready([other('log', 0, 'running'), other('proxy', 0, 'running'), instance(0, 'exited', 1)]), 5_000, backoff)).toMatchObject({ killPod: false, stopContainers: [], start: [{ name: 'web', attempt: 1 }] });
+    expect(planPodSync(pod, ready([other('log', 0, 'running'), other('proxy', 0, 'running'), instance(1, 'exited', 1)]), 2_010, backoff)).toMatchObject({ killPod: false, stopContainers: [] });
+  });
+
+  it('starts initialization over in a new sandbox, counting only instances in the ready one', () => {
+    // the sandbox is lost while the app runs: stop it, make a sandbox, run a again
+    const lost = planPodSync(two, { sandboxes: [sandbox(0, 'notready')], containers: [other('a', 0, 'exited', 0), other('b', 0, 'exited', 0), instance(0, 'running')] }, 5_000, backoff);
+    expect(lost).toMatchObject({ createSandbox: { attempt: 1 }, stopContainers: ['c0'], startInit: [{ name: 'a', attempt: 1 }], start: [] });
+    // in the new sandbox (s1), b's instance from s0 does not count: a done here, so b runs again
+    const s1 = [sandbox(0, 'notready'), sandbox(1)];
+    const next = planPodSync(two, { sandboxes: s1, containers: [{ ...other('a', 1, 'exited', 0), sandboxId: 's1' }, other('b', 0, 'exited', 0), instance(0, 'exited', 137)] }, 5_000, backoff);
+    expect(next).toMatchObject({ startInit: [{ name: 'b', attempt: 1 }], start: [] });
+    // OnFailure, every app container completed: no new sandbox
+    const done = planPodSync(initPod([c('a')], 'OnFailure'), { sandboxes: [sandbox(0, 'notready')], containers: [other('a', 0, 'exited', 0), instance(0, 'exited', 0)] }, 5_000, backoff);
+    expect([done.createSandbox, done.startInit, done.start]).toEqual([undefined, [], []]);
+    // Never: nothing again
+    expect(planPodSync(initPod([c('a')], 'Never'), { sandboxes: [sandbox(0, 'notready')], containers: [other('a', 0, 'running')] }, 5_000, backoff)).toMatchObject({ startInit: [], start: [], stopContainers: ['a0'] });
+  });
+
+  it('keeps the current and previous instance of init containers, as of app containers', () => {
+    const plan = planPodSync(two, ready([other('a', 2, 'exited', 1), other('a', 1, 'exited', 1), other('a', 0, 'exited', 1)]), 60_000, backoff);
+    expect(plan).toMatchObject({ startInit: [{ name: 'a', attempt: 3 }], removeContainers: ['a1', 'a0'] });
+  });
+});
+
+describe('terminationPrerequisites', () => {
+  it('stops sidecars after the app containers, in reverse order; the rest at once', () => {
+    const pod = { spec: { initContainers: [{ name: 's1', restartPolicy: 'Always' }, { name: 'init' }, { name: 's2', restartPolicy: 'Always' }], containers: [{ name: 'a' }, { name: 'b' }] } } as unknown as Pod;
+    expect(terminationPrerequisites(pod, ['a', 'b', 's1', 's2'])).toEqual(
+      new Map([
+        ['a', []],
+        ['b', []],
+        ['s1', ['a', 'b', 's2']],
+        ['s2', ['a', 'b']],
+      ]),
+    );
+    // only what is being stopped is waited for
+    expect(terminationPrerequisites(pod, ['s1', 'b'])).toEqual(new Map([['s1', ['b']], ['b', []]]));
   });
 });

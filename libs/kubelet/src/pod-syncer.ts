@@ -15,11 +15,29 @@
  *
  * Probes (prober-manager.ts): each report tells the prober what runs, and takes each container's
  * started/ready from it; each plan gets the instances whose liveness or startup probe failed, to
- * kill them. A terminating or terminal pod's probes stop.
+ * kill them, and the sidecars whose startup probe has not passed yet. A terminating or terminal
+ * pod's probes stop.
+ *
+ * Init containers (pod-sync-plan.ts) start before the app containers, the same way (pull,
+ * create, start, events); a regular one that cannot start holds back everything after it.
+ * Lifecycle hooks (lifecycle-hooks.ts): a container's postStart runs right after its start,
+ * before anything else of the sync; every stop (the plan's, a failed postStart's, the pod's
+ * termination) runs the preStop hooks and stops in the pod's termination order.
+ * Termination messages (termination-message.ts) are read once per exited instance, when the
+ * status is reported, from the host file the volume manager binds at terminationMessagePath.
+ *
+ * Volumes, config and secrets: every sync registers the pod's ConfigMaps and Secrets with the
+ * watch-based ConfigObjectManager (a change resyncs the pod) and sets up (or refreshes, atomically)
+ * the pod's volumes before anything starts; a volume that cannot be set up (FailedMount Warning)
+ * holds back the sandbox and every start, the containers waiting ContainerCreating. Each
+ * container is created from containerConfig (container-config.ts): env with valueFrom, envFrom and
+ * $(VAR) expansion, mounts, security settings; a missing ConfigMap, Secret or key leaves it
+ * waiting CreateContainerConfigError (a Failed Warning) until a sync finds it. imagePullSecrets
+ * give the pull its registry credentials. The pod's volumes go with the pod (terminatePod).
  */
 import { ConflictError, defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus, type Service } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
-import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
+import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox, type RegistryCredential } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
 import { admitPod, type NodeAllocatable } from './admission';
 import { DEFAULT_BACKOFF, KeyedBackoff, type BackoffSettings } from './backoff';
@@ -32,6 +50,9 @@ import {
   KubeletReason,
   neverPullMessage,
   NO_EVENTS,
+  postStartFailedMessage,
+  postStartKillMessage,
+  preStopFailedMessage,
   pullBackOffMessage,
   pulledMessage,
   pullFailedMessage,
@@ -43,11 +64,20 @@ import {
 } from './kubelet-events';
 import type { KubeletMetrics } from './kubelet-metrics';
 import { podDnsConfig, type ClusterDnsSettings } from './pod-dns';
-import { instancesByName, planPodSync, readySandbox, type PodRuntimeView } from './pod-sync-plan';
+import { runLifecycleHook, stopPodContainers, type HookDeps, type StopRequest } from './lifecycle-hooks';
+import { instancesByName, isSidecar, planPodSync, podContainer, readySandbox, type ContainerStart, type PodRuntimeView } from './pod-sync-plan';
 import { computePodStatus, isTerminalPhase, podStatusEqual, publishedPorts, type ContainerObservation } from './pod-status';
 import type { PodSyncHandler, SyncResult } from './pod-workers';
 import type { ProberManager } from './prober-manager';
-import { containerServiceEnv, MASTER_SERVICE_NAMESPACE } from './service-env';
+import { createProbeRunner, hollowProbeRunner, type ProbeRunner } from './probe-runner';
+import { MASTER_SERVICE_NAMESPACE, podServiceEnv } from './service-env';
+import type { ConfigObjectManager, PodConfigObjects } from './config-object-manager';
+import { containerConfig, type ContainerConfig, type ContainerConfigDeps } from './container-config';
+import { ContainerConfigError, CREATE_CONTAINER_CONFIG_ERROR, INVALID_ENVIRONMENT_VARIABLE_NAMES } from './container-env';
+import { credentialsFromPullSecrets, PullSecretError } from './pull-secrets';
+import type { NodeAllocatable as DownwardAllocatable } from './volumes/downward-api';
+import { VolumeManager, VolumeSetUpError } from './volumes/volume-manager';
+import { FALLBACK_LOG_LINES, lastLogText, readTerminationMessage, withTerminationMessage } from './termination-message';
 
 export interface PodSyncerOptions {
   runtime: ContainerRuntime;
@@ -72,7 +102,31 @@ export interface PodSyncerOptions {
   dns?: ClusterDnsSettings;
   /** Runs the pods' probes; without one, probes are not run (containers are ready while they run). */
   prober?: Pick<ProberManager, 'update' | 'removePod' | 'containerStatus' | 'unhealthy'>;
+  /**
+   * The HTTP GET of httpGet lifecycle hooks (createProbeRunner with a lifecycle User-Agent).
+   * Unset: one made here ("skiff-lifecycle"), or on a hollow runtime hollowProbeRunner.
+   */
+  hookRunner?: ProbeRunner;
+  /**
+   * The pods' volumes (and the host files bound at terminationMessagePath). Unset: a hollow one
+   * with no ConfigMap or Secret, so a pod using them fails visibly rather than running without.
+   */
+  volumes?: VolumeManager;
+  /** The ConfigMaps and Secrets pods use, watched per object. Unset: none exists. */
+  configObjects?: PodConfigSource;
+  /** The node's allocatable as quantities (resourceFieldRef without a limit); default none. */
+  nodeAllocatable?: () => Readonly<DownwardAllocatable>;
 }
+
+/** What the syncer needs of the ConfigObjectManager. */
+export type PodConfigSource = Pick<ConfigObjectManager, 'registerPod' | 'unregisterPod' | 'podObjects'>;
+
+/** A source that knows no ConfigMap or Secret (PodSyncerOptions.configObjects unset). */
+const NO_CONFIG_OBJECTS: PodConfigSource = {
+  registerPod: () => undefined,
+  unregisterPod: () => undefined,
+  podObjects: async (): Promise<PodConfigObjects> => ({ configMap: () => undefined, secret: () => undefined }),
+};
 
 /** The grace period a pod's containers get when it terminates. */
 export function podGracePeriodSeconds(pod: Readonly<Pod>): number {
@@ -98,6 +152,15 @@ export class PodSyncer implements PodSyncHandler {
   private readonly crashBackOffNoted = new Map<string, number>();
   /** `uid/container` -> the pull failure count whose image BackOff was recorded. */
   private readonly pullBackOffNoted = new Map<string, number>();
+  /** `uid/container id` -> the termination message of an exited instance (read once). */
+  private readonly terminationMessages = new Map<string, string>();
+  /** `uid/container` -> the config error (CreateContainerConfigError) whose Warning was recorded. */
+  private readonly configErrorNoted = new Map<string, string>();
+  /** `uid/` -> the volume failures whose FailedMount Warnings were recorded. */
+  private readonly mountFailureNoted = new Map<string, string>();
+  private readonly volumes: VolumeManager;
+  private readonly configObjects: PodConfigSource;
+  private readonly configDeps: ContainerConfigDeps;
 
   constructor(private readonly options: PodSyncerOptions) {
     this.runtime = options.runtime;
@@ -107,6 +170,19 @@ export class PodSyncer implements PodSyncHandler {
     this.log = options.log ?? pino({ level: 'silent' });
     this.pullBackoff = new KeyedBackoff(this.backoff, this.clock);
     this.startBackoff = new KeyedBackoff(this.backoff, this.clock);
+    const nodeAllocatable = options.nodeAllocatable ?? (() => ({ cpu: '0', memory: '0' }));
+    this.configObjects = options.configObjects ?? NO_CONFIG_OBJECTS;
+    this.volumes =
+      options.volumes ??
+      new VolumeManager({ rootDir: '/nonexistent', sources: { configMap: async () => undefined, secret: async () => undefined }, nodeAllocatable, hollow: true, log: this.log });
+    this.configDeps = {
+      runtime: this.runtime,
+      volumes: this.volumes,
+      podObjects: (pod, signal) => this.configObjects.podObjects(pod, signal),
+      serviceEnv: (pod) => this.serviceEnv(pod),
+      nodeIP: options.nodeIP,
+      nodeAllocatable,
+    };
   }
 
   /**
@@ -155,10 +231,11 @@ export class PodSyncer implements PodSyncHandler {
       }
     }
     this.admitted.set(uid, pod);
+    this.configObjects.registerPod(pod);
     // First sight of a new pod: report it (Pending, ContainerCreating, hostIP, startTime) before the slow part (pulls).
     if (!this.lastWritten.has(uid) && view.containers.length === 0 && !reported?.containerStatuses?.length) await this.report(pod, view, new Map(), signal);
 
-    const plan = planPodSync(pod, view, this.clock.now(), this.backoff, this.options.prober?.unhealthy(uid));
+    const plan = planPodSync(pod, view, this.clock.now(), this.backoff, this.options.prober?.unhealthy(uid), this.sidecarsNotStarted(pod, view));
     const waiting = new Map(plan.waiting);
     let requeueAfterMs = plan.requeueAfterMs;
     const requeue = (ms: number) => (requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, ms));
@@ -167,11 +244,19 @@ export class PodSyncer implements PodSyncHandler {
 
     // Stopped containers stay (restartCount, lastState, logs --previous); garbage goes.
     for (const id of plan.stopContainers) this.normal(pod, KubeletReason.Killing, plan.stopMessages.get(id) ?? '');
-    await Promise.all(plan.stopContainers.map((id) => this.runtime.stopContainer(id, plan.stopGraceSeconds.get(id) ?? grace, signal)));
+    const byId = new Map(view.containers.map((c) => [c.id, c]));
+    const stops = plan.stopContainers.map((id) => this.stopRequest(pod, byId.get(id)?.name ?? '', id, plan.stopGraceSeconds.get(id) ?? grace));
+    await this.stopContainers(pod, readySandbox(view.sandboxes)?.ip ?? '', stops, signal);
     await Promise.all(plan.removeContainers.map((id) => this.runtime.removeContainer(id, signal)));
     for (const id of plan.removeSandboxes) await this.runtime.removePodSandbox(id, signal);
     let sandbox = plan.sandbox;
-    if (plan.createSandbox) {
+    const volumesReady = await this.setUpVolumes(pod, signal);
+    if (!volumesReady) {
+      // Kubernetes: nothing is created until every volume is mounted; the pod resyncs when a
+      // watched ConfigMap or Secret changes, and now and then for the rest (hostPath).
+      for (const start of [...plan.startInit, ...plan.start]) waiting.set(start.name, { reason: 'ContainerCreating', message: '' });
+      requeue(Math.max(this.backoff.baseMs, 1_000));
+    } else if (plan.createSandbox) {
       const { attempt } = plan.createSandbox;
       // A sandbox that cannot be made (host port taken, sandbox image missing) is retried with
       // backoff, its reason shown on every container that waits for it.
@@ -191,54 +276,13 @@ export class PodSyncer implements PodSyncHandler {
         this.log.info({ pod: key(pod), ip: sandbox.ip, attempt: sandbox.attempt }, 'pod sandbox running');
       }
     }
-    for (const start of plan.start) {
+    for (const start of volumesReady ? [...plan.startInit, ...plan.start] : []) {
       signal.throwIfAborted();
-      const container = pod.spec?.containers.find((c) => c.name === start.name);
-      const target = sandbox;
-      if (!container || !target) continue;
-      const k = `${uid}/${start.name}`;
-      const pullWait = this.pullBackoff.remainingMs(k);
-      if (pullWait > 0) {
-        waiting.set(start.name, { reason: 'ImagePullBackOff', message: pullBackOffMessage(container.image) });
-        if (this.pullBackOffNoted.get(k) !== this.pullBackoff.failures(k)) {
-          this.pullBackOffNoted.set(k, this.pullBackoff.failures(k));
-          this.normal(pod, KubeletReason.BackOff, pullBackOffMessage(container.image));
-          this.warning(pod, KubeletReason.Failed, errorMessage('ImagePullBackOff'));
-        }
-        requeue(pullWait);
-        continue;
-      }
-      const pullFailure = await this.pullImage(pod, container, k, signal);
-      if (pullFailure) {
-        requeue(pullFailure.retryAfterMs);
-        waiting.set(start.name, pullFailure.waiting);
-        continue;
-      }
-      // A create that fails leaves nothing behind: its backoff is kept here.
-      const created = await this.underStartBackoff(
-        k,
-        requeue,
-        () => this.runtime.createContainer(target, container, { attempt: start.attempt, env: this.serviceEnv(pod, container) }, signal),
-        (failure) => this.warning(pod, KubeletReason.Failed, errorMessage(failure.message)),
-      );
-      if ('failure' in created) {
-        waiting.set(start.name, created.failure);
-        continue;
-      }
-      this.normal(pod, KubeletReason.Created, createdMessage(start.name));
-      try {
-        await this.runtime.startContainer(created.value, signal);
-        this.normal(pod, KubeletReason.Started, startedMessage(start.name));
-        this.log.info({ pod: key(pod), container: start.name, attempt: start.attempt }, 'container started');
-      } catch (err) {
-        if (!(err instanceof ContainerStartError)) throw err;
-        // The instance is now exited with StartError (no runtime event says so): sync again at
-        // once, and the plan backs it off as a crash, or leaves it terminated under Never.
-        this.log.warn({ pod: key(pod), container: start.name, attempt: start.attempt, reason: err.reason, message: err.message }, 'container start failed');
-        this.warning(pod, KubeletReason.Failed, errorMessage(err.message));
-        waiting.set(start.name, { reason: err.reason, message: err.message });
-        requeue(0);
-      }
+      const found = podContainer(pod, start.name);
+      if (!found || !sandbox) continue;
+      const started = await this.runContainer(pod, found.container, start, sandbox, waiting, requeue, signal);
+      // A regular init container that did not start holds back what comes after it.
+      if (!started && found.kind === 'init') break;
     }
     signal.throwIfAborted();
     view = await this.observe(uid, signal);
@@ -248,6 +292,164 @@ export class PodSyncer implements PodSyncHandler {
       await this.stopSandboxes(uid, signal);
     }
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  /**
+   * Pulls, creates and starts one container (app or init), then runs its postStart hook.
+   * Resolves true once it runs (and its hook succeeded); false when it waits (image pull backoff,
+   * a failed pull, create or start, a failed postStart hook), with its waiting reason set and a
+   * requeue when to try again.
+   */
+  private async runContainer(
+    pod: Readonly<Pod>,
+    container: Readonly<Container>,
+    start: ContainerStart,
+    sandbox: PodSandbox,
+    waiting: Map<string, { reason: string; message: string }>,
+    requeue: (ms: number) => void,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const uid = pod.metadata?.uid ?? '';
+    const k = `${uid}/${start.name}`;
+    const pullWait = this.pullBackoff.remainingMs(k);
+    if (pullWait > 0) {
+      waiting.set(start.name, { reason: 'ImagePullBackOff', message: pullBackOffMessage(container.image) });
+      if (this.pullBackOffNoted.get(k) !== this.pullBackoff.failures(k)) {
+        this.pullBackOffNoted.set(k, this.pullBackoff.failures(k));
+        this.normal(pod, KubeletReason.BackOff, pullBackOffMessage(container.image));
+        this.warning(pod, KubeletReason.Failed, errorMessage('ImagePullBackOff'));
+      }
+      requeue(pullWait);
+      return false;
+    }
+    const pullFailure = await this.pullImage(pod, container, k, signal);
+    if (pullFailure) {
+      requeue(pullFailure.retryAfterMs);
+      waiting.set(start.name, pullFailure.waiting);
+      return false;
+    }
+    const config = await this.containerConfigFor(pod, container, start.attempt, sandbox, signal);
+    if (config instanceof ContainerConfigError) {
+      waiting.set(start.name, { reason: CREATE_CONTAINER_CONFIG_ERROR, message: config.message });
+      // A watched object's change resyncs the pod at once; the timed retry is for the rest (an image's user).
+      requeue(Math.max(this.backoff.baseMs, 1_000));
+      return false;
+    }
+    // A create that fails leaves nothing behind: its backoff is kept here.
+    const created = await this.underStartBackoff(
+      k,
+      requeue,
+      () => this.runtime.createContainer(sandbox, container, config.options, signal),
+      (failure) => this.warning(pod, KubeletReason.Failed, errorMessage(failure.message)),
+    );
+    if ('failure' in created) {
+      waiting.set(start.name, created.failure);
+      return false;
+    }
+    this.normal(pod, KubeletReason.Created, createdMessage(start.name));
+    try {
+      await this.runtime.startContainer(created.value, signal);
+      this.normal(pod, KubeletReason.Started, startedMessage(start.name));
+      this.log.info({ pod: key(pod), container: start.name, attempt: start.attempt }, 'container started');
+    } catch (err) {
+      if (!(err instanceof ContainerStartError)) throw err;
+      // The instance is now exited with StartError (no runtime event says so): sync again at
+      // once, and the plan backs it off as a crash, or leaves it terminated under Never.
+      this.log.warn({ pod: key(pod), container: start.name, attempt: start.attempt, reason: err.reason, message: err.message }, 'container start failed');
+      this.warning(pod, KubeletReason.Failed, errorMessage(err.message));
+      waiting.set(start.name, { reason: err.reason, message: err.message });
+      requeue(0);
+      return false;
+    }
+    const postStart = container.lifecycle?.postStart;
+    if (!postStart) return true;
+    const hook = await runLifecycleHook(postStart, { pod, container, containerId: created.value, podIP: sandbox.ip }, await this.hookDeps(signal), signal);
+    if (hook.ok) return true;
+    // Kubernetes: the event without the output; the container is killed and restarted per policy.
+    this.log.warn({ pod: key(pod), container: start.name, attempt: start.attempt, message: hook.message }, 'postStart hook failed');
+    this.warning(pod, KubeletReason.FailedPostStartHook, postStartFailedMessage());
+    this.normal(pod, KubeletReason.Killing, postStartKillMessage());
+    await this.stopContainers(pod, sandbox.ip, [this.stopRequest(pod, start.name, created.value, podGracePeriodSeconds(pod))], signal);
+    waiting.set(start.name, { reason: 'PostStartHookError', message: hook.message });
+    requeue(0);
+    return false;
+  }
+
+  /**
+   * The create options of one container (app or init) in `sandbox` (container-config.ts), or why
+   * it cannot be created yet; records the Warnings (once per distinct error, and skipped envFrom keys).
+   */
+  private async containerConfigFor(pod: Readonly<Pod>, container: Readonly<Container>, attempt: number, sandbox: Readonly<PodSandbox>, signal: AbortSignal): Promise<ContainerConfig | ContainerConfigError> {
+    const k = `${pod.metadata?.uid ?? ''}/${container.name}`;
+    const config = await containerConfig(this.configDeps, pod, container, attempt, sandbox.ip, signal);
+    if (config instanceof ContainerConfigError) {
+      if (this.configErrorNoted.get(k) !== config.message) {
+        this.configErrorNoted.set(k, config.message);
+        this.log.info({ pod: key(pod), container: container.name, reason: config.reason, message: config.message }, 'container cannot be configured yet');
+        this.warning(pod, KubeletReason.Failed, errorMessage(config.message));
+      }
+      return config;
+    }
+    this.configErrorNoted.delete(k);
+    for (const invalid of config.invalidEnvNames) this.warning(pod, INVALID_ENVIRONMENT_VARIABLE_NAMES, invalid.message);
+    return config;
+  }
+
+  /**
+   * Sets up (or refreshes) the pod's volumes; false when one cannot be (FailedMount Warnings,
+   * recorded again only when the failures change).
+   */
+  private async setUpVolumes(pod: Readonly<Pod>, signal: AbortSignal): Promise<boolean> {
+    const k = `${pod.metadata?.uid ?? ''}/`;
+    try {
+      await this.volumes.setUpPod(pod, signal);
+      this.mountFailureNoted.delete(k);
+      return true;
+    } catch (err) {
+      if (!(err instanceof VolumeSetUpError)) throw err;
+      const messages = err.failures.map((f) => f.message);
+      if (this.mountFailureNoted.get(k) !== messages.join('\n')) {
+        this.mountFailureNoted.set(k, messages.join('\n'));
+        for (const message of messages) this.warning(pod, err.reason, message);
+      }
+      return false;
+    }
+  }
+
+  /** A stop of one container instance (its spec found by name, for its preStop hook). */
+  private stopRequest(pod: Readonly<Pod>, name: string, id: string, graceSeconds: number): StopRequest {
+    return { id, name, container: podContainer(pod, name)?.container, graceSeconds };
+  }
+
+  /** Stops containers of the pod with their preStop hooks, in termination order (lifecycle-hooks.ts). */
+  private async stopContainers(pod: Readonly<Pod>, podIP: string, requests: readonly StopRequest[], signal: AbortSignal): Promise<void> {
+    if (requests.length === 0) return;
+    const onPreStopFailed = (r: StopRequest, message: string) => {
+      this.log.warn({ pod: key(pod), container: r.name, message }, 'preStop hook failed');
+      this.warning(pod, KubeletReason.FailedPreStopHook, preStopFailedMessage());
+    };
+    await stopPodContainers(pod, requests, { ...(await this.hookDeps(signal)), runtime: this.runtime, podIP, onPreStopFailed }, signal);
+  }
+
+  private hookHttp?: ProbeRunner;
+
+  private async hookDeps(signal: AbortSignal): Promise<HookDeps> {
+    this.hookHttp ??= this.options.hookRunner ?? ((await this.runtimeName(signal)) === 'hollow' ? hollowProbeRunner : createProbeRunner(this.runtime, { userAgent: 'skiff-lifecycle' }));
+    return { runtime: this.runtime, http: this.hookHttp, clock: this.clock };
+  }
+
+  /** Running sidecars (by instance id) whose startup probe has not succeeded yet: the next init container waits for them. */
+  private sidecarsNotStarted(pod: Readonly<Pod>, view: PodRuntimeView): Set<string> {
+    const out = new Set<string>();
+    const prober = this.options.prober;
+    if (!prober) return out;
+    const byName = instancesByName(view.containers);
+    for (const c of pod.spec?.initContainers ?? []) {
+      const current = byName.get(c.name)?.[0];
+      if (!isSidecar(c) || !c.startupProbe || current?.state !== 'running') continue;
+      if (!prober.containerStatus(pod.metadata?.uid ?? '', c, current).started) out.add(current.id);
+    }
+    return out;
   }
 
   /**
@@ -269,7 +471,8 @@ export class PodSyncer implements PodSyncHandler {
       this.normal(pod, KubeletReason.Pulling, pullingMessage(image));
     };
     try {
-      await this.runtime.ensureImage(image, container.imagePullPolicy || defaultPullPolicy(image), signal, { onPull });
+      const credentials = await this.pullCredentials(pod, signal);
+      await this.runtime.ensureImage(image, container.imagePullPolicy || defaultPullPolicy(image), signal, { onPull, credentials });
     } catch (err) {
       if (!(err instanceof RuntimeError)) throw err;
       if (err instanceof ImageNeverPullError) this.warning(pod, KubeletReason.ErrImageNeverPull, neverPullMessage(image));
@@ -283,13 +486,36 @@ export class PodSyncer implements PodSyncHandler {
     return undefined;
   }
 
-  /** The service env vars of a container about to be created (service-env.ts). */
-  private serviceEnv(pod: Readonly<Pod>, container: Readonly<Container>): Record<string, string> {
+  /**
+   * The registry credentials of the pod's imagePullSecrets (pull-secrets.ts). A Secret that does
+   * not exist is skipped with a Warning, as Kubernetes (the pull may still work); one that cannot
+   * be read fails the pull (ImagePullError naming it).
+   */
+  private async pullCredentials(pod: Readonly<Pod>, signal: AbortSignal): Promise<RegistryCredential[]> {
+    const names = (pod.spec?.imagePullSecrets ?? []).map((r) => r.name).filter(Boolean);
+    if (names.length === 0) return [];
+    const namespace = pod.metadata?.namespace || 'default';
+    const objects = await this.configObjects.podObjects(pod, signal);
+    const found = names.map((name) => objects.secret(namespace, name));
+    const missing = names.filter((_, i) => !found[i]);
+    if (missing.length) {
+      this.warning(pod, 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`);
+    }
+    try {
+      return credentialsFromPullSecrets(found.filter((s) => !!s));
+    } catch (err) {
+      if (err instanceof PullSecretError) throw new ImagePullError(err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The service env vars the pod's containers see (service-env.ts), before their own env. */
+  private serviceEnv(pod: Readonly<Pod>): Record<string, string> {
     const lookup = this.options.services;
     if (!lookup) return {};
     const namespace = pod.metadata?.namespace || 'default';
     const services = namespace === MASTER_SERVICE_NAMESPACE ? lookup(namespace) : [...lookup(namespace), ...lookup(MASTER_SERVICE_NAMESPACE)];
-    return containerServiceEnv(pod, container, services);
+    return podServiceEnv(pod, services);
   }
 
   /** Records a crash-loop BackOff for each container the plan holds back, once per crashed instance. */
@@ -364,9 +590,13 @@ export class PodSyncer implements PodSyncHandler {
     const containers = await this.runtime.listContainers({ podUid: uid }, signal);
     const running = containers.filter((c) => c.state === 'running');
     for (const c of running) this.normal(pod, KubeletReason.Killing, killingMessage(c.name));
-    await Promise.all(running.map((c) => this.runtime.stopContainer(c.id, grace, signal)));
+    const sandboxes = await this.runtime.listPodSandboxes({ podUid: uid }, signal);
+    const podIP = readySandbox(sandboxes)?.ip ?? '';
+    await this.stopContainers(pod, podIP, running.map((c) => this.stopRequest(pod, c.name, c.id, grace)), signal);
     await Promise.all(containers.map((c) => this.runtime.removeContainer(c.id, signal)));
     for (const sandbox of await this.runtime.listPodSandboxes({ podUid: uid }, signal)) await this.runtime.removePodSandbox(sandbox.id, signal);
+    await this.volumes.tearDownPod(uid);
+    this.configObjects.unregisterPod(uid);
     this.admitted.delete(uid);
     this.pullBackoff.resetPrefix(`${uid}/`);
     this.startBackoff.resetPrefix(`${uid}/`);
@@ -393,7 +623,7 @@ export class PodSyncer implements PodSyncHandler {
 
   /** Drops a pod's per-container records (`uid/...` keys). */
   private forgetKeys(uid: string): void {
-    for (const map of [this.failures, this.crashBackOffNoted, this.pullBackOffNoted]) {
+    for (const map of [this.failures, this.crashBackOffNoted, this.pullBackOffNoted, this.terminationMessages, this.configErrorNoted, this.mountFailureNoted]) {
       for (const k of map.keys()) if (k.startsWith(`${uid}/`)) map.delete(k);
     }
   }
@@ -417,12 +647,13 @@ export class PodSyncer implements PodSyncHandler {
     const containers = new Map<string, ContainerObservation>();
     for (const [name, instances] of instancesByName(view.containers)) containers.set(name, { current: instances[0], previous: instances[1] });
     for (const [name, wait] of waiting) containers.set(name, { ...containers.get(name), waiting: wait });
+    await this.addTerminationMessages(pod, view, containers, signal);
     const info = await this.runtimeName(signal);
     const sandbox = readySandbox(view.sandboxes);
     const prober = this.options.prober;
     if (prober && !this.rejected.has(uid)) {
       prober.update(pod, sandbox?.ip ?? '', new Map([...containers].map(([name, c]) => [name, c.current])));
-      for (const c of pod.spec?.containers ?? []) {
+      for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter(isSidecar)]) {
         const obs = containers.get(c.name);
         if (obs?.current) containers.set(c.name, { ...obs, probe: prober.containerStatus(uid, c, obs.current) });
       }
@@ -449,6 +680,51 @@ export class PodSyncer implements PodSyncHandler {
       if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
     }
     return status;
+  }
+
+  /** Puts each exited instance's termination message (termination-message.ts) after its runtime message. */
+  private async addTerminationMessages(pod: Readonly<Pod>, view: PodRuntimeView, containers: Map<string, ContainerObservation>, signal: AbortSignal): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const present = new Set(view.containers.map((c) => `${uid}/${c.id}`));
+    for (const k of this.terminationMessages.keys()) if (k.startsWith(`${uid}/`) && !present.has(k)) this.terminationMessages.delete(k);
+    for (const [name, obs] of containers) {
+      const spec = podContainer(pod, name)?.container;
+      if (!spec) continue;
+      const next = { ...obs };
+      for (const which of ['current', 'previous'] as const) {
+        const instance = obs[which];
+        if (instance?.state !== 'exited') continue;
+        next[which] = { ...instance, message: withTerminationMessage(instance.message, await this.terminationMessage(uid, spec, instance, signal)) };
+      }
+      containers.set(name, next);
+    }
+  }
+
+  /** An exited instance's termination message, read once (an exited instance does not change). */
+  private async terminationMessage(uid: string, spec: Readonly<Container>, instance: ContainerStatusInfo, signal: AbortSignal): Promise<string> {
+    const k = `${uid}/${instance.id}`;
+    const known = this.terminationMessages.get(k);
+    if (known !== undefined) return known;
+    const message = await readTerminationMessage({
+      hostFile: this.volumes.terminationLogPath(uid, spec.name, instance.attempt),
+      policy: spec.terminationMessagePolicy || 'File',
+      exitCode: instance.exitCode ?? 0,
+      reason: instance.reason,
+      logsTail: () => this.logsTail(instance.id, signal),
+    });
+    this.terminationMessages.set(k, message);
+    return message;
+  }
+
+  /** The container's last output for a termination message (FALLBACK_LOG_LINES lines, at most 2048 bytes); '' when it is gone. */
+  private async logsTail(id: string, signal: AbortSignal): Promise<string> {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of this.runtime.logs(id, { tail: FALLBACK_LOG_LINES, signal })) chunks.push(Buffer.from(chunk.data));
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+    }
+    return lastLogText(Buffer.concat(chunks));
   }
 
   private runtimeKind?: string;

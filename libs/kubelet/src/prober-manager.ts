@@ -1,6 +1,6 @@
 /**
  * The kubelet's prober (Kubernetes' prober_manager + worker + results_manager): one worker per
- * container and probe kind, each ticking every periodSeconds on its own timer.
+ * container (app container or sidecar) and probe kind, each ticking every periodSeconds on its own timer.
  *
  *   PodSyncer.report ──update(pod, podIP, current instances)──> ProberManager
  *        workers made at the pod's first update (one per declared probe; the spec cannot change)
@@ -25,6 +25,7 @@ import type { ContainerStatusInfo } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
 import { KubeletReason, NO_EVENTS, probeErroredMessage, probeFailedMessage, probeWarningMessage, type KubeletEventRecorder } from './kubelet-events';
 import type { KubeletMetrics } from './kubelet-metrics';
+import { isSidecar } from './pod-sync-plan';
 import type { ProbeRunner } from './probe-runner';
 import {
   afterProbe,
@@ -116,7 +117,7 @@ export class ProberManager {
     if (!uid || this.signal.aborted) return;
     let entry = this.pods.get(uid);
     if (!entry) {
-      const declared = (pod.spec?.containers ?? []).flatMap((c) => PROBE_KINDS.filter((k) => probeOf(c, k)).map((kind) => ({ c, kind })));
+      const declared = probedContainers(pod).flatMap((c) => PROBE_KINDS.filter((k) => probeOf(c, k)).map((kind) => ({ c, kind })));
       if (declared.length === 0) return;
       entry = { uid, pod, podIP, current: new Map(), results: new Map(), workers: new Map() };
       this.pods.set(uid, entry);
@@ -124,7 +125,7 @@ export class ProberManager {
     }
     entry.pod = pod;
     entry.podIP = podIP;
-    for (const c of pod.spec?.containers ?? []) {
+    for (const c of probedContainers(pod)) {
       const info = instances.get(c.name);
       const before = entry.current.get(c.name);
       if (!info) {
@@ -240,7 +241,7 @@ export class ProberManager {
 
   /** One tick of a worker; resolves with a shorter wait before the next one, if any. */
   private async probeOnce(entry: PodProbes, w: Worker): Promise<number | undefined> {
-    const container = (entry.pod.spec?.containers ?? []).find((c) => c.name === w.name);
+    const container = probedContainers(entry.pod).find((c) => c.name === w.name);
     const observed = entry.current.get(w.name);
     const startup = observed && entry.results.get(`${observed.id}/startup`);
     const started = startup ? startup === 'success' : !container?.startupProbe;
@@ -248,7 +249,8 @@ export class ProberManager {
       kind: w.kind,
       probe: w.probe,
       container: observed,
-      restartPolicy: entry.pod.spec?.restartPolicy || 'Always',
+      // A sidecar always restarts.
+      restartPolicy: container && isSidecar(container) ? 'Always' : entry.pod.spec?.restartPolicy || 'Always',
       started,
       now: this.clock.now(),
     });
@@ -306,6 +308,11 @@ export class ProberManager {
     this.log.info({ pod: podKey(entry.pod), container: w.name, probe: w.kind, from: before, to: result }, 'probe result changed');
     this.options.onChange?.(entry.uid);
   }
+}
+
+/** The containers that may have probes: the app containers and the sidecars (regular init containers have none). */
+function probedContainers(pod: Readonly<Pod>): readonly Readonly<Container>[] {
+  return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter(isSidecar)];
 }
 
 function podKey(pod: Readonly<Pod>): string {

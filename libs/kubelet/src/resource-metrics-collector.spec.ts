@@ -1,13 +1,11 @@
-import type { Container, Pod } from '@skiff/api';
+import { Container, type Pod } from '@skiff/api';
 import { HollowRuntime } from '@skiff/runtime';
 import { createLogger } from '@skiff/service';
 import { parseNodeUsageSource, ResourceMetricsCollector } from './resource-metrics-collector';
 import { statsSummary } from './stats-summary';
 
 const log = createLogger('test', 'silent');
-const container = (name: string): Container => ({
-  name, image: 'busybox', command: [], args: [], workingDir: '', ports: [], env: [], imagePullPolicy: 'IfNotPresent', volumeMounts: [], stdin: false, tty: false,
-});
+const container = (name: string): Container => Container.fromPartial({ name, image: 'busybox', imagePullPolicy: 'IfNotPresent' });
 const pod = (name: string, uid: string, containers: Container[]): Pod => ({ metadata: { name, namespace: 'default', uid } as Pod['metadata'], spec: { containers } as Pod['spec'] });
 
 async function runPod(runtime: HollowRuntime, p: Pod): Promise<string[]> {

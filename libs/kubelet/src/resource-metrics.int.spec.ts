@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
-import { KubeletClient, type Container, type Pod, type StatsSummary } from '@skiff/api';
+import { Container, KubeletClient, type Pod, type StatsSummary } from '@skiff/api';
 import { DockerRuntime } from '@skiff/runtime';
 import { createLogger, startGrpcServer, type GrpcServer } from '@skiff/service';
 import { TEST_IMAGE, ensureTestImages, labelledContainers, removeLabelledDockerObjects, testLabel, waitFor } from '@skiff/testing';
@@ -24,10 +24,7 @@ const stop = new AbortController();
 let collecting: Promise<void>;
 
 function container(name: string, script: string, limits: Record<string, string>): Container {
-  return {
-    name, image: TEST_IMAGE, command: ['sh', '-c', script], args: [], workingDir: '', ports: [], env: [], imagePullPolicy: 'IfNotPresent',
-    volumeMounts: [], stdin: false, tty: false, resources: { limits, requests: {} },
-  } as Container;
+  return Container.fromPartial({ name, image: TEST_IMAGE, command: ['sh', '-c', script], imagePullPolicy: 'IfNotPresent', resources: { limits, requests: {} } });
 }
 
 async function runPod(name: string, containers: Container[]): Promise<Pod> {

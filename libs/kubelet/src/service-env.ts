@@ -71,6 +71,15 @@ export function serviceEnvVars(service: Readonly<Service>): [string, string][] {
 }
 
 /**
+ * Every service variable the pods of `pod`'s namespace see (visibleServices; enableServiceLinks
+ * defaults to true), before the container's own env is applied over them (container-env.ts).
+ */
+export function podServiceEnv(pod: Readonly<Pod>, services: readonly Readonly<Service>[]): Record<string, string> {
+  const namespace = pod.metadata?.namespace || 'default';
+  return Object.fromEntries(visibleServices(services, namespace, pod.spec?.enableServiceLinks ?? true).flatMap(serviceEnvVars));
+}
+
+/**
  * The service variables a container of `pod` is created with, given every cached Service: those
  * of visibleServices (enableServiceLinks defaults to true), minus any name the container's own
  * `env` declares (the pod's own env wins, valueFrom entries included).

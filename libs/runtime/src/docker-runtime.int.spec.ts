@@ -3,6 +3,9 @@
 // removed at the end.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Container, Pod } from '@skiff/api';
 import {
@@ -15,8 +18,8 @@ import {
 } from '@skiff/testing';
 import { toContainerState } from './container-state';
 import { DockerRuntime } from './docker-runtime';
-import { ContainerStartError, ImageNeverPullError, ImagePullError } from './errors';
-import type { LogChunk, RuntimeEvent } from './runtime';
+import { ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError } from './errors';
+import type { CreateContainerOptions, LogChunk, RuntimeEvent } from './runtime';
 
 const run = promisify(execFile);
 const docker = async (...args: string[]) => (await run('docker', args)).stdout.trim();
@@ -37,7 +40,11 @@ function container(name: string, command: string[], extra: Partial<Container> = 
     imagePullPolicy: 'IfNotPresent',
     volumeMounts: [],
     stdin: false,
+    stdinOnce: false,
     tty: false,
+    envFrom: [],
+    terminationMessagePath: '',
+    terminationMessagePolicy: '',
     ...extra,
   };
 }
@@ -49,12 +56,15 @@ function pod(name: string, containers: Container[]): Pod {
   };
 }
 
-/** Creates the sandbox and starts each container; returns the sandbox and the container ids by name. */
-async function startPod(p: Pod) {
+/**
+ * Creates the sandbox and starts each container (with its `options`, else attempt 0); returns the
+ * sandbox and the container ids by name.
+ */
+async function startPod(p: Pod, options: Record<string, CreateContainerOptions> = {}) {
   const sandbox = await runtime.runPodSandbox(p);
   const ids: Record<string, string> = {};
   for (const c of p.spec?.containers ?? []) {
-    ids[c.name] = await runtime.createContainer(sandbox, c, { attempt: 0 });
+    ids[c.name] = await runtime.createContainer(sandbox, c, options[c.name] ?? { attempt: 0 });
     await runtime.startContainer(ids[c.name]);
   }
   return { sandbox, ids };
@@ -66,10 +76,18 @@ async function text(chunks: AsyncIterable<LogChunk>): Promise<{ stdout: string; 
   return out;
 }
 
+/** The registry on 127.0.0.1:5001 that demands a login (tools/images/ensure-auth-registry.sh). */
+const PRIVATE_IMAGE = '127.0.0.1:5001/skiff/private-busybox:latest';
+const PRIVATE_LOGIN = { registry: '127.0.0.1:5001', username: 'skiff', password: 'skiff-test-password' };
+/** Host directories bound into this file's containers; removed at the end. */
+let hostDir: string;
+
 beforeAll(async () => {
   await ensureTestImages();
+  await run('bash', [resolve(__dirname, '../../../tools/images/ensure-auth-registry.sh')], { timeout: 300_000 });
   runtime = new DockerRuntime({ nodeName, extraLabels: label.labels });
-}, 180_000);
+  hostDir = await mkdtemp(join(tmpdir(), 'skiff-runtime-int-'));
+}, 300_000);
 
 /** Removes the local references to and the registry's manifests of this run's test repositories. */
 async function removeTestRepositories(): Promise<void> {
@@ -88,6 +106,8 @@ afterAll(async () => {
   await removeTestRepositories();
   await docker('image', 'prune', '-f', '--filter', `label=${label.filter}`);
   expect(await labelledContainers(label.filter)).toEqual([]);
+  await docker('rmi', PRIVATE_IMAGE).catch(() => undefined); // left by a failed run of the login test
+  await rm(hostDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('DockerRuntime with a real dockerd', () => {
@@ -263,5 +283,117 @@ describe('DockerRuntime with a real dockerd', () => {
     expect((await runtime.listPodSandboxes({ podUid: p.metadata?.uid })).map((s) => s.id)).toEqual([second.id]);
     await runtime.removePodSandbox(second.id);
     expect(await runtime.listContainers({ podUid: p.metadata?.uid })).toEqual([]);
+  }, 60_000);
+
+  it('binds host paths into a container, read-only when asked, shared with the host', async () => {
+    const data = join(hostDir, 'data');
+    const config = join(hostDir, 'config');
+    await mkdir(data);
+    await mkdir(config);
+    await writeFile(join(config, 'greeting'), 'hello from the host\n');
+    const p = pod('mounts', [container('app', ['sleep', 'infinity'])]);
+    const { ids } = await startPod(p, {
+      app: { attempt: 0, mounts: [{ hostPath: data, containerPath: '/data' }, { hostPath: config, containerPath: '/etc/config', readOnly: true }] },
+    });
+    expect(await runtime.exec(ids.app, ['cat', '/etc/config/greeting'])).toMatchObject({ exitCode: 0, stdout: 'hello from the host\n' });
+    const denied = await runtime.exec(ids.app, ['sh', '-c', 'echo x > /etc/config/new']);
+    expect(denied.exitCode).not.toBe(0);
+    expect(denied.stderr).toContain('Read-only file system');
+    expect(await runtime.exec(ids.app, ['sh', '-c', 'echo written > /data/out'])).toMatchObject({ exitCode: 0 });
+    expect(await readFile(join(data, 'out'), 'utf8')).toBe('written\n');
+
+    // A missing host path is the kubelet's mistake: Docker refuses the container.
+    const sandbox = (await runtime.listPodSandboxes({ podUid: p.metadata?.uid }))[0];
+    await expect(
+      runtime.createContainer(sandbox, container('lost', ['true']), { attempt: 0, mounts: [{ hostPath: join(hostDir, 'absent'), containerPath: '/x' }] }),
+    ).rejects.toMatchObject({ reason: 'CreateContainerError', message: expect.stringContaining('absent') });
+  }, 60_000);
+
+  it('runs as the security settings say: user and groups, capabilities dropped, read-only root, no new privileges', async () => {
+    const data = join(hostDir, 'writable');
+    await mkdir(data);
+    const p = pod('secure', [
+      container('user', ['sleep', 'infinity']),
+      container('nocaps', ['sleep', 'infinity']),
+      container('rootcaps', ['sleep', 'infinity']),
+      container('readonly', ['sleep', 'infinity']),
+    ]);
+    const { ids } = await startPod(p, {
+      user: { attempt: 0, security: { user: 1000, group: 3000, supplementalGroups: [2000, 4000], noNewPrivileges: true } },
+      nocaps: { attempt: 0, security: { capDrop: ['ALL'] } },
+      rootcaps: { attempt: 0, security: { capDrop: ['CAP_NET_RAW'], capAdd: ['SYS_TIME'] } },
+      readonly: { attempt: 0, security: { readOnlyRootFilesystem: true }, mounts: [{ hostPath: data, containerPath: '/data' }] },
+    });
+    const id = (await runtime.exec(ids.user, ['id'])).stdout.trim();
+    expect(id).toMatch(/^uid=1000 gid=3000 groups=/);
+    expect(id.replace(/.*groups=/, '').split(',').sort()).toEqual(['2000', '3000', '4000']);
+    expect((await runtime.exec(ids.user, ['grep', 'NoNewPrivs', '/proc/self/status'])).stdout).toMatch(/NoNewPrivs:\s+1/);
+    expect((await runtime.exec(ids.nocaps, ['grep', 'NoNewPrivs', '/proc/self/status'])).stdout).toMatch(/NoNewPrivs:\s+0/);
+
+    // Root without capabilities cannot chown; root with Docker's defaults can.
+    const chown = await runtime.exec(ids.nocaps, ['sh', '-c', 'touch /tmp/f && chown 1:1 /tmp/f']);
+    expect(chown.exitCode).not.toBe(0);
+    expect(chown.stderr).toContain('Operation not permitted');
+    expect(await runtime.exec(ids.rootcaps, ['sh', '-c', 'touch /tmp/f && chown 1:1 /tmp/f'])).toMatchObject({ exitCode: 0 });
+    const caps = (await runtime.exec(ids.rootcaps, ['grep', 'CapEff', '/proc/self/status'])).stdout;
+    const effective = BigInt(`0x${caps.trim().split(/\s+/)[1]}`);
+    expect([(effective >> 13n) & 1n, (effective >> 25n) & 1n]).toEqual([0n, 1n]); // CAP_NET_RAW dropped, CAP_SYS_TIME added
+
+    const write = await runtime.exec(ids.readonly, ['sh', '-c', 'echo x > /file']);
+    expect(write.exitCode).not.toBe(0);
+    expect(write.stderr).toContain('Read-only file system');
+    expect(await runtime.exec(ids.readonly, ['sh', '-c', 'echo x > /data/file'])).toMatchObject({ exitCode: 0 });
+  }, 60_000);
+
+  it('runs a tty container with stdin open: its logs are raw (not demultiplexed), exec still works', async () => {
+    const p = pod('tty', [
+      container('term', ['sh', '-c', 'echo out; echo err >&2; test -t 0 && echo tty; exec sleep infinity'], { tty: true, stdin: true }),
+    ]);
+    const { ids } = await startPod(p);
+    const logs = await waitFor('the tty output', async () => {
+      const got = await text(runtime.logs(ids.term));
+      return got.stdout.includes('tty') ? got : undefined;
+    });
+    // A tty merges both streams into one, with the terminal's line endings.
+    expect(logs).toEqual({ stdout: 'out\r\nerr\r\ntty\r\n', stderr: '' });
+    expect(await runtime.exec(ids.term, ['sh', '-c', 'echo in exec; echo oops >&2'])).toEqual({ exitCode: 0, stdout: 'in exec\n', stderr: 'oops\n' });
+    const abort = new AbortController();
+    const followed: string[] = [];
+    for await (const chunk of runtime.logs(ids.term, { follow: true, signal: abort.signal })) {
+      followed.push(chunk.data.toString());
+      if (followed.join('').includes('tty')) abort.abort();
+    }
+    expect(followed.join('')).toBe('out\r\nerr\r\ntty\r\n');
+  }, 60_000);
+
+  it('reports the user an image runs as', async () => {
+    expect(await runtime.imageUser(TEST_IMAGE)).toBe('');
+    const holder = await docker('create', '--label', label.filter, TEST_IMAGE);
+    const image = await docker('commit', '-c', 'USER 1000:1000', '-c', `LABEL ${label.key}=${label.value}`, holder);
+    expect(await runtime.imageUser(image)).toBe('1000:1000');
+    await docker('rmi', image);
+    await expect(runtime.imageUser(image)).rejects.toBeInstanceOf(ImageInspectError);
+  }, 60_000);
+
+  it('pulls from a registry that demands a login only with the right credential, naming the failure', async () => {
+    await docker('rmi', PRIVATE_IMAGE).catch(() => undefined);
+    const anonymous = runtime.ensureImage(PRIVATE_IMAGE, 'Always');
+    await expect(anonymous).rejects.toBeInstanceOf(ImagePullError);
+    await expect(anonymous).rejects.toMatchObject({ reason: 'ErrImagePull', message: expect.stringContaining('no basic auth credentials') });
+    // A login for another registry does not apply: still anonymous.
+    const elsewhere = { ...PRIVATE_LOGIN, registry: '127.0.0.1:5000' };
+    await expect(runtime.ensureImage(PRIVATE_IMAGE, 'Always', undefined, { credentials: [elsewhere] })).rejects.toThrow('no basic auth credentials');
+    const wrong = { ...PRIVATE_LOGIN, password: 'not-the-password' };
+    const refused = runtime.ensureImage(PRIVATE_IMAGE, 'Always', undefined, { credentials: [wrong] });
+    await expect(refused).rejects.toBeInstanceOf(ImagePullError);
+    await expect(refused).rejects.toThrow(`failed to pull image "${PRIVATE_IMAGE}": unauthorized: authentication required`);
+    await expect(refused).rejects.not.toThrow('not-the-password');
+    // Every wrong one is named; the first that works wins.
+    await expect(runtime.ensureImage(PRIVATE_IMAGE, 'Always', undefined, { credentials: [wrong, wrong] })).rejects.toThrow(
+      `failed to pull image "${PRIVATE_IMAGE}": [unauthorized: authentication required, unauthorized: authentication required]`,
+    );
+    const pulled = await runtime.ensureImage(PRIVATE_IMAGE, 'Always', undefined, { credentials: [wrong, { ...PRIVATE_LOGIN, registry: 'http://127.0.0.1:5001/v2/' }] });
+    expect(pulled).toEqual({ image: PRIVATE_IMAGE, imageId: await docker('image', 'inspect', '-f', '{{.Id}}', TEST_IMAGE) });
+    await docker('rmi', PRIVATE_IMAGE);
   }, 60_000);
 });

@@ -22,12 +22,14 @@ import {
   ContainerCreateError,
   ContainerNotFoundError,
   ContainerStartError,
+  ImageInspectError,
   ImageNeverPullError,
   ImagePullError,
   SandboxError,
 } from './errors';
 import { labelFilters, parseLabels } from './labels';
 import { pullDecision } from './pull-policy';
+import { credentialsForImage, dockerServerAddress } from './registry-auth';
 import type {
   ContainerInfo,
   ContainerRuntime,
@@ -43,6 +45,7 @@ import type {
   LogChunk,
   LogOptions,
   PodSandbox,
+  RegistryCredential,
   RuntimeEvent,
   RuntimeInfo,
   RunPodSandboxOptions,
@@ -79,9 +82,14 @@ function statusOf(err: unknown): number | undefined {
   return (err as DockerError)?.statusCode;
 }
 
+/**
+ * Docker's message of a failed call. For a streamed call (a pull) docker-modem has no parsed body
+ * and wraps dockerd's message as "(HTTP code 500) server error - <message> ": unwrapped here.
+ */
 function messageOf(err: unknown): string {
   const e = err as DockerError;
-  return e?.json?.message ?? e?.message ?? String(err);
+  const message = e?.json?.message ?? e?.message ?? String(err);
+  return /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(message)?.[1].trim() || message;
 }
 
 /** Rethrows the abort reason when the signal fired; otherwise returns. */
@@ -156,18 +164,57 @@ export class DockerRuntime implements ContainerRuntime {
       throw new ImageNeverPullError(`container image "${image}" is not present with pull policy of Never`);
     }
     hooks?.onPull?.();
+    const logins = credentialsForImage(image, hooks?.credentials ?? []);
+    if (logins.length === 0) await this.pull(image, undefined, signal);
+    else await this.pullWithLogins(image, logins, signal);
+    const pulled = await this.imageId(image, signal);
+    if (!pulled) throw new ImagePullError(`image "${image}" is missing after a successful pull`);
+    return { image, imageId: pulled };
+  }
+
+  /**
+   * As the kubelet: each login in turn, the first success wins. When all fail: the one error, or
+   * one naming each registry message in brackets (Kubernetes' aggregate error).
+   */
+  private async pullWithLogins(image: string, logins: readonly RegistryCredential[], signal?: AbortSignal): Promise<void> {
+    const failures: ImagePullError[] = [];
+    for (const login of logins) {
+      try {
+        await this.pull(image, login, signal);
+        return;
+      } catch (err) {
+        if (!(err instanceof ImagePullError)) throw err;
+        failures.push(err);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    const messages = failures.map((f) => messageOf(f.cause));
+    throw new ImagePullError(`failed to pull image "${image}": [${messages.join(', ')}]`, { cause: new AggregateError(failures) });
+  }
+
+  /** One pull (with a login, or anonymously); throws ImagePullError with dockerd's message. */
+  private async pull(image: string, login: RegistryCredential | undefined, signal?: AbortSignal): Promise<void> {
+    const authconfig = login && { username: login.username, password: login.password, serveraddress: dockerServerAddress(login.registry) };
     try {
-      const stream = await this.docker.pull(image, { abortSignal: signal });
+      const stream = await this.docker.pull(image, { abortSignal: signal, ...(authconfig ? { authconfig } : {}) });
       await new Promise<void>((resolve, reject) =>
         this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
       );
     } catch (err) {
       throwIfAborted(signal);
+      // The message is dockerd's (never the login: dockerode sends it in a header only).
       throw new ImagePullError(`failed to pull image "${image}": ${messageOf(err)}`, { cause: err });
     }
-    const pulled = await this.imageId(image, signal);
-    if (!pulled) throw new ImagePullError(`image "${image}" is missing after a successful pull`);
-    return { image, imageId: pulled };
+  }
+
+  async imageUser(image: string, signal?: AbortSignal): Promise<string> {
+    try {
+      const inspect = await this.docker.getImage(image).inspect({ abortSignal: signal } as object);
+      return inspect.Config?.User ?? '';
+    } catch (err) {
+      throwIfAborted(signal);
+      throw new ImageInspectError(`failed to inspect image "${image}": ${messageOf(err)}`, { cause: err });
+    }
   }
 
   async runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}): Promise<PodSandbox> {
@@ -249,7 +296,16 @@ export class DockerRuntime implements ContainerRuntime {
     options: CreateContainerOptions,
     signal?: AbortSignal,
   ): Promise<string> {
-    const body = containerCreateBody(sandbox.pod, sandbox.id, container, options, this.settings);
+    let imageUser: string | undefined;
+    if (options.security?.group !== undefined && options.security.user === undefined) {
+      try {
+        imageUser = await this.imageUser(container.image, signal);
+      } catch (err) {
+        throwIfAborted(signal);
+        throw new ContainerCreateError(`failed to create container ${container.name}: ${messageOf(err)}`, { cause: err });
+      }
+    }
+    const body = containerCreateBody(sandbox.pod, sandbox.id, container, { ...options, imageUser }, this.settings);
     try {
       const created = await this.docker.createContainer({ ...body, abortSignal: signal });
       return created.id;
@@ -329,18 +385,27 @@ export class DockerRuntime implements ContainerRuntime {
       ...(options.tail !== undefined ? { tail: options.tail } : {}),
       ...(options.sinceSeconds !== undefined ? { since: Math.floor(Date.now() / 1000) - options.sinceSeconds } : {}),
     };
-    const request = options.follow
-      ? container.logs({ ...base, follow: true, abortSignal: signal })
-      : container.logs({ ...base, follow: false, abortSignal: signal }).then((buf) => Readable.from([buf]));
+    // Docker multiplexes the output of a container without a tty only (8-byte frame headers); a
+    // tty container's output is one raw stream, which is shown as stdout.
+    let tty = false;
+    const request = container.inspect({ abortSignal: signal }).then((inspect) => {
+      tty = inspect.Config?.Tty === true;
+      return options.follow
+        ? container.logs({ ...base, follow: true, abortSignal: signal })
+        : container.logs({ ...base, follow: false, abortSignal: signal }).then((buf) => Readable.from([buf]));
+    });
     request.then(
       (stream) => {
         source = stream;
         if (signal?.aborted) (stream as Readable).destroy?.();
-        this.docker.modem.demuxStream(
-          stream,
-          sink((data) => queue.push({ stream: 'stdout', data })),
-          sink((data) => queue.push({ stream: 'stderr', data })),
-        );
+        if (tty) stream.on('data', (data: Buffer) => queue.push({ stream: 'stdout', data: Buffer.from(data) }));
+        else {
+          this.docker.modem.demuxStream(
+            stream,
+            sink((data) => queue.push({ stream: 'stdout', data })),
+            sink((data) => queue.push({ stream: 'stderr', data })),
+          );
+        }
         stream.on('end', () => queue.end());
         stream.on('close', () => queue.end());
         stream.on('error', (err: Error) => (signal?.aborted ? queue.end() : queue.fail(err)));

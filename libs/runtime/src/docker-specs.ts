@@ -2,12 +2,15 @@
  * Pure builders of Docker create-container bodies for a pod's sandbox and its app containers
  * (the Engine API's ContainerCreate JSON, structurally what dockerode's createContainer takes).
  * Kubernetes semantics: `command` replaces the image's ENTRYPOINT and `args` its CMD; with a
- * command and no args the image's CMD is not used.
+ * command and no args the image's CMD is not used. Volumes are bind mounts of host paths the
+ * kubelet prepared (private propagation); the security settings map to Docker's User, GroupAdd,
+ * CapAdd/CapDrop, Privileged, ReadonlyRootfs and SecurityOpt no-new-privileges (procMount Default
+ * is Docker's default masked paths); stdin/tty as dockershim set them.
  */
 import type { Container, Pod } from '@skiff/api';
 import { containerDockerName, containerLabels, containerSpecHash, sandboxDockerName, sandboxLabels, type PodRef } from './labels';
 import { dockerLimits } from './limits';
-import type { PodDnsConfig } from './runtime';
+import type { ContainerSecurity, CreateContainerOptions, PodDnsConfig } from './runtime';
 
 /** The subset of the Engine API's create body Skiff sets. */
 export interface DockerCreateBody {
@@ -18,6 +21,12 @@ export interface DockerCreateBody {
   Cmd?: string[];
   Env?: string[];
   WorkingDir?: string;
+  /** "uid", "uid:gid" or "name:gid". */
+  User?: string;
+  AttachStdin?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Tty?: boolean;
   Labels: Record<string, string>;
   ExposedPorts?: Record<string, Record<string, never>>;
   StopSignal?: string;
@@ -32,7 +41,23 @@ export interface DockerCreateBody {
     Dns?: string[];
     DnsSearch?: string[];
     DnsOptions?: string[];
+    Mounts?: DockerMount[];
+    GroupAdd?: string[];
+    CapAdd?: string[];
+    CapDrop?: string[];
+    Privileged?: boolean;
+    ReadonlyRootfs?: boolean;
+    SecurityOpt?: string[];
   };
+}
+
+/** A HostConfig mount (the Engine API's Mount, bind type only). */
+export interface DockerMount {
+  Type: 'bind';
+  Source: string;
+  Target: string;
+  ReadOnly: boolean;
+  BindOptions: { Propagation: 'rprivate' };
 }
 
 /** Settings of one runtime (one node) that shape what it creates. */
@@ -105,20 +130,54 @@ function dockerDns(dns: Readonly<PodDnsConfig> | undefined): Pick<DockerCreateBo
   return { Dns: [...dns.servers], DnsSearch: dns.searches.length ? [...dns.searches] : ['.'], DnsOptions: [...dns.options] };
 }
 
-/** The environment: plain spec values, then `extra` (overriding by name); valueFrom entries without a value are left out. */
-export function containerEnv(container: Readonly<Container>, extra: Readonly<Record<string, string>> = {}): string[] {
-  const env = new Map<string, string>();
-  for (const e of container.env ?? []) if (!e.valueFrom || e.value) env.set(e.name, e.value ?? '');
-  for (const [name, value] of Object.entries(extra)) env.set(name, value);
-  return [...env].map(([name, value]) => `${name}=${value}`);
+/**
+ * The environment as NAME=value: `env` as given (the kubelet's final list) or, without it, the
+ * spec's plain values (entries with valueFrom and no value left out).
+ */
+export function containerEnv(container: Readonly<Container>, env?: CreateContainerOptions['env']): string[] {
+  if (env) return env.map((e) => `${e.name}=${e.value}`);
+  return (container.env ?? []).filter((e) => !e.valueFrom || e.value).map((e) => `${e.name}=${e.value ?? ''}`);
 }
 
-/** An app container's create body: joined to the sandbox's network namespace, with limits and labels. */
+/**
+ * Docker's User for the security settings: "uid" or "uid:gid". A group without a user keeps the
+ * image's user (`imageUser`, its user part; root when it has none), as the kubelet fills the
+ * runAsUser from the image then. Undefined: the image's.
+ */
+export function dockerUser(security: Readonly<ContainerSecurity> | undefined, imageUser = ''): string | undefined {
+  if (security?.group === undefined) return security?.user === undefined ? undefined : String(security.user);
+  const user = security.user !== undefined ? String(security.user) : imageUser.split(':')[0] || '0';
+  return `${user}:${security.group}`;
+}
+
+/** The HostConfig fields of the security settings (none set when none is asked for). */
+function dockerSecurity(security: Readonly<ContainerSecurity> | undefined): Partial<DockerCreateBody['HostConfig']> {
+  const host: Partial<DockerCreateBody['HostConfig']> = {};
+  if (!security) return host;
+  if (security.supplementalGroups?.length) host.GroupAdd = security.supplementalGroups.map(String);
+  if (security.capAdd?.length) host.CapAdd = [...security.capAdd];
+  if (security.capDrop?.length) host.CapDrop = [...security.capDrop];
+  if (security.privileged) host.Privileged = true;
+  if (security.readOnlyRootFilesystem) host.ReadonlyRootfs = true;
+  if (security.noNewPrivileges) host.SecurityOpt = ['no-new-privileges'];
+  return host;
+}
+
+/** What containerCreateBody takes besides the container. */
+export interface ContainerBodyOptions extends CreateContainerOptions {
+  /** The image's configured user, needed only for a group without a user (dockerUser). */
+  imageUser?: string;
+}
+
+/**
+ * An app container's create body: joined to the sandbox's network namespace, with limits, labels,
+ * the options' environment, command and args (else the spec's), mounts and security.
+ */
 export function containerCreateBody(
   pod: PodRef,
   sandboxId: string,
   container: Readonly<Container>,
-  options: { attempt: number; env?: Readonly<Record<string, string>> },
+  options: ContainerBodyOptions,
   settings: NodeRuntimeSettings,
 ): DockerCreateBody {
   const body: DockerCreateBody = {
@@ -131,14 +190,38 @@ export function containerCreateBody(
       { name: container.name, attempt: options.attempt, hash: containerSpecHash(container) },
       settings.extraLabels,
     ),
-    HostConfig: { NetworkMode: `container:${sandboxId}`, RestartPolicy: { Name: 'no' }, ...dockerLimits(container.resources) },
+    HostConfig: {
+      NetworkMode: `container:${sandboxId}`,
+      RestartPolicy: { Name: 'no' },
+      ...dockerLimits(container.resources),
+      ...dockerSecurity(options.security),
+    },
   };
-  if (container.command?.length) {
-    body.Entrypoint = [...container.command];
-    body.Cmd = [...(container.args ?? [])];
-  } else if (container.args?.length) {
-    body.Cmd = [...container.args];
+  const command = options.command ?? container.command ?? [];
+  const args = options.args ?? container.args ?? [];
+  if (command.length) {
+    body.Entrypoint = [...command];
+    body.Cmd = [...args];
+  } else if (args.length) {
+    body.Cmd = [...args];
   }
   if (container.workingDir) body.WorkingDir = container.workingDir;
+  const user = dockerUser(options.security, options.imageUser);
+  if (user !== undefined) body.User = user;
+  if (options.mounts?.length) {
+    body.HostConfig.Mounts = options.mounts.map((m) => ({
+      Type: 'bind',
+      Source: m.hostPath,
+      Target: m.containerPath,
+      ReadOnly: m.readOnly ?? false,
+      BindOptions: { Propagation: 'rprivate' },
+    }));
+  }
+  if (container.stdin) {
+    body.AttachStdin = true;
+    body.OpenStdin = true;
+    if (container.stdinOnce) body.StdinOnce = true;
+  }
+  if (container.tty) body.Tty = true;
   return body;
 }

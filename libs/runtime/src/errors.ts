@@ -21,6 +21,12 @@ export class ImageNeverPullError extends RuntimeError {
   readonly reason = 'ErrImageNeverPull';
 }
 
+/** A present image could not be inspected (gone meanwhile, or dockerd failed): Kubernetes' ErrImageInspect. */
+export class ImageInspectError extends RuntimeError {
+  override readonly name = 'ImageInspectError';
+  readonly reason = 'ImageInspectError';
+}
+
 /** The pod sandbox (network namespace holder) could not be created or started. */
 export class SandboxError extends RuntimeError {
   override readonly name = 'SandboxError';

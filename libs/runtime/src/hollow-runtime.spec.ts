@@ -1,5 +1,5 @@
 import type { Container, Pod } from '@skiff/api';
-import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { ContainerNotFoundError, ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
 import { HollowRuntime } from './hollow-runtime';
 import type { LogChunk, RuntimeEvent } from './runtime';
 
@@ -14,7 +14,11 @@ const web: Container = {
   imagePullPolicy: 'IfNotPresent',
   volumeMounts: [],
   stdin: false,
+  stdinOnce: false,
   tty: false,
+  envFrom: [],
+  terminationMessagePath: '',
+  terminationMessagePolicy: '',
 };
 const pod = (uid: string): Pod => ({
   metadata: { name: `p-${uid}`, namespace: 'default', uid } as Pod['metadata'],
@@ -35,6 +39,30 @@ describe('HollowRuntime', () => {
     expect(pulls).toEqual(['a:1', 'always']); // onPull only when a pull starts
   });
 
+  it('hands the logins to pullable, and reports each image\'s user (root by default)', async () => {
+    const rt = new HollowRuntime({
+      nodeName: 'n1',
+      pullable: (image, credentials) => !image.startsWith('private/') || credentials.some((c) => c.password === 'right'),
+      imageUser: (image) => (image.includes('nonroot') ? '1000:1000' : ''),
+    });
+    await expect(rt.ensureImage('private/a:1', 'IfNotPresent')).rejects.toBeInstanceOf(ImagePullError);
+    const credentials = [{ registry: 'docker.io', username: 'u', password: 'right' }];
+    await rt.ensureImage('private/a:1', 'IfNotPresent', undefined, { credentials });
+    await rt.ensureImage('nonroot:1', 'IfNotPresent');
+    expect(await rt.imageUser('private/a:1')).toBe('');
+    expect(await rt.imageUser('nonroot:1')).toBe('1000:1000');
+    await expect(rt.imageUser('absent:1')).rejects.toBeInstanceOf(ImageInspectError);
+  });
+
+  it('keeps what a container was created with: the kubelet\'s environment list replaces the spec\'s', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1' });
+    const sandbox = await rt.runPodSandbox(pod('u1'));
+    const options = { attempt: 4, env: [{ name: 'B', value: '2' }], command: ['sh'], mounts: [{ hostPath: '/h', containerPath: '/c', readOnly: true }], security: { user: 1000 } };
+    const id = await rt.createContainer(sandbox, web, options);
+    expect(rt.environment(id)).toEqual(['B=2']);
+    expect(rt.createOptions(id)).toEqual(options);
+  });
+
   it('runs a pod: sandbox with IP and host ports, container running until it exits, events in order', async () => {
     const rt = new HollowRuntime({ nodeName: 'n1', now: () => 1_000 });
     const watch = new AbortController();
@@ -48,8 +76,8 @@ describe('HollowRuntime', () => {
     expect(sandbox.ports).toEqual([{ containerPort: 80, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 30000 }]);
     await expect(rt.runPodSandbox(pod('u1'))).rejects.toBeInstanceOf(SandboxError);
 
-    const id = await rt.createContainer(sandbox, web, { attempt: 3, env: { B: '2' } });
-    expect(rt.environment(id)).toEqual(['A=1', 'B=2']);
+    const id = await rt.createContainer(sandbox, web, { attempt: 3 });
+    expect(rt.environment(id)).toEqual(['A=1']);
     expect((await rt.containerStatus(id)).state).toBe('created');
     await rt.startContainer(id);
     expect(await rt.containerStatus(id)).toMatchObject({ state: 'running', restartCount: 3, startedAt: new Date(1_000) });

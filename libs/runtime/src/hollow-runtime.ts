@@ -2,7 +2,9 @@
  * HollowRuntime: a ContainerRuntime that only pretends, for scale tests with hundreds of nodes in
  * one process (as kubemark's hollow kubelet). Everything lives in memory: sandboxes get made-up
  * pod IPs and host ports, containers "run" from start until stopContainer, removal, or exit()
- * called by the test; images are "present" once ensured (unless `pullable` refuses them); a start
+ * called by the test (a regular init container exits 0 right after it started); images are "present" once ensured (unless `pullable` refuses them, given
+ * the logins) and run as `imageUser` says (default root); createOptions() shows what a container
+ * was created with (environment, command, mounts, security); a start
  * fails as Docker's does for a missing command when `startError` says so. Events
  * and errors follow the same contract as DockerRuntime (runtime.ts), so the kubelet cannot tell.
  * Exec succeeds with no output; logs return what write() recorded; running containers report a
@@ -12,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Container, Pod } from '@skiff/api';
 import { AsyncQueue } from './async-queue';
 import { containerEnv, podRef } from './docker-specs';
-import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { ContainerNotFoundError, ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
 import { cpuNanosAt, defaultHollowUsage, type CpuCounter, type HollowUsage } from './hollow-usage';
 import { containerSpecHash } from './labels';
 import { pullDecision } from './pull-policy';
@@ -32,6 +34,7 @@ import type {
   LogOptions,
   PodSandbox,
   PortMapping,
+  RegistryCredential,
   RuntimeEvent,
   RuntimeInfo,
   PodDnsConfig,
@@ -44,8 +47,13 @@ export interface HollowRuntimeOptions {
   hostIP?: string;
   /** Images present from the start. */
   images?: readonly string[];
-  /** Whether a pull of this image succeeds; default: every image pulls. */
-  pullable?: (image: string) => boolean;
+  /**
+   * Whether a pull of this image, with these logins (ensureImage's credentials, unfiltered),
+   * succeeds; default: every image pulls.
+   */
+  pullable?: (image: string, credentials: readonly RegistryCredential[]) => boolean;
+  /** The user an image runs as (imageUser); default '' (root) for every image. */
+  imageUser?: (image: string) => string;
   /**
    * Why starting this container fails (e.g. 'exec: "nope": executable file not found'), or
    * undefined when it starts; default: every start succeeds. A failed start leaves the container
@@ -65,6 +73,8 @@ interface HollowContainer {
   /** Set when its start is to fail (options.startError). */
   startError?: string;
   env: string[];
+  /** The options it was created with (copied). */
+  options: CreateContainerOptions;
   output: LogChunk[];
   followers: Set<AsyncQueue<LogChunk>>;
   usage: HollowUsage;
@@ -88,6 +98,8 @@ export class HollowRuntime implements ContainerRuntime {
   private readonly images = new Set<string>();
   private readonly sandboxes = new Map<string, PodSandbox>();
   private readonly dns = new Map<string, PodDnsConfig>();
+  /** By sandbox id: its pod's regular init containers, which exit 0 right after they start. */
+  private readonly initNames = new Map<string, Set<string>>();
   private readonly containers = new Map<string, HollowContainer>();
   private readonly watchers = new Set<AsyncQueue<RuntimeEvent>>();
   private nextHostPort = 30000;
@@ -132,10 +144,16 @@ export class HollowRuntime implements ContainerRuntime {
     if (decision === 'never-pull-missing') throw new ImageNeverPullError(`container image "${image}" is not present with pull policy of Never`);
     if (decision === 'pull') {
       hooks?.onPull?.();
-      if (!(this.options.pullable?.(image) ?? true)) throw new ImagePullError(`failed to pull image "${image}": not found`);
+      if (!(this.options.pullable?.(image, hooks?.credentials ?? []) ?? true)) throw new ImagePullError(`failed to pull image "${image}": not found`);
       this.images.add(image);
     }
     return { image, imageId: imageId(image) };
+  }
+
+  async imageUser(image: string, signal?: AbortSignal): Promise<string> {
+    signal?.throwIfAborted();
+    if (!this.images.has(image)) throw new ImageInspectError(`failed to inspect image "${image}": no such image`);
+    return this.options.imageUser?.(image) ?? '';
   }
 
   async runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}): Promise<PodSandbox> {
@@ -168,6 +186,7 @@ export class HollowRuntime implements ContainerRuntime {
     };
     this.sandboxes.set(sandbox.id, sandbox);
     if (options.dns) this.dns.set(sandbox.id, structuredClone(options.dns));
+    this.initNames.set(sandbox.id, new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name)));
     this.emit({ type: 'started', id: sandbox.id, kind: 'sandbox', pod: ref });
     return { ...sandbox, ports: [...ports] };
   }
@@ -187,6 +206,7 @@ export class HollowRuntime implements ContainerRuntime {
     for (const [cid, c] of this.containers) if (c.sandboxId === id) await this.removeContainer(cid);
     this.sandboxes.delete(id);
     this.dns.delete(id);
+    this.initNames.delete(id);
     this.emit({ type: 'died', id, kind: 'sandbox', pod: sandbox.pod, exitCode: 137 });
     this.emit({ type: 'removed', id, kind: 'sandbox', pod: sandbox.pod });
   }
@@ -215,6 +235,7 @@ export class HollowRuntime implements ContainerRuntime {
       sandboxId: sandbox.id,
       startError: this.options.startError?.(container),
       env: containerEnv(container, options.env),
+      options: structuredClone(options),
       output: [],
       followers: new Set(),
       usage: defaultHollowUsage(container.resources, id),
@@ -250,6 +271,8 @@ export class HollowRuntime implements ContainerRuntime {
     c.status.startedAt = this.now();
     c.cpu = { nanos: c.cpu.nanos, at: c.status.startedAt.getTime() };
     this.emit({ type: 'started', id, kind: 'container', pod: c.status.pod, containerName: c.status.name, attempt: c.status.attempt });
+    // A regular init container completes at once (after the caller's next steps, e.g. a postStart hook).
+    if (this.initNames.get(c.sandboxId)?.has(c.status.name)) setImmediate(() => this.exit(id, 0));
   }
 
   /**
@@ -294,6 +317,11 @@ export class HollowRuntime implements ContainerRuntime {
   /** The DNS settings the sandbox was created with (undefined: the node's), for tests. */
   sandboxDns(id: string): PodDnsConfig | undefined {
     return this.dns.get(id);
+  }
+
+  /** The options the container was created with (mounts, security, command, ...), for tests. */
+  createOptions(id: string): CreateContainerOptions {
+    return structuredClone(this.get(id).options);
   }
 
   /** The environment the container was created with (NAME=value), for tests. */

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './labels';
 export * from './limits';
 export * from './pull-policy';
+export * from './registry-auth';
 export * from './docker-specs';
 export * from './docker-status';
 export * from './container-state';

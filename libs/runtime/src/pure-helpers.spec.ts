@@ -2,7 +2,8 @@ import type { Container, Pod } from '@skiff/api';
 import { AsyncQueue } from './async-queue';
 import { toContainerState } from './container-state';
 import { runtimeEventFromDocker } from './docker-runtime';
-import { containerCreateBody, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
+import { containerCreateBody, dockerUser, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
+import { credentialsForImage, dockerServerAddress, imageRegistry, normalizeRegistry } from './registry-auth';
 import { containerInfoFromSummary, containerStatusFromInspect, sandboxFromSummary, type DockerInspect } from './docker-status';
 import { containerLabels, containerSpecHash, labelFilters, parseLabels, sandboxLabels } from './labels';
 import { dockerLimits } from './limits';
@@ -27,7 +28,11 @@ const base: Container = {
   imagePullPolicy: 'IfNotPresent',
   volumeMounts: [],
   stdin: false,
+  stdinOnce: false,
   tty: false,
+  envFrom: [],
+  terminationMessagePath: '',
+  terminationMessagePolicy: '',
 };
 
 describe('pull policy', () => {
@@ -137,16 +142,27 @@ describe('docker create bodies', () => {
       env: [{ name: 'A', value: '1' }, { name: 'B', value: '', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'x' } } }, { name: 'C', value: 'c' }],
       resources: { limits: { memory: '64Mi' }, requests: {} },
     };
-    const body = containerCreateBody(ref, 'sandbox-id', c, { attempt: 2, env: { B: 'from-kubelet', C: 'override' } }, settings);
+    const body = containerCreateBody(ref, 'sandbox-id', c, { attempt: 2 }, settings);
     expect(body).toMatchObject({
       name: 'skiff_app_web_ns_u1_2',
       Image: 'img:1',
       Entrypoint: ['sh', '-c'],
       Cmd: ['echo $A'],
       WorkingDir: '/w',
-      Env: ['A=1', 'C=override', 'B=from-kubelet'],
+      Env: ['A=1', 'C=c'], // without the kubelet's list: the plain values, valueFrom left out
       HostConfig: { NetworkMode: 'container:sandbox-id', Memory: 67_108_864, MemorySwap: 67_108_864 },
     });
+    expect([body.User, body.Tty, body.OpenStdin, body.HostConfig.Mounts, body.HostConfig.CapDrop]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    // The kubelet's final environment (in order, duplicates kept) and expanded command and args replace the spec's.
+    const resolved = containerCreateBody(
+      ref,
+      'sandbox-id',
+      c,
+      { attempt: 2, env: [{ name: 'C', value: 'svc' }, { name: 'B', value: 'from-kubelet' }, { name: 'C', value: 'c' }], command: ['/bin/x'], args: ['a', 'b'] },
+      settings,
+    );
+    expect(resolved).toMatchObject({ Env: ['C=svc', 'B=from-kubelet', 'C=c'], Entrypoint: ['/bin/x'], Cmd: ['a', 'b'] });
+    expect(containerCreateBody(ref, 's', c, { attempt: 0, env: [], args: [] }, settings)).toMatchObject({ Env: [], Entrypoint: ['sh', '-c'], Cmd: [] });
     expect(parseLabels(body.Labels)).toMatchObject({ kind: 'container', containerName: 'app', attempt: 2, hash: containerSpecHash(c) });
     // command without args drops the image's CMD; args alone keep its ENTRYPOINT; neither keeps both.
     expect(containerCreateBody(ref, 's', { ...c, args: [] }, { attempt: 0 }, settings)).toMatchObject({ Entrypoint: ['sh', '-c'], Cmd: [] });
@@ -155,6 +171,76 @@ describe('docker create bodies', () => {
     expect(argsOnly.Cmd).toEqual(['echo $A']);
     const neither = containerCreateBody(ref, 's', base, { attempt: 0 }, settings);
     expect([neither.Entrypoint, neither.Cmd, neither.WorkingDir]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('binds the kubelet\'s host paths, read-only when asked, with private propagation', () => {
+    const body = containerCreateBody(ref, 's', base, {
+      attempt: 0,
+      mounts: [{ hostPath: '/var/lib/skiff/pods/u1/volumes/data', containerPath: '/data' }, { hostPath: '/h/config', containerPath: '/etc/config', readOnly: true }],
+    }, settings);
+    expect(body.HostConfig.Mounts).toEqual([
+      { Type: 'bind', Source: '/var/lib/skiff/pods/u1/volumes/data', Target: '/data', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
+      { Type: 'bind', Source: '/h/config', Target: '/etc/config', ReadOnly: true, BindOptions: { Propagation: 'rprivate' } },
+    ]);
+  });
+
+  it('maps the security settings to User, GroupAdd, capabilities, Privileged, ReadonlyRootfs and no-new-privileges', () => {
+    const security = { user: 1000, group: 3000, supplementalGroups: [2000, 4000], capAdd: ['NET_ADMIN'], capDrop: ['ALL'], readOnlyRootFilesystem: true, noNewPrivileges: true };
+    const body = containerCreateBody(ref, 's', base, { attempt: 0, security }, settings);
+    expect(body.User).toBe('1000:3000');
+    expect(body.HostConfig).toMatchObject({ GroupAdd: ['2000', '4000'], CapAdd: ['NET_ADMIN'], CapDrop: ['ALL'], ReadonlyRootfs: true, SecurityOpt: ['no-new-privileges'] });
+    expect(body.HostConfig.Privileged).toBeUndefined();
+    expect(containerCreateBody(ref, 's', base, { attempt: 0, security: { privileged: true } }, settings).HostConfig.Privileged).toBe(true);
+    expect(containerCreateBody(ref, 's', base, { attempt: 0, security: {} }, settings).HostConfig).toEqual({ NetworkMode: 'container:s', RestartPolicy: { Name: 'no' } });
+    // User alone; a group alone keeps the image's user (its user part), root when the image names none.
+    expect(dockerUser({ user: 0 })).toBe('0');
+    expect(dockerUser({ group: 5 }, 'app:staff')).toBe('app:5');
+    expect(dockerUser({ group: 5 }, '1000')).toBe('1000:5');
+    expect(dockerUser({ group: 5 })).toBe('0:5');
+    expect(dockerUser(undefined)).toBeUndefined();
+    expect(containerCreateBody(ref, 's', base, { attempt: 0, security: { group: 5 }, imageUser: 'nobody' }, settings).User).toBe('nobody:5');
+  });
+
+  it('opens stdin and allocates a tty as the spec says', () => {
+    expect(containerCreateBody(ref, 's', { ...base, stdin: true, stdinOnce: true, tty: true }, { attempt: 0 }, settings)).toMatchObject({
+      AttachStdin: true, OpenStdin: true, StdinOnce: true, Tty: true,
+    });
+    const plain = containerCreateBody(ref, 's', { ...base, tty: true }, { attempt: 0 }, settings);
+    expect([plain.Tty, plain.OpenStdin, plain.AttachStdin, plain.StdinOnce]).toEqual([true, undefined, undefined, undefined]);
+  });
+});
+
+describe('registry logins', () => {
+  it('finds the registry of an image as Docker does', () => {
+    expect(imageRegistry('busybox')).toBe('docker.io');
+    expect(imageRegistry('library/busybox:1')).toBe('docker.io');
+    expect(imageRegistry('docker.io/library/busybox')).toBe('docker.io');
+    expect(imageRegistry('index.docker.io/library/busybox')).toBe('docker.io');
+    expect(imageRegistry('127.0.0.1:5001/skiff/private-busybox:latest')).toBe('127.0.0.1:5001');
+    expect(imageRegistry('localhost/app')).toBe('localhost');
+    expect(imageRegistry('Registry.Example.com/app@sha256:00')).toBe('registry.example.com');
+  });
+
+  it('normalizes docker config keys to host[:port]', () => {
+    expect(normalizeRegistry('https://index.docker.io/v1/')).toBe('docker.io');
+    expect(normalizeRegistry('registry-1.docker.io')).toBe('docker.io');
+    expect(normalizeRegistry('http://127.0.0.1:5001/some/path')).toBe('127.0.0.1:5001');
+    expect(normalizeRegistry('Quay.io')).toBe('quay.io');
+    expect(dockerServerAddress('docker.io')).toBe('https://index.docker.io/v1/');
+    expect(dockerServerAddress('https://127.0.0.1:5001/')).toBe('127.0.0.1:5001');
+  });
+
+  it('picks the logins whose registry is the image\'s, in order (globs per host label, ports exact)', () => {
+    const login = (registry: string, username = registry) => ({ registry, username, password: 'p' });
+    const logins = [login('127.0.0.1:5001', 'a'), login('https://index.docker.io/v1/'), login('*.example.com'), login('127.0.0.1:5000'), login('127.0.0.1:5001', 'b'), login('reg-*.corp.io')];
+    const users = (image: string) => credentialsForImage(image, logins).map((c) => c.username);
+    expect(users('127.0.0.1:5001/skiff/x')).toEqual(['a', 'b']);
+    expect(users('127.0.0.1/skiff/x')).toEqual([]);
+    expect(users('busybox')).toEqual(['https://index.docker.io/v1/']);
+    expect(users('registry.example.com/app')).toEqual(['*.example.com']);
+    expect(users('a.b.example.com/app')).toEqual([]);
+    expect(users('reg-eu.corp.io/app')).toEqual(['reg-*.corp.io']);
+    expect(users('quay.io/app')).toEqual([]);
   });
 });
 

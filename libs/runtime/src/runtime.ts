@@ -115,16 +115,58 @@ export interface RunPodSandboxOptions {
   signal?: AbortSignal;
 }
 
+/** A variable of a container's environment. */
+export interface EnvEntry {
+  name: string;
+  value: string;
+}
+
+/** A host path the kubelet prepared (volume directory, tmpfs, termination-log file), bound into a container. */
+export interface Mount {
+  /** Must exist (the runtime does not create it). */
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+/**
+ * How a container runs, as the kubelet derives it from the pod's and the container's security
+ * contexts (kubelet security-context.ts). Unset fields: the runtime's default (the image's user,
+ * Docker's default capabilities, a writable root filesystem, privilege escalation allowed).
+ */
+export interface ContainerSecurity {
+  /** The uid to run as; unset: the image's user. */
+  user?: number;
+  /** The primary gid; unset: the user's (from the image's /etc/passwd, else 0). */
+  group?: number;
+  /** Extra groups of the process (Kubernetes: fsGroup, then supplementalGroups). */
+  supplementalGroups?: number[];
+  /** Capabilities as "NET_ADMIN" or "CAP_NET_ADMIN"; "ALL" for all. */
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  /** The no_new_privs bit (Kubernetes: allowPrivilegeEscalation false). */
+  noNewPrivileges?: boolean;
+}
+
 /** What createContainer needs besides the spec. */
 export interface CreateContainerOptions {
   /** The restart count this container represents (0 for the first run). */
   attempt: number;
   /**
-   * Environment computed by the kubelet (valueFrom resolved, service links): added after the
-   * spec's plain `env` values and overriding them by name. Spec entries with valueFrom and no
-   * override are skipped.
+   * The container's whole environment, in order, as the kubelet resolved it (valueFrom, envFrom,
+   * service links, $(VAR) expansion). Absent: the spec's plain `env` values (entries with
+   * valueFrom skipped).
    */
-  env?: Readonly<Record<string, string>>;
+  env?: readonly EnvEntry[];
+  /** The command after $(VAR) expansion; absent: the spec's. Replaces the image's ENTRYPOINT. */
+  command?: readonly string[];
+  /** The args after $(VAR) expansion; absent: the spec's. Replace the image's CMD. */
+  args?: readonly string[];
+  /** Bind mounts of host paths, in order (private propagation). */
+  mounts?: readonly Mount[];
+  security?: Readonly<ContainerSecurity>;
 }
 
 export interface LogOptions {
@@ -204,10 +246,23 @@ export interface RuntimeInfo {
   osImage: string;
 }
 
-/** Callbacks of ensureImage. */
+/** A login for a registry (from the pod's imagePullSecrets). */
+export interface RegistryCredential {
+  /** host[:port], e.g. "registry.example.com:5000"; "docker.io" for Docker Hub (registry-auth.ts normalizes). */
+  registry: string;
+  username: string;
+  password: string;
+}
+
+/** Callbacks and credentials of ensureImage. */
 export interface EnsureImageHooks {
   /** A pull is about to start (the image is missing, or the policy is Always). */
   onPull?: () => void;
+  /**
+   * Logins to try, as the kubelet does: each whose registry is the image's (registry-auth.ts), in
+   * order, until one pull succeeds; an anonymous pull only when none matches. Never logged.
+   */
+  credentials?: readonly RegistryCredential[];
 }
 
 /** Image present after ensureImage. */
@@ -228,9 +283,18 @@ export interface ContainerRuntime {
    * Makes the image present as the policy asks (pull-policy.ts). Throws ImagePullError when a
    * needed pull fails, ImageNeverPullError for Never with the image absent. `hooks.onPull` is
    * called once, just before a pull starts, and not at all when the present image is used (the
-   * kubelet's "Pulling" versus "already present" events).
+   * kubelet's "Pulling" versus "already present" events). With `hooks.credentials`, a pull tries
+   * the matching ones in turn; when all fail, the ImagePullError carries the registry's message
+   * of each (e.g. "unauthorized: authentication required"), as Kubernetes aggregates them.
    */
   ensureImage(image: string, pullPolicy: PullPolicy | string, signal?: AbortSignal, hooks?: EnsureImageHooks): Promise<ImageRef>;
+
+  /**
+   * The user a present image runs as (its config's User: "1000", "1000:1000", "nobody", ...);
+   * '' when it sets none, i.e. root. For the kubelet's runAsNonRoot check. Throws
+   * ImageInspectError when the image is not present.
+   */
+  imageUser(image: string, signal?: AbortSignal): Promise<string>;
 
   /**
    * Creates and starts the pod's sandbox (attempt 0 unless replacing one), publishing every
@@ -264,8 +328,9 @@ export interface ContainerRuntime {
 
   /**
    * Creates (does not start) an app container joined to the sandbox's network namespace, with
-   * command, args, env, workingDir and limits (limits.ts). The image must be present
-   * (ensureImage first). Throws ContainerCreateError.
+   * command, args, env, workingDir, stdin/tty, limits (limits.ts), and the options' mounts and
+   * security. The image must be present (ensureImage first). Throws ContainerCreateError (e.g. a
+   * mount's host path is missing).
    */
   createContainer(
     sandbox: Readonly<PodSandbox>,

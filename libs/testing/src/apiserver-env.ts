@@ -22,6 +22,11 @@ export interface StartApiserverEnvOptions {
   apiserverArgs?: string[];
   /** The apiserver's log level; default "warn" (recent output is in apiserver.process). */
   logLevel?: string;
+  /**
+   * Run the ServiceAccount admission plugin; default off, as nothing here creates the `default`
+   * ServiceAccounts (see StartApiserverOptions.serviceAccountAdmission).
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 /**
@@ -41,7 +46,7 @@ export async function startApiserverEnv(options: StartApiserverEnvOptions = {}):
   const [etcd, nats] = [etcdStart.value, natsStart.value];
   let apiserver: ApiserverProcess;
   try {
-    apiserver = await startApiserver({ etcd, nats, logLevel: options.logLevel ?? 'warn', extraArgs: options.apiserverArgs });
+    apiserver = await startApiserver({ etcd, nats, logLevel: options.logLevel ?? 'warn', extraArgs: options.apiserverArgs, serviceAccountAdmission: options.serviceAccountAdmission });
   } catch (err) {
     await stopStores();
     throw err;

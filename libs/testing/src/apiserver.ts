@@ -31,6 +31,13 @@ export interface StartApiserverOptions {
   etcd: EtcdServer;
   nats: NatsServer;
   extraArgs?: string[];
+  /**
+   * Run the ServiceAccount admission plugin (a pod needs its ServiceAccount, `default` by
+   * default). Only a cluster with a controller-manager (its serviceaccount controller) creates
+   * the `default` accounts, so it is off unless asked for: the apiserver gets
+   * `--disable-admission-plugins=ServiceAccount`, unless extraArgs name their own list.
+   */
+  serviceAccountAdmission?: boolean;
   /** Default "info"; the last lines are in process.recentOutput. */
   logLevel?: string;
   timeoutMs?: number;
@@ -58,6 +65,12 @@ async function serving(address: string): Promise<boolean> {
   }
 }
 
+/** The admission flags for the options (see StartApiserverOptions.serviceAccountAdmission). */
+export function admissionArgs(options: Pick<StartApiserverOptions, 'serviceAccountAdmission' | 'extraArgs'>): string[] {
+  const ownList = (options.extraArgs ?? []).some((a) => a === '--disable-admission-plugins' || a.startsWith('--disable-admission-plugins='));
+  return options.serviceAccountAdmission || ownList ? [] : ['--disable-admission-plugins=ServiceAccount'];
+}
+
 /** Starts the built apiserver on free ports; resolves once it reports SERVING. */
 export async function startApiserver(options: StartApiserverOptions): Promise<ApiserverProcess> {
   const main = ensureApiserverBuilt();
@@ -71,6 +84,7 @@ export async function startApiserver(options: StartApiserverOptions): Promise<Ap
     '--nats', options.nats.url,
     '--metrics-listen', metricsAddress,
     '--log-level', options.logLevel ?? 'info',
+    ...admissionArgs(options),
     ...(options.extraArgs ?? []),
   ];
   const server: ApiserverProcess = {

@@ -12,7 +12,8 @@
  * host), so each cluster allocates ClusterIPs from its own /24 of 10.96.0.0/16 (its DNS at .10 of
  * it) and node ports from its own window of 100 ports.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { startApiserver, type ApiserverProcess } from './apiserver';
 import { ensureAppBuilt } from './built-app';
@@ -20,7 +21,7 @@ import { ensureDocker, removeLabelledDockerObjects } from './docker';
 import { startEtcd, type EtcdServer } from './etcd';
 import { freePort } from './free-port';
 import { startNats, type NatsServer } from './nats';
-import { startProcess, type TestProcess } from './process';
+import { startProcess, tempDir, type TestProcess } from './process';
 import { waitFor } from './wait-for';
 
 /** The Docker label key the runtime puts on every sandbox and container with the owning node's name. */
@@ -52,7 +53,12 @@ export interface StartClusterOptions {
   /** Flags for the apiserver, e.g. ['--default-toleration-seconds', '0']. */
   apiserverArgs?: string[];
   schedulerArgs?: string[];
-  /** Controller-managers to start (leader election picks one to lead); default 0. */
+  /**
+   * Controller-managers to start (leader election picks one to lead); default 0. With one or
+   * more, the apiserver runs the ServiceAccount admission plugin (their serviceaccount
+   * controller creates each namespace's `default` account, and startCluster waits for the one of
+   * the `default` namespace); without, the plugin is off, as nothing would create the accounts.
+   */
   controllerManagers?: number;
   /** Flags for every controller-manager, e.g. ['--node-monitor-grace-period', '4']. */
   controllerManagerArgs?: string[];
@@ -85,6 +91,8 @@ export interface KubeletProcess {
   nodeName: string;
   /** The kubelet's gRPC address (logs, exec), fixed across restarts. */
   address: string;
+  /** The kubelet's --root-dir (pods' volumes under pods/<uid>), a temp dir removed by Cluster.stop(). */
+  rootDir: string;
   /** The current process (replaced by restart()). */
   process: TestProcess;
   /** SIGKILL, as a crash; containers stay. */
@@ -124,6 +132,8 @@ export interface Cluster {
   cliPath: string;
   /** Starts one more kubelet and waits until its Node is Ready. */
   addNode(node: ClusterNodeOptions): Promise<KubeletProcess>;
+  /** Everything each component process printed so far, by process name (see TestProcess.allOutput). */
+  allOutput(): Map<string, string>;
   /**
    * Stops every process (proxy, kubelets, controller-managers, scheduler, apiserver, NATS, etcd) and removes every Docker
    * object labelled with one of the cluster's node names. Safe to call twice.
@@ -152,6 +162,19 @@ async function nodeReady(cliPath: string, server: string, name: string): Promise
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/**
+ * True once ServiceAccount `name` exists in `namespace` (read with the built CLI). Call it after
+ * creating a namespace in a cluster with a controller-manager, before creating pods in it.
+ */
+export async function serviceAccountExists(cliPath: string, server: string, namespace: string, name = 'default'): Promise<boolean> {
+  try {
+    await runCli(cliPath, server, ['get', 'serviceaccount', name, '-n', namespace, '-o', 'name'], 5_000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function httpOk(url: string): Promise<boolean> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
@@ -172,9 +195,19 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   ensureAppBuilt('apiserver');
   const nodeNames = new Set<string>();
   const started: { stop(): Promise<void> }[] = [];
+  const rootDirs: { path: string; remove: () => void }[] = [];
   const stopAll = async () => {
     for (const item of started.splice(0).reverse()) await item.stop().catch(() => undefined);
     for (const name of nodeNames) await removeLabelledDockerObjects(`${NODE_LABEL_KEY}=${name}`);
+    // Pods left running when the kubelets stopped keep their tmpfs volumes mounted: unmount first.
+    for (const dir of rootDirs.splice(0)) {
+      unmountUnder(dir.path);
+      try {
+        dir.remove();
+      } catch {
+        // a mount that would not go keeps its directory; the rest is removed
+      }
+    }
   };
   try {
     const [etcd, nats] = await Promise.all([startEtcd(), startNats(), ensureDocker()]);
@@ -188,6 +221,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       etcd,
       nats,
       logLevel,
+      serviceAccountAdmission: (options.controllerManagers ?? 0) > 0,
       extraArgs: ['--service-cluster-ip-range', serviceCidr, '--service-node-port-range', nodePortRange, ...(options.apiserverArgs ?? [])],
     });
     started.push(apiserver);
@@ -220,6 +254,10 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       return cm;
     };
     for (let i = 0; i < (options.controllerManagers ?? 0); i++) await addControllerManager();
+    if (controllerManagers.length > 0) {
+      // As users of Kubernetes do: pods are created once the namespace's `default` ServiceAccount exists.
+      await waitFor('the default ServiceAccount of namespace default', () => serviceAccountExists(cliPath, address, 'default', 'default'), { timeoutMs: 20_000, intervalMs: 100 });
+    }
 
     const kubelets = new Map<string, KubeletProcess>();
     const addNode = async (node: ClusterNodeOptions): Promise<KubeletProcess> => {
@@ -227,9 +265,11 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       nodeNames.add(node.name);
       const nodeIp = node.nodeIp ?? '127.0.0.1';
       const listen = `${nodeIp}:${await freePort()}`;
+      const rootDir = tempDir(`kubelet-${node.name}`);
+      rootDirs.push(rootDir);
       const args = [
         '--enable-source-maps', kubeletMain,
-        '--node-name', node.name, '--node-ip', nodeIp, '--listen', listen,
+        '--node-name', node.name, '--node-ip', nodeIp, '--listen', listen, '--root-dir', rootDir.path,
         '--server', address, '--nats', nats.url, '--log-level', logLevel,
         // Pods get the cluster DNS only when a proxy answers it (queries must not leave the machine).
         ...(options.proxy ? ['--cluster-dns', clusterDns] : []),
@@ -243,6 +283,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       const kubelet: KubeletProcess = {
         nodeName: node.name,
         address: listen,
+        rootDir: rootDir.path,
         process: undefined as unknown as TestProcess,
         async restart() {
           const child = startProcess(`kubelet ${node.name}`, process.execPath, args);
@@ -302,9 +343,33 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       await proxy.restart();
     }
 
-    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, proxy, serviceCidr, nodePortRange, clusterDns, cliPath, addNode, stop: stopAll };
+    const allOutput = () =>
+      new Map<string, string>([
+        [apiserver.process.name, apiserver.process.allOutput],
+        [scheduler.name, scheduler.allOutput],
+        ...controllerManagers.map((cm): [string, string] => [cm.name, cm.allOutput]),
+        ...[...kubelets.values()].map((k): [string, string] => [k.process.name, k.process.allOutput]),
+        ...(proxy ? [[proxy.process.name, proxy.process.allOutput] as [string, string]] : []),
+      ]);
+    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, proxy, serviceCidr, nodePortRange, clusterDns, cliPath, addNode, allOutput, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/** Unmounts every mount point under `dir` (deepest first); a busy or vanished one is left alone. */
+function unmountUnder(dir: string): void {
+  const points = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((point): point is string => !!point && point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) {
+    try {
+      execFileSync('umount', [point], { stdio: 'pipe' });
+    } catch {
+      // already gone, or busy: removing the directory below then fails for this one only
+    }
   }
 }

@@ -94,6 +94,22 @@ export function ensureTestImages(): Promise<string> {
   return imagesReady;
 }
 
+/** The test image behind a login (tools/images/ensure-auth-registry.sh), and that login (loopback only). */
+export const PRIVATE_IMAGE = '127.0.0.1:5001/skiff/private-busybox:latest';
+export const PRIVATE_REGISTRY_LOGIN = { registry: '127.0.0.1:5001', username: 'skiff', password: 'skiff-test-password' } as const;
+
+let privateImageReady: Promise<string> | undefined;
+
+/** Makes sure the registry on 127.0.0.1:5001 (basic auth) serves PRIVATE_IMAGE, and no local copy of it is left. */
+export function ensurePrivateImage(): Promise<string> {
+  privateImageReady ??= (async () => {
+    await ensureDocker();
+    return runScript('ensure-auth-registry.sh', 300_000);
+  })();
+  privateImageReady.catch(() => (privateImageReady = undefined));
+  return privateImageReady;
+}
+
 let nodeImageReady: Promise<string> | undefined;
 
 /**

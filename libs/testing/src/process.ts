@@ -3,10 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** How much of a process's output allOutput keeps. */
+const MAX_KEPT_BYTES = 64 * 1024 * 1024;
+
 /** A child process a test started; `stop()` kills it (SIGTERM, then SIGKILL) and cleans up. */
 export class TestProcess {
   private exited: Promise<void>;
   private output: string[] = [];
+  private all: string[] = [];
+  private allBytes = 0;
 
   constructor(
     readonly name: string,
@@ -15,8 +20,13 @@ export class TestProcess {
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString());
+      const text = chunk.toString();
+      this.output.push(text);
       if (this.output.length > 200) this.output.shift();
+      if (this.allBytes < MAX_KEPT_BYTES) {
+        this.all.push(text);
+        this.allBytes += text.length;
+      }
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -29,6 +39,11 @@ export class TestProcess {
   /** The last lines the process printed, for error messages. */
   get recentOutput(): string {
     return this.output.join('').split('\n').slice(-30).join('\n');
+  }
+
+  /** Everything the process printed (the first MAX_KEPT_BYTES of it), e.g. to check that a secret never reached a log. */
+  get allOutput(): string {
+    return this.all.join('');
   }
 
   /** Kills the process hard (SIGKILL), as a crash would, and waits for it to exit. */

@@ -3,11 +3,10 @@
  * updates, with Kubernetes' field paths under a given prefix ("spec", "spec.template.spec").
  * CONTRACT: pure; appends to the given error list, never throws.
  */
-import type { Container, IntOrString, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Probe, Toleration } from '../gen';
+import type { Container, HTTPGetAction, IntOrString, Lifecycle, LifecycleHandler, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Probe, Toleration } from '../gen';
 import {
   checkDns1123Label,
   checkDns1123Subdomain,
-  checkEnvVarName,
   checkIanaSvcName,
   checkLabelValue,
   checkQualifiedName,
@@ -24,7 +23,6 @@ import {
   forbidden,
   invalid,
   invalidEach,
-  notFound,
   required,
   unsupported,
   type Errors,
@@ -32,6 +30,9 @@ import {
 import { refusedPodFields } from '../pod-field-support';
 import { validateLabels } from './object-meta';
 import { validatePodDns } from './pod-dns';
+import { validateEnv, validateEnvFrom } from './pod-env';
+import { validateVolumeMounts, validateVolumes } from './pod-volumes';
+import { validatePodSecurityContext, validateSecurityContext } from './security-context';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -39,7 +40,9 @@ export const PROTOCOLS = ['TCP', 'UDP'];
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const STANDARD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
 const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
-const FIELD_REF_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs'];
+export const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
+/** The one restartPolicy an init container may have: Always makes it a native sidecar. */
+export const CONTAINER_RESTART_POLICIES = ['Always'];
 
 /** An int-or-string port: a number in 1..65535 or an IANA service name (a named container port). */
 export function validatePortNumOrName(errs: Errors, port: IntOrString | undefined, field: string): void {
@@ -77,20 +80,45 @@ function validateResources(errs: Errors, c: Container, path: string): void {
   }
 }
 
+/** An httpGet action of a probe or lifecycle hook (path and scheme are defaulted). */
+function validateHttpGet(errs: Errors, get: HTTPGetAction, path: string): void {
+  validatePortNumOrName(errs, get.port, `${path}.port`);
+  checkEnum(errs, `${path}.scheme`, get.scheme, ['HTTP', 'HTTPS']);
+  if (get.path && !get.path.startsWith('/')) errs.push(invalid(`${path}.path`, get.path, "must start with '/'"));
+  (get.httpHeaders ?? []).forEach((h, i) => {
+    if (!/^[-A-Za-z0-9!#$%&'*+.^_`|~]+$/.test(h.name)) errs.push(invalid(`${path}.httpHeaders[${i}].name`, h.name, 'a valid HTTP header must consist of alphanumeric characters or \'-\''));
+  });
+}
+
+/**
+ * A lifecycle hook (validateHandler): exactly one of exec, httpGet, sleep; sleep seconds within
+ * the pod's grace period (unknown for a template without one: not checked, as Kubernetes).
+ */
+function validateLifecycleHandler(errs: Errors, handler: LifecycleHandler, path: string, gracePeriod: number | undefined): void {
+  const handlers = (['exec', 'httpGet', 'sleep'] as const).filter((h) => handler[h] !== undefined);
+  if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
+  for (const extra of handlers.slice(1)) errs.push(forbidden(`${path}.${extra}`, 'may not specify more than 1 handler type'));
+  if (handler.exec && !(handler.exec.command ?? []).length) errs.push(required(`${path}.exec.command`));
+  if (handler.httpGet) validateHttpGet(errs, handler.httpGet, `${path}.httpGet`);
+  if (handler.sleep && gracePeriod !== undefined) {
+    const seconds = handler.sleep.seconds;
+    if (seconds <= 0 || seconds > gracePeriod)
+      errs.push(invalid(`${path}.sleep.seconds`, seconds, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`));
+  }
+}
+
+function validateLifecycle(errs: Errors, lifecycle: Lifecycle, path: string, gracePeriod: number | undefined): void {
+  if (lifecycle.postStart) validateLifecycleHandler(errs, lifecycle.postStart, `${path}.postStart`, gracePeriod);
+  if (lifecycle.preStop) validateLifecycleHandler(errs, lifecycle.preStop, `${path}.preStop`, gracePeriod);
+}
+
 function validateProbe(errs: Errors, probe: Probe | undefined, path: string, kind: 'liveness' | 'readiness' | 'startup'): void {
   if (!probe) return;
   const handlers = (['exec', 'httpGet', 'tcpSocket'] as const).filter((h) => probe[h] !== undefined);
   if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
   for (const extra of handlers.slice(1)) errs.push(forbidden(`${path}.${extra}`, 'may not specify more than 1 handler type'));
   if (probe.exec && !(probe.exec.command ?? []).length) errs.push(required(`${path}.exec.command`));
-  if (probe.httpGet) {
-    validatePortNumOrName(errs, probe.httpGet.port, `${path}.httpGet.port`);
-    checkEnum(errs, `${path}.httpGet.scheme`, probe.httpGet.scheme, ['HTTP', 'HTTPS']);
-    if (probe.httpGet.path && !probe.httpGet.path.startsWith('/')) errs.push(invalid(`${path}.httpGet.path`, probe.httpGet.path, "must start with '/'"));
-    (probe.httpGet.httpHeaders ?? []).forEach((h, i) => {
-      if (!/^[-A-Za-z0-9!#$%&'*+.^_`|~]+$/.test(h.name)) errs.push(invalid(`${path}.httpGet.httpHeaders[${i}].name`, h.name, 'a valid HTTP header must consist of alphanumeric characters or \'-\''));
-    });
-  }
+  if (probe.httpGet) validateHttpGet(errs, probe.httpGet, `${path}.httpGet`);
   if (probe.tcpSocket) validatePortNumOrName(errs, probe.tcpSocket.port, `${path}.tcpSocket.port`);
   checkMin(errs, `${path}.initialDelaySeconds`, probe.initialDelaySeconds, 0);
   checkMin(errs, `${path}.timeoutSeconds`, probe.timeoutSeconds, 0);
@@ -105,43 +133,24 @@ function validateProbe(errs: Errors, probe: Probe | undefined, path: string, kin
   }
 }
 
-function validateEnv(errs: Errors, c: Container, path: string): void {
-  (c.env ?? []).forEach((env, i) => {
-    const p = `${path}.env[${i}]`;
-    if (!env.name) errs.push(required(`${p}.name`));
-    else invalidEach(errs, `${p}.name`, env.name, checkEnvVarName(env.name));
-    const from = env.valueFrom;
-    if (!from) return;
-    if (env.value) errs.push(invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'));
-    const sources = (['fieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((s) => from[s] !== undefined);
-    if (sources.length === 0) errs.push(invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `configMapKeyRef` or `secretKeyRef`'));
-    if (sources.length > 1) errs.push(invalid(`${p}.valueFrom`, '', 'may not have more than one field specified at a time'));
-    if (from.fieldRef) {
-      const fp = from.fieldRef.fieldPath;
-      if (!fp) errs.push(required(`${p}.valueFrom.fieldRef.fieldPath`));
-      else if (!FIELD_REF_PATHS.includes(fp) && !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp))
-        errs.push(unsupported(`${p}.valueFrom.fieldRef.fieldPath`, fp, [...FIELD_REF_PATHS, "metadata.annotations['<KEY>']", "metadata.labels['<KEY>']"]));
-      if (from.fieldRef.apiVersion && from.fieldRef.apiVersion !== 'v1') errs.push(unsupported(`${p}.valueFrom.fieldRef.apiVersion`, from.fieldRef.apiVersion, ['v1']));
-    }
-    for (const ref of ['configMapKeyRef', 'secretKeyRef'] as const) {
-      const r = from[ref];
-      if (!r) continue;
-      if (!r.name) errs.push(required(`${p}.valueFrom.${ref}.name`));
-      if (!r.key) errs.push(required(`${p}.valueFrom.${ref}.key`));
-    }
-  });
+/** What every container of a pod is checked against, and the pod-wide facts its checks need. */
+interface PodContext {
+  /** Names of the pod's valid volumes (volumeMounts name them). */
+  volumes: ReadonlySet<string>;
+  /** Names of every container, init and app (resourceFieldRefs name them). */
+  containers: ReadonlySet<string>;
+  /** spec.terminationGracePeriodSeconds (sleep hooks must fit in it). */
+  gracePeriod: number | undefined;
 }
 
-function validateContainer(errs: Errors, c: Container, path: string, volumes: ReadonlySet<string>, names: Set<string>, portNames: Set<string>): void {
+/** What init and app containers share (Kubernetes' validateContainerCommon). */
+function validateContainerCommon(errs: Errors, c: Container, path: string, pod: PodContext, portNames: Set<string>): void {
   if (!c.name) errs.push(required(`${path}.name`));
-  else {
-    invalidEach(errs, `${path}.name`, c.name, checkDns1123Label(c.name));
-    if (names.has(c.name)) errs.push(duplicate(`${path}.name`, c.name));
-    names.add(c.name);
-  }
+  else invalidEach(errs, `${path}.name`, c.name, checkDns1123Label(c.name));
   if (!c.image) errs.push(required(`${path}.image`));
   else if (c.image.trim() !== c.image) errs.push(invalid(`${path}.image`, c.image, 'must not have leading or trailing whitespace'));
   checkEnum(errs, `${path}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES);
+  checkEnum(errs, `${path}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES);
   (c.ports ?? []).forEach((port, i) => {
     const p = `${path}.ports[${i}]`;
     if (port.name) {
@@ -154,21 +163,43 @@ function validateContainer(errs: Errors, c: Container, path: string, volumes: Re
     checkEnum(errs, `${p}.protocol`, port.protocol, PROTOCOLS);
     if (port.hostIP && !isIPv4(port.hostIP)) errs.push(invalid(`${p}.hostIP`, port.hostIP, 'must be a valid IP address'));
   });
-  validateEnv(errs, c, path);
+  validateEnv(errs, c, path, pod.containers);
+  validateEnvFrom(errs, c, path);
   validateResources(errs, c, path);
+  validateVolumeMounts(errs, c.volumeMounts, pod.volumes, `${path}.volumeMounts`);
+  validateSecurityContext(errs, c.securityContext, `${path}.securityContext`);
+}
+
+function validateProbesAndHooks(errs: Errors, c: Container, path: string, pod: PodContext): void {
+  if (c.lifecycle) validateLifecycle(errs, c.lifecycle, `${path}.lifecycle`, pod.gracePeriod);
   validateProbe(errs, c.livenessProbe, `${path}.livenessProbe`, 'liveness');
   validateProbe(errs, c.readinessProbe, `${path}.readinessProbe`, 'readiness');
   validateProbe(errs, c.startupProbe, `${path}.startupProbe`, 'startup');
-  const mountPaths = new Set<string>();
-  (c.volumeMounts ?? []).forEach((m, i) => {
-    const p = `${path}.volumeMounts[${i}]`;
-    if (!m.name) errs.push(required(`${p}.name`));
-    else if (!volumes.has(m.name)) errs.push(notFound(`${p}.name`, m.name));
-    if (!m.mountPath) errs.push(required(`${p}.mountPath`));
-    else if (mountPaths.has(m.mountPath)) errs.push(invalid(`${p}.mountPath`, m.mountPath, 'must be unique'));
-    mountPaths.add(m.mountPath);
-    if (m.subPath && (m.subPath.startsWith('/') || m.subPath.split('/').includes('..'))) errs.push(invalid(`${p}.subPath`, m.subPath, "must be a relative path without '..'"));
-  });
+}
+
+/** An app container (validateContainers): probes and hooks allowed, no restartPolicy. */
+function validateAppContainer(errs: Errors, c: Container, path: string, pod: PodContext, portNames: Set<string>): void {
+  validateContainerCommon(errs, c, path, pod, portNames);
+  validateProbesAndHooks(errs, c, path, pod);
+  if (c.restartPolicy !== undefined) errs.push(forbidden(`${path}.restartPolicy`, 'may not be set for non-init containers'));
+}
+
+const INIT_ONLY = 'may not be set for init containers without restartPolicy=Always';
+
+/**
+ * An init container (validateInitContainers): restartPolicy only Always (a native sidecar);
+ * probes and lifecycle hooks only on sidecars.
+ */
+function validateInitContainer(errs: Errors, c: Container, path: string, pod: PodContext): void {
+  validateContainerCommon(errs, c, path, pod, new Set()); // init containers run one by one: ports checked alone
+  if (c.restartPolicy !== undefined) checkEnum(errs, `${path}.restartPolicy`, c.restartPolicy, CONTAINER_RESTART_POLICIES, false);
+  if (c.restartPolicy === 'Always') {
+    validateProbesAndHooks(errs, c, path, pod);
+    return;
+  }
+  for (const field of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    if (c[field] !== undefined) errs.push(forbidden(`${path}.${field}`, INIT_ONLY));
+  }
 }
 
 function validateNodeSelectorRequirement(errs: Errors, r: NodeSelectorRequirement, path: string, isField: boolean): void {
@@ -218,35 +249,34 @@ export function validatePodSpec(errs: Errors, spec: PodSpec | undefined, path: s
   // Kubernetes' Priority admission: without a priorityClassName the priority is computed (0 here,
   // as no PriorityClass exists), and a value given in the spec is refused.
   if (spec.priority) errs.push(forbidden(`${path}.priority`, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name`));
-  const volumes = new Set<string>();
-  (spec.volumes ?? []).forEach((v, i) => {
-    const p = `${path}.volumes[${i}]`;
-    if (!v.name) errs.push(required(`${p}.name`));
-    else {
-      invalidEach(errs, `${p}.name`, v.name, checkDns1123Label(v.name));
-      if (volumes.has(v.name)) errs.push(duplicate(`${p}.name`, v.name));
-      volumes.add(v.name);
-    }
-    const sources = (['emptyDir', 'configMap', 'secret', 'hostPath'] as const).filter((s) => v[s] !== undefined);
-    if (sources.length === 0) errs.push(required(p, 'must specify a volume type'));
-    for (const extra of sources.slice(1)) errs.push(forbidden(`${p}.${extra}`, 'may not specify more than 1 volume type'));
-    if (v.configMap && !v.configMap.name) errs.push(required(`${p}.configMap.name`));
-    if (v.secret && !v.secret.secretName) errs.push(required(`${p}.secret.secretName`));
-    if (v.hostPath && !v.hostPath.path) errs.push(required(`${p}.hostPath.path`));
-    if (v.emptyDir?.sizeLimit && !isQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, 'must be a valid quantity'));
-  });
+  const containerNames = new Set([...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name).filter(Boolean));
+  const pod: PodContext = {
+    volumes: validateVolumes(errs, spec.volumes, `${path}.volumes`, containerNames),
+    containers: containerNames,
+    gracePeriod: spec.terminationGracePeriodSeconds,
+  };
   if (!(spec.containers ?? []).length) errs.push(required(`${path}.containers`));
+  // Names are unique across app and init containers (app containers claim theirs first).
   const names = new Set<string>();
   const portNames = new Set<string>();
   const hostPorts = new Set<string>();
   (spec.containers ?? []).forEach((c, i) => {
-    validateContainer(errs, c, `${path}.containers[${i}]`, volumes, names, portNames);
+    const p = `${path}.containers[${i}]`;
+    validateAppContainer(errs, c, p, pod, portNames);
+    if (c.name && names.has(c.name)) errs.push(duplicate(`${p}.name`, c.name));
+    names.add(c.name);
     (c.ports ?? []).forEach((port, j) => {
       if (!port.hostPort) return;
       const key = `${port.protocol || 'TCP'}/${port.hostPort}`;
       if (hostPorts.has(key)) errs.push(duplicate(`${path}.containers[${i}].ports[${j}].hostPort`, key));
       hostPorts.add(key);
     });
+  });
+  (spec.initContainers ?? []).forEach((c, i) => {
+    const p = `${path}.initContainers[${i}]`;
+    validateInitContainer(errs, c, p, pod);
+    if (c.name && names.has(c.name)) errs.push(duplicate(`${p}.name`, c.name));
+    names.add(c.name);
   });
   checkEnum(errs, `${path}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES);
   validatePodDns(errs, spec, path);
@@ -272,11 +302,18 @@ export function validatePodSpec(errs: Errors, spec: PodSpec | undefined, path: s
     });
   }
   validateTolerations(errs, spec.tolerations ?? [], `${path}.tolerations`);
+  validatePodSecurityContext(errs, spec.securityContext, `${path}.securityContext`);
+  (spec.imagePullSecrets ?? []).forEach((ref, i) => {
+    if (!ref.name) errs.push(required(`${path}.imagePullSecrets[${i}].name`));
+    else invalidEach(errs, `${path}.imagePullSecrets[${i}].name`, ref.name, checkDns1123Subdomain(ref.name));
+  });
+  if (spec.serviceAccountName) invalidEach(errs, `${path}.serviceAccountName`, spec.serviceAccountName, checkDns1123Subdomain(spec.serviceAccountName));
 }
 
 /**
- * Pod updates, as Kubernetes: the spec is immutable except containers[*].image, additions to
- * tolerations, and setting nodeName when it was empty (binding).
+ * Pod updates, as Kubernetes: the spec is immutable except containers[*].image,
+ * initContainers[*].image, additions to tolerations, and setting nodeName when it was empty
+ * (binding).
  */
 export function validatePodSpecUpdate(errs: Errors, spec: PodSpec | undefined, old: PodSpec | undefined): void {
   if (!spec || !old) return;
@@ -288,14 +325,16 @@ export function validatePodSpecUpdate(errs: Errors, spec: PodSpec | undefined, o
   const mutable = (s: PodSpec): unknown => ({
     ...s,
     containers: (s.containers ?? []).map((c) => ({ ...c, image: '' })),
+    initContainers: (s.initContainers ?? []).map((c) => ({ ...c, image: '' })),
     tolerations: undefined,
     nodeName: undefined,
   });
-  if ((spec.containers ?? []).length !== (old.containers ?? []).length || !deepEqual(mutable(spec), mutable(old))) {
+  const sameCounts = (spec.containers ?? []).length === (old.containers ?? []).length && (spec.initContainers ?? []).length === (old.initContainers ?? []).length;
+  if (!sameCounts || !deepEqual(mutable(spec), mutable(old))) {
     errs.push(
       forbidden(
         'spec',
-        'pod updates may not change fields other than `spec.containers[*].image`, `spec.tolerations` (only additions to existing tolerations) or `spec.nodeName` (only to bind an unscheduled pod)',
+        'pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.tolerations` (only additions to existing tolerations) or `spec.nodeName` (only to bind an unscheduled pod)',
       ),
     );
   }
