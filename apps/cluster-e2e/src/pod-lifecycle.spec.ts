@@ -181,7 +181,7 @@ spec:
   - {name: main, image: ${TEST_IMAGE}, command: [sh, -c, 'exec sleep 3600']}
 `);
     await waitRunning('secured');
-    expect(await exec('secured', 'id', 'main')).toBe('uid=1000 gid=3000 groups=2000\n');
+    expect(await exec('secured', 'id', 'main')).toBe('uid=1000 gid=3000 groups=2000,3000\n');
     await expect(exec('secured', 'touch /rootfs-write', 'main')).rejects.toThrow(/Read-only file system/);
     expect(await exec('secured', 'touch /data/file && stat -c "%g %a" /data /data/file', 'main')).toMatch(/^2000 2777\n2000 \d+\n$/);
     await expect(exec('secured', 'chown 1:1 /tmp', 'root')).rejects.toThrow(/Operation not permitted/);
