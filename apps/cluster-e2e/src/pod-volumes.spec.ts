@@ -22,7 +22,7 @@ beforeAll(async () => {
   e2e = await startE2eCluster({
     nodes: NODES.map((name) => ({ name, cpu: '2', memory: '4Gi' })),
     controllerManagers: 1,
-    kubeletArgs: ['--backoff-base', '0.5', '--backoff-max', '4', '--lease-interval', '1', '--resync-interval', '10'],
+    kubeletArgs: ['--backoff-base', '0.5', '--backoff-max', '4', '--lease-interval', '1', '--resync-interval', '10', '--housekeeping-interval', '1'],
     logLevel: 'debug',
   });
   pods = e2e.typed('pod');
@@ -346,5 +346,34 @@ spec:
     expect(terminated).toMatchObject({ exitCode: 3, reason: 'Error', message: 'disk full\n' });
     expect(await skiff('describe', 'pod', 'last-words')).toMatch(/Message:\s+disk full/);
     await deleteAndWaitGone('last-words');
+  }, 60_000);
+
+  it('(7) evicts a pod whose disk emptyDir grows past its sizeLimit, as Kubernetes', async () => {
+    await e2e.apply('evicted.yaml', `
+apiVersion: v1
+kind: Pod
+metadata: {name: hoarder}
+spec:
+  nodeName: ${NODES[0]}
+  terminationGracePeriodSeconds: 30
+  volumes:
+  - name: scratch
+    emptyDir: {sizeLimit: 1Mi}
+  containers:
+  - name: main
+    image: ${TEST_IMAGE}
+    command: [sh, -c, 'head -c 2000000 /dev/zero > /scratch/blob; exec sleep 3600']
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+`);
+    const started = Date.now();
+    const evicted = await waitFor('the eviction', async () => {
+      const p = await pods.get(NS, 'hoarder');
+      return p.status?.reason === 'Evicted' ? p : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    expect(evicted.status).toMatchObject({ phase: 'Failed', reason: 'Evicted', message: 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ' });
+    expect(Date.now() - started).toBeLessThan(15_000); // killed at once, not after the 30 s grace period
+    expect(evicted.status?.containerStatuses[0]?.state?.terminated).toBeDefined();
+    expect(await skiff('describe', 'pod', 'hoarder')).toMatch(/Reason:\s+Evicted\n/);
+    await deleteAndWaitGone('hoarder');
   }, 60_000);
 });

@@ -2,6 +2,8 @@ export * from './gen';
 export * from './kinds';
 export * from './errors';
 export * from './quantity';
+export * from './pod-resources';
+export * from './downward-api';
 export * from './selectors';
 export * from './validation';
 export * from './defaults';

@@ -226,4 +226,10 @@ describe('YAML as Kubernetes reads it (1.1)', () => {
     const pod = unwrap(doc.object).object as Pod;
     expect(pod.spec?.volumes[0].configMap?.defaultMode).toBe(0o400);
   });
+
+  it('keeps times and timestamps as strings, as go-yaml does', () => {
+    const [doc] = parseManifestDocuments('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {start: 12:30, at: 2026-01-02T03:04:05Z, day: 2026-01-02}\n');
+    if ('error' in doc) throw doc.error;
+    expect((unwrap(doc.object).object as { data: Record<string, string> }).data).toEqual({ start: '12:30', at: '2026-01-02T03:04:05Z', day: '2026-01-02' });
+  });
 });

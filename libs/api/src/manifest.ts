@@ -192,11 +192,12 @@ function yamlError(source: string, line: number | undefined, message: string): I
 /**
  * YAML as Kubernetes reads it (sigs.k8s.io/yaml over go-yaml v2): version 1.1, so `defaultMode:
  * 0400` is octal (256) as the docs mean it and `yes`/`on` are booleans (written quoted when they
- * are strings), but timestamps stay strings (go-yaml gives them as strings too).
+ * are strings), but timestamps and base-60 numbers (`12:30`) stay strings, as go-yaml gives them.
  */
 export const KUBERNETES_YAML = {
   version: '1.1',
-  customTags: (tags: Tags) => tags.filter((t) => t !== 'timestamp' && (typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp')),
+  customTags: (tags: Tags) =>
+    tags.filter((t) => t !== 'timestamp' && (typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'))),
 } as const;
 
 /**

@@ -373,6 +373,10 @@ export class GenericStore {
     const key = objectKey(info, namespace, name);
     for (let attempt = 1; ; attempt++) {
       const { object: stored, revision } = await this.read(info, namespace, name);
+      // Defaults apply to what was stored before a default existed, as Kubernetes defaults on
+      // decode: an update that only restates an old object is no change, and immutability
+      // checks compare like with like.
+      applyDefaults(info, stored);
       if (expected.resourceVersion && expected.resourceVersion !== String(revision)) {
         throw new ConflictError(`${describe(info, namespace, name)} was modified: resourceVersion is ${revision}, not ${expected.resourceVersion}`);
       }

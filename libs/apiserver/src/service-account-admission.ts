@@ -10,6 +10,7 @@
  * Fields that Skiff does not implement yet (the pod field table) are not written: the account's
  * existence is still checked, so a pod is refused exactly when Kubernetes would refuse it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_SERVICE_ACCOUNT_NAME, ForbiddenError, implementedPodField, type FieldImplemented, type PodSpec, type ServiceAccount } from '@skiff/api';
 
 /** Reads a ServiceAccount: the account, or undefined when it does not exist (other errors throw). */
@@ -62,7 +63,6 @@ export async function admitServiceAccount(
       return;
     }
     if (attempt >= attempts) throw new ForbiddenError(serviceAccountNotFoundMessage(pod.metadata?.name ?? '', namespace, name));
-    await new Promise((resolve) => setTimeout(resolve, delay()));
-    signal?.throwIfAborted();
+    await sleep(delay(), undefined, { signal });
   }
 }

@@ -1,5 +1,5 @@
 import { findKind, type Container, type Event, type KubeObject } from '@skiff/api';
-import { describeObject, describePodTemplate, isEventFor, resourceFieldValue, tabAlign } from './describe';
+import { describeObject, describePodTemplate, isEventFor, kubectlResourceFieldValue, tabAlign } from './describe';
 
 const now = new Date('2024-05-01T12:00:00Z');
 const pods = findKind('pod')!;
@@ -299,7 +299,7 @@ describe('describe helpers', () => {
 
   it('computes resourceFieldRef values as kubectl (divided by the divisor, rounded up)', () => {
     const c = container({ limits: { cpu: '1500m', memory: '100Mi' }, requests: { cpu: '250m', memory: '1G' } }).spec.containers[0];
-    const ref = (resource: string, divisor = '') => resourceFieldValue({ containerName: '', resource, divisor }, c);
+    const ref = (resource: string, divisor = '') => kubectlResourceFieldValue({ containerName: '', resource, divisor }, c);
     expect(ref('limits.cpu')).toBe('2');
     expect(ref('limits.cpu', '1m')).toBe('1500');
     expect(ref('limits.memory', '1Mi')).toBe('100');

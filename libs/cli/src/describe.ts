@@ -10,7 +10,7 @@
  */
 import { stringify } from 'yaml';
 import {
-  compareQuantities, intOrStringValue, parseCpuMillis, parseQuantityCeil,
+  compareQuantities, containerResourceValue, intOrStringValue, podMetadataFieldValue, splitSubscriptedFieldPath,
   type ConfigMap, type Container, type ContainerState, type ContainerStatus, type Deployment, type Event, type HorizontalPodAutoscaler, type KindInfo, type KubeObject,
   type Namespace, type Node, type Pod, type PodTemplateSpec, type Probe, type ReplicaSet, type ResourceFieldSelector, type Secret, type Service, type ServiceAccount,
   type Volume,
@@ -142,30 +142,24 @@ function describeState(d: Describer, level: number, name: string, state: Contain
  * for templates, which have no pod.
  */
 export function resolveFieldRef(fieldPath: string, pod: Readonly<Pod> | undefined): string {
-  const meta = pod?.metadata;
-  if (!meta) return '';
-  const subscript = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fieldPath);
-  if (subscript) return (subscript[1] === 'metadata.labels' ? meta.labels : meta.annotations)?.[subscript[2]] ?? '';
-  if (fieldPath === 'metadata.name') return meta.name;
-  if (fieldPath === 'metadata.namespace') return meta.namespace;
-  if (fieldPath === 'metadata.uid') return meta.uid;
-  return '';
+  if (!pod?.metadata) return '';
+  const { path, subscript } = splitSubscriptedFieldPath(fieldPath);
+  const shown = subscript !== undefined ? path === 'metadata.labels' || path === 'metadata.annotations' : KUBECTL_FIELD_PATHS.has(fieldPath);
+  return shown ? podMetadataFieldValue(pod, fieldPath) : '';
 }
 
+/** The fieldRef paths (besides labels['k'] and annotations['k']) whose value kubectl's describe shows. */
+const KUBECTL_FIELD_PATHS: ReadonlySet<string> = new Set(['metadata.name', 'metadata.namespace', 'metadata.uid']);
+
 /**
- * kubectl's ExtractContainerResourceValue for the described container: the limit or request
- * divided by the divisor (default 1), rounded up; CPU in cores, the rest in bytes. "" when the
- * resource is not one of limits/requests.cpu/memory/ephemeral-storage or a quantity is invalid.
+ * kubectl's ExtractContainerResourceValue for the described container (@skiff/api's
+ * containerResourceValue without a node allocatable: an unset limit is 0): the limit or request
+ * divided by the divisor (unset or 0: 1), rounded up; CPU in cores, the rest in bytes. "" when
+ * the resource is not one of limits/requests.cpu/memory/ephemeral-storage or a quantity is invalid.
  */
-export function resourceFieldValue(ref: Readonly<ResourceFieldSelector>, container: Readonly<Container>): string {
-  const match = /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/.exec(ref.resource);
-  if (!match) return '';
-  const [, list, name] = match;
-  const value = (list === 'limits' ? container.resources?.limits : container.resources?.requests)?.[name] || '0';
+export function kubectlResourceFieldValue(ref: Readonly<ResourceFieldSelector>, container: Readonly<Container>): string {
   try {
-    const divisor = ref.divisor && compareQuantities(ref.divisor, '0') !== 0 ? ref.divisor : '1';
-    const parse = name === 'cpu' ? parseCpuMillis : parseQuantityCeil;
-    return String(Math.ceil(parse(value) / parse(divisor)));
+    return containerResourceValue(container, ref.resource, ref.divisor);
   } catch {
     return '';
   }
@@ -185,7 +179,7 @@ function envRows(container: Readonly<Container>, pod: Readonly<Pod> | undefined)
       const named = from.resourceFieldRef.containerName;
       const target = (named && [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find((c) => c.name === named)) || container;
       const resource = from.resourceFieldRef.resource;
-      let value = resourceFieldValue(from.resourceFieldRef, target);
+      let value = kubectlResourceFieldValue(from.resourceFieldRef, target);
       if (value === '0' && (resource === 'limits.cpu' || resource === 'limits.memory')) value = 'node allocatable';
       rows.push([`${env.name}:`, `${value} (${resource})`]);
     } else if (from.secretKeyRef) {

@@ -14,7 +14,7 @@
  * Native sidecars (init containers with restartPolicy Always) count in READY's total, count as
  * ready once started and ready, and their restarts are in RESTARTS once the pod is initialised.
  */
-import type { Container, ContainerStatus, Pod } from '@skiff/api';
+import { isRestartableInitContainer, type ContainerStatus, type Pod } from '@skiff/api';
 import { humanDuration } from './age';
 
 /** What `skiff get pods` shows for one pod. */
@@ -25,11 +25,6 @@ export interface PodSummary {
   status: string;
   /** "3" or "3 (2m ago)" when the last restart's finish time is known. */
   restarts: string;
-}
-
-/** True for an init container that is a native sidecar (restartPolicy Always). */
-export function isRestartableInitContainer(container: Readonly<Container> | undefined): boolean {
-  return container?.restartPolicy === 'Always';
 }
 
 function hasCondition(pod: Readonly<Pod>, type: string): boolean {
@@ -65,7 +60,8 @@ export function summarizePod(pod: Readonly<Pod>, now: Date): PodSummary {
   const initStatuses = pod.status?.initContainerStatuses ?? [];
   for (let i = 0; i < initStatuses.length; i++) {
     const container = initStatuses[i];
-    const sidecar = isRestartableInitContainer(initByName.get(container.name));
+    const spec = initByName.get(container.name);
+    const sidecar = spec !== undefined && isRestartableInitContainer(spec);
     restarts += container.restartCount;
     lastRestart = later(lastRestart, lastFinished(container));
     if (sidecar) {

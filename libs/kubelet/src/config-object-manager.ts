@@ -23,6 +23,11 @@ import { Informer, type SkiffClient } from '@skiff/client';
 import type { Logger } from '@skiff/service';
 import { podConfigRefs } from './pod-config-refs';
 
+/** An object's watch did not sync in time (apiserver or NATS unreachable): Kubernetes' message. */
+export class CacheSyncTimeoutError extends Error {
+  override readonly name = 'CacheSyncTimeoutError';
+}
+
 /** The object is not referenced by any registered pod, so it is not watched. */
 export class ObjectNotRegisteredError extends Error {
   override readonly name = 'ObjectNotRegisteredError';
@@ -34,6 +39,8 @@ export interface ConfigObjectManagerOptions {
   log: Logger;
   /** Heartbeat of each watch's NATS consumer (Informer heartbeatMs); default 2 s. */
   heartbeatMs?: number;
+  /** How long a read waits for its object's watch to sync before CacheSyncTimeoutError; default 30 s. */
+  syncTimeoutMs?: number;
   /** Relist backoff of each watch (Informer backoffMs). */
   backoffMs?: { initial?: number; max?: number };
 }
@@ -228,12 +235,14 @@ export class ConfigObjectManager {
     if (!watch) throw notRegistered();
     if (!watch.informer.hasSynced) {
       signal.throwIfAborted();
-      const waiting = AbortSignal.any([signal, watch.stop.signal]);
+      const timeout = AbortSignal.timeout(this.opts.syncTimeoutMs ?? 30_000);
+      const waiting = AbortSignal.any([signal, watch.stop.signal, timeout]);
       try {
         await watch.informer.synced(waiting);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         if (watch.stop.signal.aborted) throw notRegistered();
+        if (timeout.aborted) throw new CacheSyncTimeoutError(`failed to sync ${kind} cache: timed out waiting for the condition`);
         throw err;
       }
     }

@@ -14,16 +14,13 @@
  * reason with a Warning event and tries again at the next sync (an object's creation resyncs the
  * pod). Any other failure (apiserver or runtime unreachable) is thrown.
  */
-import type { Container, Pod } from '@skiff/api';
+import { DEFAULT_TERMINATION_MESSAGE_PATH, type Container, type Pod } from '@skiff/api';
 import { RuntimeError, type ContainerRuntime, type CreateContainerOptions, type Mount } from '@skiff/runtime';
 import { ContainerConfigError, containerEnvironment, type InvalidEnvNames } from './container-env';
 import { effectiveSecurity, effectiveSecurityContext, verifyRunAsNonRoot } from './security-context';
-import type { PodConfigObjects } from './config-object-manager';
+import { CacheSyncTimeoutError, type PodConfigObjects } from './config-object-manager';
 import type { NodeAllocatable } from './volumes/downward-api';
 import { ContainerMountError, type VolumeManager } from './volumes/volume-manager';
-
-/** Kubernetes' default terminationMessagePath. */
-export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 
 export interface ContainerConfigDeps {
   runtime: Pick<ContainerRuntime, 'imageUser'>;
@@ -53,7 +50,13 @@ export async function containerConfig(
   podIP: string,
   signal: AbortSignal,
 ): Promise<ContainerConfig | ContainerConfigError> {
-  const objects = await deps.podObjects(pod, signal);
+  let objects: PodConfigObjects;
+  try {
+    objects = await deps.podObjects(pod, signal);
+  } catch (err) {
+    if (err instanceof CacheSyncTimeoutError) return new ContainerConfigError(err.message);
+    throw err;
+  }
   const env = containerEnvironment(pod, container, {
     serviceEnv: deps.serviceEnv(pod, container),
     podIP,

@@ -24,9 +24,9 @@
  * the next sync (e.g. when the missing object appears). Secret values are decoded as UTF-8; they
  * appear only in the returned env, never in an error or a report.
  */
-import { checkEnvVarName, type ConfigMap, type Container, type Pod, type Secret } from '@skiff/api';
+import { checkEnvVarName, resourceFieldValue, type ConfigMap, type Container, type Pod, type Secret } from '@skiff/api';
 import { expand, mappingFor } from './expansion';
-import { fieldRefValue, resourceFieldValue, type NodeAllocatable } from './volumes/downward-api';
+import { fieldRefValue, type NodeAllocatable } from './volumes/downward-api';
 
 /** The Waiting reason of a container whose configuration cannot be built. */
 export const CREATE_CONTAINER_CONFIG_ERROR = 'CreateContainerConfigError';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NotFoundError, Pod, Service, type Container, type Event, type PodStatus } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
 import { DockerRuntime, type ContainerRuntime } from '@skiff/runtime';
@@ -15,6 +16,7 @@ import {
   startApiserver,
   startEtcd,
   startNats,
+  tempDir,
   testLabel,
   waitFor,
   type ApiserverProcess,
@@ -24,6 +26,7 @@ import {
 import { runKubelet } from './kubelet';
 import { mergeDnsConfig } from './pod-dns';
 import { PodSyncer } from './pod-syncer';
+import { VolumeManager } from './volumes/volume-manager';
 import { parseResolvConf } from './resolv-conf';
 
 /**
@@ -39,6 +42,7 @@ let apiserver: ApiserverProcess;
 let client: SkiffClient;
 let kubelet: { stop: AbortController; done: Promise<void> } | undefined;
 let hostPort: number;
+const rootDir = tempDir('kubelet-docker');
 
 beforeAll(async () => {
   [etcd, nats] = await Promise.all([startEtcd(), startNats(), ensureTestImages()]);
@@ -50,7 +54,7 @@ beforeAll(async () => {
   kubelet = {
     stop,
     done: runKubelet(
-      { nodeName: NODE, server: apiserver.address, nats: [nats.url], nodeIP: '127.0.0.1', listen: '127.0.0.1:0', runtime, clusterDNS: ['10.96.0.10'], leaseIntervalMs: 1_000, backoff: { baseMs: 500, maxMs: 2_000 }, logger: createLogger('kubelet', 'warn') },
+      { nodeName: NODE, server: apiserver.address, nats: [nats.url], nodeIP: '127.0.0.1', listen: '127.0.0.1:0', runtime, rootDir: rootDir.path, clusterDNS: ['10.96.0.10'], leaseIntervalMs: 1_000, backoff: { baseMs: 500, maxMs: 2_000 }, logger: createLogger('kubelet', 'warn') },
       stop.signal,
     ),
   };
@@ -63,6 +67,7 @@ afterAll(async () => {
   await apiserver?.stop();
   await Promise.all([nats?.stop(), etcd?.stop()]);
   await removeLabelledDockerObjects(label.filter);
+  rootDir.remove();
 }, 60_000);
 
 async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
@@ -392,7 +397,9 @@ describe('pod syncer on Docker: init containers, sidecars, lifecycle hooks, term
       delete: async () => undefined,
     };
     const recorder = { normal: (_o: unknown, reason: string, message: string) => events.push(`Normal ${reason} ${message}`), warning: (_o: unknown, reason: string, message: string) => events.push(`Warning ${reason} ${message}`) };
-    syncer = new PodSyncer({ runtime, pods: pods as never, nodeIP: '127.0.0.1', allocatable: () => ({ cpuMillis: 64_000, memoryBytes: 2 ** 40, pods: 110 }) as never, backoff: { baseMs: 500, maxMs: 2_000 }, recorder });
+    const nodeAllocatable = () => ({ cpu: '64', memory: '1Ti' });
+    const volumes = new VolumeManager({ rootDir: join(rootDir.path, 'syncer'), sources: { configMap: async () => undefined, secret: async () => undefined }, nodeAllocatable, log: createLogger('kubelet', 'warn') });
+    syncer = new PodSyncer({ runtime, pods: pods as never, nodeIP: '127.0.0.1', allocatable: () => ({ cpuMillis: 64_000, memoryBytes: 2 ** 40, pods: 110 }) as never, backoff: { baseMs: 500, maxMs: 2_000 }, recorder, volumes, nodeAllocatable });
   });
   afterAll(() => stop.abort());
 

@@ -1,4 +1,4 @@
-import { crashBackOffMessage, goDuration, pulledMessage, pullFailedMessage } from './kubelet-events';
+import { crashBackOffMessage, formatPod, goDuration, pulledMessage, pullFailedMessage } from './kubelet-events';
 
 describe('kubelet event messages', () => {
   it('prints durations as Go does after truncating to milliseconds', () => {
@@ -15,5 +15,11 @@ describe('kubelet event messages', () => {
 
   it('names the pod of a crash-loop back-off as Kubernetes formats it', () => {
     expect(crashBackOffMessage('main', { name: 'web', namespace: 'default', uid: 'u-1' })).toBe('Back-off restarting failed container main in pod web_default(u-1)');
+  });
+
+  it('formats a pod as name_namespace(uid), a missing part empty', () => {
+    expect(formatPod({ metadata: { name: 'web', namespace: 'default', uid: 'u-1' } })).toBe('web_default(u-1)');
+    expect(formatPod({ metadata: { name: 'web' } })).toBe('web_()');
+    expect(formatPod({})).toBe('_()');
   });
 });

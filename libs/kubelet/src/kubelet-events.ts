@@ -89,12 +89,25 @@ export function pullFailedMessage(image: string, error: string): string {
   return `Failed to pull image "${image}": ${why}`;
 }
 
+/** The parts of a pod's metadata that name it in messages. */
+export interface PodNameParts {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+}
+
 /**
- * "Back-off restarting failed container NAME in pod POD_NAMESPACE(UID)", POD as Kubernetes'
- * format.Pod writes it: name_namespace(uid).
+ * A pod as Kubernetes' format.Pod writes it in the kubelet's messages and events:
+ * name_namespace(uid), a missing part empty. Every kubelet message naming a pod uses this.
  */
-export function crashBackOffMessage(container: string, pod: { name?: string; namespace?: string; uid?: string }): string {
-  return `Back-off restarting failed container ${container} in pod ${pod.name}_${pod.namespace}(${pod.uid})`;
+export function formatPod(pod: Readonly<{ metadata?: Readonly<PodNameParts> }>): string {
+  const m = pod.metadata;
+  return `${m?.name ?? ''}_${m?.namespace ?? ''}(${m?.uid ?? ''})`;
+}
+
+/** "Back-off restarting failed container NAME in pod POD_NAMESPACE(UID)", POD as formatPod writes it. */
+export function crashBackOffMessage(container: string, pod: Readonly<PodNameParts>): string {
+  return `Back-off restarting failed container ${container} in pod ${formatPod({ metadata: pod })}`;
 }
 
 /**

@@ -7,7 +7,8 @@
  *        └─ add/update/resync ─> PodWorkers.update    delete ─> PodWorkers.remove
  *   runtime.events (container died/started/oom) ─> PodWorkers.resync(uid)   (no polling)
  *   ConfigObjectManager: a watch per ConfigMap/Secret the node's pods use ─ change ─> resync(uids)
- *   VolumeManager: the pods' volumes under `rootDir`/pods/<uid> (set up by the syncer, orphans cleaned)
+ *   VolumeManager: the pods' volumes under `rootDir`/pods/<uid> (set up by the syncer, orphans cleaned);
+ *     every housekeeping interval, a pod whose disk emptyDir is over its sizeLimit is evicted
  *   Kubelet gRPC service (logs, exec, Summary) on `listen`; its port is the Node's kubeletEndpoint.
  *   ResourceMetricsCollector: samples every container's usage each metricsResolutionMs (Summary).
  *   Events through one EventRecorder (component 'kubelet', host = node name): Starting on the
@@ -17,6 +18,8 @@
  *
  * Resolves once everything has stopped after `signal` aborts.
  */
+import { mkdir, realpath } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectMeta, type Pod, type Taint } from '@skiff/api';
@@ -36,6 +39,7 @@ import { nodeAllocatable, nodeCapacity, type CapacityOverrides, type SystemReser
 import { removeOrphans, removeOrphansPeriodically } from './orphan-cleanup';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN } from './pod-dns';
 import { ConfigObjectManager } from './config-object-manager';
+import { runLocalStorageEviction } from './local-storage-eviction';
 import { PodSyncer } from './pod-syncer';
 import { VolumeManager } from './volumes/volume-manager';
 import { PodWorkers } from './pod-workers';
@@ -91,6 +95,7 @@ export interface KubeletConfig {
 export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Promise<void> {
   const log = config.logger.child({ node: config.nodeName });
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every long-lived part listens on it
   const onAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
@@ -143,9 +148,10 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     const configObjects = new ConfigObjectManager({ client, bus, log });
     cleanups.push(() => configObjects.stop());
     configObjects.onChange((uids) => uids.forEach((uid) => resync.pod?.(uid)));
+    const rootDir = config.rootDir ?? `/var/lib/skiff/kubelet/${config.nodeName}`;
     const downwardAllocatable = () => ({ cpu: allocatableList.cpu ?? '0', memory: allocatableList.memory ?? '0', 'ephemeral-storage': allocatableList['ephemeral-storage'] });
     const volumes = new VolumeManager({
-      rootDir: config.rootDir ?? `/var/lib/skiff/kubelet/${config.nodeName}`,
+      rootDir: info.runtime === 'hollow' ? rootDir : await realRootDir(rootDir),
       sources: configObjects,
       nodeAllocatable: downwardAllocatable,
       hollow: info.runtime === 'hollow',
@@ -178,6 +184,8 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
       onDelete: (pod) => workers.remove(pod),
     });
     background.push(watchRuntime(runtime, workers, log, stop.signal));
+    const evictionDeps = { pods: () => syncer.admittedPods(), volumes, evict: (uid: string, message: string) => syncer.markEvicted(uid, message), resync: (uid: string) => workers.resync(uid), log };
+    background.push(runLocalStorageEviction(evictionDeps, config.metricsResolutionMs ?? 10_000, stop.signal));
     cleanups.push(() => workers.settled());
     grpc.setServing(true);
     log.info({ kubelet: grpc.address, allocatable }, 'kubelet running');
@@ -189,6 +197,12 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
     log.info('kubelet stopped');
   }
+}
+
+/** Creates the root dir and resolves its symlinks (the mount table lists real paths). */
+async function realRootDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o750 });
+  return realpath(dir);
 }
 
 /** Resyncs a pod's worker whenever one of its containers or its sandbox changes state. */

@@ -28,6 +28,7 @@ import type { Container, LifecycleHandler, Pod, Probe } from '@skiff/api';
 import type { Clock } from '@skiff/client';
 import type { ContainerRuntime } from '@skiff/runtime';
 import type { ProbeOutcome, ProbeRunner } from './probe-runner';
+import { formatPod } from './kubelet-events';
 import { terminationPrerequisites } from './pod-sync-plan';
 
 /** Kubernetes' minimumGracePeriodInSeconds: SIGTERM gets at least this long after a preStop hook or a wait. */
@@ -56,11 +57,6 @@ export interface HookDeps {
 
 /** A hook's outcome: ok, or the message Kubernetes' handler runner returns. */
 export type HookResult = { ok: true } | { ok: false; message: string };
-
-/** A pod as Kubernetes' format.Pod writes it: name_namespace(uid). */
-export function formatPod(pod: Readonly<Pod>): string {
-  return `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
-}
 
 /** "Exec lifecycle hook ([sh -c exit 3]) for Container "web" in Pod "p_default(uid)" failed - error: command 'sh -c exit 3' exited with 3: , message: "..."" */
 export function execHookFailedMessage(command: readonly string[], container: string, pod: Readonly<Pod>, error: string, output: string): string {

@@ -24,9 +24,9 @@
  *             ready: started, and its readiness probe succeeded (if it has one): the probe
  *             results come in the observation (ProberManager.containerStatus).
  */
-import type { Condition, Container, ContainerPort, ContainerState, ContainerStatus, Pod, PodStatus } from '@skiff/api';
+import { isRestartableInitContainer, type Condition, type Container, type ContainerPort, type ContainerState, type ContainerStatus, type Pod, type PodStatus } from '@skiff/api';
 import { containerIdUri, toContainerState, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
-import { effectiveRestartPolicy, isSidecar, shouldRestart } from './pod-sync-plan';
+import { effectiveRestartPolicy, shouldRestart } from './pod-sync-plan';
 
 /** What the kubelet knows about one container of the pod spec. */
 export interface ContainerObservation {
@@ -56,6 +56,8 @@ export interface PodObservation {
   runtime: string;
   /** Set when admission refused the pod. */
   rejected?: { reason: string; message: string };
+  /** Set when the kubelet evicted the pod (reason Evicted): Failed, its containers as they ended. */
+  evicted?: { reason: string; message: string };
   /** The ready sandbox's published ports (status.publishedPorts, see publishedPorts); none when unset. */
   publishedPorts?: readonly ContainerPort[];
 }
@@ -104,7 +106,7 @@ export function podPhase(restartPolicy: string, statuses: readonly ContainerStat
   let succeeded = 0;
   for (const c of init.containers) {
     const s = init.statuses.find((x) => x.name === c.name);
-    if (isSidecar(c)) {
+    if (isRestartableInitContainer(c)) {
       if (s?.state?.running) {
         if (!s.started) pendingInitialization++;
         running++;
@@ -218,7 +220,7 @@ function initializedCondition(
   if (phase === 'Succeeded') return condition('Initialized', true, old, now, 'PodCompleted');
   if (anyAppContainerStarted(appStatuses)) return condition('Initialized', true, old, now);
   const incomplete = inits
-    .filter((c, i) => (isSidecar(c) ? !initStatuses[i].started : initStatuses[i].state?.terminated?.exitCode !== 0))
+    .filter((c, i) => (isRestartableInitContainer(c) ? !initStatuses[i].started : initStatuses[i].state?.terminated?.exitCode !== 0))
     .map((c) => c.name);
   if (incomplete.length === 0) return condition('Initialized', true, old, now);
   return condition('Initialized', false, old, now, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`);
@@ -248,9 +250,9 @@ export function computePodStatus(pod: Readonly<Pod>, obs: PodObservation, now: D
   const inits = pod.spec?.initContainers ?? [];
   const defaultWaiting = inits.length > 0 ? 'PodInitializing' : 'ContainerCreating';
   const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(c, 'app', restartPolicy, obs.containers.get(c.name), obs.runtime, defaultWaiting));
-  const initStatuses = inits.map((c) => containerStatus(c, isSidecar(c) ? 'sidecar' : 'init', restartPolicy, obs.containers.get(c.name), obs.runtime, defaultWaiting));
+  const initStatuses = inits.map((c) => containerStatus(c, isRestartableInitContainer(c) ? 'sidecar' : 'init', restartPolicy, obs.containers.get(c.name), obs.runtime, defaultWaiting));
   const phase = podPhase(restartPolicy, statuses, { containers: inits, statuses: initStatuses });
-  const sidecarStatuses = initStatuses.filter((_s, i) => isSidecar(inits[i]));
+  const sidecarStatuses = initStatuses.filter((_s, i) => isRestartableInitContainer(inits[i]));
   const unready = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
   const terminal = isTerminalPhase(phase);
   const allReady = unready.length === 0 && statuses.length > 0 && !terminal;
@@ -264,10 +266,10 @@ export function computePodStatus(pod: Readonly<Pod>, obs: PodObservation, now: D
   ];
   const podIP = obs.podIP;
   return {
-    phase,
+    phase: obs.evicted ? 'Failed' : phase,
     conditions,
-    message: '',
-    reason: '',
+    message: obs.evicted?.message ?? '',
+    reason: obs.evicted?.reason ?? '',
     hostIP: obs.hostIP,
     podIP: podIP,
     startTime,

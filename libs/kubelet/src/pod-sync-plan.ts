@@ -40,10 +40,10 @@
  * Stopped instances are never removed by the sync that stops them, so restartCount (the attempt)
  * keeps counting and lastState shows how the previous instance ended across sandbox changes.
  */
-import type { Container, Pod } from '@skiff/api';
+import { isRestartableInitContainer, type Container, type Pod } from '@skiff/api';
 import { containerSpecHash, type ContainerStatusInfo, type PodSandbox } from '@skiff/runtime';
 import { crashLoopDelayMs, type BackoffSettings } from './backoff';
-import { definitionChangedMessage, killingMessage, probeKillMessage } from './kubelet-events';
+import { definitionChangedMessage, formatPod, killingMessage, probeKillMessage } from './kubelet-events';
 
 /** The pod's objects in the runtime. */
 export interface PodRuntimeView {
@@ -90,17 +90,12 @@ export interface SyncPlan {
   killPod: boolean;
 }
 
-/** A native sidecar: an init container with restartPolicy Always (it keeps running beside the app containers). */
-export function isSidecar(container: Readonly<Container>): boolean {
-  return container.restartPolicy === 'Always';
-}
-
 /** The container of the pod spec with this name (app or init), and which kind it is. */
 export function podContainer(pod: Readonly<Pod>, name: string): { container: Readonly<Container>; kind: 'app' | 'init' | 'sidecar' } | undefined {
   const app = pod.spec?.containers.find((c) => c.name === name);
   if (app) return { container: app, kind: 'app' };
   const init = pod.spec?.initContainers?.find((c) => c.name === name);
-  return init && { container: init, kind: isSidecar(init) ? 'sidecar' : 'init' };
+  return init && { container: init, kind: isRestartableInitContainer(init) ? 'sidecar' : 'init' };
 }
 
 /** Instances of each container name, newest (highest attempt) first. */
@@ -166,7 +161,7 @@ export function probeKillGraceSeconds(pod: Readonly<Pod>, container: Readonly<Co
 export function terminationPrerequisites(pod: Readonly<Pod>, stopping: readonly string[]): Map<string, string[]> {
   const names = new Set(stopping);
   const apps = (pod.spec?.containers ?? []).map((c) => c.name).filter((n) => names.has(n));
-  const sidecars = (pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name);
+  const sidecars = (pod.spec?.initContainers ?? []).filter(isRestartableInitContainer).map((c) => c.name);
   const out = new Map<string, string[]>();
   for (const name of stopping) {
     const i = sidecars.indexOf(name);
@@ -322,7 +317,7 @@ function restartAfterBackoff(ctx: PlanContext, name: string, current: ContainerS
   if (delay > 0) {
     plan.waiting.set(name, {
       reason: 'CrashLoopBackOff',
-      message: `back-off ${formatDuration(delay)} restarting failed container=${name} pod=${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`,
+      message: `back-off ${formatDuration(delay)} restarting failed container=${name} pod=${formatPod(pod)}`,
     });
     requeue(delay);
     return;
@@ -374,7 +369,7 @@ function planInit(ctx: PlanContext): boolean {
     const container = inits[i];
     const newest = byName.get(container.name)?.[0];
     const here = newest && inReadySandbox(newest) ? newest : undefined;
-    const sidecar = isSidecar(container);
+    const sidecar = isRestartableInitContainer(container);
     if (!here) {
       if (previouslyInitialized && sidecar) toStart.push(i);
       continue;

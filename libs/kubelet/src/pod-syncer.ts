@@ -35,7 +35,7 @@
  * waiting CreateContainerConfigError (a Failed Warning) until a sync finds it. imagePullSecrets
  * give the pull its registry credentials. The pod's volumes go with the pod (terminatePod).
  */
-import { ConflictError, defaultPullPolicy, NotFoundError, type Container, type Pod, type PodStatus, type Service } from '@skiff/api';
+import { ConflictError, defaultPullPolicy, isRestartableInitContainer, NotFoundError, type Container, type Pod, type PodStatus, type Service } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
 import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox, type RegistryCredential } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
@@ -65,7 +65,7 @@ import {
 import type { KubeletMetrics } from './kubelet-metrics';
 import { podDnsConfig, type ClusterDnsSettings } from './pod-dns';
 import { runLifecycleHook, stopPodContainers, type HookDeps, type StopRequest } from './lifecycle-hooks';
-import { instancesByName, isSidecar, planPodSync, podContainer, readySandbox, type ContainerStart, type PodRuntimeView } from './pod-sync-plan';
+import { instancesByName, planPodSync, podContainer, readySandbox, type ContainerStart, type PodRuntimeView } from './pod-sync-plan';
 import { computePodStatus, isTerminalPhase, podStatusEqual, publishedPorts, type ContainerObservation } from './pod-status';
 import type { PodSyncHandler, SyncResult } from './pod-workers';
 import type { ProberManager } from './prober-manager';
@@ -158,6 +158,8 @@ export class PodSyncer implements PodSyncHandler {
   private readonly configErrorNoted = new Map<string, string>();
   /** `uid/` -> the volume failures whose FailedMount Warnings were recorded. */
   private readonly mountFailureNoted = new Map<string, string>();
+  /** uid -> why the kubelet evicts the pod (an emptyDir over its sizeLimit); done at its next sync. */
+  private readonly evictions = new Map<string, { reason: string; message: string }>();
   private readonly volumes: VolumeManager;
   private readonly configObjects: PodConfigSource;
   private readonly configDeps: ContainerConfigDeps;
@@ -207,16 +209,18 @@ export class PodSyncer implements PodSyncHandler {
     return this.lastWritten.get(uid);
   }
 
-  async syncPod(pod: Readonly<Pod>, signal: AbortSignal): Promise<SyncResult> {
+  async syncPod(pod: Readonly<Pod>, signal: AbortSignal, more: () => boolean = () => false): Promise<SyncResult> {
     const uid = pod.metadata?.uid ?? '';
     const reported = this.lastWritten.get(uid) ?? pod.status;
     if (isTerminalPhase(reported?.phase)) {
       this.admitted.delete(uid);
       this.firstSeen.delete(uid);
       this.options.prober?.removePod(uid);
-      await this.stopSandboxes(uid, signal);
+      await this.releasePod(uid, signal);
       return {};
     }
+    const eviction = this.evictions.get(uid);
+    if (eviction) return this.evict(pod, eviction, signal);
     if (!this.firstSeen.has(uid) && reported?.phase !== 'Running') this.firstSeen.set(uid, this.clock.now());
     let view = await this.observe(uid, signal);
     if (!this.admitted.has(uid)) {
@@ -232,8 +236,15 @@ export class PodSyncer implements PodSyncHandler {
     }
     this.admitted.set(uid, pod);
     this.configObjects.registerPod(pod);
-    // First sight of a new pod: report it (Pending, ContainerCreating, hostIP, startTime) before the slow part (pulls).
-    if (!this.lastWritten.has(uid) && view.containers.length === 0 && !reported?.containerStatuses?.length) await this.report(pod, view, new Map(), signal);
+    // First sight of a new pod: report it (Pending, ContainerCreating, hostIP, startTime) while
+    // the slow part (volumes, sandbox, pulls) goes on; the sync's own report waits for it.
+    const firstReport =
+      !this.lastWritten.has(uid) && view.containers.length === 0 && !reported?.containerStatuses?.length
+        ? this.report(pod, view, new Map(), signal).then(
+            () => undefined,
+            (err: unknown) => err,
+          )
+        : undefined;
 
     const plan = planPodSync(pod, view, this.clock.now(), this.backoff, this.options.prober?.unhealthy(uid), this.sidecarsNotStarted(pod, view));
     const waiting = new Map(plan.waiting);
@@ -247,14 +258,20 @@ export class PodSyncer implements PodSyncHandler {
     const byId = new Map(view.containers.map((c) => [c.id, c]));
     const stops = plan.stopContainers.map((id) => this.stopRequest(pod, byId.get(id)?.name ?? '', id, plan.stopGraceSeconds.get(id) ?? grace));
     await this.stopContainers(pod, readySandbox(view.sandboxes)?.ip ?? '', stops, signal);
-    await Promise.all(plan.removeContainers.map((id) => this.runtime.removeContainer(id, signal)));
+    await Promise.all(
+      plan.removeContainers.map(async (id) => {
+        await this.runtime.removeContainer(id, signal);
+        const removed = byId.get(id);
+        if (removed) await this.volumes.removeTerminationLogFile(uid, removed.name, removed.attempt); // its message went with it
+      }),
+    );
     for (const id of plan.removeSandboxes) await this.runtime.removePodSandbox(id, signal);
     let sandbox = plan.sandbox;
     const volumesReady = await this.setUpVolumes(pod, signal);
     if (!volumesReady) {
-      // Kubernetes: nothing is created until every volume is mounted; the pod resyncs when a
+      // Kubernetes: nothing is created until every volume is mounted (the containers show their
+      // default waiting reasons: ContainerCreating, PodInitializing); the pod resyncs when a
       // watched ConfigMap or Secret changes, and now and then for the rest (hostPath).
-      for (const start of [...plan.startInit, ...plan.start]) waiting.set(start.name, { reason: 'ContainerCreating', message: '' });
       requeue(Math.max(this.backoff.baseMs, 1_000));
     } else if (plan.createSandbox) {
       const { attempt } = plan.createSandbox;
@@ -276,22 +293,58 @@ export class PodSyncer implements PodSyncHandler {
         this.log.info({ pod: key(pod), ip: sandbox.ip, attempt: sandbox.attempt }, 'pod sandbox running');
       }
     }
+    let startedAny = false;
     for (const start of volumesReady ? [...plan.startInit, ...plan.start] : []) {
       signal.throwIfAborted();
       const found = podContainer(pod, start.name);
       if (!found || !sandbox) continue;
       const started = await this.runContainer(pod, found.container, start, sandbox, waiting, requeue, signal);
+      startedAny ||= started;
       // A regular init container that did not start holds back what comes after it.
       if (!started && found.kind === 'init') break;
     }
+    const firstReportError = await firstReport;
+    if (firstReportError) throw firstReportError;
     signal.throwIfAborted();
+    // A sync is already queued (the runtime event of a container started here, e.g. an init
+    // container that has exited already): it observes and reports anyway, so this one stops here.
+    if (startedAny && more()) return requeueAfterMs === undefined ? {} : { requeueAfterMs };
     view = await this.observe(uid, signal);
     const status = await this.report(pod, view, waiting, signal);
     if (isTerminalPhase(status.phase)) {
       this.admitted.delete(uid);
-      await this.stopSandboxes(uid, signal);
+      await this.releasePod(uid, signal);
     }
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  /**
+   * Asks for the pod's eviction (Kubernetes' local storage eviction: an emptyDir past its
+   * sizeLimit): its next sync kills every container at once (grace 0, as the kubelet's eviction
+   * manager does for local storage), reports it Failed with reason Evicted and `message`, and
+   * records a Warning Evicted event. The caller resyncs the pod's worker.
+   */
+  markEvicted(uid: string, message: string): void {
+    if (!this.admitted.has(uid)) return;
+    this.evictions.set(uid, { reason: 'Evicted', message });
+  }
+
+  private async evict(pod: Readonly<Pod>, eviction: { reason: string; message: string }, signal: AbortSignal): Promise<SyncResult> {
+    const uid = pod.metadata?.uid ?? '';
+    this.log.info({ pod: key(pod), reason: eviction.reason }, 'evicting pod');
+    this.warning(pod, eviction.reason, eviction.message);
+    this.options.prober?.removePod(uid);
+    const containers = await this.runtime.listContainers({ podUid: uid }, signal);
+    const sandboxes = await this.runtime.listPodSandboxes({ podUid: uid }, signal);
+    const running = containers.filter((c) => c.state === 'running');
+    for (const c of running) this.normal(pod, KubeletReason.Killing, killingMessage(c.name));
+    await Promise.all(running.map((c) => this.runtime.stopContainer(c.id, 0, signal)));
+    const view = await this.observe(uid, signal);
+    await this.report(pod, { ...view, sandboxes }, new Map(), signal, eviction);
+    this.evictions.delete(uid);
+    this.admitted.delete(uid);
+    await this.releasePod(uid, signal);
+    return {};
   }
 
   /**
@@ -366,7 +419,9 @@ export class PodSyncer implements PodSyncHandler {
     const hook = await runLifecycleHook(postStart, { pod, container, containerId: created.value, podIP: sandbox.ip }, await this.hookDeps(signal), signal);
     if (hook.ok) return true;
     // Kubernetes: the event without the output; the container is killed and restarted per policy.
-    this.log.warn({ pod: key(pod), container: start.name, attempt: start.attempt, message: hook.message }, 'postStart hook failed');
+    // The hook's output may hold anything the container prints (secrets too): debug level only.
+    this.log.warn({ pod: key(pod), container: start.name, attempt: start.attempt }, 'postStart hook failed');
+    this.log.debug({ pod: key(pod), container: start.name, output: hook.message }, 'postStart hook output');
     this.warning(pod, KubeletReason.FailedPostStartHook, postStartFailedMessage());
     this.normal(pod, KubeletReason.Killing, postStartKillMessage());
     await this.stopContainers(pod, sandbox.ip, [this.stopRequest(pod, start.name, created.value, podGracePeriodSeconds(pod))], signal);
@@ -425,7 +480,8 @@ export class PodSyncer implements PodSyncHandler {
   private async stopContainers(pod: Readonly<Pod>, podIP: string, requests: readonly StopRequest[], signal: AbortSignal): Promise<void> {
     if (requests.length === 0) return;
     const onPreStopFailed = (r: StopRequest, message: string) => {
-      this.log.warn({ pod: key(pod), container: r.name, message }, 'preStop hook failed');
+      this.log.warn({ pod: key(pod), container: r.name }, 'preStop hook failed');
+      this.log.debug({ pod: key(pod), container: r.name, output: message }, 'preStop hook output');
       this.warning(pod, KubeletReason.FailedPreStopHook, preStopFailedMessage());
     };
     await stopPodContainers(pod, requests, { ...(await this.hookDeps(signal)), runtime: this.runtime, podIP, onPreStopFailed }, signal);
@@ -446,7 +502,7 @@ export class PodSyncer implements PodSyncHandler {
     const byName = instancesByName(view.containers);
     for (const c of pod.spec?.initContainers ?? []) {
       const current = byName.get(c.name)?.[0];
-      if (!isSidecar(c) || !c.startupProbe || current?.state !== 'running') continue;
+      if (!isRestartableInitContainer(c) || !c.startupProbe || current?.state !== 'running') continue;
       if (!prober.containerStatus(pod.metadata?.uid ?? '', c, current).started) out.add(current.id);
     }
     return out;
@@ -573,6 +629,17 @@ export class PodSyncer implements PodSyncHandler {
   }
 
   /**
+   * What a finished pod gives back while its exited containers stay (for logs) until it is
+   * deleted: its sandbox (network namespace, host ports), its volumes (tmpfs memory) and its
+   * ConfigMap/Secret watches, as the kubelet's syncTerminatedPod does. Idempotent.
+   */
+  private async releasePod(uid: string, signal: AbortSignal): Promise<void> {
+    await this.stopSandboxes(uid, signal);
+    await this.volumes.tearDownPod(uid);
+    this.configObjects.unregisterPod(uid);
+  }
+
+  /**
    * A finished pod keeps its exited containers (for logs) until it is deleted, but not its
    * sandbox: stopping it frees the pod's network namespace and host ports, as the kubelet does.
    */
@@ -623,6 +690,7 @@ export class PodSyncer implements PodSyncHandler {
 
   /** Drops a pod's per-container records (`uid/...` keys). */
   private forgetKeys(uid: string): void {
+    this.evictions.delete(uid);
     for (const map of [this.failures, this.crashBackOffNoted, this.pullBackOffNoted, this.terminationMessages, this.configErrorNoted, this.mountFailureNoted]) {
       for (const k of map.keys()) if (k.startsWith(`${uid}/`)) map.delete(k);
     }
@@ -641,7 +709,13 @@ export class PodSyncer implements PodSyncHandler {
     return { sandboxes: sandboxes.filter((s): s is PodSandbox => !!s), containers: statuses.filter((s): s is ContainerStatusInfo => !!s) };
   }
 
-  private async report(pod: Readonly<Pod>, view: PodRuntimeView, waiting: ReadonlyMap<string, { reason: string; message: string }>, signal: AbortSignal): Promise<PodStatus> {
+  private async report(
+    pod: Readonly<Pod>,
+    view: PodRuntimeView,
+    waiting: ReadonlyMap<string, { reason: string; message: string }>,
+    signal: AbortSignal,
+    evicted?: { reason: string; message: string },
+  ): Promise<PodStatus> {
     const uid = pod.metadata?.uid ?? '';
     const base = this.lastWritten.get(uid) ?? pod.status;
     const containers = new Map<string, ContainerObservation>();
@@ -653,14 +727,14 @@ export class PodSyncer implements PodSyncHandler {
     const prober = this.options.prober;
     if (prober && !this.rejected.has(uid)) {
       prober.update(pod, sandbox?.ip ?? '', new Map([...containers].map(([name, c]) => [name, c.current])));
-      for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter(isSidecar)]) {
+      for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter(isRestartableInitContainer)]) {
         const obs = containers.get(c.name);
         if (obs?.current) containers.set(c.name, { ...obs, probe: prober.containerStatus(uid, c, obs.current) });
       }
     }
     const status = computePodStatus(
       { ...pod, status: base },
-      { hostIP: this.options.nodeIP, podIP: sandbox?.ip ?? '', containers, runtime: info, rejected: this.rejected.get(uid), publishedPorts: publishedPorts(pod, sandbox) },
+      { hostIP: this.options.nodeIP, podIP: sandbox?.ip ?? '', containers, runtime: info, rejected: this.rejected.get(uid), evicted, publishedPorts: publishedPorts(pod, sandbox) },
       new Date(this.clock.now()),
     );
     if (isTerminalPhase(status.phase)) prober?.removePod(uid);

@@ -27,8 +27,12 @@ export interface SyncResult {
 
 /** The I/O side the workers drive (the pod syncer). */
 export interface PodSyncHandler {
-  /** Brings the runtime in line with the pod and reports its status. `signal` aborts when the pod starts terminating or the kubelet stops. */
-  syncPod(pod: Readonly<Pod>, signal: AbortSignal): Promise<SyncResult>;
+  /**
+   * Brings the runtime in line with the pod and reports its status. `signal` aborts when the pod
+   * starts terminating or the kubelet stops; `more()` says whether another sync of the pod is
+   * already queued (it may then leave the report to that one).
+   */
+  syncPod(pod: Readonly<Pod>, signal: AbortSignal, more?: () => boolean): Promise<SyncResult>;
   /** Stops and removes everything the pod runs (vanished: it is gone from the API). */
   terminatePod(pod: Readonly<Pod>, vanished: boolean, signal: AbortSignal): Promise<void>;
   /** After terminatePod: confirms the deletion to the API (when not vanished) and forgets the pod. */
@@ -167,7 +171,7 @@ export class PodWorkers {
       w.stepAbort = abort;
       try {
         if (w.phase === 'sync') {
-          const result = await this.handler.syncPod(w.pod, abort.signal);
+          const result = await this.handler.syncPod(w.pod, abort.signal, () => w.pending);
           if (result.requeueAfterMs !== undefined && w.phase === 'sync') this.schedule(w, result.requeueAfterMs);
         } else if (w.phase === 'terminating') {
           await this.handler.terminatePod(w.pod, w.vanished, abort.signal);

@@ -19,13 +19,12 @@
  * restarted kubelet adopting its pods) first wait a random part of their period, so that they
  * do not all probe at once, as Kubernetes' do.
  */
-import type { Container, Pod, Probe } from '@skiff/api';
+import { isRestartableInitContainer, type Container, type Pod, type Probe } from '@skiff/api';
 import { realClock, type Clock, type TimerHandle } from '@skiff/client';
 import type { ContainerStatusInfo } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
 import { KubeletReason, NO_EVENTS, probeErroredMessage, probeFailedMessage, probeWarningMessage, type KubeletEventRecorder } from './kubelet-events';
 import type { KubeletMetrics } from './kubelet-metrics';
-import { isSidecar } from './pod-sync-plan';
 import type { ProbeRunner } from './probe-runner';
 import {
   afterProbe,
@@ -250,7 +249,7 @@ export class ProberManager {
       probe: w.probe,
       container: observed,
       // A sidecar always restarts.
-      restartPolicy: container && isSidecar(container) ? 'Always' : entry.pod.spec?.restartPolicy || 'Always',
+      restartPolicy: container && isRestartableInitContainer(container) ? 'Always' : entry.pod.spec?.restartPolicy || 'Always',
       started,
       now: this.clock.now(),
     });
@@ -312,7 +311,7 @@ export class ProberManager {
 
 /** The containers that may have probes: the app containers and the sidecars (regular init containers have none). */
 function probedContainers(pod: Readonly<Pod>): readonly Readonly<Container>[] {
-  return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter(isSidecar)];
+  return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter(isRestartableInitContainer)];
 }
 
 function podKey(pod: Readonly<Pod>): string {

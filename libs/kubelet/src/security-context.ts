@@ -20,6 +20,7 @@
  */
 import type { Container, Pod, SecurityContext } from '@skiff/api';
 import type { ContainerSecurity } from '@skiff/runtime';
+import { formatPod } from './kubelet-events';
 
 /** The largest uid Kubernetes accepts (math.MaxInt32). */
 const MAX_USER_ID = 2_147_483_647n;
@@ -60,12 +61,6 @@ export function effectiveSecurity(pod: Readonly<Pod>, container: Readonly<Contai
   return security;
 }
 
-/** The pod as the kubelet names it in messages: name_namespace(uid). */
-function podDescription(pod: Readonly<Pod>): string {
-  const m = pod.metadata;
-  return `${m?.name ?? ''}_${m?.namespace ?? ''}(${m?.uid ?? ''})`;
-}
-
 /**
  * An image's configured user as the runtime reports it to the kubelet: a uid when its user part
  * (before any ":group") is a 64-bit integer, else a user name; no user part is uid 0 (root).
@@ -87,7 +82,7 @@ function imageUid(imageUser: string): { uid: bigint } | { name: string } {
 export function verifyRunAsNonRoot(pod: Readonly<Pod>, container: Readonly<Container>, imageUser: string): string | undefined {
   const sc = effectiveSecurityContext(pod, container);
   if (!sc?.runAsNonRoot) return undefined;
-  const where = `(pod: "${podDescription(pod)}", container: ${container.name})`;
+  const where = `(pod: "${formatPod(pod)}", container: ${container.name})`;
   if (sc.runAsUser !== undefined) {
     return sc.runAsUser === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
   }

@@ -11,7 +11,7 @@
  * steady usage (hollow-usage.ts: a fraction of their requests, or what setUsage() says).
  */
 import { randomBytes } from 'node:crypto';
-import type { Container, Pod } from '@skiff/api';
+import { isRestartableInitContainer, type Container, type Pod } from '@skiff/api';
 import { AsyncQueue } from './async-queue';
 import { containerEnv, podRef } from './docker-specs';
 import { ContainerNotFoundError, ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
@@ -186,7 +186,7 @@ export class HollowRuntime implements ContainerRuntime {
     };
     this.sandboxes.set(sandbox.id, sandbox);
     if (options.dns) this.dns.set(sandbox.id, structuredClone(options.dns));
-    this.initNames.set(sandbox.id, new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy !== 'Always').map((c) => c.name)));
+    this.initNames.set(sandbox.id, new Set((pod.spec?.initContainers ?? []).filter((c) => !isRestartableInitContainer(c)).map((c) => c.name)));
     this.emit({ type: 'started', id: sandbox.id, kind: 'sandbox', pod: ref });
     return { ...sandbox, ports: [...ports] };
   }

@@ -27,6 +27,12 @@ describe('schedule', () => {
     expect(result.unschedulable.get('node-1')?.plugin).toBe('NodeResourcesFit');
   });
 
+  it('explains a pod whose init container (with the sidecar before it) is larger than every node', () => {
+    const snapshot = snapshotOf([nodeInfo('node-1', { cpu: '2', memory: '1Gi' })]);
+    const result = schedule(pod('init', { cpu: '100m', initContainers: [{ memory: '512Mi', sidecar: true }, { memory: '768Mi' }] }), snapshot);
+    expect(isScheduled(result) ? result.node : result.message).toBe('0/1 nodes are available: 1 Insufficient memory.');
+  });
+
   it('mixes reasons from different filters in one message', () => {
     const snapshot = snapshotOf([
       nodeInfo('a', { cpu: '1' }),

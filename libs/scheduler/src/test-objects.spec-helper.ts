@@ -27,6 +27,8 @@ export interface PodSpecLite {
   memory?: string;
   /** More containers, each with these requests. */
   containers?: { cpu?: string; memory?: string; hostPort?: number; hostIP?: string; protocol?: string }[];
+  /** Init containers in order, each with these requests; `sidecar` makes it restartPolicy Always. */
+  initContainers?: { cpu?: string; memory?: string; sidecar?: boolean }[];
   nodeSelector?: Record<string, string>;
   tolerations?: Partial<Toleration>[];
   owner?: string;
@@ -49,6 +51,12 @@ export function pod(name: string, o: PodSpecLite = {}): Pod {
       ports: c.hostPort ? [{ containerPort: 80, hostPort: c.hostPort, hostIP: c.hostIP ?? '', protocol: c.protocol ?? 'TCP' }] : [],
     })),
   ];
+  const initContainers = (o.initContainers ?? []).map((c, i) => ({
+    name: `init${i}`,
+    image: 'busybox',
+    resources: { requests: requests(c), limits: {} },
+    ...(c.sidecar ? { restartPolicy: 'Always' } : {}),
+  }));
   return Pod.fromPartial({
     metadata: {
       name,
@@ -59,6 +67,7 @@ export function pod(name: string, o: PodSpecLite = {}): Pod {
     },
     spec: {
       containers,
+      initContainers,
       nodeSelector: o.nodeSelector ?? {},
       tolerations: o.tolerations ?? [],
       nodeName: o.nodeName ?? '',

@@ -9,6 +9,7 @@
  * CONTRACT: pure; appends to the given error list, never throws.
  */
 import type { DownwardAPIVolumeFile, KeyToPath, ObjectFieldSelector, ProjectedVolumeSource, ResourceFieldSelector, Volume, VolumeMount } from '../gen';
+import { splitSubscriptedFieldPath } from '../downward-api';
 import { checkDns1123Label, checkQualifiedName } from '../names';
 import { compareQuantities, isQuantity } from '../quantity';
 import { duplicate, forbidden, invalid, invalidEach, notFound, required, unsupported, type Errors } from './field-errors';
@@ -95,9 +96,8 @@ export function validateObjectFieldSelector(errs: Errors, ref: ObjectFieldSelect
     errs.push(invalid(`${field}.fieldPath`, ref.fieldPath, `error converting fieldPath: field label not supported: ${ref.fieldPath}`));
     return;
   }
-  const subscripted = /^([^[]+)\['(.*)'\]$/.exec(ref.fieldPath);
-  if (subscripted) {
-    const [, path, key] = subscripted;
+  const { path, subscript: key } = splitSubscriptedFieldPath(ref.fieldPath);
+  if (key !== undefined) {
     if (path === 'metadata.annotations') invalidEach(errs, field, key, checkQualifiedName(key.toLowerCase()));
     else if (path === 'metadata.labels') invalidEach(errs, field, key, checkQualifiedName(key));
     else errs.push(invalid(field, path, 'does not support subscript'));

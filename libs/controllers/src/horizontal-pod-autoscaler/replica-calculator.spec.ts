@@ -71,6 +71,24 @@ describe('resourceReplicas (Utilization targets)', () => {
     expect(resourceReplicas(2, 25, 'cpu', p, levels(250, 250), OPTIONS)).toMatchObject({ replicas: 4, utilization: 50 });
   });
 
+  it('adds the requests of native sidecars (restartable init containers), not those of regular init containers', () => {
+    const withInits = (sidecar: Record<string, string>) =>
+      Pod.fromPartial({
+        ...pod('p0', { requests: [{ cpu: '100m' }] }),
+        spec: {
+          containers: [{ name: 'app', resources: { requests: { cpu: '100m' } } }],
+          initContainers: [
+            { name: 'setup', resources: { requests: { cpu: '20m' } } },
+            { name: 'proxy', restartPolicy: 'Always', resources: { requests: sidecar } },
+            { name: 'late', resources: {} },
+          ],
+        },
+      });
+    expect(podRequests([withInits({ cpu: '50m' })], 'cpu')).toEqual(new Map([['p0', 150]]));
+    // A sidecar without the request fails as an app container does; a regular init container without one does not matter.
+    expect(podRequests([withInits({ memory: '64Mi' })], 'cpu')).toEqual({ message: 'missing request for cpu in container proxy of Pod p0' });
+  });
+
   it('fails when a container has no request for the resource (ScalingActive False, as Kubernetes)', () => {
     const p = [pod('p0'), pod('p1', { requests: [{ cpu: '1' }, { memory: '64Mi' }] })];
     expect(resourceReplicas(2, 50, 'cpu', p, levels(100, 100), OPTIONS)).toEqual({ ok: false, message: 'missing request for cpu in container c1 of Pod p1' });

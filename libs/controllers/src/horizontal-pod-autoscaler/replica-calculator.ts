@@ -22,7 +22,7 @@
  * Kubernetes' messages.
  */
 import type { Pod } from '@skiff/api';
-import { parseCpuMillis, parseQuantity } from '@skiff/api';
+import { isRestartableInitContainer, parseCpuMillis, parseQuantity } from '@skiff/api';
 
 /** One pod's usage of the resource. */
 export interface PodSample {
@@ -127,14 +127,17 @@ export function milliValue(resource: string, quantity: string): number {
 }
 
 /**
- * Each pod's request of `resource` (sum over its containers, milli-units), or the message for
- * the first container without one ("missing request for cpu in container app of Pod web-1").
+ * Each pod's request of `resource` (Kubernetes' calculatePodRequests: the sum over its app
+ * containers and its native sidecars, the init containers with restartPolicy Always, in
+ * milli-units; regular init containers do not count), or the message for the first of those
+ * containers without one ("missing request for cpu in container app of Pod web-1").
  */
 export function podRequests(pods: readonly Readonly<Pod>[], resource: string): Map<string, number> | { message: string } {
   const requests = new Map<string, number>();
   for (const pod of pods) {
     let sum = 0;
-    for (const container of pod.spec?.containers ?? []) {
+    const sidecars = (pod.spec?.initContainers ?? []).filter(isRestartableInitContainer);
+    for (const container of [...(pod.spec?.containers ?? []), ...sidecars]) {
       const request = container.resources?.requests?.[resource];
       if (request === undefined) return { message: `missing request for ${resource} in container ${container.name} of Pod ${pod.metadata?.name ?? ''}` };
       sum += milliValue(resource, request);

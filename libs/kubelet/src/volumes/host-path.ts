@@ -23,9 +23,6 @@ export class HostPathTypeError extends Error {
   override readonly name = 'HostPathTypeError';
 }
 
-/** The hostPath types Kubernetes defines. */
-export const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'] as const;
-
 async function statOrUndefined(p: string): Promise<Stats | undefined> {
   try {
     return await fs.stat(p);
@@ -41,6 +38,9 @@ export async function checkHostPathType(hostPath: string, type: string): Promise
   const fail = (what: string) => new HostPathTypeError(`hostPath type check failed: ${hostPath} is not a ${what}`);
   switch (type) {
     case '':
+      // No check; a path that does not exist is made a directory (0755), as the container
+      // runtime does for Kubernetes (containerd's CRI bind mounts), rather than failing the mount.
+      if (!(await statOrUndefined(hostPath))) await fs.mkdir(hostPath, { recursive: true, mode: 0o755 });
       return;
     case 'DirectoryOrCreate':
     case 'Directory': {

@@ -19,8 +19,8 @@
  * CONTRACT: pure; throws VolumeSourceError with Kubernetes' message. A projected volume reports
  * every failing source at once, as Kubernetes' aggregate error (`[a, b]`).
  */
-import type { ConfigMap, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from '@skiff/api';
-import { DownwardAPIError, fieldRefValue, resourceFieldValue, type NodeAllocatable } from './downward-api';
+import { DEFAULT_VOLUME_FILE_MODE, DownwardAPIError, podMetadataFieldValue, resourceFieldValue, type ConfigMap, type DownwardAPIVolumeFile, type KeyToPath, type Pod, type Secret, type Volume } from '@skiff/api';
+import type { NodeAllocatable } from './downward-api';
 
 /** One file of a volume: its bytes and permission bits. */
 export interface FileProjection {
@@ -30,9 +30,6 @@ export interface FileProjection {
 
 /** A volume's files by path relative to the volume's root. */
 export type Payload = Record<string, FileProjection>;
-
-/** Kubernetes' default for defaultMode: 0644. */
-export const DEFAULT_FILE_MODE = 0o644;
 
 /** A volume's source is missing or incomplete (see the module comment for the messages). */
 export class VolumeSourceError extends Error {
@@ -95,7 +92,7 @@ export function volumePayload(volume: Readonly<Volume>, ctx: ProjectionContext, 
 }
 
 function modeOr(mode: number | undefined): number {
-  return mode ?? DEFAULT_FILE_MODE;
+  return mode ?? DEFAULT_VOLUME_FILE_MODE;
 }
 
 /** The object, an empty one when it is missing and optional, or Kubernetes' not-found error. */
@@ -155,9 +152,7 @@ export function downwardAPIPayload(items: readonly DownwardAPIVolumeFile[], ctx:
     try {
       let value = '';
       if (item.fieldRef) {
-        const path = item.fieldRef.fieldPath;
-        if (!path.startsWith('metadata.')) throw new DownwardAPIError(`unsupported fieldPath: ${path}`);
-        value = fieldRefValue(ctx.pod, path);
+        value = podMetadataFieldValue(ctx.pod, item.fieldRef.fieldPath);
       } else if (item.resourceFieldRef) {
         const r = item.resourceFieldRef;
         value = resourceFieldValue(ctx.pod, r.containerName, r.resource, r.divisor, ctx.nodeAllocatable);

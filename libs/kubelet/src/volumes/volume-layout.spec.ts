@@ -37,6 +37,8 @@ describe('tmpfs size (calculateEmptyDirMemorySize)', () => {
     expect(podMemoryLimit(withLimits(['64Mi'], [{ memory: '1Gi' }]))).toBe(2 ** 30);
     expect(podMemoryLimit(withLimits(['64Mi'], [{ memory: '16Mi', sidecar: true }, { memory: '32Mi' }]))).toBe(80 * 2 ** 20);
     expect(podMemoryLimit(withLimits(['64Mi'], [{}]))).toBeUndefined();
+    // A sidecar declared before an init container runs beside it: 100Mi + 200Mi beats 100Mi + 50Mi.
+    expect(podMemoryLimit(withLimits(['50Mi'], [{ memory: '100Mi', sidecar: true }, { memory: '200Mi' }]))).toBe(300 * 2 ** 20);
   });
 
   it("is the smallest of the node's allocatable, the pod's limit and the sizeLimit", () => {

@@ -16,7 +16,7 @@
  * CONTRACT: pure.
  */
 import * as path from 'node:path';
-import { parseQuantityCeil, type Pod, type Volume } from '@skiff/api';
+import { parseQuantityCeil, podLimits, type Pod, type Volume } from '@skiff/api';
 
 export const PLUGIN_EMPTY_DIR = 'kubernetes.io~empty-dir';
 export const PLUGIN_CONFIG_MAP = 'kubernetes.io~configmap';
@@ -52,21 +52,16 @@ export function isTmpfsVolume(volume: Readonly<Volume>): boolean {
 }
 
 /**
- * The pod's memory limit as its cgroup gets it (Kubernetes' ResourceConfigForPod): the sum of
- * the app containers' limits or the largest init container's, whichever is larger; undefined
- * unless every container declares one.
+ * The pod's memory limit as its cgroup gets it (Kubernetes' ResourceConfigForPod): undefined
+ * unless every container (app and init) declares a memory limit above 0; then the pod's
+ * effective limit (podLimits: app containers and sidecars summed, or an init container plus the
+ * sidecars declared before it, whichever is larger).
  */
 export function podMemoryLimit(pod: Readonly<Pod>): number | undefined {
-  const apps = pod.spec?.containers ?? [];
-  const inits = pod.spec?.initContainers ?? [];
-  const limit = (c: (typeof apps)[number]) => {
-    const q = c.resources?.limits?.memory;
-    return q ? parseQuantityCeil(q) : 0;
-  };
-  if ([...apps, ...inits].some((c) => limit(c) <= 0)) return undefined;
-  const sidecars = inits.filter((c) => c.restartPolicy === 'Always');
-  const sum = [...apps, ...sidecars].reduce((s, c) => s + limit(c), 0);
-  return Math.max(sum, ...inits.filter((c) => c.restartPolicy !== 'Always').map(limit));
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  const declared = (q: string | undefined) => !!q && parseQuantityCeil(q) > 0;
+  if (!containers.every((c) => declared(c.resources?.limits?.memory))) return undefined;
+  return podLimits(pod).memory;
 }
 
 /**

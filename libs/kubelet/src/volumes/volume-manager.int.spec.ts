@@ -286,6 +286,8 @@ describe('hostPath', () => {
       await setUp('/dev/null', 'CharDevice');
       await expect(setUp('/dev/null', 'BlockDevice')).rejects.toThrow('hostPath type check failed: /dev/null is not a block device');
       await setUp(path.join(host, 'whatever'), '');
+      expect((await fs.stat(path.join(host, 'whatever'))).isDirectory()).toBe(true); // made, as the runtime makes a missing bind source
+      await setUp(path.join(host, 'file'), ''); // no check: a file is fine
       await expect(setUp(host, 'Weird')).rejects.toThrow('Weird is an invalid volume type');
     } finally {
       server.close();

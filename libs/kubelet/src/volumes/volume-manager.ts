@@ -6,7 +6,7 @@
  *
  *   volume        setUpPod (every sync: cheap when nothing changed)
  *   emptyDir      a directory 0777 (once); medium Memory: a tmpfs of tmpfsSize(); fsGroup: the
- *                 group, setgid, g+rwx. A sizeLimit on disk is not enforced (no eviction yet).
+ *                 group, setgid, g+rwx. A sizeLimit on disk is enforced by eviction (emptyDirOverLimit).
  *   hostPath      the type check (once per pod; the *OrCreate types create the path)
  *   configMap,    the objects read from `sources`, the files computed (projection.ts) and
  *   downwardAPI   written by the AtomicWriter (rewritten only when they changed)
@@ -32,7 +32,7 @@
 import { constants as fsc } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ConfigMap, Container, Pod, Secret, Volume } from '@skiff/api';
+import { parseQuantity, type ConfigMap, type Container, type Pod, type Secret, type Volume } from '@skiff/api';
 import type { Mount } from '@skiff/runtime';
 import type { Logger } from 'pino';
 import { AtomicWriter } from './atomic-writer';
@@ -155,7 +155,7 @@ export class VolumeManager {
       const dir = this.volumePath(uid, volume);
       await this.prepareDir(pod, dir, isTmpfsVolume(volume), volume.emptyDir.sizeLimit, mountTable, fsGroup === undefined ? undefined : { gid: fsGroup, readOnly: false });
       if (volume.emptyDir.medium !== 'Memory' && volume.emptyDir.sizeLimit) {
-        this.log.debug({ pod: podKey(pod), volume: volume.name }, 'emptyDir sizeLimit on disk is not enforced');
+        this.log.debug({ pod: podKey(pod), volume: volume.name }, 'emptyDir sizeLimit on disk: enforced by eviction');
       }
       markDone();
       return;
@@ -220,6 +220,23 @@ export class VolumeManager {
   }
 
   /**
+   * The first disk-backed emptyDir of the pod whose usage (blocks in use, as `du`) is above its
+   * sizeLimit, with Kubernetes' eviction message; undefined when none is (or hollow). A Memory
+   * emptyDir needs no check: its tmpfs is sized to the limit.
+   */
+  async emptyDirOverLimit(pod: Readonly<Pod>): Promise<{ volume: string; message: string } | undefined> {
+    if (this.hollow) return undefined;
+    const uid = uidOf(pod);
+    for (const volume of pod.spec?.volumes ?? []) {
+      const limit = volume.emptyDir?.sizeLimit;
+      if (!limit || volume.emptyDir?.medium === 'Memory') continue;
+      const used = await diskUsage(this.volumePath(uid, volume));
+      if (used > parseQuantity(limit)) return { volume: volume.name, message: `Usage of EmptyDir volume "${volume.name}" exceeds the limit "${limit}". ` };
+    }
+    return undefined;
+  }
+
+  /**
    * The binds of the container's volumeMounts (see the module comment); the lead adds the
    * termination-message file. Throws ContainerMountError.
    */
@@ -263,6 +280,11 @@ export class VolumeManager {
       throw new ContainerMountError(`failed to prepare subPath for volumeMount "${mountName}" of container "${containerName}"`);
     }
     return real;
+  }
+
+  /** Removes the termination-message file of a container instance the kubelet removed (absent is fine). */
+  async removeTerminationLogFile(uid: string, containerName: string, attempt: number): Promise<void> {
+    if (!this.hollow) await fs.rm(this.terminationLogPath(uid, containerName, attempt), { force: true });
   }
 
   /** Where terminationLogFile puts the file of that container instance (no I/O: to read it back). */
@@ -407,4 +429,18 @@ async function safeMakeDir(base: string, subPath: string, mode: number): Promise
     current = await fs.realpath(next);
     if (!isWithin(current, base)) throw new Error(`${subPath} leads out of the volume`);
   }
+}
+
+/** Bytes of the blocks in use under `dir` (files, directories, symlinks; not followed), as `du`; 0 when absent. */
+async function diskUsage(dir: string): Promise<number> {
+  let total = 0;
+  const walk = async (p: string): Promise<void> => {
+    const st = await fs.lstat(p).catch(() => undefined);
+    if (!st) return;
+    total += st.blocks * 512;
+    if (!st.isDirectory()) return;
+    for (const entry of await fs.readdir(p).catch(() => [] as string[])) await walk(path.join(p, entry));
+  };
+  await walk(dir);
+  return total;
 }

@@ -4,9 +4,9 @@
  * changes under it. What filters and scores read on every node for every pod (readiness,
  * taints, labels, requested totals) is computed here once per node change, not once per pod.
  */
-import type { Node, Taint } from '@skiff/api';
+import { resourceAmounts, type Node, type Taint } from '@skiff/api';
 import type { HostPort, PodInfo } from './pod-info';
-import { addResources, parseResources, subtractResources, type Resources } from './resources';
+import { addResources, subtractResources, type Resources } from './resources';
 
 export interface NodeInfo {
   readonly name: string;
@@ -119,7 +119,7 @@ function taintsWith(taints: readonly Taint[], effects: readonly string[]): reado
 function nodeFacts(node: Readonly<Node>): NodeFacts {
   let parsed: Record<string, number>;
   try {
-    parsed = parseResources(node.status?.allocatable);
+    parsed = resourceAmounts(node.status?.allocatable);
   } catch {
     parsed = {};
   }

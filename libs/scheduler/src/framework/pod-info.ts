@@ -1,9 +1,10 @@
 /**
  * What the scheduler needs to know about a pod, computed once per pod (not once per node):
- * its requests, host ports, owner and placement constraints.
+ * its effective requests (libs/api's podRequests: app containers and sidecars, or the largest
+ * init container with the sidecars started before it), host ports, owner and placement constraints.
  */
-import { keyOf, type NodeSelector, type Pod, type PreferredSchedulingTerm, type Toleration } from '@skiff/api';
-import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, parseResources, type Resources } from './resources';
+import { keyOf, podRequests, type NodeSelector, type Pod, type PreferredSchedulingTerm, type Toleration } from '@skiff/api';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, type Resources } from './resources';
 
 /** A host port a pod occupies on its node. hostIP "0.0.0.0" means every address. */
 export interface HostPort {
@@ -17,14 +18,14 @@ export interface PodInfo {
   /** "namespace/name". */
   readonly key: string;
   readonly uid: string;
-  /** Sum of the containers' requests (cpu millicores, memory bytes, other resources). */
+  /** The pod's effective requests (cpu millicores, memory bytes, other resources), as Kubernetes' PodRequests. */
   readonly requests: Resources;
   /** requests.cpu and requests.memory (0 when unset), flat: every filter run reads them. */
   readonly cpu: number;
   readonly memory: number;
   /** The requests of other resources than cpu and memory, above 0, sorted by name. */
   readonly otherRequests: readonly (readonly [name: string, amount: number])[];
-  /** Requests with kube-scheduler's defaults for unset cpu (100m) and memory (200Mi), for scoring. */
+  /** Effective requests with kube-scheduler's per-container defaults for unset cpu (100m) and memory (200Mi), for scoring. */
   readonly nonZeroCpu: number;
   readonly nonZeroMemory: number;
   readonly hostPorts: readonly HostPort[];
@@ -37,20 +38,18 @@ export interface PodInfo {
   readonly preferredAffinity: readonly PreferredSchedulingTerm[];
 }
 
+const NON_MISSING_REQUESTS: Resources = { cpu: DEFAULT_MILLI_CPU_REQUEST, memory: DEFAULT_MEMORY_REQUEST };
+
 /**
  * Builds the PodInfo of a pod. Throws a plain Error when a request is not a valid quantity
  * (validation prevents that for stored pods).
  */
 export function podInfoOf(pod: Readonly<Pod>): PodInfo {
-  const requests: Record<string, number> = {};
-  let nonZeroCpu = 0;
-  let nonZeroMemory = 0;
+  const requests = podRequests(pod);
+  const nonZero = podRequests(pod, { nonMissingContainerRequests: NON_MISSING_REQUESTS });
+  // Host ports: the app containers' only, as kube-scheduler's NodePorts.
   const hostPorts: HostPort[] = [];
   for (const c of pod.spec?.containers ?? []) {
-    const r = parseResources(c.resources?.requests);
-    for (const [name, v] of Object.entries(r)) requests[name] = (requests[name] ?? 0) + v;
-    nonZeroCpu += 'cpu' in r ? r.cpu : DEFAULT_MILLI_CPU_REQUEST;
-    nonZeroMemory += 'memory' in r ? r.memory : DEFAULT_MEMORY_REQUEST;
     for (const p of c.ports ?? []) {
       if (p.hostPort > 0) hostPorts.push({ protocol: p.protocol || 'TCP', hostIP: p.hostIP || '0.0.0.0', port: p.hostPort });
     }
@@ -68,8 +67,8 @@ export function podInfoOf(pod: Readonly<Pod>): PodInfo {
     cpu: requests.cpu ?? 0,
     memory: requests.memory ?? 0,
     otherRequests,
-    nonZeroCpu,
-    nonZeroMemory,
+    nonZeroCpu: nonZero.cpu ?? 0,
+    nonZeroMemory: nonZero.memory ?? 0,
     hostPorts,
     ownerUid: owner?.uid ?? '',
     nodeSelector: nodeSelector && Object.keys(nodeSelector).length ? nodeSelector : undefined,

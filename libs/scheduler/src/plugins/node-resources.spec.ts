@@ -20,6 +20,30 @@ describe('NodeResourcesFit', () => {
     expect(status.reasons).toEqual(['Insufficient cpu']);
   });
 
+  it("takes a regular init container's request when it is larger than the containers' (Kubernetes' effective request)", () => {
+    const node = nodeInfo('n', { cpu: '1', memory: '1Gi' });
+    const big = podInfo('p', { cpu: '100m', initContainers: [{ cpu: '1500m' }] });
+    expect(big.cpu).toBe(1500);
+    expect(filterNodeResourcesFit.filter(big, node)).toEqual({ code: 'Unschedulable', reasons: ['Insufficient cpu'] });
+    expect(filterNodeResourcesFit.filter(podInfo('p', { cpu: '900m', initContainers: [{ cpu: '1' }] }), node).code).toBe('Success');
+  });
+
+  it('adds sidecars to the containers, and to the init containers declared after them', () => {
+    const node = nodeInfo('n', { cpu: '1', memory: '1Gi' });
+    // app 600m + sidecar 500m = 1100m.
+    expect(filterNodeResourcesFit.filter(podInfo('p', { cpu: '600m', initContainers: [{ cpu: '500m', sidecar: true }] }), node).reasons).toEqual(['Insufficient cpu']);
+    // sidecar 300m then init 800m: 1100m while the init runs; the other way round the init runs alone.
+    expect(podInfo('p', { cpu: '100m', initContainers: [{ cpu: '300m', sidecar: true }, { cpu: '800m' }] }).cpu).toBe(1100);
+    expect(podInfo('p', { cpu: '100m', initContainers: [{ cpu: '800m' }, { cpu: '300m', sidecar: true }] }).cpu).toBe(800);
+  });
+
+  it("counts placed pods' effective requests, init containers included, against the node", () => {
+    const node = nodeInfo('n', { cpu: '2', memory: '4Gi' }, [podInfo('a', { cpu: '100m', initContainers: [{ cpu: '1500m' }, { memory: '3Gi' }] })]);
+    expect(node.requestedCpu).toBe(1500);
+    expect(node.requestedMemory).toBe(3 * 2 ** 30);
+    expect(filterNodeResourcesFit.filter(podInfo('p', { cpu: '600m', memory: '2Gi' }), node).reasons).toEqual(['Insufficient cpu', 'Insufficient memory']);
+  });
+
   it('counts pods against allocatable pods ("Too many pods"), even for a pod requesting nothing', () => {
     const node = nodeInfo('n', { pods: '1' }, [podInfo('a')]);
     expect(filterNodeResourcesFit.filter(podInfo('p'), node).reasons).toEqual(['Too many pods']);
@@ -48,6 +72,10 @@ describe('LeastAllocated', () => {
     // empty: cpu (1000-100)/1000 = 90, memory (1024-200)/1024 = 80.46 -> 80; (90+80)/2 = 85
     expect(leastAllocatedScore.score(p, empty)).toBe(85);
     expect(leastAllocatedScore.score(p, busy)).toBeLessThan(85);
+    // An init container without requests counts 100m / 200Mi too: no change to a pod whose app counts the same.
+    expect(podInfo('q', { initContainers: [{}] })).toMatchObject({ nonZeroCpu: 100, nonZeroMemory: 200 * 2 ** 20 });
+    // A sidecar without requests adds them to the app's.
+    expect(podInfo('q', { initContainers: [{ sidecar: true }] })).toMatchObject({ nonZeroCpu: 200, nonZeroMemory: 400 * 2 ** 20 });
   });
 
   it('gives 0 for a resource that would be over-requested', () => {
