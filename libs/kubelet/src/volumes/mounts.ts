@@ -66,6 +66,20 @@ export async function mountTmpfs(dir: string, sizeBytes: number): Promise<void> 
   }
 }
 
+/** Bind-mounts `source` (a path, or a /proc/<pid>/fd/<n> handle) at `target`, which must exist. */
+export async function bindMount(source: string, target: string): Promise<void> {
+  try {
+    await run('mount', ['--bind', source, target]);
+  } catch (err) {
+    throw new MountError(`bind mount at ${target} failed: ${stderrOf(err)}`, { cause: err });
+  }
+}
+
+/** Whether something is mounted exactly at `dir` (/proc/self/mountinfo). */
+export async function isMountedAt(dir: string): Promise<boolean> {
+  return (await readMountInfo()).some((m) => m.mountPoint === dir);
+}
+
 /** Unmounts the file system mounted at `dir`. */
 export async function unmount(dir: string): Promise<void> {
   try {

@@ -307,8 +307,23 @@ describe('subPath', () => {
     await manager.setUpPod(pod, signal);
     const dir = volDir(pod, 'kubernetes.io~empty-dir');
     const [m] = await manager.mountsFor(pod, container([{ name: 'v', mountPath: '/var/lib/db', subPath: 'db/data' }]));
-    expect(m).toEqual({ hostPath: path.join(dir, 'db/data'), containerPath: '/var/lib/db', readOnly: false });
+    // Pinned: a bind of the checked directory under volume-subpaths, which the runtime binds.
+    expect(m).toEqual({ hostPath: path.join(root, 'pods', pod.metadata!.uid, 'volume-subpaths/v/app/0'), containerPath: '/var/lib/db', readOnly: false });
     expect(await modeOf(path.join(dir, 'db/data'))).toBe('777');
+    await fs.writeFile(path.join(dir, 'db/data/x'), 'same');
+    expect(await fs.readFile(path.join(m.hostPath, 'x'), 'utf8')).toBe('same');
+    // Swapping the checked directory for a symlink afterwards does not redirect the pinned bind.
+    await fs.rename(path.join(dir, 'db/data'), path.join(dir, 'db/moved'));
+    await fs.symlink('/etc', path.join(dir, 'db/data'));
+    expect(await fs.readFile(path.join(m.hostPath, 'x'), 'utf8')).toBe('same');
+    await expect(fs.access(path.join(m.hostPath, 'passwd'))).rejects.toThrow();
+    // A container restart pins it again (no mount stacked on the old one).
+    await fs.rm(path.join(dir, 'db/data'));
+    await fs.rename(path.join(dir, 'db/moved'), path.join(dir, 'db/data'));
+    await manager.mountsFor(pod, container([{ name: 'v', mountPath: '/var/lib/db', subPath: 'db/data' }]));
+    expect((await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(m.hostPath))).toHaveLength(1);
+    await manager.tearDownPod(pod.metadata!.uid);
+    expect((await fs.readFile('/proc/self/mountinfo', 'utf8')).includes(m.hostPath)).toBe(false);
   });
 
   it('binds the current file of a configMap, which a bind keeps after updates (a subPath never updates)', async () => {
@@ -318,16 +333,12 @@ describe('subPath', () => {
     const dir = volDir(pod, 'kubernetes.io~configmap', 'cfg');
     const [m] = await manager.mountsFor(pod, container([{ name: 'cfg', mountPath: '/etc/app.conf', subPath: 'app.conf' }]));
     expect(m.readOnly).toBe(true);
-    expect(path.dirname(m.hostPath)).toBe(path.join(dir, await fs.readlink(path.join(dir, '..data'))));
-    // Bind it as a runtime would, then update the ConfigMap.
-    const target = path.join(root, 'bound.conf');
-    await fs.writeFile(target, '');
-    await run('mount', ['--bind', m.hostPath, target]);
+    expect(await fs.readFile(m.hostPath, 'utf8')).toBe('v1');
     configMap('web-config', { 'app.conf': 'v2' });
     await manager.setUpPod(pod, signal);
     expect(await fs.readFile(path.join(dir, 'app.conf'), 'utf8')).toBe('v2');
-    expect(await fs.readFile(target, 'utf8')).toBe('v1');
-    await run('umount', [target]);
+    expect(await fs.readFile(m.hostPath, 'utf8')).toBe('v1'); // the pinned file of the version it was bound from
+    await manager.tearDownPod(pod.metadata!.uid);
   });
 
   it('refuses subPaths that leave the volume, by .., absolute path or symlink', async () => {

@@ -38,7 +38,10 @@ import type { Logger } from 'pino';
 import { AtomicWriter } from './atomic-writer';
 import { checkHostPathType } from './host-path';
 import type { NodeAllocatable } from './downward-api';
-import { mountTmpfs, readMountInfo, unmount, type MountInfo } from './mounts';
+import { bindMount, isMountedAt, mountTmpfs, readMountInfo, unmount, type MountInfo } from './mounts';
+
+/** Linux open(2)'s O_PATH: a handle on an inode without reading it (Node's constants lack it). */
+const O_PATH = 0o10000000;
 import { fsGroupMode, isProjectedKind, volumePayload, volumeReferences } from './projection';
 import { invalidSubPathReason, isTmpfsVolume, isWithin, podDir, tmpfsSize, volumePath } from './volume-layout';
 
@@ -244,18 +247,25 @@ export class VolumeManager {
     const uid = uidOf(pod);
     const volumes = pod.spec?.volumes ?? [];
     const mounts: Mount[] = [];
-    for (const m of container.volumeMounts ?? []) {
+    for (const [index, m] of (container.volumeMounts ?? []).entries()) {
       const volume = volumes.find((v) => v.name === m.name);
       if (!volume) throw new ContainerMountError(`cannot find volume "${m.name}" to mount into container "${container.name}"`);
       let hostPath = this.volumePath(uid, volume);
-      if (m.subPath) hostPath = await this.subPathHost(pod, hostPath, m.subPath, m.name, container.name);
+      if (m.subPath) hostPath = await this.subPathHost(pod, hostPath, m.subPath, m.name, container.name, index);
       mounts.push({ hostPath, containerPath: m.mountPath, readOnly: m.readOnly || isProjectedKind(volume) });
     }
     return mounts;
   }
 
-  /** `<volume>/<subPath>` resolved, created when missing, refused outside the volume (Kubernetes' makeMounts). */
-  private async subPathHost(pod: Readonly<Pod>, volumeDir: string, subPath: string, mountName: string, containerName: string): Promise<string> {
+  /**
+   * `<volume>/<subPath>` resolved, created when missing, refused outside the volume (Kubernetes'
+   * makeMounts), and pinned as Kubernetes' doSafeMakeDir/prepareSubpathTarget do: the path is
+   * opened (O_PATH), the opened inode's own path checked inside the volume, and that inode
+   * bind-mounted (through /proc/<pid>/fd) at `<pod>/volume-subpaths/<volume>/<container>/<index>`,
+   * which is what the runtime binds. A container sharing the volume that swaps a path component for
+   * a symlink after the check cannot redirect the bind (the CVE-2017-1002101 class).
+   */
+  private async subPathHost(pod: Readonly<Pod>, volumeDir: string, subPath: string, mountName: string, containerName: string, index: number): Promise<string> {
     const reason = invalidSubPathReason(subPath);
     if (reason) throw new ContainerMountError(reason);
     const joined = path.join(volumeDir, subPath);
@@ -274,12 +284,26 @@ export class VolumeManager {
       this.log.warn({ ...context, err: (err as Error).message }, 'cannot create subPath directory');
       throw new ContainerMountError(`failed to create subPath directory for volumeMount "${mountName}" of container "${containerName}"`, { cause: err });
     }
-    const real = await fs.realpath(joined).catch(() => undefined);
-    if (!real || !isWithin(real, base)) {
+    const refused = () => {
       this.log.warn({ ...context, subPath }, 'subPath leads out of its volume');
-      throw new ContainerMountError(`failed to prepare subPath for volumeMount "${mountName}" of container "${containerName}"`);
+      return new ContainerMountError(`failed to prepare subPath for volumeMount "${mountName}" of container "${containerName}"`);
+    };
+    const handle = await fs.open(joined, O_PATH).catch(() => undefined);
+    if (!handle) throw refused();
+    try {
+      const fdPath = `/proc/${process.pid}/fd/${handle.fd}`;
+      const opened = await fs.readlink(fdPath).catch(() => '');
+      if (!opened || !isWithin(opened, base)) throw refused();
+      const target = path.join(this.podDir(uidOf(pod)), 'volume-subpaths', mountName, containerName, String(index));
+      const isDir = (await fs.stat(fdPath)).isDirectory();
+      if (await isMountedAt(target)) await unmount(target); // a restart of the container: pinned again
+      await fs.mkdir(isDir ? target : path.dirname(target), { recursive: true, mode: POD_DIR_MODE });
+      if (!isDir) await (await fs.open(target, fsc.O_RDONLY | fsc.O_CREAT, 0o600)).close();
+      await bindMount(fdPath, target);
+      return target;
+    } finally {
+      await handle.close();
     }
-    return real;
   }
 
   /** Removes the termination-message file of a container instance the kubelet removed (absent is fine). */
