@@ -250,8 +250,9 @@ async function runtimeOperations(metricsAddress: string): Promise<Map<string, { 
 /** "label  p50 x ms  p90 y ms  max z ms" (samples that are not finite are counted as not measured). */
 function line(label: string, samples: number[]): string {
   const valid = samples.filter(Number.isFinite);
-  const s = summarize(valid);
   const missing = samples.length - valid.length;
+  if (valid.length === 0) return `   ${label.padEnd(52)} not measured (no such step in this run)`;
+  const s = summarize(valid);
   return `   ${label.padEnd(52)} p50 ${fmt(s.p50, 0).padStart(5)} ms  p90 ${fmt(s.p90, 0).padStart(5)} ms  max ${fmt(s.max, 0).padStart(5)} ms${missing ? `  [${missing} not measured]` : ''}`;
 }
 
@@ -333,6 +334,8 @@ async function startupBench(cluster: Cluster, client: SkiffClient, metricsAddres
       return kubeletLines(kubeletOutput, `${NS}/${n}`).find((l) => l.label === label && l.at >= since)?.at;
     };
     const initUp = mark('container started init');
+    // The sync that starts the init container may leave its report to the next one (queued by the
+    // init container's exit): then there is no such line, and the step shows as not measured.
     const sync1Reported = after('pod status written Pending', initUp);
     console.log('   skiff by phase, in sequence (watch = bench clock, kubelet = its log lines, docker = startedAt/finishedAt):');
     console.log(line('create call -> scheduled (watch)', phase(createdAt, seen('scheduled'))));
