@@ -28,13 +28,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigMap, Pod, Secret } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
-import { ensureNodeImage, ensureTestImages, freePort, NODE_IMAGE, removeLabelledDockerObjects, startCluster, testLabel, TEST_IMAGE, waitFor, type Cluster } from '@skiff/testing';
+import { dockerCall, ensureNodeImage, ensureTestImages, freePort, NODE_IMAGE, removeLabelledDockerObjects, startCluster, testLabel, TEST_IMAGE, waitFor, type Cluster } from '@skiff/testing';
 import { Command } from 'commander';
 import { machineLoadLine } from './process-cpu';
 import { fmt, summarize } from './stats';
@@ -61,28 +60,8 @@ const exec = promisify(execFile);
 const GOAL_OVERHEAD_MS = 150;
 const GOAL_UPDATE_P99_MS = 2_000;
 
-/** One call to the Docker Engine API over its socket, with a JSON body. */
-function docker(method: string, path: string, body?: unknown): Promise<unknown> {
-  return new Promise((done, fail) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      { socketPath: '/var/run/docker.sock', method, path, timeout: 60_000, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          if ((res.statusCode ?? 0) >= 300) fail(new Error(`docker ${method} ${path}: ${res.statusCode} ${text}`));
-          else done(text && (res.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) : text);
-        });
-        res.on('error', fail);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path} timed out`)));
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
+/** One call to the Docker Engine API over its socket, with a JSON body: the body of a success. */
+const docker = async (method: string, path: string, body?: unknown): Promise<unknown> => (await dockerCall(method, path, body)).body;
 
 // ---------------------------------------------------------------------------------------------
 // (1) startup

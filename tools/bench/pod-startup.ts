@@ -12,10 +12,9 @@
  * Run: npm run bench -- pod-startup [--sequential 10] [--concurrent 30] [--timeout 180]
  */
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { Pod } from '@skiff/api';
 import { connect, typed } from '@skiff/client';
-import { NODE_LABEL_KEY, TEST_IMAGE, removeLabelledDockerObjects, startCluster, testLabel, type Cluster } from '@skiff/testing';
+import { dockerCall, NODE_LABEL_KEY, TEST_IMAGE, removeLabelledDockerObjects, startCluster, testLabel, type Cluster } from '@skiff/testing';
 import { Command } from 'commander';
 import { fmt, summarize } from './stats';
 
@@ -34,28 +33,7 @@ const NODES = [`bench-${run.value}-1`, `bench-${run.value}-2`];
 const BARE_LABELS = { ...run.labels, 'io.skiff.bench': 'bare' };
 
 /** One call to the Docker Engine API over its socket, with a JSON body. */
-function docker(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  return new Promise((done, fail) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      { socketPath: '/var/run/docker.sock', method, path, timeout: 60_000, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          const status = res.statusCode ?? 0;
-          if (status >= 300) fail(new Error(`docker ${method} ${path}: ${status} ${text}`));
-          else done({ status, body: text && (res.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) : text });
-        });
-        res.on('error', fail);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path} timed out`)));
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
+const docker = (method: string, path: string, body?: unknown) => dockerCall(method, path, body);
 
 /** Bare Docker: a sandbox (sleep) and an app container in its network namespace, created and started in sequence. */
 async function barePod(name: string): Promise<number> {

@@ -32,12 +32,15 @@ function runScript(script: string, timeoutMs: number): Promise<string> {
 }
 
 /**
- * Calls the Docker Engine API over the socket: resolves with the status code and the body
- * (JSON-parsed when it is JSON). Rejects when nothing answers on the socket.
+ * Calls the Docker Engine API over the socket, with `body` sent as JSON when given: resolves with
+ * the status code and the body (JSON-parsed when it is JSON). Rejects when nothing answers on the
+ * socket.
  */
-export function dockerApi(method: string, path: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown }> {
+export function dockerApi(method: string, path: string, timeoutMs = 10_000, body?: unknown): Promise<{ status: number; body: unknown }> {
   return new Promise((done, fail) => {
-    const req = request({ socketPath: SOCKET, method, path, timeout: timeoutMs }, (res) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers = payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {};
+    const req = request({ socketPath: SOCKET, method, path, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -50,8 +53,15 @@ export function dockerApi(method: string, path: string, timeoutMs = 10_000): Pro
     });
     req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path} timed out`)));
     req.on('error', fail);
-    req.end();
+    req.end(payload);
   });
+}
+
+/** dockerApi for callers that want the body of a success only: a status of 300 or more rejects, naming it. */
+export async function dockerCall(method: string, path: string, body?: unknown, timeoutMs = 60_000): Promise<{ status: number; body: unknown }> {
+  const answer = await dockerApi(method, path, timeoutMs, body);
+  if (answer.status >= 300) throw new Error(`docker ${method} ${path}: ${answer.status} ${typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)}`);
+  return answer;
 }
 
 async function dockerAnswers(): Promise<boolean> {
