@@ -10,7 +10,7 @@ const secret = (name: string, type: string, data: Record<string, string>): Secre
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('credentialsFromPullSecrets (a pod\'s imagePullSecrets)', () => {
-  it('reads dockerconfigjson secrets: username/password or auth, registry keys as host[:port]', () => {
+  it('reads dockerconfigjson secrets: username/password or auth, registry keys as host[:port][/path]', () => {
     const config = {
       auths: {
         '127.0.0.1:5001': { username: 'skiff', password: 'pw' },
@@ -21,7 +21,7 @@ describe('credentialsFromPullSecrets (a pod\'s imagePullSecrets)', () => {
     expect(credentialsFromPullSecrets([secret('regcred', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': JSON.stringify(config) })])).toEqual([
       { registry: '127.0.0.1:5001', username: 'skiff', password: 'pw' },
       { registry: 'docker.io', username: 'hub-user', password: 'p:with:colons' },
-      { registry: 'registry.example.com', username: 'real', password: 'secret' },
+      { registry: 'registry.example.com/some/path', username: 'real', password: 'secret' },
     ]);
   });
 

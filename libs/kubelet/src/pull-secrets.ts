@@ -18,7 +18,7 @@
  * the order of the registry keys in each.
  */
 import type { Secret } from '@skiff/api';
-import { normalizeRegistry, type RegistryCredential } from '@skiff/runtime';
+import { registryKey, type RegistryCredential } from '@skiff/runtime';
 
 export const DOCKER_CONFIG_JSON_TYPE = 'kubernetes.io/dockerconfigjson';
 export const DOCKER_CONFIG_JSON_KEY = '.dockerconfigjson';
@@ -37,7 +37,7 @@ export function credentialsFromPullSecrets(secrets: readonly Readonly<Secret>[])
     const config = dockerConfigOf(secret);
     if (!config) continue;
     for (const [key, entry] of Object.entries(config)) {
-      const registry = normalizeRegistry(key);
+      const registry = registryKey(key);
       if (!registry) continue;
       credentials.push({ registry, ...login(secret, entry) });
     }

@@ -3,7 +3,7 @@ import { AsyncQueue } from './async-queue';
 import { toContainerState } from './container-state';
 import { runtimeEventFromDocker } from './docker-runtime';
 import { containerCreateBody, dockerUser, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
-import { credentialsForImage, dockerServerAddress, imageRegistry, normalizeRegistry } from './registry-auth';
+import { credentialsForImage, dockerServerAddress, imageRegistry, normalizeRegistry, registryKey } from './registry-auth';
 import { containerInfoFromSummary, containerStatusFromInspect, sandboxFromSummary, type DockerInspect } from './docker-status';
 import { containerLabels, containerSpecHash, labelFilters, parseLabels, sandboxLabels } from './labels';
 import { dockerLimits } from './limits';
@@ -241,6 +241,19 @@ describe('registry logins', () => {
     expect(users('a.b.example.com/app')).toEqual([]);
     expect(users('reg-eu.corp.io/app')).toEqual(['reg-*.corp.io']);
     expect(users('quay.io/app')).toEqual([]);
+  });
+
+  it('matches key paths as prefixes of the repository, most specific key first (Kubernetes\' keyring)', () => {
+    expect(registryKey('https://index.docker.io/v1/')).toBe('docker.io');
+    expect(registryKey('https://ghcr.io/org-a/')).toBe('ghcr.io/org-a');
+    expect(registryKey('docker.io/myorg')).toBe('docker.io/myorg');
+    const login = (registry: string) => ({ registry, username: registry, password: 'p' });
+    const logins = [login('ghcr.io'), login('ghcr.io/org-a'), login('ghcr.io/org-a/app'), login('docker.io/myorg'), login('https://index.docker.io/v1/')];
+    const users = (image: string) => credentialsForImage(image, logins).map((c) => c.username);
+    expect(users('ghcr.io/org-a/app:1')).toEqual(['ghcr.io/org-a/app', 'ghcr.io/org-a', 'ghcr.io']);
+    expect(users('ghcr.io/org-b/app')).toEqual(['ghcr.io']);
+    expect(users('myorg/tool@sha256:00')).toEqual(['docker.io/myorg', 'https://index.docker.io/v1/']);
+    expect(users('busybox')).toEqual(['https://index.docker.io/v1/']);
   });
 });
 
