@@ -247,6 +247,9 @@ describe('registry logins', () => {
     expect(registryKey('https://index.docker.io/v1/')).toBe('docker.io');
     expect(registryKey('https://ghcr.io/org-a/')).toBe('ghcr.io/org-a');
     expect(registryKey('docker.io/myorg')).toBe('docker.io/myorg');
+    expect(registryKey('http://127.0.0.1:5001/v2/')).toBe('127.0.0.1:5001');
+    expect(registryKey('https://r.example.com/v1/team')).toBe('r.example.com/team');
+    expect(registryKey('r.example.com/v2')).toBe('r.example.com/v2'); // a repository named v2, no trailing slash: kept
     const login = (registry: string) => ({ registry, username: registry, password: 'p' });
     const logins = [login('ghcr.io'), login('ghcr.io/org-a'), login('ghcr.io/org-a/app'), login('docker.io/myorg'), login('https://index.docker.io/v1/')];
     const users = (image: string) => credentialsForImage(image, logins).map((c) => c.username);

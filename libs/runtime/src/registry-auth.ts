@@ -29,15 +29,16 @@ export function normalizeRegistry(key: string): string {
 
 /**
  * A docker config key as the keyring indexes it: host[:port] as normalizeRegistry, then its path
- * without slashes at either end ("https://index.docker.io/v1/" is just "docker.io": that path is
- * Docker Hub's API version, not a repository).
+ * without slashes at either end, a leading "v1" or "v2" (the registry API's version, not a
+ * repository: "https://index.docker.io/v1/" is just "docker.io") left out, as Kubernetes'
+ * BasicDockerKeyring does.
  */
 export function registryKey(key: string): string {
   const host = normalizeRegistry(key);
   if (!host) return '';
-  const rest = key.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/').slice(1).filter(Boolean);
-  if (host === DOCKER_HUB[0] && rest.length === 1 && rest[0] === 'v1') return host;
-  return [host, ...rest].join('/');
+  const rest = key.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/').slice(1);
+  if ((rest[0] === 'v1' || rest[0] === 'v2') && rest.length > 1) rest.shift();
+  return [host, ...rest.filter(Boolean)].join('/');
 }
 
 /** The registry (host[:port], normalized) an image reference pulls from. */
