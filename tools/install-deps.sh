@@ -2,7 +2,8 @@
 # Installs what a fresh Debian 12 machine lacks to build, run and test Skiff, and nothing else:
 #   Debian packages: etcd-server, nats-server, protobuf-compiler with libprotobuf-dev (protoc's
 #   google/protobuf/*.proto includes, which --no-install-recommends leaves out), docker.io,
-#   iptables, busybox-static, docker-registry, iproute2 (`ip`, `ss`: the proxy's route, tests),
+#   iptables (the proxy's pod-network rules), busybox-static, docker-registry, iproute2 (`ip`,
+#   `ss`: routes, test hosts), procps (`sysctl`), util-linux (`nsenter`, `mount`: test hosts),
 #   and the rest of PACKAGES below (apt-get update only when one is missing);
 #   npm packages: `npm ci` when node_modules is missing or older than package-lock.json.
 # Idempotent, non-interactive, quiet unless it does something.
@@ -11,7 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-PACKAGES=(etcd-server nats-server protobuf-compiler libprotobuf-dev docker.io iptables busybox-static docker-registry iproute2 apache2-utils)
+PACKAGES=(etcd-server nats-server protobuf-compiler libprotobuf-dev docker.io iptables busybox-static docker-registry iproute2 apache2-utils procps util-linux)
 dry_run="${SKIFF_INSTALL_DRY_RUN:-}"
 
 run() {

@@ -21,6 +21,8 @@ CONTROLLER_MANAGER_METRICS_PORT="${SKIFF_CONTROLLER_MANAGER_METRICS_PORT:-10257}
 PROXY_METRICS_PORT="${SKIFF_PROXY_METRICS_PORT:-10249}"
 # Cluster DNS: served by the proxy at the DNS service's ClusterIP; pods get it as their nameserver.
 CLUSTER_DNS=10.96.0.10
+# The pod network: node IPAM cuts a /24 per node from it (controller-manager and proxy --cluster-cidr).
+CLUSTER_CIDR=10.244.0.0/16
 # Two nodes on this machine, each on its own loopback address (their pods' host ports too).
 KUBELET_1_ADDRESS="127.0.0.1:${SKIFF_KUBELET_1_PORT:-10250}"
 KUBELET_2_ADDRESS="127.0.0.2:${SKIFF_KUBELET_2_PORT:-10260}"

@@ -81,14 +81,18 @@ start_service apiserver "$API_PORT" apiserver_healthy \
 start_service scheduler "$SCHEDULER_METRICS_PORT" scheduler_healthy \
   node dist/apps/scheduler/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
   --metrics-listen "127.0.0.1:$SCHEDULER_METRICS_PORT"
+# Node IPAM in the controller-manager gives each node a /24 of the cluster CIDR (spec.podCIDR);
+# each kubelet runs its pods on a Docker bridge with that subnet.
 start_service controller-manager "$CONTROLLER_MANAGER_METRICS_PORT" controller_manager_healthy \
   node dist/apps/controller-manager/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
-  --metrics-listen "127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT"
+  --metrics-listen "127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT" --cluster-cidr "$CLUSTER_CIDR" --node-cidr-mask-size 24
 # One proxy for this machine, serving both nodes: it routes the service CIDR locally (lo), binds
-# each Service's ClusterIP:port and serves cluster DNS at $CLUSTER_DNS:53.
+# each Service's ClusterIP:port and serves cluster DNS at $CLUSTER_DNS:53; it lets pod traffic
+# pass between the nodes' bridges and masquerades pods' traffic leaving the cluster CIDR.
 start_service proxy "$PROXY_METRICS_PORT" proxy_healthy \
   node dist/apps/proxy/main.js --server "127.0.0.1:$API_PORT" --nats "nats://127.0.0.1:$NATS_PORT" \
   --nodes node-1,node-2 --node-ips "${KUBELET_1_ADDRESS%:*},${KUBELET_2_ADDRESS%:*}" --cluster-dns "$CLUSTER_DNS" \
+  --cluster-cidr "$CLUSTER_CIDR" \
   --metrics-listen "127.0.0.1:$PROXY_METRICS_PORT"
 
 # Containers: the local dockerd (started if it is not running), a registry on 127.0.0.1:5000 and
@@ -114,7 +118,7 @@ Skiff is running (state and logs in .skiff/):
   apiserver   127.0.0.1:$API_PORT (gRPC), metrics http://127.0.0.1:$METRICS_PORT/metrics   log .skiff/logs/apiserver.log
   scheduler   metrics http://127.0.0.1:$SCHEDULER_METRICS_PORT/metrics   log .skiff/logs/scheduler.log
   controller-manager   metrics http://127.0.0.1:$CONTROLLER_MANAGER_METRICS_PORT/metrics   log .skiff/logs/controller-manager.log
-  proxy       service CIDR 10.96.0.0/16 (local), DNS $CLUSTER_DNS:53, metrics http://127.0.0.1:$PROXY_METRICS_PORT/metrics   log .skiff/logs/proxy.log
+  proxy       service CIDR 10.96.0.0/16 (local), pod network $CLUSTER_CIDR, DNS $CLUSTER_DNS:53, metrics http://127.0.0.1:$PROXY_METRICS_PORT/metrics   log .skiff/logs/proxy.log
   registry    127.0.0.1:5000 (image 127.0.0.1:5000/skiff/busybox:latest)
   node-1      kubelet $KUBELET_1_ADDRESS   log .skiff/logs/kubelet-1.log
   node-2      kubelet $KUBELET_2_ADDRESS   log .skiff/logs/kubelet-2.log

@@ -25,3 +25,6 @@ for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
   fi
   rm -f "$run_dir/$name.pid"
 done
+
+# The multi-host cluster of `npm run cluster:multi` (namespaces, routes, bridge, dockerds), if any.
+bash "$(dirname "${BASH_SOURCE[0]}")/multi-stop.sh"

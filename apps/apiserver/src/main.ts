@@ -1,42 +1,32 @@
-// The apiserver: parses flags, then runs libs/apiserver until SIGTERM/SIGINT.
-import { Command } from 'commander';
-import { runApiserver } from '@skiff/apiserver';
-import { createLogger, packageVersion, runUntilSignal } from '@skiff/service';
+// The apiserver: declares its configuration, then runs libs/apiserver until SIGTERM/SIGINT.
+import { enabledAdmissionPlugins, parseNodePortRange, parseServiceIpRange, runApiserver } from '@skiff/apiserver';
+import { defineComponent, key, metricsListenKey, natsKey, runComponentMain, t } from '@skiff/service';
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
-const opts = new Command('apiserver')
-  .description('Skiff API server: the API on etcd, watch events on NATS')
-  .option('--listen <host:port>', 'gRPC address', '127.0.0.1:6443')
-  .option('--etcd <urls>', 'etcd client URLs, comma separated', 'http://127.0.0.1:2379')
-  .option('--nats <urls>', 'NATS server URLs, comma separated', 'nats://127.0.0.1:4222')
-  .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address', '127.0.0.1:6480')
-  .option('--compaction-interval <seconds>', 'etcd compaction period (0: never)', '300')
-  .option('--default-toleration-seconds <s>', 'tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod', '300')
-  .option('--service-cluster-ip-range <cidr>', 'the CIDR ClusterIPs of Services are allocated from', '10.96.0.0/16')
-  .option('--service-node-port-range <min-max>', 'the range node ports of NodePort Services are allocated from', '30000-32767')
-  .option('--disable-admission-plugins <names>', 'admission plugins not to run, comma separated (ServiceAccount, DefaultTolerationSeconds)', '')
-  .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info')
-  .parse()
-  .opts<{ listen: string; etcd: string; nats: string; metricsListen: string; compactionInterval: string; defaultTolerationSeconds: string; serviceClusterIpRange: string; serviceNodePortRange: string; disableAdmissionPlugins: string; logLevel: string }>();
+const apiserver = defineComponent({
+  name: 'apiserver',
+  description: 'Skiff API server: the API on etcd, watch events on NATS',
+  keys: {
+    listen: key(t.address(), { default: '127.0.0.1:6443', help: 'gRPC address' }),
+    etcd: key(t.urls(['http', 'https'], { minItems: 1, itemName: 'etcd endpoint' }), { default: ['http://127.0.0.1:2379'], help: 'etcd client URLs, comma separated' }),
+    nats: natsKey(),
+    metricsListen: metricsListenKey('127.0.0.1:6480'),
+    compactionInterval: key(t.duration(), { default: 300_000, help: 'etcd compaction period (0: never)' }),
+    defaultTolerationSeconds: key(t.int({ min: 0 }), { default: 300, help: 'tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod' }),
+    serviceClusterIpRange: key(t.cidr(), { default: '10.96.0.0/16', help: 'the CIDR ClusterIPs of Services are allocated from', check: parseServiceIpRange }),
+    serviceNodePortRange: key(t.string(), { default: '30000-32767', help: 'the range node ports of NodePort Services are allocated from (min-max)', check: parseNodePortRange }),
+    disableAdmissionPlugins: key(t.strings(), { default: [], help: 'admission plugins not to run, comma separated (ServiceAccount, DefaultTolerationSeconds)', check: enabledAdmissionPlugins }),
+    watchStreamReplicas: key(t.int({ min: 1, max: 5 }), { default: 1, help: 'replicas of the NATS watch stream (3 on a 3-server NATS cluster)' }),
+  },
+});
 
-const logger = createLogger('apiserver', opts.logLevel);
-void runUntilSignal(
-  (signal) =>
-    runApiserver(
-      {
-        listen: opts.listen,
-        etcd: list(opts.etcd),
-        nats: list(opts.nats),
-        metricsListen: opts.metricsListen,
-        compactionIntervalMs: Number(opts.compactionInterval) * 1000,
-        defaultTolerationSeconds: Number(opts.defaultTolerationSeconds),
-        serviceClusterIpRange: opts.serviceClusterIpRange,
-        serviceNodePortRange: opts.serviceNodePortRange,
-        disableAdmissionPlugins: list(opts.disableAdmissionPlugins),
-        version: { version: packageVersion(__dirname), gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' },
-        logger,
-      },
-      signal,
-    ),
-  logger,
+runComponentMain(apiserver, (c, { logger, signal, version }) =>
+  runApiserver(
+    {
+      listen: c.listen, etcd: c.etcd, nats: c.nats, metricsListen: c.metricsListen, compactionIntervalMs: c.compactionInterval, defaultTolerationSeconds: c.defaultTolerationSeconds,
+      serviceClusterIpRange: c.serviceClusterIpRange, serviceNodePortRange: c.serviceNodePortRange, disableAdmissionPlugins: c.disableAdmissionPlugins,
+      // TODO(lead): pass watchStreamReplicas: c.watchStreamReplicas once ApiserverConfig has it.
+      version: { version, gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' }, logger,
+    },
+    signal,
+  ),
 );

@@ -8,9 +8,8 @@ import { endpointAddresses, httpGet, isLive, livePodsOfApp, startE2eCluster, wai
 
 /**
  * Issue 5's acceptance end to end: the built apiserver, scheduler, controller-manager (endpoint
- * controller), two kubelets on real Docker and ONE proxy serving only node 1, so that endpoints on
- * node 2 are reached at their node's hostIP:hostPort (the path that crosses machines in a real
- * cluster) while those on node 1 are reached at the pod IP. Everything is applied with the built
+ * controller), two kubelets on real Docker and ONE proxy serving only node 1; endpoints on both
+ * nodes are reached at their pod IP (the pod network routes pod CIDRs cluster-wide). Everything is applied with the built
  * CLI; connections go from the host (this process) and from inside a pod (busybox `nc`).
  *
  * The web pods answer with their own name (busybox httpd serving `hostname`). As PID 1 of their
@@ -194,7 +193,7 @@ describe('a ClusterIP service through the proxy', () => {
   it('spreads 300 connections from the host (ClusterIP) and 300 from a pod (DNS name) over the 3 pods, each 20-47%', async () => {
     const names = await webPodNames();
     expect(names).toHaveLength(3);
-    // The pods run on both nodes: node 1's are reached at the pod IP, node 2's at hostIP:hostPort.
+    // The pods run on both nodes, all reached at their pod IP.
     const nodes = new Set((await livePodsOfApp(pods, 'web')).map((p) => p.spec?.nodeName));
     expect(nodes.size).toBe(2);
 
@@ -285,18 +284,17 @@ describe('a ClusterIP service through the proxy', () => {
 });
 
 describe('the path across nodes, node ports, UDP and DNS', () => {
-  it("reaches a service whose only pod runs on the other node through that node's hostIP:hostPort", async () => {
+  it('reaches a service whose only pod runs on the other node at its pod IP (no host port published)', async () => {
     await apply('far.yaml', podManifest('far', NODES[1], HTTPD, { ports: '[{name: http, containerPort: 8080}]' }) + '---\n' + serviceManifest('far', 'far', 80, 'http'));
     await waitEndpoints('far', 1);
     const far = await pods.get(NS, 'far');
-    const published = far.status?.publishedPorts?.find((p) => p.containerPort === 8080);
-    expect(published?.hostPort).toBeGreaterThan(0);
+    expect(far.status?.publishedPorts ?? []).toEqual([]);
     const ep = await e2e.typed('endpoints').get(NS, 'far');
-    expect(ep.subsets[0]?.addresses[0]).toMatchObject({ ip: far.status?.podIP, nodeName: NODES[1], hostIP: '127.0.0.1', hostPorts: [published?.hostPort] });
+    expect(ep.subsets[0]?.addresses[0]).toMatchObject({ ip: far.status?.podIP, nodeName: NODES[1], hostPorts: [] });
 
     // The client (node 1) holds its connection open for a while, so the proxy's onward connection can be seen.
     const answer = skiff('exec', 'client', '--', 'sh', '-c', `(sleep 2; printf 'GET / HTTP/1.0\\r\\n\\r\\n') | nc far 80 | tail -n 1`);
-    await waitFor('the proxy to connect to far at 127.0.0.1:hostPort', async () => tcpSockets(['state', 'established', 'dst', `127.0.0.1:${published?.hostPort}`]).length > 0, { timeoutMs: 5_000, intervalMs: 50 });
+    await waitFor('the proxy to connect to far at its pod IP', async () => tcpSockets(['state', 'established', 'dst', `${far.status?.podIP}:8080`]).length > 0, { timeoutMs: 5_000, intervalMs: 50 });
     expect((await answer).trim()).toBe('far');
   }, 60_000);
 

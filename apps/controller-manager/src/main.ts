@@ -1,65 +1,54 @@
-// The controller-manager: parses flags, then runs libs/controllers until SIGTERM/SIGINT.
-import { Command } from 'commander';
-import { runControllerManager } from '@skiff/controllers';
-import { createLogger, runUntilSignal } from '@skiff/service';
+// The controller-manager: declares its configuration, then runs libs/controllers until SIGTERM/SIGINT.
+import { runControllerManager, selectControllers } from '@skiff/controllers';
+import { checkLeaderElection, defineComponent, key, leaderElectionConfig, leaderElectionKeys, metricsListenKey, natsKey, runComponentMain, serverKey, t } from '@skiff/service';
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
-const seconds = (value: string) => Math.round(Number(value) * 1000);
-const command = new Command('controller-manager')
-  .description('Skiff controller-manager: ReplicaSets, Deployments, garbage collection, node lifecycle, namespaces, endpoints, horizontal pod autoscaling')
-  .option('--server <host:port>', 'apiserver gRPC address', '127.0.0.1:6443')
-  .option('--nats <urls>', 'NATS server URLs, comma separated', 'nats://127.0.0.1:4222')
-  .option('--metrics-listen <host:port>', 'Prometheus /metrics and /healthz address', '127.0.0.1:10257')
-  .option('--controllers <names>', "controllers to run: '*' for all, '-name' to leave one out", '*')
-  .option('--leader-elect <bool>', 'campaign for the skiff-system/controller-manager Lease before running', 'true')
-  .option('--leader-elect-identity <id>', 'this replica in the Lease (default: hostname_random)')
-  .option('--leader-elect-lease-duration <s>', 'lease duration (seconds)', '15')
-  .option('--leader-elect-renew-deadline <s>', 'renew deadline (seconds)', '10')
-  .option('--leader-elect-retry-period <s>', 'retry period (seconds)', '2')
-  .option('--node-monitor-grace-period <s>', 'a node whose Lease is older than this is Unknown (seconds)', '40')
-  .option('--horizontal-pod-autoscaler-sync-period <s>', 'how often each HPA reads metrics and decides (seconds)', '15')
-  .option('--horizontal-pod-autoscaler-downscale-stabilization <s>', 'an HPA without its own scale-down window scales down to the highest recommendation of this window (seconds)', '300')
-  .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'usage ratios within this of 1.0 change nothing', '0.1')
-  .option('--horizontal-pod-autoscaler-cpu-initialization-period <s>', 'after a pod starts, its CPU counts only once Ready and sampled since (seconds)', '300')
-  .option('--horizontal-pod-autoscaler-initial-readiness-delay <s>', 'a pod unready within this of its start has never been ready (seconds)', '30')
-  .option('--concurrent-syncs <n>', 'workers per controller', '5')
-  .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.SKIFF_LOG_LEVEL ?? 'info');
-const opts = command.parse().opts<Record<string, string>>();
-
-/** The flag's value as a number >= `min` (exclusive when `above`); exits with an error naming the flag otherwise. */
-const number = (flag: string, value: string, min: number, above = false): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || (above && n === min)) command.error(`error: invalid --${flag} "${value}": must be a number ${above ? '>' : '>='} ${min}`);
-  return n;
+const positive = t.duration({ min: 0, aboveMin: true });
+/** Node IPAM allocates from an IPv4 network without host bits. */
+const ipv4Network = (cidr: string) => {
+  const [ip, prefix] = cidr.split('/');
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error('not an IPv4 CIDR');
+  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  if (n % 2 ** (32 - Number(prefix)) !== 0) throw new Error('host bits are set');
 };
-/** A --horizontal-pod-autoscaler-* period in seconds, as ms. */
-const hpaMs = (flag: string, value: string, above = false) => Math.round(number(`horizontal-pod-autoscaler-${flag}`, value, 0, above) * 1000);
+const controllerManager = defineComponent({
+  name: 'controller-manager',
+  description: 'Skiff controller-manager: ReplicaSets, Deployments, garbage collection, node lifecycle, namespaces, endpoints, horizontal pod autoscaling',
+  keys: {
+    server: serverKey(),
+    nats: natsKey(),
+    metricsListen: metricsListenKey('127.0.0.1:10257'),
+    controllers: key(t.strings({ minItems: 1, itemName: 'controller' }), { default: ['*'], help: "controllers to run: '*' for all, '-name' to leave one out", check: selectControllers }),
+    ...leaderElectionKeys('controller-manager'),
+    nodeMonitorGracePeriod: key(positive, { default: 40_000, help: 'a node whose Lease is older than this is Unknown' }),
+    horizontalPodAutoscalerSyncPeriod: key(positive, { default: 15_000, help: 'how often each HPA reads metrics and decides' }),
+    horizontalPodAutoscalerDownscaleStabilization: key(t.duration(), { default: 300_000, help: 'an HPA without its own scale-down window scales down to the highest recommendation of this window' }),
+    horizontalPodAutoscalerTolerance: key(t.number({ min: 0 }), { default: 0.1, help: 'usage ratios within this of 1.0 change nothing' }),
+    horizontalPodAutoscalerCpuInitializationPeriod: key(t.duration(), { default: 300_000, help: 'after a pod starts, its CPU counts only once Ready and sampled since' }),
+    horizontalPodAutoscalerInitialReadinessDelay: key(t.duration(), { default: 30_000, help: 'a pod unready within this of its start has never been ready' }),
+    concurrentSyncs: key(t.int({ min: 1 }), { default: 5, help: 'workers per controller' }),
+    allocateNodeCidrs: key(t.bool(), { default: true, help: 'give each Node a pod CIDR (spec.podCIDR) from --cluster-cidr' }),
+    clusterCidr: key(t.cidr(), { default: '10.244.0.0/16', help: "the cluster's pod network (IPv4), split into the nodes' pod CIDRs", check: ipv4Network }),
+    nodeCidrMaskSize: key(t.int({ min: 8, max: 30 }), { default: 24, help: "the prefix length of each node's pod CIDR" }),
+  },
+  check: (c, describe) => {
+    const prefix = Number(c.clusterCidr.split('/')[1]);
+    if (c.allocateNodeCidrs && c.nodeCidrMaskSize < prefix) return `${describe('nodeCidrMaskSize')} is shorter than the prefix of ${describe('clusterCidr')}`;
+    if (c.allocateNodeCidrs && c.nodeCidrMaskSize - prefix > 16) return `${describe('nodeCidrMaskSize')} cuts ${describe('clusterCidr')} into more than 65536 node CIDRs`;
+    return checkLeaderElection(c, describe);
+  },
+});
 
-const logger = createLogger('controller-manager', opts.logLevel);
-void runUntilSignal(
-  (signal) =>
-    runControllerManager(
-      {
-        server: opts.server,
-        nats: list(opts.nats),
-        metricsListen: opts.metricsListen,
-        logger,
-        controllers: list(opts.controllers),
-        leaderElection:
-          opts.leaderElect === 'false'
-            ? false
-            : { identity: opts.leaderElectIdentity, leaseDurationMs: seconds(opts.leaderElectLeaseDuration), renewDeadlineMs: seconds(opts.leaderElectRenewDeadline), retryPeriodMs: seconds(opts.leaderElectRetryPeriod) },
-        tuning: {
-          nodeMonitorGracePeriodMs: seconds(opts.nodeMonitorGracePeriod),
-          workers: Number(opts.concurrentSyncs),
-          hpaSyncPeriodMs: hpaMs('sync-period', opts.horizontalPodAutoscalerSyncPeriod, true),
-          hpaDownscaleStabilizationMs: hpaMs('downscale-stabilization', opts.horizontalPodAutoscalerDownscaleStabilization),
-          hpaTolerance: number('horizontal-pod-autoscaler-tolerance', opts.horizontalPodAutoscalerTolerance, 0),
-          hpaCpuInitializationPeriodMs: hpaMs('cpu-initialization-period', opts.horizontalPodAutoscalerCpuInitializationPeriod),
-          hpaInitialReadinessDelayMs: hpaMs('initial-readiness-delay', opts.horizontalPodAutoscalerInitialReadinessDelay),
-        },
+runComponentMain(controllerManager, (c, { logger, signal }) =>
+  runControllerManager(
+    {
+      server: c.server.join(','), nats: c.nats, metricsListen: c.metricsListen, controllers: c.controllers, leaderElection: leaderElectionConfig(c), logger,
+      nodeIpam: c.allocateNodeCidrs && { clusterCidr: c.clusterCidr, nodeCidrMaskSize: c.nodeCidrMaskSize },
+      tuning: {
+        nodeMonitorGracePeriodMs: c.nodeMonitorGracePeriod, workers: c.concurrentSyncs, hpaSyncPeriodMs: c.horizontalPodAutoscalerSyncPeriod,
+        hpaDownscaleStabilizationMs: c.horizontalPodAutoscalerDownscaleStabilization, hpaTolerance: c.horizontalPodAutoscalerTolerance,
+        hpaCpuInitializationPeriodMs: c.horizontalPodAutoscalerCpuInitializationPeriod, hpaInitialReadinessDelayMs: c.horizontalPodAutoscalerInitialReadinessDelay,
       },
-      signal,
-    ),
-  logger,
+    },
+    signal,
+  ),
 );

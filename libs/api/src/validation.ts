@@ -30,7 +30,7 @@ import { validateConfigMap, validateImmutableDataUpdate, validateSecret, validat
 import { validateEvent, validateLease } from './validation/coordination';
 import { deepEqual } from './validation/deep-equal';
 import type { Errors } from './validation/field-errors';
-import { validateNamespace, validateNode } from './validation/node';
+import { validateNamespace, validateNode, validateNodeUpdate } from './validation/node';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/object-meta';
 import { validatePodSpec, validatePodSpecUpdate } from './validation/pod';
 import { validateEndpoints, validateService, validateServiceUpdate } from './validation/service';
@@ -110,6 +110,9 @@ function validateUpdate(errs: Errors, info: KindInfo, object: KubeObject, old: K
     case 'ReplicaSet':
     case 'Deployment':
       validateSelectorUpdate(errs, (object as ReplicaSet).spec?.selector, (old as ReplicaSet).spec?.selector);
+      break;
+    case 'Node':
+      validateNodeUpdate(errs, object as Node, old as Node);
       break;
     case 'ConfigMap':
       validateImmutableDataUpdate(errs, object as ConfigMap, old as ConfigMap, deepEqual);

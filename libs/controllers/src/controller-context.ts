@@ -7,6 +7,7 @@ import type { EventRecorder, SkiffClient } from '@skiff/client';
 import type { Controller, SharedInformers } from '@skiff/reconcile';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { NodeIpamConfig } from './node-ipam/node-cidr-plan';
 
 export interface ControllerTuning {
   /** Node lifecycle: a node whose Lease is not renewed for this long becomes Ready=Unknown; 40 s. */
@@ -48,6 +49,8 @@ export interface ControllerContext {
   tuning: ControllerTuning;
   /** Wall clock (ms); injected so that decisions can be tested. */
   now(): number;
+  /** Node IPAM's cluster CIDR and node mask size; undefined: the defaults (10.244.0.0/16, 24); false: no allocation. */
+  nodeIpam?: NodeIpamConfig | false;
 }
 
 /** Builds one controller (or any long-running part with start(signal)) from the context. */

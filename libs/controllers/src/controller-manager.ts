@@ -13,6 +13,7 @@ import type { Logger } from '@skiff/service';
 import { Gauge } from 'prom-client';
 import { DEFAULT_TUNING, type ControllerContext, type ControllerTuning } from './controller-context';
 import { CONTROLLERS } from './controller-registry';
+import { DEFAULT_NODE_IPAM, parseClusterCidr, type NodeIpamConfig } from './node-ipam/node-cidr-plan';
 
 export interface ControllerManagerConfig {
   /** apiserver gRPC address, "127.0.0.1:6443". */
@@ -30,6 +31,12 @@ export interface ControllerManagerConfig {
   /** Informer resync period; 0: none. Default 10 min (every object is reconciled again). */
   resyncMs?: number;
   onListening?: (addresses: { metrics: string }) => void;
+  /**
+   * Node IPAM (the "nodeipam" controller): each Node gets a spec.podCIDR of nodeCidrMaskSize
+   * from clusterCidr. Absent: 10.244.0.0/16 and 24. false: no allocation (nodeipam is not run;
+   * Kubernetes' --allocate-node-cidrs=false).
+   */
+  nodeIpam?: NodeIpamConfig | false;
 }
 
 /** The controller names `--controllers` selects: '*' is all, '-name' removes one. */
@@ -47,7 +54,9 @@ export function selectControllers(requested: readonly string[] = ['*'], known: r
  */
 export async function runControllerManager(config: ControllerManagerConfig, signal: AbortSignal): Promise<void> {
   const { logger } = config;
-  const names = selectControllers(config.controllers);
+  const names = selectControllers(config.controllers).filter((name) => name !== 'nodeipam' || config.nodeIpam !== false);
+  // A bad cluster CIDR is a start-up error, not a crash of the first leadership term.
+  if (names.includes('nodeipam')) parseClusterCidr(config.nodeIpam || DEFAULT_NODE_IPAM);
   const tuning = { ...DEFAULT_TUNING, ...config.tuning };
   await runComponent({ ...config, name: 'controller-manager' }, signal, ({ client, bus, registry }) => {
     const leading = new Gauge({ name: 'skiff_leader_election_master_status', help: '1 while this process holds the lease.', labelNames: ['name'], registers: [registry] });
@@ -70,6 +79,7 @@ export async function runControllerManager(config: ControllerManagerConfig, sign
         registry,
         tuning,
         now: Date.now,
+        nodeIpam: config.nodeIpam,
       };
       const controllers = names.map((name) => CONTROLLERS[name](ctx));
       logger.info({ controllers: names }, 'controllers starting');

@@ -9,6 +9,7 @@ import { garbageCollector } from './garbage-collector/garbage-collector';
 import { horizontalPodAutoscalerController } from './horizontal-pod-autoscaler/horizontal-pod-autoscaler-controller';
 import { namespaceController } from './namespace/namespace-controller';
 import { nodeLifecycleController } from './node-lifecycle/node-lifecycle-controller';
+import { nodeIpamController } from './node-ipam/node-ipam-controller';
 import { podGcController } from './node-lifecycle/pod-gc-controller';
 import { taintEvictionController } from './node-lifecycle/taint-eviction-controller';
 import { replicaSetController } from './replicaset/replicaset-controller';
@@ -25,4 +26,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpoint: endpointsController,
   horizontalpodautoscaling: horizontalPodAutoscalerController,
   serviceaccount: serviceAccountController,
+  nodeipam: nodeIpamController,
 };

@@ -57,6 +57,10 @@ export class InstrumentedRuntime implements ContainerRuntime {
     return this.measure('pull_image', signal, () => this.runtime.ensureImage(image, pullPolicy, signal, hooks));
   }
 
+  configurePodNetwork(podCIDR: string, signal?: AbortSignal) {
+    return this.measure('update_runtime_config', signal, () => this.runtime.configurePodNetwork(podCIDR, signal));
+  }
+
   runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}) {
     return this.measure('run_podsandbox', options.signal, () => this.runtime.runPodSandbox(pod, options));
   }

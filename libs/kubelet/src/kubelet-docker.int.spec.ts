@@ -8,6 +8,7 @@ import {
   TEST_IMAGE,
   dockerApi,
   ensureAppBuilt,
+  randomClusterCidr,
   ensureTestImages,
   freePort,
   labelledContainers,
@@ -43,6 +44,8 @@ let client: SkiffClient;
 let kubelet: { stop: AbortController; done: Promise<void> } | undefined;
 let hostPort: number;
 const rootDir = tempDir('kubelet-docker');
+/** The kubelet's static pod CIDR (no node IPAM runs here): the first /24 of a random test cluster CIDR. */
+const podCIDR = randomClusterCidr().replace(/\/\d+$/, '/24');
 
 beforeAll(async () => {
   [etcd, nats] = await Promise.all([startEtcd(), startNats(), ensureTestImages()]);
@@ -54,7 +57,7 @@ beforeAll(async () => {
   kubelet = {
     stop,
     done: runKubelet(
-      { nodeName: NODE, server: apiserver.address, nats: [nats.url], nodeIP: '127.0.0.1', listen: '127.0.0.1:0', runtime, rootDir: rootDir.path, clusterDNS: ['10.96.0.10'], leaseIntervalMs: 1_000, backoff: { baseMs: 500, maxMs: 2_000 }, logger: createLogger('kubelet', 'warn') },
+      { nodeName: NODE, server: apiserver.address, nats: [nats.url], nodeIP: '127.0.0.1', listen: '127.0.0.1:0', runtime, podCIDR, rootDir: rootDir.path, clusterDNS: ['10.96.0.10'], leaseIntervalMs: 1_000, backoff: { baseMs: 500, maxMs: 2_000 }, logger: createLogger('kubelet', 'warn') },
       stop.signal,
     ),
   };
@@ -149,8 +152,10 @@ describe('kubelet on Docker', () => {
       ['httpd', true, true],
       ['logger', true, true],
     ]);
-    expect(status.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    // Where the node publishes each port (the endpoints controller's hostIP:hostPort).
+    // The pod IP is from the node's pod CIDR, which the kubelet wrote to its Node.
+    expect(status.podIP.split('.').slice(0, 3)).toEqual(podCIDR.split('.').slice(0, 3));
+    expect((await typed(client, 'node').get('', NODE)).spec?.podCIDR).toBe(podCIDR);
+    // Where the node publishes each port with a hostPort.
     expect(status.publishedPorts).toEqual([{ name: '', containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort }]);
 
     const body = await waitFor('httpd to answer on the host port', async () => {

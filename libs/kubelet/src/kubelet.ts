@@ -2,6 +2,7 @@
  * runKubelet: one node agent. Wiring only; the parts are in their own files:
  *
  *   runtime.info ─> NodeHeartbeat.register (retried) ─> heartbeat loop (Lease, Node status)
+ *   Node spec.podCIDR (node IPAM, or the static podCIDR) ─> runtime.configurePodNetwork, before pods run
  *   Informer(pods, spec.nodeName=<node>) ─synced─> cleanup of runtime objects whose pod is gone
  *   Informer(services, all namespaces) ─synced─> read when a container is created (service-env.ts)
  *        └─ add/update/resync ─> PodWorkers.update    delete ─> PodWorkers.remove
@@ -40,6 +41,7 @@ import { removeOrphans, removeOrphansPeriodically } from './orphan-cleanup';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_CLUSTER_DOMAIN } from './pod-dns';
 import { ConfigObjectManager } from './config-object-manager';
 import { runLocalStorageEviction } from './local-storage-eviction';
+import { awaitPodCidr } from './pod-cidr';
 import { PodSyncer } from './pod-syncer';
 import { VolumeManager } from './volumes/volume-manager';
 import { PodWorkers } from './pod-workers';
@@ -56,6 +58,11 @@ export interface KubeletConfig {
   nats: string[];
   /** The node address: status.addresses InternalIP, pods' hostIP. */
   nodeIP: string;
+  /**
+   * A static pod CIDR (Kubernetes' --pod-cidr), written to the Node when it has none; unset: the
+   * kubelet waits for node IPAM to set the Node's spec.podCIDR before it runs pods.
+   */
+  podCIDR?: string;
   /** The Kubelet gRPC service address; port 0 picks a free port. */
   listen: string;
   runtime: ContainerRuntime;
@@ -137,6 +144,15 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     const heartbeat = new NodeHeartbeat({ client, params, leaseIntervalMs: config.leaseIntervalMs, statusIntervalMs: config.statusIntervalMs, log, recorder });
     await retry(() => heartbeat.register(stop.signal), 'node registration', log, stop.signal);
     background.push(heartbeat.run(stop.signal));
+    // Pods run on the node's pod CIDR (pod-cidr.ts): a real runtime waits for it before any pod
+    // starts; a hollow one hands out made-up IPs until it comes.
+    const podNetwork = (async () => {
+      const podCIDR = await retry(() => awaitPodCidr({ client, bus, nodeName: config.nodeName, staticPodCIDR: config.podCIDR, log }, stop.signal), 'pod CIDR', log, stop.signal);
+      await retry(() => runtime.configurePodNetwork(podCIDR, stop.signal), 'pod network setup', log, stop.signal);
+      log.info({ podCIDR }, 'pod network ready');
+    })();
+    if (info.runtime === 'hollow') background.push(podNetwork.catch(() => undefined));
+    else await podNetwork;
 
     // Service env vars come from this cache (as Kubernetes' kubelet, which watches every Service).
     const services = new Informer({ client, bus, resource: 'service', resyncMs: 0, log });

@@ -63,8 +63,8 @@ export interface PodObservation {
 }
 
 /**
- * status.publishedPorts: each port the sandbox publishes on the node (hostIP:hostPort, the host
- * port possibly chosen by the runtime), named as in the pod spec; empty without a ready sandbox.
+ * status.publishedPorts: each port the sandbox publishes on the node (hostIP:hostPort: only the
+ * spec's ports with a hostPort), named as in the pod spec; empty without a ready sandbox.
  */
 export function publishedPorts(pod: Readonly<Pod>, sandbox: Readonly<PodSandbox> | undefined): ContainerPort[] {
   if (!sandbox) return [];

@@ -6,3 +6,5 @@ export * from './tcp-balancer';
 export * from './udp-balancer';
 export * from './run-proxy';
 export * from './dns';
+export * from './pod-network/pod-network-plan';
+export * from './pod-network/pod-network-keeper';

@@ -11,25 +11,25 @@ function service(name: string, spec: Partial<Omit<ServiceSpec, 'ports'>> & { por
 
 const web = service('web', { ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: intOrString(8080) }] });
 
-/** Endpoints of web: a pod on node-1 (served), one on node-2 with a host port, one on node-3 without. */
+/** Endpoints of web: ready pods on three nodes (one of them with a host port, which does not matter), one not ready. */
 const webEndpoints = Endpoints.fromPartial({
   metadata: { name: 'web', namespace: 'default' },
   subsets: [
     {
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
       addresses: [
-        { ip: '172.17.0.2', nodeName: 'node-1', hostIP: '192.0.2.1', hostPorts: [40002] },
-        { ip: '172.17.0.3', nodeName: 'node-2', hostIP: '192.0.2.2', hostPorts: [40003] },
-        { ip: '172.17.0.4', nodeName: 'node-3', hostIP: '192.0.2.3', hostPorts: [0] },
+        { ip: '10.244.1.2', nodeName: 'node-1', hostIP: '192.0.2.1' },
+        { ip: '10.244.2.3', nodeName: 'node-2', hostIP: '192.0.2.2', hostPorts: [40003] },
+        { ip: '10.244.3.4', nodeName: 'node-3', hostIP: '192.0.2.3' },
       ],
-      notReadyAddresses: [{ ip: '172.17.0.5', nodeName: 'node-1', hostIP: '192.0.2.1', hostPorts: [40005] }],
+      notReadyAddresses: [{ ip: '10.244.1.5', nodeName: 'node-1', hostIP: '192.0.2.1' }],
     },
   ],
 });
 
 function input(services: Service[], endpoints: Endpoints[] = [webEndpoints], extra: Partial<ProxyTableInput> = {}): ProxyTableInput {
   const byKey = new Map(endpoints.map((e) => [`${e.metadata?.namespace}/${e.metadata?.name}`, e]));
-  return { services, endpointsOf: (key) => byKey.get(key), nodes: new Set(['node-1']), nodeIPs: ['127.0.0.1'], ...extra };
+  return { services, endpointsOf: (key) => byKey.get(key), nodeIPs: ['127.0.0.1'], ...extra };
 }
 
 describe('proxyTable', () => {
@@ -39,7 +39,7 @@ describe('proxyTable', () => {
     expect(table.map((l) => l.id)).toEqual(['TCP/10.96.0.10:9153']);
   });
 
-  it('listens on ClusterIP:port with pod IPs for served nodes and hostIP:hostPort for others, skipping not-ready and unreachable addresses', () => {
+  it('listens on ClusterIP:port with podIP:targetPort of every ready endpoint, on any node, skipping not-ready ones', () => {
     expect(proxyTable(input([web]))).toEqual([
       {
         id: 'TCP/10.96.0.10:80',
@@ -51,18 +51,11 @@ describe('proxyTable', () => {
         portName: 'http',
         sessionAffinity: 'None',
         backends: [
-          { host: '172.17.0.2', port: 8080 },
-          { host: '192.0.2.2', port: 40003 },
+          { host: '10.244.1.2', port: 8080 },
+          { host: '10.244.2.3', port: 8080 },
+          { host: '10.244.3.4', port: 8080 },
         ],
       },
-    ]);
-  });
-
-  it('uses hostIP:hostPort for every node not served, even one on this machine', () => {
-    const [listener] = proxyTable(input([web], [webEndpoints], { nodes: new Set(['node-9']) }));
-    expect(listener?.backends).toEqual([
-      { host: '192.0.2.1', port: 40002 },
-      { host: '192.0.2.2', port: 40003 },
     ]);
   });
 
@@ -97,14 +90,14 @@ describe('proxyTable', () => {
             { name: 'dns', port: 5353, protocol: 'UDP' },
             { name: 'dns-tcp', port: 5354, protocol: 'TCP' },
           ],
-          addresses: [{ ip: '172.17.0.9', nodeName: 'node-2', hostIP: '192.0.2.2', hostPorts: [41000, 41001] }],
+          addresses: [{ ip: '10.244.2.9', nodeName: 'node-2', hostIP: '192.0.2.2' }],
         },
       ],
     });
     const table = proxyTable(input([dns], [ep]));
     expect(table.map((l) => [l.id, l.backends])).toEqual([
-      ['TCP/10.96.0.10:53', [{ host: '192.0.2.2', port: 41001 }]],
-      ['UDP/10.96.0.10:53', [{ host: '192.0.2.2', port: 41000 }]],
+      ['TCP/10.96.0.10:53', [{ host: '10.244.2.9', port: 5354 }]],
+      ['UDP/10.96.0.10:53', [{ host: '10.244.2.9', port: 5353 }]],
     ]);
   });
 
@@ -127,7 +120,7 @@ describe('backendsFor', () => {
     const port = web.spec?.ports[0];
     if (!port) throw new Error('no port');
     const twice = Endpoints.fromPartial({ subsets: [webEndpoints.subsets[0] ?? {}, webEndpoints.subsets[0] ?? {}] });
-    expect(backendsFor(port, twice, new Set(['node-1']))).toHaveLength(2);
-    expect(backendsFor(port, undefined, new Set())).toEqual([]);
+    expect(backendsFor(port, twice)).toHaveLength(3);
+    expect(backendsFor(port, undefined)).toEqual([]);
   });
 });

@@ -6,11 +6,9 @@
  *   - a listener on ClusterIP:port/protocol;
  *   - for type NodePort (with a node port), a listener on each of the proxy's node IPs at it.
  * Each listener's backends are the ready addresses of the Endpoints port of the same name and
- * protocol (Kubernetes' rule), as:
- *   - podIP:targetPort for addresses of a node this proxy serves (or with no node at all: a
- *     hand-made Endpoints pointing at an IP);
- *   - hostIP:hostPort for addresses of any other node, even one on the same machine; such an
- *     address without a host port for that port is skipped (unreachable from here).
+ * protocol (Kubernetes' rule), as ip:port (the pod IP and target port): pod IPs are routable
+ * cluster-wide (the pod network, pod-network/), so every endpoint is reached the same way, on
+ * whatever node it runs; a hand-made Endpoints may point at any IP.
  * Sockets the proxy serves itself (cluster DNS at the DNS Service's ClusterIP:53) are left out.
  */
 import type { Endpoints, EndpointSubset, Service, ServicePort } from '@skiff/api';
@@ -46,8 +44,6 @@ export interface ProxyTableInput {
   services: readonly Readonly<Service>[];
   /** The Endpoints of "namespace/name", if any. */
   endpointsOf(key: string): Readonly<Endpoints> | undefined;
-  /** Names of the nodes this proxy serves. */
-  nodes: ReadonlySet<string>;
   /** Addresses NodePort services are served on. */
   nodeIPs: readonly string[];
   /** Listener ids ("UDP/10.96.0.10:53") the proxy serves itself: no listener is made for them. */
@@ -71,15 +67,15 @@ function hasClusterIP(service: Readonly<Service>): boolean {
 }
 
 /**
- * The ready backends of one service port in `endpoints`, as seen from a proxy serving `nodes`.
- * Duplicates (one address listed twice) are kept once.
+ * The ready backends (ip:targetPort) of one service port in `endpoints`. Duplicates (one address
+ * listed twice) are kept once.
  */
-export function backendsFor(port: Readonly<ServicePort>, endpoints: Readonly<Endpoints> | undefined, nodes: ReadonlySet<string>): Backend[] {
+export function backendsFor(port: Readonly<ServicePort>, endpoints: Readonly<Endpoints> | undefined): Backend[] {
   const protocol = protocolOf(port.protocol);
   const seen = new Set<string>();
   const out: Backend[] = [];
   for (const subset of endpoints?.subsets ?? []) {
-    for (const backend of subsetBackends(subset, port.name ?? '', protocol, nodes)) {
+    for (const backend of subsetBackends(subset, port.name ?? '', protocol)) {
       const key = `${backend.host}:${backend.port}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -89,21 +85,10 @@ export function backendsFor(port: Readonly<ServicePort>, endpoints: Readonly<End
   return out;
 }
 
-function subsetBackends(subset: Readonly<EndpointSubset>, portName: string, protocol: Protocol, nodes: ReadonlySet<string>): Backend[] {
-  const index = subset.ports.findIndex((p) => (p.name ?? '') === portName && protocolOf(p.protocol) === protocol);
-  if (index < 0) return [];
-  const targetPort = subset.ports[index]?.port ?? 0;
-  const out: Backend[] = [];
-  for (const address of subset.addresses) {
-    const local = !address.nodeName || nodes.has(address.nodeName);
-    if (local) {
-      if (address.ip && targetPort > 0) out.push({ host: address.ip, port: targetPort });
-      continue;
-    }
-    const hostPort = address.hostPorts?.[index] ?? 0;
-    if (address.hostIP && hostPort > 0) out.push({ host: address.hostIP, port: hostPort });
-  }
-  return out;
+function subsetBackends(subset: Readonly<EndpointSubset>, portName: string, protocol: Protocol): Backend[] {
+  const targetPort = subset.ports.find((p) => (p.name ?? '') === portName && protocolOf(p.protocol) === protocol)?.port ?? 0;
+  if (targetPort <= 0) return [];
+  return subset.addresses.filter((address) => address.ip).map((address) => ({ host: address.ip, port: targetPort }));
 }
 
 /**
@@ -122,7 +107,7 @@ export function proxyTable(input: ProxyTableInput): ListenerSpec[] {
     for (const port of service.spec?.ports ?? []) {
       if (!port.port) continue;
       const protocol = protocolOf(port.protocol);
-      const backends = backendsFor(port, endpoints, input.nodes);
+      const backends = backendsFor(port, endpoints);
       const base = { protocol, service: key, portName: port.name ?? '', sessionAffinity };
       const sockets: { host: string; port: number; kind: 'cluster' | 'node' }[] = [{ host: service.spec?.clusterIP ?? '', port: port.port, kind: 'cluster' }];
       if (service.spec?.type === 'NodePort' && port.nodePort > 0) {

@@ -2,16 +2,24 @@
  * The proxy in-process (runProxy, managing the local route of the default service CIDR) against
  * real etcd, NATS and the built apiserver. The test plays the endpoints controller: it writes an
  * Endpoints object whose addresses are pods of the served node "node-1" at 127.0.0.1, one port per
- * local TCP server, and connects through the Service's allocated ClusterIP.
+ * local TCP server, and connects through the Service's allocated ClusterIP. Its pod network
+ * keeper acts in a network namespace this file creates (not on the machine's own routes).
  */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
-import { Endpoints, EndpointSubset, intOrString, Service } from '@skiff/api';
+import { Endpoints, EndpointSubset, intOrString, Node, Service } from '@skiff/api';
 import { connect, typed, type SkiffClient, type TypedClient } from '@skiff/client';
 import { createLogger } from '@skiff/service';
 import { startApiserverEnv, waitFor, type ApiserverEnv } from '@skiff/testing';
+import { commandRunner } from './pod-network/pod-network-keeper';
 import { runProxy, type ProxyHandle } from './run-proxy';
+
+/** The namespace standing in for this machine's network, for the pod network keeper. */
+const netns = `skiff-rp-${randomBytes(3).toString('hex')}`;
+const inNetns = (args: string[]) => execFileSync('nsenter', [`--net=/var/run/netns/${netns}`, ...args], { encoding: 'utf8' });
 
 const NS = 'default';
 
@@ -57,6 +65,11 @@ describe('runProxy against the real apiserver', () => {
   let proxy: ProxyHandle;
 
   beforeAll(async () => {
+    execFileSync('ip', ['netns', 'add', netns]);
+    inNetns(['ip', 'link', 'add', 'peers', 'type', 'veth', 'peer', 'name', 'peers-end']);
+    inNetns(['ip', 'addr', 'add', '10.77.0.1/24', 'dev', 'peers']);
+    inNetns(['ip', 'link', 'set', 'peers', 'up']);
+    inNetns(['ip', 'link', 'set', 'peers-end', 'up']);
     env = await startApiserverEnv();
     client = connect(env.apiserver.address, { timeoutMs: 10_000 });
     services = typed(client, 'service');
@@ -73,6 +86,8 @@ describe('runProxy against the real apiserver', () => {
         logger: createLogger('proxy', 'warn'),
         balancer: { connectTimeoutMs: 500 },
         dns: { host: '127.0.0.1', port: 0 },
+        podNetworkCommands: commandRunner(['nsenter', `--net=/var/run/netns/${netns}`]),
+        podNetworkResyncMs: 500,
         onListening: (h) => (handle = h),
       },
       stop.signal,
@@ -86,6 +101,23 @@ describe('runProxy against the real apiserver', () => {
     await Promise.all(backends.map((b) => new Promise((r) => b.server.close(r))));
     client?.close();
     await env?.stop();
+    // The stopped proxy removed its pod network rules and routes.
+    const left = inNetns(['iptables-save']).includes('SKIFF-POD') || inNetns(['ip', 'route', 'show', 'proto', '157']).trim() !== '';
+    execFileSync('ip', ['netns', 'del', netns]);
+    expect(left).toBe(false);
+  }, 30_000);
+
+  it("routes the other nodes' pod CIDRs via their addresses, following Node changes", async () => {
+    const nodes = typed(client, 'node');
+    const node = (name: string, podCIDR: string, address: string) =>
+      Node.fromPartial({ metadata: { name }, spec: { podCIDR }, status: { addresses: [{ type: 'InternalIP', address }] } });
+    const routes = () => inNetns(['ip', 'route', 'show', 'proto', '157']).trim();
+    await nodes.create(node('node-1', '10.244.1.0/24', '10.77.0.1')); // this machine's: no route
+    await nodes.create(node('node-2', '10.244.2.0/24', '10.77.0.2'));
+    await waitFor('the route to node-2', () => routes() === '10.244.2.0/24 via 10.77.0.2 dev peers');
+    expect(inNetns(['iptables-save'])).toMatch(/-A POSTROUTING -s 10\.244\.0\.0\/16 .*-j SKIFF-PODMASQ-/);
+    await nodes.delete('', 'node-2');
+    await waitFor('no route once node-2 is gone', () => routes() === '');
   }, 30_000);
 
   it('spreads connections over the ClusterIP, stops using a removed backend and retries past a refusing one', async () => {

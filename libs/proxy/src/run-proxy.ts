@@ -6,27 +6,45 @@
  *
  * Reconciling is level-triggered and coalesced: any change of a Service or Endpoints marks the
  * table dirty; one reconcile at a time recomputes the whole table from the caches and applies it.
+ * Backends are pod IPs, on any node: the pod network makes them routable.
+ *
+ * The machine's pod network (pod-network/, unless managePodNetwork is false): from the Node
+ * objects, routes to the other machines' pod CIDRs, the forward-accept and masquerade rules of the
+ * cluster CIDR; kept the same way (any Node change, and a resync every podNetworkResyncMs for
+ * drift), and removed when the proxy stops (a crashed proxy's are converged on its next start).
  */
-import { Informer } from '@skiff/client';
+import type { BusConnection } from '@skiff/bus';
+import { Informer, type SkiffClient } from '@skiff/client';
 import { runComponent } from '@skiff/reconcile';
 import type { Logger } from '@skiff/service';
 import { listerRecordSource, startDnsServer, type DnsServer, type DnsUpstream } from './dns';
 import { ensureDnsService } from './dns-service';
 import { ensureLocalRoute } from './local-route';
+import { PodNetworkKeeper, type CommandRunner } from './pod-network/pod-network-keeper';
 import { createProxyMetrics } from './proxy-metrics';
 import { listenerId, proxyTable } from './proxy-table';
 import { TcpBalancer, type TcpBalancerOptions } from './tcp-balancer';
 import { UdpBalancer, type UdpBalancerOptions } from './udp-balancer';
 
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
+/** The cluster CIDR pod CIDRs are cut from (the controller-manager's node IPAM default). */
+export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
 
 export interface ProxyConfig {
   /** apiserver gRPC address, "127.0.0.1:6443". */
   server: string;
   /** NATS server URLs. */
   nats: string[];
-  /** The nodes this proxy serves: their endpoints are reached at the pod IP. */
+  /** The nodes of this machine: the pod network routes every other node's pod CIDR. */
   nodes: string[];
+  /** The cluster CIDR: pods' traffic leaving it is masqueraded; routes are only made inside it. Default 10.244.0.0/16. */
+  clusterCidr?: string;
+  /** Keep the machine's pod network (routes to other nodes' pod CIDRs, forward and masquerade rules); default true. */
+  managePodNetwork?: boolean;
+  /** How often the pod network is checked again without a Node change; default 60 s. */
+  podNetworkResyncMs?: number;
+  /** Runs the pod network's `ip`/`iptables`/`sysctl` commands (tests: in a network namespace); default execFile. */
+  podNetworkCommands?: CommandRunner;
   /** Addresses NodePort services listen on, e.g. ["127.0.0.1"]. */
   nodeIPs: string[];
   /** The service CIDR made local on lo; 10.96.0.0/16. */
@@ -90,7 +108,7 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
     const stopInformers = new AbortController();
     const informerSignal = AbortSignal.any([signal, stopInformers.signal]);
     const informersDone = Promise.all([services.start(informerSignal), endpoints.start(informerSignal)]);
-    const nodes = new Set(config.nodes);
+    const podNetwork = config.managePodNetwork === false ? undefined : keepPodNetwork(config, client, bus, informerSignal);
     let dirty = true;
     let wake: (() => void) | undefined;
     const markDirty = () => {
@@ -121,7 +139,7 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
           continue;
         }
         dirty = false;
-        const table = proxyTable({ services: services.list(), endpointsOf: (key) => endpoints.get(key), nodes, nodeIPs: config.nodeIPs, reserved });
+        const table = proxyTable({ services: services.list(), endpointsOf: (key) => endpoints.get(key), nodeIPs: config.nodeIPs, reserved });
         await Promise.all([tcp.apply(table), udpBalancer.apply(table)]);
         reconciles++;
         logger.debug({ listeners: table.length }, 'proxy table applied');
@@ -133,7 +151,56 @@ export async function runProxy(config: ProxyConfig, signal: AbortSignal): Promis
       await dns?.close();
       stopInformers.abort();
       await informersDone;
+      await podNetwork;
       await Promise.all([tcp.close(), udpBalancer.close()]);
     }
   });
+}
+
+/**
+ * Runs the pod network keeper until `signal` aborts, then removes its routes and rules. Applies
+ * once the Node cache is synced, again on every Node change (coalesced) and every resync period;
+ * a failed apply is logged and retried at the next change or resync. Never rejects.
+ */
+async function keepPodNetwork(config: ProxyConfig, client: SkiffClient, bus: BusConnection, signal: AbortSignal): Promise<void> {
+  const log = config.logger.child({ part: 'pod-network' });
+  const clusterCidr = config.clusterCidr ?? DEFAULT_CLUSTER_CIDR;
+  const keeper = new PodNetworkKeeper({ clusterCidr, localNodes: config.nodes, run: config.podNetworkCommands, log });
+  const nodes = new Informer({ client, bus, resource: 'node', resyncMs: 0, log });
+  const informerDone = nodes.start(signal);
+  let dirty = true;
+  let wake: (() => void) | undefined;
+  const markDirty = () => {
+    dirty = true;
+    wake?.();
+  };
+  nodes.addHandler({ onAdd: markDirty, onUpdate: markDirty, onDelete: markDirty });
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort, { once: true });
+  log.info({ clusterCidr, localNodes: config.nodes }, 'keeping the pod network');
+  try {
+    await nodes.synced(signal);
+    while (!signal.aborted) {
+      if (!dirty) {
+        const timer = setTimeout(markDirty, config.podNetworkResyncMs ?? 60_000);
+        await new Promise<void>((resolve) => (wake = resolve));
+        clearTimeout(timer);
+        wake = undefined;
+        continue;
+      }
+      dirty = false;
+      try {
+        await keeper.apply(nodes.list(), signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        log.warn({ err }, 'pod network apply failed; retrying at the next change');
+      }
+    }
+  } catch (err) {
+    if (!signal.aborted) log.warn({ err }, 'pod network keeper stopped');
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await informerDone.catch(() => undefined);
+    await keeper.cleanup();
+  }
 }

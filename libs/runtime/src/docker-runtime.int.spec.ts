@@ -11,14 +11,17 @@ import type { Container, Pod } from '@skiff/api';
 import {
   TEST_IMAGE,
   ensureTestImages,
+  freePort,
   labelledContainers,
+  randomClusterCidr,
   removeLabelledDockerObjects,
   testLabel,
   waitFor,
 } from '@skiff/testing';
 import { toContainerState } from './container-state';
 import { DockerRuntime } from './docker-runtime';
-import { ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError } from './errors';
+import { ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, PodNetworkError } from './errors';
+import { podBridgeName } from './pod-network';
 import type { CreateContainerOptions, LogChunk, RuntimeEvent } from './runtime';
 
 const run = promisify(execFile);
@@ -26,6 +29,8 @@ const docker = async (...args: string[]) => (await run('docker', args)).stdout.t
 
 const label = testLabel();
 const nodeName = `test-${label.value}`;
+/** This run's pod CIDR: the first /24 of a random cluster CIDR (parallel runs share dockerd). */
+const podCIDR = randomClusterCidr().replace(/\/\d+$/, '/24');
 let runtime: DockerRuntime;
 
 function container(name: string, command: string[], extra: Partial<Container> = {}): Container {
@@ -86,6 +91,7 @@ beforeAll(async () => {
   await ensureTestImages();
   await run('bash', [resolve(__dirname, '../../../tools/images/ensure-auth-registry.sh')], { timeout: 300_000 });
   runtime = new DockerRuntime({ nodeName, extraLabels: label.labels });
+  await runtime.configurePodNetwork(podCIDR);
   hostDir = await mkdtemp(join(tmpdir(), 'skiff-runtime-int-'));
 }, 300_000);
 
@@ -135,17 +141,25 @@ describe('DockerRuntime with a real dockerd', () => {
     await expect(missing).rejects.toMatchObject({ reason: 'ErrImagePull' });
   }, 60_000);
 
-  it('runs a pod: sandbox with published ports, app container on the pod IP, exec, stats, adoption by labels', async () => {
+  it('runs a pod: sandbox on the pod network publishing only hostPorts, app container on the pod IP, exec, stats, adoption by labels', async () => {
+    const hostPort = await freePort();
     const web = container('web', ['httpd', '-f', '-p', '8080', '-h', '/www'], {
-      ports: [{ name: 'http', containerPort: 8080, hostPort: 0, protocol: 'TCP', hostIP: '' }],
+      ports: [
+        { name: 'http', containerPort: 8080, hostPort, protocol: 'TCP', hostIP: '' },
+        { name: 'metrics', containerPort: 9090, hostPort: 0, protocol: 'TCP', hostIP: '' },
+      ],
       env: [{ name: 'GREETING', value: 'hello' }],
       workingDir: '/www',
     });
     const p = pod('web', [web]);
     const { sandbox, ids } = await startPod(p);
     expect(sandbox).toMatchObject({ node: nodeName, state: 'ready', hostIP: '127.0.0.1', pod: { name: 'web', uid: p.metadata?.uid } });
-    expect(sandbox.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect(sandbox.ports).toEqual([{ containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: expect.any(Number) }]);
+    // The pod IP is from the pod CIDR (after the gateway .1).
+    expect(sandbox.ip.split('.').slice(0, 3).join('.')).toBe(podCIDR.split('.').slice(0, 3).join('.'));
+    expect(Number(sandbox.ip.split('.')[3])).toBeGreaterThan(1);
+    expect(sandbox.ports).toEqual([{ containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort }]);
+    // Docker was asked to publish the hostPort only.
+    expect(JSON.parse(await docker('inspect', '-f', '{{json .HostConfig.PortBindings}}', sandbox.id))).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] });
 
     const get = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).text();
     expect(await waitFor('httpd on the host port', () => get(`http://127.0.0.1:${sandbox.ports[0].hostPort}/`))).toBe('skiff\n');
@@ -174,6 +188,36 @@ describe('DockerRuntime with a real dockerd', () => {
     await runtime.removePodSandbox(sandbox.id);
     expect(await restarted.listPodSandboxes({ podUid: p.metadata?.uid })).toEqual([]);
     expect(await restarted.listContainers({ podUid: p.metadata?.uid })).toEqual([]);
+  }, 60_000);
+
+  it('keeps the pod network: reused when it matches, refused while pods use it with another subnet, replaced when free', async () => {
+    const network = `skiff-${nodeName}`;
+    const inspect = async (name: string) => JSON.parse(await docker('network', 'inspect', name))[0] as { Id: string; IPAM: { Config: { Subnet: string; Gateway: string }[] }; Options: Record<string, string>; Labels: Record<string, string> };
+    const before = await inspect(network);
+    expect(before.IPAM.Config).toEqual([{ Subnet: podCIDR, Gateway: podCIDR.replace(/0\/24$/, '1') }]);
+    expect(before.Options).toMatchObject({ 'com.docker.network.bridge.name': podBridgeName(nodeName), 'com.docker.network.bridge.enable_ip_masquerade': 'false' });
+    expect(before.Labels).toMatchObject({ 'io.skiff.node': nodeName, [label.key]: label.value });
+    // The bridge interface exists under its short name with the gateway address.
+    expect(await run('ip', ['-br', 'addr', 'show', 'dev', podBridgeName(nodeName)]).then((r) => r.stdout)).toContain(`${podCIDR.replace(/0\/24$/, '1')}/24`);
+
+    // A restarted kubelet's runtime reuses it (same network id).
+    const restarted = new DockerRuntime({ nodeName, extraLabels: label.labels });
+    await restarted.configurePodNetwork(podCIDR);
+    expect((await inspect(network)).Id).toBe(before.Id);
+
+    // Another subnet while a sandbox is attached: refused, nothing changed.
+    const other = podCIDR.replace(/\.\d+\.0\/24$/, (m) => `.${(Number(m.split('.')[1]) + 1) % 256}.0/24`);
+    const { sandbox } = await startPod(pod('holder', [container('c', ['sleep', '60'])]));
+    await expect(restarted.configurePodNetwork(other)).rejects.toBeInstanceOf(PodNetworkError);
+    expect((await inspect(network)).Id).toBe(before.Id);
+    await runtime.removePodSandbox(sandbox.id);
+
+    // Free: replaced with the new subnet, then back (the other tests use podCIDR).
+    await restarted.configurePodNetwork(other);
+    expect((await inspect(network)).IPAM.Config).toEqual([{ Subnet: other, Gateway: other.replace(/0\/24$/, '1') }]);
+    await runtime.configurePodNetwork(podCIDR);
+    expect((await inspect(network)).IPAM.Config[0].Subnet).toBe(podCIDR);
+    await expect(runtime.configurePodNetwork('10.0.0.0/33')).rejects.toBeInstanceOf(PodNetworkError);
   }, 60_000);
 
   it('applies memory and CPU limits in the cgroup, and reports an OOM kill', async () => {

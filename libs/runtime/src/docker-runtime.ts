@@ -9,7 +9,7 @@ import type { Container, Pod } from '@skiff/api';
 import { AsyncQueue } from './async-queue';
 import { ContainerCgroups, readCgroupMounts } from './cgroup-reader';
 import { workingSetBytes } from './cgroup-stats';
-import { containerCreateBody, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
+import { containerCreateBody, resolvConfText, sandboxCreateBody, type NodeRuntimeSettings } from './docker-specs';
 import {
   containerInfoFromSummary,
   containerStatusFromInspect,
@@ -25,9 +25,11 @@ import {
   ImageInspectError,
   ImageNeverPullError,
   ImagePullError,
+  PodNetworkError,
   SandboxError,
 } from './errors';
 import { labelFilters, parseLabels } from './labels';
+import { networkCreateBody, networkMatches, podNetworkSpec, type DockerNetworkInspect, type PodNetworkSpec } from './pod-network';
 import { pullDecision } from './pull-policy';
 import { credentialsForImage, dockerServerAddress } from './registry-auth';
 import type {
@@ -60,9 +62,9 @@ export const DEFAULT_SANDBOX_IMAGE = '127.0.0.1:5000/skiff/busybox:latest';
 export interface DockerRuntimeOptions {
   /** The node this runtime serves (label io.skiff.node on everything it creates). */
   nodeName: string;
-  /** The node address ports are published on; default 127.0.0.1. */
+  /** The node address hostPorts are published on; default 127.0.0.1. */
   hostIP?: string;
-  /** The Docker network pods attach to; default "bridge". */
+  /** The Docker network pods attach to until configurePodNetwork names the node's; default "bridge". */
   network?: string;
   /** The sandbox image; default DEFAULT_SANDBOX_IMAGE (pulled IfNotPresent). */
   sandboxImage?: string;
@@ -217,6 +219,51 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Inspects the node's pod network (pod-network.ts): reused when it matches `podCIDR`, replaced
+   * when it differs and no container is attached, created when missing. From then on sandboxes
+   * attach to it.
+   */
+  async configurePodNetwork(podCIDR: string, signal?: AbortSignal): Promise<void> {
+    let spec: PodNetworkSpec;
+    try {
+      spec = podNetworkSpec(this.nodeName, podCIDR, this.settings.extraLabels);
+    } catch (err) {
+      throw new PodNetworkError((err as Error).message, { cause: err });
+    }
+    try {
+      const existing = await this.inspectNetwork(spec.name, signal);
+      if (existing && !networkMatches(existing, spec)) {
+        const attached = Object.keys(existing.Containers ?? {}).length;
+        if (attached > 0) {
+          const subnets = (existing.IPAM?.Config ?? []).map((c) => c.Subnet).join(', ');
+          throw new PodNetworkError(`network ${spec.name} has subnet ${subnets || 'none'}, not ${spec.subnet}, and ${attached} containers attached: remove them first`);
+        }
+        await this.docker.getNetwork(existing.Id).remove({ abortSignal: signal });
+      }
+      if (!existing || !networkMatches(existing, spec)) {
+        await this.docker.createNetwork({ ...networkCreateBody(spec), abortSignal: signal } as unknown as Docker.NetworkCreateOptions);
+      }
+    } catch (err) {
+      throwIfAborted(signal);
+      if (err instanceof PodNetworkError) throw err;
+      throw new PodNetworkError(`pod network ${spec.name} (${spec.subnet}): ${messageOf(err)}`, { cause: err });
+    }
+    this.settings.network = spec.name;
+  }
+
+  private async inspectNetwork(name: string, signal?: AbortSignal): Promise<DockerNetworkInspect | undefined> {
+    try {
+      // dockerode accepts options with abortSignal here; its typings only know the callback form.
+      const network = this.docker.getNetwork(name) as unknown as { inspect(o: object): Promise<DockerNetworkInspect> };
+      return await network.inspect({ abortSignal: signal });
+    } catch (err) {
+      throwIfAborted(signal);
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   async runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}): Promise<PodSandbox> {
     const { signal } = options;
     const body = sandboxCreateBody(pod, this.settings, options.attempt ?? 0, options.dns);
@@ -231,6 +278,13 @@ export class DockerRuntime implements ContainerRuntime {
       const created = await this.docker.createContainer({ ...body, abortSignal: signal });
       id = created.id;
       await created.start({ abortSignal: signal });
+      const resolvConf = resolvConfText(options.dns);
+      if (resolvConf) {
+        // Through the sandbox (whose image already must have busybox's sleep): works whether or
+        // not this process sees dockerd's files. App containers share the sandbox's file.
+        const written = await this.exec(id, ['sh', '-c', 'cat > /etc/resolv.conf'], { stdin: resolvConf, signal });
+        if (written.exitCode !== 0) throw new Error(`writing /etc/resolv.conf failed (exit ${written.exitCode}): ${written.stderr.trim()}`);
+      }
       const [summary] = await this.summaries([`id=${id}`], signal);
       const sandbox = summary && sandboxFromSummary(summary);
       if (!sandbox || sandbox.state !== 'ready' || !sandbox.ip) throw new Error('sandbox is not running after start');

@@ -50,3 +50,9 @@ export class ContainerNotFoundError extends RuntimeError {
   override readonly name = 'ContainerNotFoundError';
   readonly reason = 'ContainerNotFound';
 }
+
+/** The node's pod network could not be set up (bad pod CIDR, a network in use with another subnet, dockerd failed). */
+export class PodNetworkError extends RuntimeError {
+  override readonly name = 'PodNetworkError';
+  readonly reason = 'NetworkPluginNotReady';
+}

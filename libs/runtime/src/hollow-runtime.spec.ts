@@ -1,5 +1,5 @@
 import type { Container, Pod } from '@skiff/api';
-import { ContainerNotFoundError, ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { ContainerNotFoundError, ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, PodNetworkError, SandboxError } from './errors';
 import { HollowRuntime } from './hollow-runtime';
 import type { LogChunk, RuntimeEvent } from './runtime';
 
@@ -63,7 +63,26 @@ describe('HollowRuntime', () => {
     expect(rt.createOptions(id)).toEqual(options);
   });
 
-  it('runs a pod: sandbox with IP and host ports, container running until it exits, events in order', async () => {
+  it('hands out pod IPs from the configured pod CIDR (never the gateway or broadcast), reusing those of stopped sandboxes', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1' });
+    await expect(rt.configurePodNetwork('10.0.0.0/31')).rejects.toBeInstanceOf(PodNetworkError);
+    await rt.configurePodNetwork('10.244.7.0/29');
+    const ips: string[] = [];
+    for (let i = 0; i < 5; i++) ips.push((await rt.runPodSandbox(pod(`u${i}`))).ip);
+    expect(ips).toEqual(['10.244.7.2', '10.244.7.3', '10.244.7.4', '10.244.7.5', '10.244.7.6']);
+    await expect(rt.runPodSandbox(pod('full'))).rejects.toThrow(/no free pod IP/);
+    const [first] = await rt.listPodSandboxes({ podUid: 'u0' });
+    await rt.stopPodSandbox(first.id);
+    expect((await rt.runPodSandbox(pod('again'))).ip).toBe('10.244.7.2');
+  });
+
+  it('publishes only ports with a hostPort', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1' });
+    const withHostPort = { ...pod('h'), spec: { ...pod('h').spec, containers: [{ ...web, ports: [{ name: 'http', containerPort: 80, hostPort: 8080, protocol: 'TCP', hostIP: '' }] }] } } as Pod;
+    expect((await rt.runPodSandbox(withHostPort)).ports).toEqual([{ containerPort: 80, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 8080 }]);
+  });
+
+  it('runs a pod: sandbox with IP, container running until it exits, events in order', async () => {
     const rt = new HollowRuntime({ nodeName: 'n1', now: () => 1_000 });
     const watch = new AbortController();
     const events: RuntimeEvent[] = [];
@@ -71,9 +90,10 @@ describe('HollowRuntime', () => {
       for await (const e of rt.events(watch.signal)) events.push(e);
     })();
     const sandbox = await rt.runPodSandbox(pod('u1'));
-    expect(sandbox).toMatchObject({ node: 'n1', state: 'ready', hostIP: '127.0.0.1', pod: { uid: 'u1', namespace: 'default', name: 'p-u1' } });
+    expect(sandbox).toMatchObject({ node: 'n1', state: 'ready', hostIP: '', pod: { uid: 'u1', namespace: 'default', name: 'p-u1' } });
     expect(sandbox.ip).toMatch(/^10\.\d+\.\d+\.\d+$/);
-    expect(sandbox.ports).toEqual([{ containerPort: 80, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 30000 }]);
+    // Port 80 has no hostPort: nothing is published on the node.
+    expect(sandbox.ports).toEqual([]);
     await expect(rt.runPodSandbox(pod('u1'))).rejects.toBeInstanceOf(SandboxError);
 
     const id = await rt.createContainer(sandbox, web, { attempt: 3 });

@@ -1,7 +1,8 @@
 /**
  * HollowRuntime: a ContainerRuntime that only pretends, for scale tests with hundreds of nodes in
- * one process (as kubemark's hollow kubelet). Everything lives in memory: sandboxes get made-up
- * pod IPs and host ports, containers "run" from start until stopContainer, removal, or exit()
+ * one process (as kubemark's hollow kubelet). Everything lives in memory: sandboxes get pod IPs
+ * from the pod CIDR given to configurePodNetwork (before that, made-up ones in 10.200.0.0/13),
+ * only ports with a hostPort count as published, containers "run" from start until stopContainer, removal, or exit()
  * called by the test (a regular init container exits 0 right after it started); images are "present" once ensured (unless `pullable` refuses them, given
  * the logins) and run as `imageUser` says (default root); createOptions() shows what a container
  * was created with (environment, command, mounts, security); a start
@@ -14,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { isRestartableInitContainer, type Container, type Pod } from '@skiff/api';
 import { AsyncQueue } from './async-queue';
 import { containerEnv, podRef } from './docker-specs';
-import { ContainerNotFoundError, ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, SandboxError } from './errors';
+import { ContainerNotFoundError, ContainerStartError, ImageInspectError, ImageNeverPullError, ImagePullError, PodNetworkError, SandboxError } from './errors';
 import { cpuNanosAt, defaultHollowUsage, type CpuCounter, type HollowUsage } from './hollow-usage';
 import { containerSpecHash } from './labels';
 import { pullDecision } from './pull-policy';
@@ -102,7 +103,9 @@ export class HollowRuntime implements ContainerRuntime {
   private readonly initNames = new Map<string, Set<string>>();
   private readonly containers = new Map<string, HollowContainer>();
   private readonly watchers = new Set<AsyncQueue<RuntimeEvent>>();
-  private nextHostPort = 30000;
+  /** The pod CIDR as [first pod address, last pod address] numbers, once configured; and the next offset to try. */
+  private podRange?: { first: number; last: number };
+  private nextPodOffset = 0;
 
   constructor(private readonly options: HollowRuntimeOptions) {
     this.nodeName = options.nodeName;
@@ -156,6 +159,38 @@ export class HollowRuntime implements ContainerRuntime {
     return this.options.imageUser?.(image) ?? '';
   }
 
+  /** Pod IPs come from `podCIDR` from now on: its addresses after the gateway (.1), never the broadcast. */
+  async configurePodNetwork(podCIDR: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(podCIDR);
+    const prefix = Number(m?.[5]);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || prefix > 30) throw new PodNetworkError(`invalid pod CIDR ${JSON.stringify(podCIDR)}: must be an IPv4 CIDR of at most /30`);
+    const size = 2 ** (32 - prefix);
+    const base = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+    const network = base - (base % size);
+    this.podRange = { first: network + 2, last: network + size - 2 };
+    this.nextPodOffset = 0;
+  }
+
+  /** The next pod IP of the pod CIDR not held by a ready sandbox, or a made-up one before a pod CIDR is configured. */
+  private nextPodIp(): string {
+    const range = this.podRange;
+    if (!range) {
+      const n = nextIp++;
+      return `10.${200 + (Math.floor(n / 65_024) % 8)}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+    }
+    const count = range.last - range.first + 1;
+    const used = new Set([...this.sandboxes.values()].filter((s) => s.state === 'ready').map((s) => s.ip));
+    for (let i = 0; i < count; i++) {
+      const n = range.first + ((this.nextPodOffset + i) % count);
+      const ip = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+      if (used.has(ip)) continue;
+      this.nextPodOffset = (this.nextPodOffset + i + 1) % count;
+      return ip;
+    }
+    throw new SandboxError(`no free pod IP left in the pod CIDR (${count} in use)`);
+  }
+
   async runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}): Promise<PodSandbox> {
     options.signal?.throwIfAborted();
     const ref = podRef(pod);
@@ -167,20 +202,19 @@ export class HollowRuntime implements ContainerRuntime {
     for (const c of pod.spec?.containers ?? []) {
       for (const p of c.ports ?? []) {
         const protocol = p.protocol === 'UDP' ? 'UDP' : 'TCP';
-        if (ports.some((q) => q.containerPort === p.containerPort && q.protocol === protocol)) continue;
-        ports.push({ containerPort: p.containerPort, protocol, hostIP: p.hostIP || this.hostIP, hostPort: p.hostPort || this.nextHostPort++ });
+        if (!(p.hostPort > 0) || ports.some((q) => q.containerPort === p.containerPort && q.protocol === protocol)) continue;
+        ports.push({ containerPort: p.containerPort, protocol, hostIP: p.hostIP || this.hostIP, hostPort: p.hostPort });
       }
     }
     ports.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
-    const n = nextIp++;
     const sandbox: PodSandbox = {
       id: hollowId(),
       pod: ref,
       node: this.nodeName,
       attempt,
       state: 'ready',
-      ip: `10.${200 + (Math.floor(n / 65_024) % 50)}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`,
-      hostIP: this.hostIP,
+      ip: this.nextPodIp(),
+      hostIP: ports.length > 0 ? this.hostIP : '',
       ports,
       createdAt: this.now(),
     };

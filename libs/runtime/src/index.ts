@@ -12,3 +12,4 @@ export * from './docker-runtime';
 export * from './hollow-runtime';
 export * from './hollow-usage';
 export * from './cgroup-stats';
+export * from './pod-network';

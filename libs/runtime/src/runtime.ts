@@ -3,11 +3,16 @@
  * Implementations: DockerRuntime (real containers through dockerd) and HollowRuntime (in memory,
  * for scale tests with hundreds of simulated nodes, as kubemark's hollow kubelet).
  *
- * Model: one sandbox per pod holds the pod's network namespace and publishes every declared
- * containerPort on the node address (hostIP) as a host port (Nomad's model); app containers join
- * the sandbox's namespace, so they share its IP and localhost. Everything is labelled (labels.ts)
- * with the node name: a runtime only ever lists, watches and touches its own node's objects, so
- * several nodes may share one dockerd, and a restarted kubelet adopts what runs.
+ * Model (Kubernetes'): one sandbox per pod holds the pod's network namespace; app containers
+ * join it, so they share its IP and localhost. The pod's IP comes from the node's pod CIDR
+ * (Node spec.podCIDR, handed to configurePodNetwork): DockerRuntime attaches sandboxes to a
+ * bridge network with exactly that subnet (pod-network.ts), so pod IPs are unique and routable
+ * cluster-wide (the proxy's pod-network keeper routes other nodes' pod CIDRs and masquerades
+ * traffic leaving the cluster CIDR). A port is published on the node address only when the spec
+ * gives it a hostPort; a containerPort alone publishes nothing (it is reached at podIP:port).
+ * Everything is labelled (labels.ts) with the node name: a runtime only ever lists, watches and
+ * touches its own node's objects, so several nodes may share one dockerd, and a restarted kubelet
+ * adopts what runs.
  *
  * Every call takes an AbortSignal; an aborted call rejects with the signal's reason (the Docker
  * request is cancelled; an operation dockerd already performs may still complete). Failures are
@@ -17,13 +22,13 @@ import type { Container, Pod } from '@skiff/api';
 import type { PodRef } from './labels';
 import type { PullPolicy } from './pull-policy';
 
-/** A declared container port and where the node publishes it. */
+/** A container port with a hostPort, and where the node publishes it. */
 export interface PortMapping {
   containerPort: number;
   protocol: 'TCP' | 'UDP';
   /** The node address the port is published on. */
   hostIP: string;
-  /** The port on hostIP: the spec's hostPort, or one the runtime chose when the spec has none. */
+  /** The port on hostIP: the spec's hostPort. */
   hostPort: number;
 }
 
@@ -36,10 +41,11 @@ export interface PodSandbox {
   attempt: number;
   /** 'ready' while the sandbox container runs; app containers can only join a ready sandbox. */
   state: 'ready' | 'notready';
-  /** The pod IP (on the Docker bridge); '' when the sandbox is not running. */
+  /** The pod IP (from the node's pod CIDR); '' when the sandbox is not running. */
   ip: string;
-  /** The node address its ports are published on. */
+  /** The node address its hostPorts are published on ('' when it publishes none). */
   hostIP: string;
+  /** The ports published on the node: those with a hostPort. */
   ports: PortMapping[];
   createdAt: Date;
 }
@@ -297,10 +303,21 @@ export interface ContainerRuntime {
   imageUser(image: string, signal?: AbortSignal): Promise<string>;
 
   /**
-   * Creates and starts the pod's sandbox (attempt 0 unless replacing one), publishing every
-   * containerPort of every container on hostIP. Resolves once it runs and has its IP. Throws
+   * Makes the node's pod network have exactly `podCIDR` (the Node's spec.podCIDR): sandboxes
+   * created from then on get their IP from it. Idempotent: a network that matches is reused (a
+   * restarted kubelet); one with another subnet is replaced when no container uses it. Throws
+   * PodNetworkError when `podCIDR` is not usable or the network cannot be made (the kubelet
+   * retries). Before it is called, a runtime uses its configured default network.
+   */
+  configurePodNetwork(podCIDR: string, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * Creates and starts the pod's sandbox (attempt 0 unless replacing one) on the pod network,
+   * publishing on the node only the container ports with a hostPort (at hostIP, the port's own
+   * hostIP overriding the node's). Resolves once it runs and has its IP. Throws
    * SandboxError (a name conflict when a sandbox with this pod uid and attempt exists).
-   * With `dns`, the pod's containers resolve names through it.
+   * With `dns` naming nameservers, the sandbox's /etc/resolv.conf (which its app containers share) is
+   * exactly those settings (DockerRuntime rewrites the file Docker made).
    */
   runPodSandbox(pod: Readonly<Pod>, options?: RunPodSandboxOptions): Promise<PodSandbox>;
 

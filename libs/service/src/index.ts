@@ -5,3 +5,4 @@ export * from './grpc-server';
 export * from './proto-package';
 export * from './metrics-server';
 export * from './run-until-signal';
+export * from './config';

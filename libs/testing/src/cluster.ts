@@ -10,7 +10,10 @@
  * container and network labelled `io.skiff.node=<name>` for each node the cluster started.
  * Service addresses are shared per machine too (the proxy binds ClusterIPs and node ports on the
  * host), so each cluster allocates ClusterIPs from its own /24 of 10.96.0.0/16 (its DNS at .10 of
- * it) and node ports from its own window of 100 ports.
+ * it) and node ports from its own window of 100 ports. Pod IPs are cluster-wide too (each node's
+ * pod network is a Docker bridge with its pod CIDR): each cluster cuts its nodes' /24s from its
+ * own random /20 of 10.200.0.0/13 (randomClusterCidr), and node IPAM always runs (in the
+ * controller-managers, or in a controller-manager running only "nodeipam" when none is asked for).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,6 +26,16 @@ import { freePort } from './free-port';
 import { startNats, type NatsServer } from './nats';
 import { startProcess, tempDir, type TestProcess } from './process';
 import { waitFor } from './wait-for';
+
+/**
+ * A cluster CIDR for one test cluster: a random /20 of 10.200.0.0/13 (16 nodes of /24), so that
+ * clusters of parallel test runs on the shared dockerd (whose pod networks are Docker bridges
+ * with these subnets) do not overlap.
+ */
+export function randomClusterCidr(): string {
+  const block = randomInt(0, 128); // 128 /20s in a /13
+  return `10.${200 + (block >> 4)}.${(block & 15) << 4}.0/20`;
+}
 
 /** The Docker label key the runtime puts on every sandbox and container with the owning node's name. */
 export const NODE_LABEL_KEY = 'io.skiff.node';
@@ -58,6 +71,8 @@ export interface StartClusterOptions {
    * more, the apiserver runs the ServiceAccount admission plugin (their serviceaccount
    * controller creates each namespace's `default` account, and startCluster waits for the one of
    * the `default` namespace); without, the plugin is off, as nothing would create the accounts.
+   * Node IPAM runs either way: with none, a controller-manager running only "nodeipam" (no
+   * leader election) is started, and controller-managers added later leave nodeipam to it.
    */
   controllerManagers?: number;
   /** Flags for every controller-manager, e.g. ['--node-monitor-grace-period', '4']. */
@@ -70,6 +85,8 @@ export interface StartClusterOptions {
   proxy?: { nodes?: string[]; args?: string[] };
   /** Log level of every component (default "warn"); recent output is in each process. */
   logLevel?: string;
+  /** The cluster CIDR (/24 per node); default randomClusterCidr(), a /20: 16 nodes. Give a larger one for more nodes. */
+  clusterCidr?: string;
 }
 
 /** The proxy of a test cluster; restart() keeps its flags and metrics address. */
@@ -126,6 +143,8 @@ export interface Cluster {
   serviceCidr: string;
   /** This cluster's NodePort range (apiserver --service-node-port-range), "lo-hi". */
   nodePortRange: string;
+  /** This cluster's cluster CIDR (controller-manager and proxy --cluster-cidr), a /20 of 10.200.0.0/13; nodes get /24s of it. */
+  clusterCidr: string;
   /** The cluster DNS address (.10 of serviceCidr) kubelets give pods and the proxy serves on port 53. */
   clusterDns: string;
   /** The built CLI (dist/apps/skiff/main.js); run it with `node cliPath ... --server address`. */
@@ -155,7 +174,8 @@ export function runCli(cliPath: string, server: string, args: string[], timeoutM
   });
 }
 
-async function nodeReady(cliPath: string, server: string, name: string): Promise<boolean> {
+/** True when Node `name` reports Ready=True (read with the built CLI); rejects when the CLI fails. */
+export async function nodeReady(cliPath: string, server: string, name: string): Promise<boolean> {
   const node = JSON.parse(await runCli(cliPath, server, ['get', 'node', name, '-o', 'json'], 5_000)) as {
     status?: { conditions?: { type: string; status: string }[] };
   };
@@ -175,7 +195,8 @@ export async function serviceAccountExists(cliPath: string, server: string, name
   }
 }
 
-async function httpOk(url: string): Promise<boolean> {
+/** True when GET `url` answers 2xx within a second. */
+export async function httpOk(url: string): Promise<boolean> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
   } catch {
@@ -191,7 +212,7 @@ async function httpOk(url: string): Promise<boolean> {
 export async function startCluster(options: StartClusterOptions): Promise<Cluster> {
   const logLevel = options.logLevel ?? 'warn';
   const [kubeletMain, schedulerMain, cliPath] = ['kubelet', 'scheduler', 'skiff'].map((name) => ensureAppBuilt(name));
-  const controllerManagerMain = options.controllerManagers ? ensureAppBuilt('controller-manager') : '';
+  ensureAppBuilt('controller-manager'); // node IPAM always runs
   ensureAppBuilt('apiserver');
   const nodeNames = new Set<string>();
   const started: { stop(): Promise<void> }[] = [];
@@ -217,6 +238,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     const clusterDns = `10.96.${block}.10`;
     const nodePortLow = 30_000 + randomInt(0, 27) * 100;
     const nodePortRange = `${nodePortLow}-${nodePortLow + 99}`;
+    const clusterCidr = options.clusterCidr ?? randomClusterCidr();
+    const podNetworkArgs = ['--cluster-cidr', clusterCidr, '--node-cidr-mask-size', '24'];
     const apiserver = await startApiserver({
       etcd,
       nats,
@@ -236,21 +259,32 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     started.push(scheduler);
 
     const controllerManagers: ControllerManagerProcess[] = [];
-    const addControllerManager = async (extraArgs: string[] = []): Promise<ControllerManagerProcess> => {
+    /** A controller-manager process with `args`, healthy. */
+    const startControllerManager = async (name: string, args: string[]): Promise<ControllerManagerProcess> => {
       const metrics = `127.0.0.1:${await freePort()}`;
-      const child = startProcess(`controller-manager ${controllerManagers.length + 1}`, process.execPath, [
-        '--enable-source-maps', controllerManagerMain || ensureAppBuilt('controller-manager'),
-        '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel,
-        ...(options.controllerManagerArgs ?? []),
-        ...extraArgs,
+      const child = startProcess(name, process.execPath, [
+        '--enable-source-maps', ensureAppBuilt('controller-manager'),
+        '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel, ...podNetworkArgs,
+        ...args,
       ]);
       const cm = Object.assign(child, { metricsAddress: metrics });
       started.push(cm);
-      controllerManagers.push(cm);
-      await waitFor('the controller-manager to be healthy', async () => {
-        if (!child.running) throw new Error(`controller-manager exited:\n${child.recentOutput}`);
+      await waitFor(`the ${name} to be healthy`, async () => {
+        if (!child.running) throw new Error(`${name} exited:\n${child.recentOutput}`);
         return httpOk(`http://${metrics}/healthz`);
       }, { timeoutMs: 20_000, intervalMs: 50 });
+      return cm;
+    };
+    // Kubernetes requires node IPAM for pods to get IPs: without controller-managers, one that runs only it.
+    const nodeIpam = (options.controllerManagers ?? 0) > 0 ? undefined : await startControllerManager('node-ipam', ['--controllers', 'nodeipam', '--leader-elect', 'false']);
+    const addControllerManager = async (extraArgs: string[] = []): Promise<ControllerManagerProcess> => {
+      const cm = await startControllerManager(`controller-manager ${controllerManagers.length + 1}`, [
+        // Two allocators must never hand out CIDRs at once: the node-ipam process keeps that job.
+        ...(nodeIpam ? ['--controllers', '*,-nodeipam'] : []),
+        ...(options.controllerManagerArgs ?? []),
+        ...extraArgs,
+      ]);
+      controllerManagers.push(cm);
       return cm;
     };
     for (let i = 0; i < (options.controllerManagers ?? 0); i++) await addControllerManager();
@@ -321,7 +355,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         '--enable-source-maps', ensureAppBuilt('proxy'),
         '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel,
         '--nodes', (options.proxy.nodes ?? options.nodes.map((n) => n.name)).join(','),
-        '--node-ips', '127.0.0.1', '--cluster-dns', clusterDns,
+        '--node-ips', '127.0.0.1', '--cluster-dns', clusterDns, '--cluster-cidr', clusterCidr,
         ...(options.proxy.args ?? []),
       ];
       const proxyProcess: ProxyProcess = {
@@ -348,10 +382,11 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         [apiserver.process.name, apiserver.process.allOutput],
         [scheduler.name, scheduler.allOutput],
         ...controllerManagers.map((cm): [string, string] => [cm.name, cm.allOutput]),
+        ...(nodeIpam ? [[nodeIpam.name, nodeIpam.allOutput] as [string, string]] : []),
         ...[...kubelets.values()].map((k): [string, string] => [k.process.name, k.process.allOutput]),
         ...(proxy ? [[proxy.process.name, proxy.process.allOutput] as [string, string]] : []),
       ]);
-    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, proxy, serviceCidr, nodePortRange, clusterDns, cliPath, addNode, allOutput, stop: stopAll };
+    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, proxy, serviceCidr, nodePortRange, clusterCidr, clusterDns, cliPath, addNode, allOutput, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -9,3 +9,5 @@ export * from './apiserver-env';
 export * from './docker';
 export * from './cluster';
 export * from './built-app';
+export * from './test-hosts';
+export * from './multi-host-cluster';

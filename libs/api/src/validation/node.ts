@@ -1,11 +1,11 @@
 /**
- * Validation of Nodes (taints, pod CIDR, status quantities) and Namespaces (finalizers, phase).
+ * Validation of Nodes (taints, pod CIDR set once, status quantities) and Namespaces (finalizers, phase).
  * CONTRACT: pure; appends to the given error list, never throws.
  */
 import type { Namespace, Node } from '../gen';
 import { checkLabelValue, checkQualifiedName } from '../names';
 import { isQuantity } from '../quantity';
-import { checkEnum, duplicate, invalid, invalidEach, required, type Errors } from './field-errors';
+import { checkEnum, duplicate, forbidden, invalid, invalidEach, required, type Errors } from './field-errors';
 import { TAINT_EFFECTS } from './pod';
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -34,6 +34,16 @@ export function validateNode(errs: Errors, node: Node): void {
       if (!isQuantity(value)) errs.push(invalid(`status.${list}[${name}]`, value, 'must be a valid quantity'));
     }
   }
+}
+
+/**
+ * Node updates, as Kubernetes' ValidateNodeUpdate: spec.podCIDR may be set once (from '' to a
+ * CIDR, by node IPAM or the kubelet's static --pod-cidr) and never changed or cleared after.
+ */
+export function validateNodeUpdate(errs: Errors, node: Node, old: Node): void {
+  const before = old.spec?.podCIDR ?? '';
+  const after = node.spec?.podCIDR ?? '';
+  if (before && after !== before) errs.push(forbidden('spec.podCIDR', 'node updates may not change podCIDR except from "" to valid'));
 }
 
 /** A Namespace: finalizer names and phase. */

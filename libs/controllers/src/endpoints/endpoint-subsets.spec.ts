@@ -1,5 +1,5 @@
 import { intOrString, type Pod, type Service, type ServicePort } from '@skiff/api';
-import { endpointsLabels, endpointSubsets, findTargetPort, HEADLESS_LABEL, hostPortOf, sameLabels, sameSubsets } from './endpoint-subsets';
+import { endpointsLabels, endpointSubsets, findTargetPort, HEADLESS_LABEL, sameLabels, sameSubsets } from './endpoint-subsets';
 
 interface PodOptions {
   ip?: string;
@@ -47,14 +47,6 @@ describe('findTargetPort', () => {
   });
 });
 
-describe('hostPortOf', () => {
-  it('prefers the port the kubelet reports, then the spec hostPort, else 0', () => {
-    expect(hostPortOf(pod('a', { published: [{ containerPort: 8080, hostPort: 41000 }] }), 8080, 'TCP')).toBe(41000);
-    expect(hostPortOf(pod('a', { ports: [{ containerPort: 8080, hostPort: 30080 }] }), 8080, 'TCP')).toBe(30080);
-    expect(hostPortOf(pod('a', { published: [{ containerPort: 8080, hostPort: 41000, protocol: 'UDP' }] }), 8080, 'TCP')).toBe(0);
-  });
-});
-
 describe('endpointSubsets', () => {
   it('puts ready pods in addresses and not-ready ones in notReadyAddresses, leaving out pods without IP, terminating or terminal', () => {
     const subsets = endpointSubsets(service([{ targetPort: intOrString('http') }]), [
@@ -92,14 +84,14 @@ describe('endpointSubsets', () => {
     ]);
   });
 
-  it('aligns each address hostPorts with its subset ports', () => {
+  it('sorts ports by name and gives addresses no host ports (pods are reached at their IP)', () => {
     const svc = service([
       { name: 'b-metrics', port: 9100, targetPort: intOrString(9100) },
       { name: 'a-http', port: 80, targetPort: intOrString(8080) },
     ]);
     const subsets = endpointSubsets(svc, [pod('a', { ip: '10.0.0.1', published: [{ containerPort: 8080, hostPort: 40001 }, { containerPort: 9100, hostPort: 40002 }] })]);
     expect(subsets[0].ports.map((p) => p.name)).toEqual(['a-http', 'b-metrics']);
-    expect(subsets[0].addresses[0].hostPorts).toEqual([40001, 40002]);
+    expect(subsets[0].addresses[0].hostPorts).toEqual([]);
   });
 
   it('lists a headless service without ports with no ports, and nothing for other services without ports', () => {

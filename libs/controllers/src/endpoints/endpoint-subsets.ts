@@ -11,8 +11,9 @@
  *   container ports of that name and protocol; a pod lacking the named port is left out of that
  *   port (and of the Endpoints when it lacks them all). A headless service without ports lists
  *   its pods with no ports.
- * - Each address carries the pod's node (hostIP, and hostPorts aligned with its subset's ports:
- *   the host port the kubelet reports in status.publishedPorts, else the spec's hostPort, else 0).
+ * - Each address carries the pod's IP, node (nodeName, hostIP) and a reference to the pod. Pod
+ *   IPs are routable cluster-wide (the pod network), so the proxy reaches every endpoint at
+ *   ip:port; addresses carry no host ports.
  * - Addresses with the same port set share a subset. Ports sort by name, port and protocol;
  *   addresses by IP then pod uid; subsets by their ports: equal inputs give equal output, so a
  *   resync that changes nothing writes nothing (compare with sameSubsets).
@@ -60,23 +61,7 @@ export function findTargetPort(pod: Readonly<Pod>, servicePort: Readonly<Service
   return undefined;
 }
 
-/**
- * The host port the node publishes `containerPort`/`protocol` of `pod` on: from
- * status.publishedPorts (what the runtime chose), else from a container port's spec hostPort;
- * 0 when neither says.
- */
-export function hostPortOf(pod: Readonly<Pod>, containerPort: number, protocol: string): number {
-  const matches = (p: { containerPort: number; protocol: string }) => p.containerPort === containerPort && protocolOf(p.protocol) === protocol;
-  const published = pod.status?.publishedPorts?.find(matches);
-  if (published?.hostPort) return published.hostPort;
-  for (const container of pod.spec?.containers ?? []) {
-    const declared = container.ports?.find((p) => matches(p) && p.hostPort > 0);
-    if (declared) return declared.hostPort;
-  }
-  return 0;
-}
-
-/** The address of `pod` (its IP, node and a reference to it), without host ports. */
+/** The address of `pod`: its IP, node and a reference to it. */
 function addressOf(pod: Readonly<Pod>): EndpointAddress {
   const nodeName = pod.spec?.nodeName;
   return {
@@ -134,10 +119,9 @@ export function endpointSubsets(service: Readonly<Service>, pods: readonly Reado
   const subsets = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, group]): EndpointSubset => {
-      const withHostPorts = (e: PodEntry): EndpointAddress => ({ ...addressOf(e.pod), hostPorts: e.ports.map((p) => hostPortOf(e.pod, p.port, p.protocol)) });
       return {
-        addresses: group.entries.filter((e) => e.ready).map(withHostPorts).sort(compareAddresses),
-        notReadyAddresses: group.entries.filter((e) => !e.ready).map(withHostPorts).sort(compareAddresses),
+        addresses: group.entries.filter((e) => e.ready).map((e) => addressOf(e.pod)).sort(compareAddresses),
+        notReadyAddresses: group.entries.filter((e) => !e.ready).map((e) => addressOf(e.pod)).sort(compareAddresses),
         ports: group.ports,
       };
     });

@@ -83,7 +83,7 @@ describe('endpoints controller against the real apiserver', () => {
     await runPod('ep-a', 'ep-a-2', '172.30.0.2', false);
     const listed = await waitEndpoints('ep-a', 'one ready, one not', (e) => same(readyIPs(e), ['172.30.0.1']) && same(notReadyIPs(e), ['172.30.0.2']));
     expect(listed.subsets[0].ports).toEqual([{ name: 'web', port: 8080, protocol: 'TCP' }]);
-    expect(listed.subsets[0].addresses[0]).toMatchObject({ nodeName: 'node-1', hostIP: '127.0.0.1', hostPorts: [40001], targetRef: { kind: 'Pod', name: 'ep-a-1', namespace: NS } });
+    expect(listed.subsets[0].addresses[0]).toMatchObject({ nodeName: 'node-1', hostIP: '127.0.0.1', hostPorts: [], targetRef: { kind: 'Pod', name: 'ep-a-1', namespace: NS } });
 
     // The not-ready pod turns ready; the ready one is deleted (graceful: it is bound to a node).
     await setStatus(await pods.get(NS, 'ep-a-2'), '172.30.0.2', true);

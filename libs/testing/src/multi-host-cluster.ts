@@ -1,0 +1,287 @@
+/**
+ * A Skiff cluster on test hosts (see test-hosts.ts): every component on its own "machine".
+ *
+ *   control plane host (cp)       etcd :2379, NATS :4222 (JetStream), apiserver :6443,
+ *                                 scheduler, controller-manager (node IPAM from clusterCidr)
+ *   worker hosts (w1, w2, ...)    its own dockerd, a kubelet (--node-ip/--listen on the host's
+ *                                 address, the sandbox image from the network's registry) and
+ *                                 a proxy (its node, pod routes, cluster DNS)
+ *
+ * The test process stays in the root namespace and reaches the apiserver at the control plane's
+ * address over the bridge; `cli()` runs the built CLI against it. Each component is the built app
+ * (ensureAppBuilt) started with only `--config <file>.yaml` (keys: the camelCase flag names) when
+ * the app accepts --config, else with the same settings as flags. A setting the built app does
+ * not know yet (a flag another change is adding) is left out with a warning on stderr, so the
+ * cluster still starts and tests fail on what is missing rather than on start-up.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ensureAppBuilt } from './built-app';
+import { httpOk, nodeReady, runCli, serviceAccountExists } from './cluster';
+import type { TestProcess } from './process';
+import { createTestNetwork, type TestHost, type TestNetwork } from './test-hosts';
+import { waitFor } from './wait-for';
+
+/** A component's settings: camelCase flag name -> value (lists as arrays). */
+export type ComponentSettings = Record<string, string | string[] | undefined>;
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+const appFlags = new Map<string, { config: boolean; flags: Set<string> }>();
+
+/** The flags the built app `main` declares (from its --help), and whether it takes --config. */
+function flagsOf(main: string): { config: boolean; flags: Set<string> } {
+  let known = appFlags.get(main);
+  if (!known) {
+    let help = '';
+    try {
+      help = execFileSync(process.execPath, [main, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    } catch (err) {
+      help = String((err as { stdout?: string }).stdout ?? '');
+    }
+    const flags = new Set([...help.matchAll(/(?:^|\s)--([a-z][a-z0-9-]*)/g)].map((m) => m[1] as string));
+    known = { config: flags.has('config'), flags };
+    appFlags.set(main, known);
+  }
+  return known;
+}
+
+const warned = new Set<string>();
+
+/**
+ * The arguments that start built app `main` with `settings`: `['--config', file]` (the settings
+ * written to `file` as YAML) when the app takes a config file, else one flag per setting.
+ * Settings the app does not declare are left out (warned once on stderr).
+ */
+export function componentLaunchArgs(main: string, settings: ComponentSettings, file: string): string[] {
+  const { config, flags } = flagsOf(main);
+  const kept: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    if (!flags.has(kebab(name))) {
+      const what = `${main} --${kebab(name)}`;
+      if (!warned.has(what)) process.stderr.write(`multi-host cluster: ${what} is not a flag of the built app; left out\n`);
+      warned.add(what);
+      continue;
+    }
+    kept[name] = value;
+  }
+  if (config) {
+    writeFileSync(file, stringify(kept));
+    return ['--config', file];
+  }
+  return Object.entries(kept).flatMap(([name, value]) => [`--${kebab(name)}`, Array.isArray(value) ? value.join(',') : value]);
+}
+
+export interface MultiHostClusterOptions {
+  /** Worker hosts to start (default 2), named w1, w2, ... */
+  workers?: number;
+  /** The cluster CIDR node IPAM gives each Node a /24 of (default 10.244.0.0/16). */
+  clusterCidr?: string;
+  /** The service CIDR (default 10.96.0.0/16); cluster DNS at its .10. */
+  serviceCidr?: string;
+  /** Extra settings per component (camelCase flag names), e.g. { nodeMonitorGracePeriod: '4' } for the controller-manager. */
+  apiserver?: ComponentSettings;
+  scheduler?: ComponentSettings;
+  controllerManager?: ComponentSettings;
+  kubelet?: ComponentSettings;
+  proxy?: ComponentSettings;
+  /** Log level of every component (default "warn"). */
+  logLevel?: string;
+  /** Readiness deadline of each step (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** A worker machine of the cluster. */
+export interface ClusterWorker {
+  /** The Node name (the host's name). */
+  name: string;
+  host: TestHost;
+  /** Its dockerd's socket (for `host.docker([...])` or a Docker client). */
+  dockerSocket: string;
+  kubelet: TestProcess;
+  proxy: TestProcess;
+}
+
+/** A cluster on test hosts; stop() it in afterAll. */
+export interface MultiHostCluster {
+  network: TestNetwork;
+  controlPlane: TestHost;
+  /** The apiserver's gRPC address, "<control plane ip>:6443". */
+  address: string;
+  /** NATS and etcd URLs on the control plane. */
+  natsUrl: string;
+  etcdUrl: string;
+  clusterCidr: string;
+  serviceCidr: string;
+  /** The cluster DNS address the proxies serve and kubelets give pods. */
+  clusterDns: string;
+  /** The test image as hosts pull it: `${network.registry}/skiff/busybox:latest`. */
+  image: string;
+  /** The built CLI. */
+  cliPath: string;
+  /** Control plane processes by name (etcd, nats, apiserver, scheduler, controller-manager). */
+  controlPlaneProcesses: Map<string, TestProcess>;
+  /** Workers by name (removed ones are gone). */
+  workers: Map<string, ClusterWorker>;
+  /** Runs the built CLI against the apiserver; stdout, or a rejection on a non-zero exit. */
+  cli(args: string[], timeoutMs?: number): Promise<string>;
+  /** Adds a worker host (next name w<N>: never reused) and resolves once its Node is Ready and its proxy healthy. */
+  addWorker(name?: string): Promise<ClusterWorker>;
+  /** Removes a worker as a machine that dies: every process of it SIGKILLed, its namespace, dockerd and files gone. */
+  removeWorker(name: string): Promise<void>;
+  /** Everything each component printed, by process name. */
+  allOutput(): Map<string, string>;
+  /** Removes every host and the network (see TestNetwork.destroy). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const ETCD_PORT = 2379;
+const NATS_PORT = 4222;
+const API_PORT = 6443;
+
+/**
+ * Starts a cluster on test hosts: a control plane host (etcd, NATS, apiserver, scheduler,
+ * controller-manager) and `workers` worker hosts (dockerd, kubelet, proxy each), waiting for each
+ * to be healthy and every Node Ready. The caller has made sure the test images are in the
+ * machine's registry (ensureTestImages). On failure it removes everything and rejects with the
+ * failing component's recent output.
+ */
+export async function startMultiHostCluster(options: MultiHostClusterOptions = {}): Promise<MultiHostCluster> {
+  const logLevel = options.logLevel ?? 'warn';
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const clusterCidr = options.clusterCidr ?? '10.244.0.0/16';
+  const serviceCidr = options.serviceCidr ?? '10.96.0.0/16';
+  const clusterDns = serviceCidr.replace(/\.0\/\d+$/, '.10');
+  const mains = Object.fromEntries(['apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy', 'skiff'].map((app) => [app, ensureAppBuilt(app)]));
+  const cliPath = mains['skiff'] as string;
+  const network = await createTestNetwork();
+  const outputs: TestProcess[] = [];
+  try {
+    const cp = await network.addHost('cp');
+    const configDir = (host: TestHost) => {
+      const dir = join(host.dir, 'config');
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    };
+    /** Starts built app `app` on `host` with `settings`. */
+    const startComponent = (host: TestHost, app: string, settings: ComponentSettings): TestProcess => {
+      const main = mains[app] as string;
+      const args = componentLaunchArgs(main, { logLevel, ...settings }, join(configDir(host), `${app}.yaml`));
+      const child = host.spawn(app, process.execPath, ['--enable-source-maps', main, ...args]);
+      outputs.push(child);
+      return child;
+    };
+    const ready = async (what: string, child: TestProcess, check: () => Promise<boolean>) =>
+      waitFor(what, async () => {
+        if (!child.running) throw new Error(`${child.name} exited with code ${child.child.exitCode}:\n${child.recentOutput}`);
+        return check();
+      }, { timeoutMs, intervalMs: 100 }).catch((err: Error) => {
+        throw new Error(`${err.message}\n${(err.cause as Error | undefined)?.message ?? ''}\n${child.name}:\n${child.recentOutput}`, { cause: err });
+      });
+
+    const etcdUrl = `http://${cp.ip}:${ETCD_PORT}`;
+    const peer = `http://${cp.ip}:2380`;
+    const etcd = cp.spawn('etcd', 'etcd', [
+      '--name', 'cp', '--data-dir', join(cp.dir, 'etcd'),
+      '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `cp=${peer}`,
+      '--logger', 'zap', '--log-level', 'error',
+    ]);
+    const natsUrl = `nats://${cp.ip}:${NATS_PORT}`;
+    const nats = cp.spawn('nats', 'nats-server', ['-js', '-a', cp.ip, '-p', String(NATS_PORT), '-m', '8222', '-sd', join(cp.dir, 'nats')]);
+    outputs.push(etcd, nats);
+    await Promise.all([
+      ready('etcd to be healthy', etcd, () => httpOk(`${etcdUrl}/health`)),
+      ready('NATS to be healthy', nats, () => httpOk(`http://${cp.ip}:8222/healthz`)),
+    ]);
+
+    const address = `${cp.ip}:${API_PORT}`;
+    const apiserver = startComponent(cp, 'apiserver', {
+      listen: address, etcd: [etcdUrl], nats: [natsUrl], metricsListen: `${cp.ip}:6480`,
+      serviceClusterIpRange: serviceCidr,
+      ...options.apiserver,
+    });
+    const cli = (args: string[], ms?: number) => runCli(cliPath, address, args, ms);
+    await ready('the apiserver to serve', apiserver, async () => (await cli(['version'], 5_000).then(() => true, () => false)));
+    const scheduler = startComponent(cp, 'scheduler', { server: [address], nats: [natsUrl], metricsListen: `${cp.ip}:10251`, ...options.scheduler });
+    const controllerManager = startComponent(cp, 'controller-manager', {
+      server: [address], nats: [natsUrl], metricsListen: `${cp.ip}:10257`, clusterCidr, ...options.controllerManager,
+    });
+    await Promise.all([
+      ready('the scheduler to be healthy', scheduler, () => httpOk(`http://${cp.ip}:10251/healthz`)),
+      ready('the controller-manager to be healthy', controllerManager, () => httpOk(`http://${cp.ip}:10257/healthz`)),
+    ]);
+    // As users of Kubernetes do: pods are created once the namespace's `default` ServiceAccount exists.
+    await ready('the default ServiceAccount', controllerManager, () => serviceAccountExists(cliPath, address, 'default', 'default'));
+    const controlPlaneProcesses = new Map<string, TestProcess>([
+      ['etcd', etcd], ['nats', nats], ['apiserver', apiserver], ['scheduler', scheduler], ['controller-manager', controllerManager],
+    ]);
+
+    const image = `${network.registry}/skiff/busybox:latest`;
+    const workers = new Map<string, ClusterWorker>();
+    let nextWorker = 1;
+    const addWorker = async (name = `w${nextWorker++}`): Promise<ClusterWorker> => {
+      const host = await network.addHost(name);
+      const dockerSocket = await host.startDockerd().catch(async (err: Error) => {
+        await host.remove().catch(() => undefined);
+        throw err;
+      });
+      const kubelet = startComponent(host, 'kubelet', {
+        nodeName: name, server: [address], nats: [natsUrl],
+        nodeIp: host.ip, listen: `${host.ip}:10250`, metricsListen: `${host.ip}:10255`,
+        rootDir: join(host.dir, 'kubelet'), dockerSocket,
+        podInfraContainerImage: image, clusterDns: [clusterDns],
+        ...options.kubelet,
+      });
+      const proxy = startComponent(host, 'proxy', {
+        server: [address], nats: [natsUrl], nodes: [name], nodeIps: [host.ip],
+        clusterCidr, serviceCidr, clusterDns, metricsListen: `${host.ip}:10249`,
+        ...options.proxy,
+      });
+      try {
+        await Promise.all([
+          ready(`node ${name} to be Ready`, kubelet, () => nodeReady(cliPath, address, name).catch(() => false)),
+          ready(`the proxy of ${name} to be healthy`, proxy, () => httpOk(`http://${host.ip}:10249/healthz`)),
+        ]);
+      } catch (err) {
+        await host.remove().catch(() => undefined);
+        throw err;
+      }
+      const worker = { name, host, dockerSocket, kubelet, proxy };
+      workers.set(name, worker);
+      return worker;
+    };
+    for (let i = 0; i < (options.workers ?? 2); i++) await addWorker();
+
+    return {
+      network,
+      controlPlane: cp,
+      address,
+      natsUrl,
+      etcdUrl,
+      clusterCidr,
+      serviceCidr,
+      clusterDns,
+      image,
+      cliPath,
+      controlPlaneProcesses,
+      workers,
+      cli,
+      addWorker,
+      async removeWorker(name) {
+        const worker = workers.get(name);
+        if (!worker) throw new Error(`no worker ${name}`);
+        workers.delete(name);
+        await worker.host.remove();
+      },
+      allOutput: () => new Map(outputs.map((p) => [p.name, p.allOutput])),
+      stop: () => network.destroy(),
+    };
+  } catch (err) {
+    await network.destroy();
+    throw err;
+  }
+}
