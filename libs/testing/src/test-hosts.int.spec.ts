@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTestImages } from './docker';
@@ -53,18 +54,23 @@ describe('test hosts', () => {
     expect(await b.exec('ip', ['-4', '-o', 'addr', 'show', 'eth0'])).toContain(`${b.ip}/24`);
     expect(server.running).toBe(true);
 
-    // a's own dockerd pulls from the network's registry and runs a container on its bridge
-    const socket = await a.startDockerd({ bip: '10.244.1.1/24' });
+    // a's own dockerd pulls from the network's registry and runs a container on its bridge, on a
+    // subnet that no route of this machine uses (a local cluster's pod networks may be 10.244.x)
+    const routes = await runCommand('ip', ['route']);
+    let third = randomInt(0, 256);
+    while (routes.includes(`10.219.${third}.0/24`)) third = (third + 1) % 256;
+    const subnet = `10.219.${third}.0/24`;
+    const socket = await a.startDockerd({ bip: `10.219.${third}.1/24` });
     expect(socket.startsWith(a.dir)).toBe(true);
     const id = (await a.docker(['run', '-d', '--name', 'web', `${net.registry}/skiff/busybox:latest`, 'httpd', '-f', '-p', '8080', '-h', '/www'], 60_000)).trim();
     const [containerIp, containerPid] = (await a.docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}} {{.State.Pid}}', id])).trim().split(' ');
-    expect(containerIp).toMatch(/^10\.244\.1\./);
+    expect(containerIp.startsWith(`10.219.${third}.`)).toBe(true);
     // b reaches it once b routes a's container subnet via a; without the route it does not
     await expect(httpFrom(b, containerIp as string, 8080)).rejects.toThrow();
-    await b.exec('ip', ['route', 'add', '10.244.1.0/24', 'via', a.ip]);
+    await b.exec('ip', ['route', 'add', subnet, 'via', a.ip]);
     await waitFor('the container to answer b', async () => (await httpFrom(b, containerIp as string, 8080)).includes('skiff'), { timeoutMs: 10_000, intervalMs: 100 });
     // the root namespace reaches it through a route the network adds (and removes on destroy)
-    await net.addRootRoute('10.244.1.0/24', a.ip);
+    await net.addRootRoute(subnet, a.ip);
     expect(await (await fetch(`http://${containerIp}:8080/`, { signal: AbortSignal.timeout(3_000) })).text()).toBe('skiff\n');
 
     // removing a: no process, mount, namespace, link, cgroup or file of it is left
@@ -94,7 +100,7 @@ describe('test hosts', () => {
     expect(registryPids.filter(alive)).toEqual([]);
     expect(netnsList().filter((n) => n.includes(net.run))).toEqual([]);
     expect(await links()).not.toContain(net.bridge);
-    expect(await runCommand('ip', ['route'])).not.toContain('10.244.1.0/24');
+    expect(await runCommand('ip', ['route'])).not.toContain(subnet);
     expect(await runCommand('iptables', ['-w', '-S', 'FORWARD'])).not.toContain(net.run);
     expect(existsSync(join(TEST_HOSTS_DIR, net.run))).toBe(false);
   }, 180_000);
