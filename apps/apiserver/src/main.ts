@@ -24,7 +24,7 @@ runComponentMain(apiserver, (c, { logger, signal, version }) =>
     {
       listen: c.listen, etcd: c.etcd, nats: c.nats, metricsListen: c.metricsListen, compactionIntervalMs: c.compactionInterval, defaultTolerationSeconds: c.defaultTolerationSeconds,
       serviceClusterIpRange: c.serviceClusterIpRange, serviceNodePortRange: c.serviceNodePortRange, disableAdmissionPlugins: c.disableAdmissionPlugins,
-      // TODO(lead): pass watchStreamReplicas: c.watchStreamReplicas once ApiserverConfig has it.
+      watchStreamReplicas: c.watchStreamReplicas,
       version: { version, gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' }, logger,
     },
     signal,

@@ -14,6 +14,7 @@ const kubelet = defineComponent({
     nats: natsKey(),
     nodeIp: key(t.ip(), { default: '127.0.0.1', help: 'node address (InternalIP, hostIP, host ports)' }),
     listen: key(t.address(), { optional: true, defaultText: '<node-ip>:10250', help: 'Kubelet gRPC address (logs, exec); its host is the node IP, 0.0.0.0 or ::; port 0 picks one' }),
+    podCidr: key(t.cidr(), { optional: true, help: "this node's pod CIDR, written to the Node when it has none (default: wait for the controller-manager's node IPAM)" }),
     runtime: key(t.enum(['docker', 'hollow']), { default: 'docker', help: 'container runtime (hollow: pretend, for scale tests)' }),
     rootDir: key(t.string(), { optional: true, defaultText: '/var/lib/skiff/kubelet/<node-name>', help: "where pods' volumes live (pods/<uid>/volumes)" }),
     dockerSocket: key(t.string(), { default: '/var/run/docker.sock', help: "dockerd's socket" }),
@@ -48,7 +49,7 @@ runComponentMain(kubelet, (c, { logger, signal }) => {
   const runtime = c.runtime === 'hollow' ? new HollowRuntime({ nodeName, hostIP }) : new DockerRuntime({ nodeName, hostIP, socketPath: c.dockerSocket, sandboxImage: c.podInfraContainerImage });
   return runKubelet(
     {
-      nodeName, server: c.server.join(','), nats: c.nats, nodeIP: hostIP, listen: c.listen ?? joinHostPort(hostIP, 10250), runtime, rootDir: c.rootDir,
+      nodeName, server: c.server.join(','), nats: c.nats, nodeIP: hostIP, podCIDR: c.podCidr, listen: c.listen ?? joinHostPort(hostIP, 10250), runtime, rootDir: c.rootDir,
       capacity: { cpu: c.cpu, memory: c.memory, pods: c.pods }, systemReserved: c.systemReserved, nodeLabels: c.nodeLabels, registerWithTaints: c.registerWithTaints,
       leaseIntervalMs: c.leaseInterval, statusIntervalMs: c.nodeStatusInterval, resyncIntervalMs: c.resyncInterval, metricsResolutionMs: c.housekeepingInterval,
       nodeUsage: c.nodeUsage, backoff: { baseMs: c.backoffBase, maxMs: c.backoffMax }, metricsListen: c.metricsListen, clusterDNS: c.clusterDns, clusterDomain: c.clusterDomain, logger,

@@ -7,6 +7,7 @@ import {
   ensureAppBuilt,
   ensureTestImages,
   freePort,
+  randomClusterCidr,
   removeLabelledDockerObjects,
   startApiserver,
   startEtcd,
@@ -29,6 +30,8 @@ import {
  */
 const NODE = `shutdown-${testLabel().value}`;
 const NODE_FILTER = `${NODE_LABEL_KEY}=${NODE}`;
+/** No controller-manager here: the kubelet brings its own pod CIDR (a /24 of a random test range). */
+const POD_CIDR = randomClusterCidr().replace(/\/20$/, '/24');
 let etcd: EtcdServer;
 let nats: NatsServer;
 let apiserver: ApiserverProcess;
@@ -49,7 +52,7 @@ async function nodeContainers(): Promise<DockerContainerState[]> {
 async function startKubelet(): Promise<TestProcess> {
   const main = ensureAppBuilt('kubelet');
   const listen = `127.0.0.1:${await freePort()}`;
-  const args = ['--enable-source-maps', main, '--node-name', NODE, '--node-ip', '127.0.0.1', '--listen', listen, '--server', apiserver.address, '--nats', nats.url, '--lease-interval', '1', '--log-level', 'warn'];
+  const args = ['--enable-source-maps', main, '--node-name', NODE, '--node-ip', '127.0.0.1', '--listen', listen, '--pod-cidr', POD_CIDR, '--server', apiserver.address, '--nats', nats.url, '--lease-interval', '1', '--log-level', 'warn'];
   const child = startProcess(`kubelet ${NODE}`, process.execPath, args);
   await waitFor(
     'the node to be Ready',

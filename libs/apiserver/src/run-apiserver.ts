@@ -34,6 +34,12 @@ export interface ApiserverConfig {
   etcd: string[];
   /** NATS server URLs. */
   nats: string[];
+  /**
+   * Replicas of the NATS watch stream (--watch-stream-replicas): 1 (default) for one NATS server,
+   * 3 with a NATS cluster of 3 or more (HA). An existing stream with fewer replicas is raised to
+   * this; one with more keeps them (see ensureWatchStream).
+   */
+  watchStreamReplicas?: number;
   /** Prometheus /metrics and /healthz address, "127.0.0.1:6480". */
   metricsListen: string;
   /** Compaction period; 0 disables compaction. Default 5 min. */
@@ -140,7 +146,10 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
           if (!background.signal.aborted) logger.error({ err }, 'connecting to NATS failed');
           return;
         }
-        await runWatchPublisher({ storage, bus, logger, metrics, onPublished: (rev) => (published = rev) }, background.signal);
+        await runWatchPublisher(
+          { storage, bus, logger, metrics, stream: { replicas: config.watchStreamReplicas ?? 1 }, onPublished: (rev) => (published = rev) },
+          background.signal,
+        );
       })(),
     );
     const intervalMs = config.compactionIntervalMs ?? 5 * 60_000;

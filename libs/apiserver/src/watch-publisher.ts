@@ -12,7 +12,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { CompactedError } from '@skiff/api';
-import { ensureWatchStream, WatchPublisher, WrongLastRevisionError, type BusConnection } from '@skiff/bus';
+import { ensureWatchStream, WatchPublisher, WrongLastRevisionError, type BusConnection, type WatchStreamOptions } from '@skiff/bus';
 import type { Logger } from '@skiff/service';
 import type { Storage } from '@skiff/storage';
 import type { ApiserverMetrics } from './apiserver-metrics';
@@ -24,6 +24,8 @@ export interface PublisherLoopOptions {
   bus: BusConnection;
   logger: Logger;
   metrics: ApiserverMetrics;
+  /** The watch stream's configuration ensured at start and after failures (replicas, limits). */
+  stream?: WatchStreamOptions;
   /** Called with the revision up to which the stream is known complete (for compaction). */
   onPublished?: (revision: number) => void;
   /** How long to wait for JetStream's ack before treating the outcome as unknown (resync); default 3 s. */
@@ -56,7 +58,7 @@ export async function runWatchPublisher(options: PublisherLoopOptions, signal: A
   while (!signal.aborted) {
     try {
       if (!streamReady) {
-        await ensureWatchStream(bus);
+        await ensureWatchStream(bus, options.stream);
         streamReady = true;
       }
       const last = await publisher.lastPublished();

@@ -75,6 +75,9 @@ class NatsBus implements BusConnection {
  * Connects to NATS (one server or several of a cluster) with JetStream. Waits for the first
  * connection as long as it takes (or until `signal` aborts), then reconnects forever with
  * jittered backoff; every disconnect/reconnect is reported through onStatus and bumps `epoch`.
+ * Failover: on a disconnect the client tries the other servers, the listed ones and those the
+ * cluster announced (nats.js's server pool), so losing one server of a cluster costs a reconnect;
+ * subscriptions then reset (BusResetError) and informers relist.
  */
 export async function connectBus(servers: string | string[], opts: ConnectBusOptions = {}): Promise<BusConnection> {
   const signal = opts.signal;
@@ -90,8 +93,10 @@ export async function connectBus(servers: string | string[], opts: ConnectBusOpt
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         reconnectJitter: 250,
-        pingInterval: 10_000,
-        maxPingOut: 3,
+        // A server that vanishes without closing the socket (its machine is lost) is noticed within
+        // ~10 s, and the client moves on to another server of the cluster.
+        pingInterval: 5_000,
+        maxPingOut: 2,
         // No stack capture per request (an Error built for every publish): a measurable share
         // of the apiserver's CPU per write.
         noAsyncTraces: true,

@@ -1,7 +1,7 @@
 import { Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import { ApiService, ConflictError, InvalidError, NotFoundError, Pod, UnavailableError, wrap, kindOfCase, type ApiObject, type ApiServer, type WatchEvent, type WatchRequest } from '@skiff/api';
 import { waitFor } from '@skiff/testing';
-import { connect } from './grpc-client';
+import { apiserverTarget, connect } from './grpc-client';
 import { typed } from './typed-client';
 import type { SkiffClient } from './skiff-client';
 
@@ -9,7 +9,7 @@ const podInfo = kindOfCase('pod');
 const pod = (name: string, rv = '5'): ApiObject => wrap(podInfo, Pod.fromPartial({ metadata: { name, namespace: 'default', resourceVersion: rv } }) as never);
 
 /** A real gRPC server with canned answers: the client is exercised over a real socket. */
-async function startFakeApi(): Promise<{ address: string; server: Server; cancelled: string[]; started: string[] }> {
+async function startFakeApi(version = '0.1.0'): Promise<{ address: string; server: Server; cancelled: string[]; started: string[] }> {
   const cancelled: string[] = [];
   const started: string[] = [];
   const never = (what: string) => (call: ServerUnaryCall<unknown, unknown>) => {
@@ -30,7 +30,7 @@ async function startFakeApi(): Promise<{ address: string; server: Server; cancel
       for (let rev = 1; rev <= 3; rev++) call.write({ type: 'ADDED', object: pod(`p${rev}`, String(rev)), revision: rev, resource: 'pods', namespace: 'default', name: `p${rev}` });
       call.on('cancelled', () => cancelled.push('watch'));
     },
-    version: (_call, cb) => cb(null, { version: '0.1.0', gitCommit: 'abc', platform: 'linux/x64' }),
+    version: (_call, cb) => cb(null, { version, gitCommit: 'abc', platform: 'linux/x64' }),
   };
   const server = new Server();
   server.addService(ApiService, impl as ApiServer);
@@ -118,6 +118,60 @@ describe('gRPC SkiffClient', () => {
       await expect(nowhere.version({ timeoutMs: 5_000 })).rejects.toBeInstanceOf(UnavailableError);
     } finally {
       nowhere.close();
+    }
+  });
+});
+
+describe('apiserverTarget', () => {
+  it('keeps one address as it is (DNS names resolve through grpc-js)', () => {
+    expect(apiserverTarget('127.0.0.1:6443')).toBe('127.0.0.1:6443');
+    expect(apiserverTarget('apiserver.example:6443')).toBe('apiserver.example:6443');
+    expect(apiserverTarget(' 10.0.0.1:6443 , ')).toBe('10.0.0.1:6443');
+  });
+
+  it('turns a list of IPs (localhost = 127.0.0.1) into one ipv4:/ipv6: target', () => {
+    expect(apiserverTarget('10.0.0.1:6443,10.0.0.2:6443')).toBe('ipv4:10.0.0.1:6443,10.0.0.2:6443');
+    expect(apiserverTarget('localhost:1,127.0.0.2:2')).toBe('ipv4:127.0.0.1:1,127.0.0.2:2');
+    expect(apiserverTarget('[::1]:1, [fd00::2]:2')).toBe('ipv6:[::1]:1,[fd00::2]:2');
+  });
+
+  it('refuses what grpc-js could not resolve as a list', () => {
+    expect(() => apiserverTarget('')).toThrow('no apiserver');
+    expect(() => apiserverTarget('a.example:1,b.example:2')).toThrow('must be IP addresses');
+    expect(() => apiserverTarget('10.0.0.1,10.0.0.2:2')).toThrow('not host:port');
+    expect(() => apiserverTarget('10.0.0.1:1,[::1]:2')).toThrow('mix IPv4 and IPv6');
+  });
+});
+
+describe('gRPC SkiffClient with two apiservers', () => {
+  it('spreads calls over both and carries on with the survivor when one dies', async () => {
+    const [a, b] = await Promise.all([startFakeApi('a'), startFakeApi('b')]);
+    const client = connect(`${a.address},${b.address.replace('127.0.0.1', 'localhost')}`);
+    try {
+      const answered = new Set<string>();
+      await waitFor('both apiservers to answer', async () => {
+        answered.add((await client.version()).version);
+        return answered.size === 2;
+      });
+      a.server.forceShutdown();
+      // A call may fail with UNAVAILABLE while the dead one leaves the rotation (callers retry);
+      // then every call reaches the survivor.
+      let failures = 0;
+      const served: string[] = [];
+      while (served.length < 20) {
+        try {
+          served.push((await client.version({ timeoutMs: 5_000 })).version);
+        } catch (err) {
+          expect(err).toBeInstanceOf(UnavailableError);
+          failures++;
+          expect(failures).toBeLessThanOrEqual(2);
+        }
+      }
+      expect(new Set(served)).toEqual(new Set(['b']));
+    } finally {
+      client.close();
+      a.server.forceShutdown();
+      b.server.forceShutdown();
     }
   });
 });

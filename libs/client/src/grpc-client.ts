@@ -2,6 +2,7 @@
  * The SkiffClient over gRPC (the generated grpc-js ApiClient). The only place that turns gRPC
  * statuses back into the API's error classes.
  */
+import { isIP } from 'node:net';
 import { credentials as grpcCredentials, Metadata, status as grpcStatus, type ChannelCredentials, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type ExecOutput, type ExecRequest, type ListResponse, type LogChunk, type LogsRequest, type NodeMetricsList, type PodMetricsList, type VersionResponse, type WatchEvent } from '@skiff/api';
 import type { CallOptions, DeleteOptions, ListOptions, MetricsOptions, SkiffClient, WatchOptions, WriteOptions } from './skiff-client';
@@ -15,6 +16,34 @@ export interface ConnectOptions {
   keepaliveMs?: number;
   /** Largest response accepted (a List of many objects); 256 MiB. */
   maxReceiveBytes?: number;
+}
+
+/**
+ * The grpc-js channel target for an apiserver address or a comma-separated list of them
+ * ("10.0.0.1:6443,10.0.0.2:6443"). Pure. One address is used as it is (grpc-js's DNS resolver:
+ * a name with several A records gives several apiservers). Several must be IP literals
+ * (`localhost` counts as 127.0.0.1; IPv6 as "[::1]:6443"), all of one family: they become an
+ * `ipv4:`/`ipv6:` target, which grpc-js balances over with round_robin (see connect). Throws
+ * for an empty list, a missing port or hostnames in a list (grpc-js resolves only one name per
+ * channel: list IPs, or give one DNS name with several records).
+ */
+export function apiserverTarget(server: string): string {
+  const addresses = server.split(',').map((a) => a.trim()).filter(Boolean);
+  if (addresses.length === 0) throw new Error('no apiserver address given');
+  if (addresses.length === 1) return addresses[0];
+  const parsed = addresses.map((address) => {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
+    if (!m) throw new Error(`apiserver address "${address}" is not host:port`);
+    const host = m[1] ?? (m[2] === 'localhost' ? '127.0.0.1' : m[2]);
+    const family = isIP(host);
+    if (family === 0) {
+      throw new Error(`apiserver address "${address}": a list of apiservers must be IP addresses (or one DNS name with several records)`);
+    }
+    return { family, hostPort: family === 6 ? `[${host}]:${m[3]}` : `${host}:${m[3]}` };
+  });
+  const families = new Set(parsed.map((p) => p.family));
+  if (families.size > 1) throw new Error(`apiserver addresses "${server}" mix IPv4 and IPv6`);
+  return `ipv${parsed[0].family}:${parsed.map((p) => p.hostPort).join(',')}`;
 }
 
 /** Rebuilds the API error from a grpc-js error (keeping it as `cause`). */
@@ -44,7 +73,10 @@ class GrpcSkiffClient implements SkiffClient {
   constructor(address: string, opts: ConnectOptions) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     const keepalive = opts.keepaliveMs ?? 20_000;
-    this.api = new ApiClient(address, opts.credentials ?? grpcCredentials.createInsecure(), {
+    this.api = new ApiClient(apiserverTarget(address), opts.credentials ?? grpcCredentials.createInsecure(), {
+      // Every apiserver of the target gets a connection and calls are spread over the ready ones:
+      // a dead apiserver leaves the rotation as soon as its connection breaks.
+      'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
       'grpc.keepalive_time_ms': keepalive,
       'grpc.keepalive_timeout_ms': Math.min(10_000, keepalive),
       'grpc.keepalive_permit_without_calls': 1,
@@ -170,9 +202,11 @@ class GrpcSkiffClient implements SkiffClient {
 }
 
 /**
- * Opens a client to the apiserver at `address` ("127.0.0.1:6443"). The channel connects lazily
- * and reconnects by itself; a call while the server is down fails fast with UnavailableError
- * (callers retry). Call close() when done.
+ * Opens a client to the apiserver at `address` ("127.0.0.1:6443"), or to several apiservers
+ * ("10.0.0.1:6443,10.0.0.2:6443", see apiserverTarget). The channel connects lazily and
+ * reconnects by itself; calls go round-robin to the apiservers that are up. A call in flight on
+ * an apiserver that dies, or made while none is up, fails fast with UnavailableError (callers
+ * retry, and a retry goes to a live apiserver). Call close() when done.
  */
 export function connect(address: string, opts: ConnectOptions = {}): SkiffClient {
   return new GrpcSkiffClient(address, opts);

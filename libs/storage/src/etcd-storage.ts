@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
 import { Etcd3, type ComparatorBuilder, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError, type IKeyValue, type IWatchResponse } from 'etcd3';
 import { SideKeyExistsError, type Guard, type KeyValue, type ListResult, type SideWrites, type Storage, type StorageEvent } from './storage';
@@ -45,7 +46,40 @@ function isCompacted(err: unknown): boolean {
   return /compacted/i.test(String((err as Error)?.message));
 }
 
-/** Storage on etcd v3 (the only code in Skiff that talks to etcd). */
+/**
+ * Counts the attempts the etcd3 client makes for one request (its call-options factory runs once
+ * per attempt, in the caller's async context): more than one means it retried on another member.
+ */
+const attemptCounter = new AsyncLocalStorage<{ count: number }>();
+
+/** Whether the stored bytes are the ones a write sent (see "Writes whose outcome is unknown" below). */
+function sameBytes(stored: Buffer | Uint8Array | undefined, written: Uint8Array): boolean {
+  return !!stored && Buffer.compare(Buffer.from(stored), Buffer.from(written)) === 0;
+}
+
+/**
+ * Storage on etcd v3 (the only code in Skiff that talks to etcd).
+ *
+ * Several members: `endpoints` lists every member; the etcd3 client spreads requests over them in
+ * a random order per request, retries a request that failed with a recoverable error (member
+ * unreachable, deadline exceeded) on the next member (3 attempts in all), and keeps a circuit
+ * breaker per member (3 consecutive failures: skipped for 5 s). A member killed on this machine
+ * refuses connections, so its requests move on at once; a member whose machine vanished is
+ * noticed by keep-alive pings (10 s + 5 s) or by the request deadline.
+ *
+ * Writes whose outcome is unknown: when a member dies after committing a write but before
+ * answering, the etcd3 client sends the same transaction to another member. Every write here is
+ * a compare-and-swap (create: the key must not exist; update/delete: its mod revision), so the
+ * repeated transaction cannot apply twice: its compare fails. create() and update() then look at
+ * the value their failed transaction read back: if the key holds exactly the bytes this write
+ * sent (and, for update, has moved past the expected revision) and the client did retry the
+ * transaction, the write did happen and is reported as done at that revision, never as a conflict. A write is therefore acknowledged at
+ * most once and never lost after an acknowledgement; one that cannot be confirmed fails with
+ * UnavailableError or ConflictError, which callers see. Limits: after a retry, a concurrent
+ * writer that stored byte-identical data is indistinguishable (the state asked for is in place
+ * either way); a delete() retried after it committed reports NotFoundError (as a repeated DELETE
+ * does: callers treat it as done).
+ */
 export class EtcdStorage implements Storage {
   private readonly client: Etcd3;
 
@@ -61,9 +95,24 @@ export class EtcdStorage implements Storage {
   constructor(options: EtcdStorageOptions) {
     this.client = new Etcd3({
       hosts: options.endpoints,
+      // A member that stops answering without closing its connections (its machine is gone) is
+      // noticed by pings; etcd's default --grpc-keepalive-min-time is 5 s, so no faster.
+      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 2_000 },
       // Requests get a deadline; watch streams live as long as their watch.
-      defaultCallOptions: (call) => (call.isStream ? {} : { deadline: Date.now() + (options.timeoutMs ?? 10_000) }),
+      defaultCallOptions: (call) => {
+        if (call.isStream) return {};
+        const attempts = attemptCounter.getStore();
+        if (attempts) attempts.count++;
+        return { deadline: Date.now() + (options.timeoutMs ?? 10_000) };
+      },
     });
+  }
+
+  /** Commits a write transaction; `retried` tells whether the client sent it more than once. */
+  private async commit(txn: ComparatorBuilder): Promise<{ res: Awaited<ReturnType<ComparatorBuilder['commit']>>; retried: boolean }> {
+    const attempts = { count: 0 };
+    const res = await attemptCounter.run(attempts, () => txn.commit());
+    return { res, retried: attempts.count > 1 };
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -126,12 +175,16 @@ export class EtcdStorage implements Storage {
       let txn = this.client.if(key, 'Create', '==', 0);
       if (guard) txn = txn.and(guard.key, 'Mod', '==', guard.revision);
       txn = this.sideCompares(txn, side);
-      const res = await txn
-        .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
-        .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key)))
-        .commit();
+      const { res, retried } = await this.commit(
+        txn
+          .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
+          .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key))),
+      );
       if (res.succeeded) return Number(res.header.revision);
-      if (res.responses[0]?.response_range?.kvs?.length) throw new AlreadyExistsError(`${key} already exists`);
+      const existing = res.responses[0]?.response_range?.kvs?.[0];
+      // Our own create, committed by an attempt whose answer was lost (see the class comment).
+      if (retried && existing && existing.create_revision === existing.mod_revision && sameBytes(existing.value, value)) return Number(existing.mod_revision);
+      if (existing) throw new AlreadyExistsError(`${key} already exists`);
       this.throwIfSideKeyExists(res.responses, 1, side);
       throw new ConflictError(`${guard?.key} is no longer at revision ${guard?.revision}`);
     });
@@ -139,14 +192,17 @@ export class EtcdStorage implements Storage {
 
   async update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites): Promise<number> {
     return this.call(async () => {
-      const res = await this.sideCompares(this.client.if(key, 'Mod', '==', expectedRevision), side)
-        .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
-        .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key)))
-        .commit();
+      const { res, retried } = await this.commit(
+        this.sideCompares(this.client.if(key, 'Mod', '==', expectedRevision), side)
+          .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
+          .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key))),
+      );
       if (res.succeeded) return Number(res.header.revision);
       const current = res.responses[0]?.response_range?.kvs?.[0];
       if (!current) throw new NotFoundError(`${key} not found`);
       if (String(current.mod_revision) === String(expectedRevision)) this.throwIfSideKeyExists(res.responses, 1, side);
+      // Our own update, committed by an attempt whose answer was lost (see the class comment).
+      else if (retried && Number(current.mod_revision) > expectedRevision && sameBytes(current.value, value)) return Number(current.mod_revision);
       throw new ConflictError(`${key} was modified (resourceVersion ${current.mod_revision}, expected ${expectedRevision})`);
     });
   }

@@ -28,8 +28,10 @@ export interface ApiserverProcess {
 }
 
 export interface StartApiserverOptions {
-  etcd: EtcdServer;
-  nats: NatsServer;
+  /** etcd: a server, or a cluster (its `endpoint` lists every member, comma separated). */
+  etcd: Pick<EtcdServer, 'endpoint'>;
+  /** NATS: a server, or a cluster (its `url` lists every server, comma separated). */
+  nats: Pick<NatsServer, 'url'>;
   extraArgs?: string[];
   /**
    * Run the ServiceAccount admission plugin (a pod needs its ServiceAccount, `default` by

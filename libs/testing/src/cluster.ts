@@ -87,6 +87,23 @@ export interface StartClusterOptions {
   logLevel?: string;
   /** The cluster CIDR (/24 per node); default randomClusterCidr(), a /20: 16 nodes. Give a larger one for more nodes. */
   clusterCidr?: string;
+  /**
+   * Run on this etcd instead of starting one (e.g. startEtcdCluster's: its `endpoint` lists every
+   * member); stop() leaves it running. Cluster.etcd is then this object.
+   */
+  etcd?: Pick<EtcdServer, 'endpoint'>;
+  /** Run on this NATS instead of starting one (e.g. startNatsCluster's); stop() leaves it running. */
+  nats?: Pick<NatsServer, 'url'>;
+  /**
+   * apiservers to start (default 1), all on the same etcd and NATS; every component and the CLI
+   * get all their addresses (Cluster.address lists them).
+   */
+  apiservers?: number;
+  /**
+   * Schedulers to start (default 1); with 2 or more they campaign with the identities
+   * "scheduler-1", "scheduler-2", ... (the skiff-system/scheduler Lease's holder).
+   */
+  schedulers?: number;
 }
 
 /** The proxy of a test cluster; restart() keeps its flags and metrics address. */
@@ -125,12 +142,20 @@ export type ControllerManagerProcess = TestProcess & { metricsAddress: string };
 
 /** A running test cluster; stop() it in afterAll. */
 export interface Cluster {
-  /** The apiserver's gRPC address, "127.0.0.1:PORT". */
+  /** The apiserver's gRPC address, "127.0.0.1:PORT" (with several apiservers: every address, comma separated). */
   address: string;
+  /** The etcd started, or StartClusterOptions.etcd when given (then only its `endpoint` is sure to be there). */
   etcd: EtcdServer;
+  /** The NATS started, or StartClusterOptions.nats when given (then only its `url` is sure to be there). */
   nats: NatsServer;
+  /** The (first) apiserver. */
   apiserver: ApiserverProcess;
+  /** Every apiserver (StartClusterOptions.apiservers). */
+  apiservers: ApiserverProcess[];
+  /** The (first) scheduler. */
   scheduler: TestProcess;
+  /** Every scheduler (StartClusterOptions.schedulers), with its Lease identity when there are several. */
+  schedulers: (TestProcess & { identity?: string })[];
   /** The controller-managers started (StartClusterOptions.controllerManagers); see addControllerManager. */
   controllerManagers: ControllerManagerProcess[];
   /** Starts one more controller-manager (same flags) and waits until it serves /healthz. */
@@ -231,8 +256,13 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     }
   };
   try {
-    const [etcd, nats] = await Promise.all([startEtcd(), startNats(), ensureDocker()]);
-    started.push(etcd, nats);
+    const [etcd, nats] = await Promise.all([
+      options.etcd ? (options.etcd as EtcdServer) : startEtcd(),
+      options.nats ? (options.nats as NatsServer) : startNats(),
+      ensureDocker(),
+    ]);
+    if (!options.etcd) started.push(etcd);
+    if (!options.nats) started.push(nats);
     const block = randomInt(1, 255);
     const serviceCidr = `10.96.${block}.0/24`;
     const clusterDns = `10.96.${block}.10`;
@@ -240,23 +270,36 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     const nodePortRange = `${nodePortLow}-${nodePortLow + 99}`;
     const clusterCidr = options.clusterCidr ?? randomClusterCidr();
     const podNetworkArgs = ['--cluster-cidr', clusterCidr, '--node-cidr-mask-size', '24'];
-    const apiserver = await startApiserver({
-      etcd,
-      nats,
-      logLevel,
-      serviceAccountAdmission: (options.controllerManagers ?? 0) > 0,
-      extraArgs: ['--service-cluster-ip-range', serviceCidr, '--service-node-port-range', nodePortRange, ...(options.apiserverArgs ?? [])],
-    });
-    started.push(apiserver);
-    const address = apiserver.address;
+    const apiservers: ApiserverProcess[] = [];
+    for (let i = 0; i < Math.max(1, options.apiservers ?? 1); i++) {
+      const one = await startApiserver({
+        etcd,
+        nats,
+        logLevel,
+        serviceAccountAdmission: (options.controllerManagers ?? 0) > 0,
+        extraArgs: ['--service-cluster-ip-range', serviceCidr, '--service-node-port-range', nodePortRange, ...(options.apiserverArgs ?? [])],
+      });
+      started.push(one);
+      apiservers.push(one);
+    }
+    const apiserver = apiservers[0];
+    const address = apiservers.map((a) => a.address).join(',');
 
-    const schedulerMetrics = `127.0.0.1:${await freePort()}`;
-    const scheduler = startProcess('scheduler', process.execPath, [
-      '--enable-source-maps', schedulerMain,
-      '--server', address, '--nats', nats.url, '--metrics-listen', schedulerMetrics, '--log-level', logLevel,
-      ...(options.schedulerArgs ?? []),
-    ]);
-    started.push(scheduler);
+    const schedulers: (TestProcess & { identity?: string; metricsAddress: string })[] = [];
+    const schedulerCount = Math.max(1, options.schedulers ?? 1);
+    for (let i = 1; i <= schedulerCount; i++) {
+      const metrics = `127.0.0.1:${await freePort()}`;
+      const identity = schedulerCount > 1 ? `scheduler-${i}` : undefined;
+      const child = startProcess(schedulerCount > 1 ? `scheduler ${i}` : 'scheduler', process.execPath, [
+        '--enable-source-maps', schedulerMain,
+        '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel,
+        ...(identity ? ['--leader-elect-identity', identity] : []),
+        ...(options.schedulerArgs ?? []),
+      ]);
+      started.push(child);
+      schedulers.push(Object.assign(child, { identity, metricsAddress: metrics }));
+    }
+    const scheduler = schedulers[0];
 
     const controllerManagers: ControllerManagerProcess[] = [];
     /** A controller-manager process with `args`, healthy. */
@@ -342,10 +385,12 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       return kubelet;
     };
 
-    await waitFor('the scheduler to be healthy', async () => {
-      if (!scheduler.running) throw new Error(`scheduler exited:\n${scheduler.recentOutput}`);
-      return httpOk(`http://${schedulerMetrics}/healthz`);
-    }, { timeoutMs: 20_000, intervalMs: 50 });
+    for (const s of schedulers) {
+      await waitFor('the scheduler to be healthy', async () => {
+        if (!s.running) throw new Error(`scheduler exited:\n${s.recentOutput}`);
+        return httpOk(`http://${s.metricsAddress}/healthz`);
+      }, { timeoutMs: 20_000, intervalMs: 50 });
+    }
     await Promise.all(options.nodes.map(addNode));
 
     let proxy: ProxyProcess | undefined;
@@ -379,14 +424,14 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
 
     const allOutput = () =>
       new Map<string, string>([
-        [apiserver.process.name, apiserver.process.allOutput],
-        [scheduler.name, scheduler.allOutput],
+        ...apiservers.map((a, i): [string, string] => [i === 0 ? a.process.name : `${a.process.name} ${i + 1}`, a.process.allOutput]),
+        ...schedulers.map((s): [string, string] => [s.name, s.allOutput]),
         ...controllerManagers.map((cm): [string, string] => [cm.name, cm.allOutput]),
         ...(nodeIpam ? [[nodeIpam.name, nodeIpam.allOutput] as [string, string]] : []),
         ...[...kubelets.values()].map((k): [string, string] => [k.process.name, k.process.allOutput]),
         ...(proxy ? [[proxy.process.name, proxy.process.allOutput] as [string, string]] : []),
       ]);
-    return { address, etcd, nats, apiserver, scheduler, controllerManagers, addControllerManager, kubelets, proxy, serviceCidr, nodePortRange, clusterCidr, clusterDns, cliPath, addNode, allOutput, stop: stopAll };
+    return { address, etcd, nats, apiserver, apiservers, scheduler, schedulers, controllerManagers, addControllerManager, kubelets, proxy, serviceCidr, nodePortRange, clusterCidr, clusterDns, cliPath, addNode, allOutput, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -9,5 +9,8 @@ export * from './apiserver-env';
 export * from './docker';
 export * from './cluster';
 export * from './built-app';
+export * from './member-host';
+export * from './etcd-cluster';
+export * from './nats-cluster';
 export * from './test-hosts';
 export * from './multi-host-cluster';

@@ -90,7 +90,7 @@ describe('DNS server on 127.0.0.1 (UDP and TCP)', () => {
   });
 
   it('answers SRV for a named port', async () => {
-    expect(await resolver.resolveSrv('_http._tcp.web.default.svc.cluster.local')).toEqual([
+    expect(await resolver.resolveSrv('_http._tcp.web.default.svc.cluster.local')).toMatchObject([
       { name: 'web.default.svc.cluster.local', port: 80, priority: 0, weight: 100 },
     ]);
   });
