@@ -7,6 +7,14 @@
  *                                 address, the sandbox image from the network's registry) and
  *                                 a proxy (its node, pod routes, cluster DNS)
  *
+ * Highly available (options.ha), instead of the one control plane host:
+ *   store hosts (s1, s2, s3, ...) an etcd member and a NATS server each (one etcd cluster, one
+ *                                 NATS cluster with clustered JetStream; the watch stream at R3)
+ *   control hosts (c1, c2, ...)   an apiserver, a scheduler and a controller-manager each, on
+ *                                 every etcd and NATS address; scheduler and controller-manager
+ *                                 elect a leader (their Lease identity is the host's name), and
+ *                                 every component and the CLI get every apiserver's address
+ *
  * The test process stays in the root namespace and reaches the apiserver at the control plane's
  * address over the bridge; `cli()` runs the built CLI against it. Each component is the built app
  * (ensureAppBuilt) started with only `--config <file>.yaml` (keys: the camelCase flag names) when
@@ -20,6 +28,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureAppBuilt } from './built-app';
 import { httpOk, nodeReady, runCli, serviceAccountExists } from './cluster';
+import { startEtcdCluster, type EtcdCluster } from './etcd-cluster';
+import { startNatsCluster, type NatsCluster } from './nats-cluster';
 import type { TestProcess } from './process';
 import { createTestNetwork, type TestHost, type TestNetwork } from './test-hosts';
 import { waitFor } from './wait-for';
@@ -92,6 +102,39 @@ export interface MultiHostClusterOptions {
   logLevel?: string;
   /** Readiness deadline of each step (default 60 s). */
   timeoutMs?: number;
+  /**
+   * A highly available control plane: `stores` hosts (s1, ...) with an etcd member and a NATS
+   * server each, and `controlPlanes` hosts (c1, ...) with an apiserver, scheduler and
+   * controller-manager each. Unset: one host "cp" runs one of everything.
+   */
+  ha?: { stores: number; controlPlanes: number };
+}
+
+/** A control plane process on a host that a fault test can kill and start again. */
+export interface HostProcess {
+  /** e.g. "apiserver (c1)" */
+  readonly name: string;
+  readonly host: TestHost;
+  /** The process running now (restart() replaces it). */
+  readonly process: TestProcess;
+  /** SIGKILL, as a crash. */
+  kill(): Promise<void>;
+  /** Starts it again with the same config file; resolves once it is healthy. */
+  restart(): Promise<void>;
+}
+
+/** A host running an apiserver, a scheduler and a controller-manager. */
+export interface ControlPlaneHost {
+  host: TestHost;
+  /** The apiserver's gRPC address, "<ip>:6443". */
+  address: string;
+  /** The apiserver's /metrics and /healthz, "http://<ip>:6480". */
+  apiserverMetrics: string;
+  apiserver: HostProcess;
+  /** Its Lease identity is the host's name. */
+  scheduler: HostProcess;
+  /** Its Lease identity is the host's name. */
+  controllerManager: HostProcess;
 }
 
 /** A worker machine of the cluster. */
@@ -108,10 +151,16 @@ export interface ClusterWorker {
 /** A cluster on test hosts; stop() it in afterAll. */
 export interface MultiHostCluster {
   network: TestNetwork;
+  /** The (first) control plane host. */
   controlPlane: TestHost;
-  /** The apiserver's gRPC address, "<control plane ip>:6443". */
+  /** Every host running an apiserver, scheduler and controller-manager. */
+  controlPlanes: ControlPlaneHost[];
+  /** With options.ha: the etcd and NATS clusters on the store hosts (their members can be killed and restarted). */
+  etcd?: EtcdCluster;
+  nats?: NatsCluster;
+  /** Every apiserver's gRPC address, comma separated (what --server and the CLI take). */
   address: string;
-  /** NATS and etcd URLs on the control plane. */
+  /** Every NATS and etcd URL, comma separated. */
   natsUrl: string;
   etcdUrl: string;
   clusterCidr: string;
@@ -159,20 +208,18 @@ export async function startMultiHostCluster(options: MultiHostClusterOptions = {
   const cliPath = mains['skiff'] as string;
   const network = await createTestNetwork();
   const outputs: TestProcess[] = [];
+  let etcdCluster: EtcdCluster | undefined;
+  let natsCluster: NatsCluster | undefined;
+  // The clusters' data dirs live outside the hosts' dirs: stop them (the hosts' removal kills their processes anyway).
+  const stopAll = async () => {
+    await network.destroy();
+    await Promise.all([etcdCluster?.stop(), natsCluster?.stop()]);
+  };
   try {
-    const cp = await network.addHost('cp');
     const configDir = (host: TestHost) => {
       const dir = join(host.dir, 'config');
       mkdirSync(dir, { recursive: true });
       return dir;
-    };
-    /** Starts built app `app` on `host` with `settings`. */
-    const startComponent = (host: TestHost, app: string, settings: ComponentSettings): TestProcess => {
-      const main = mains[app] as string;
-      const args = componentLaunchArgs(main, { logLevel, ...settings }, join(configDir(host), `${app}.yaml`));
-      const child = host.spawn(app, process.execPath, ['--enable-source-maps', main, ...args]);
-      outputs.push(child);
-      return child;
     };
     const ready = async (what: string, child: TestProcess, check: () => Promise<boolean>) =>
       waitFor(what, async () => {
@@ -181,44 +228,100 @@ export async function startMultiHostCluster(options: MultiHostClusterOptions = {
       }, { timeoutMs, intervalMs: 100 }).catch((err: Error) => {
         throw new Error(`${err.message}\n${(err.cause as Error | undefined)?.message ?? ''}\n${child.name}:\n${child.recentOutput}`, { cause: err });
       });
+    /** Starts built app `app` on `host` with `settings` (only a config file); healthy() tells when it is up. */
+    const startComponent = (host: TestHost, app: string, settings: ComponentSettings, healthy: () => Promise<boolean>): HostProcess => {
+      const main = mains[app] as string;
+      const args = ['--enable-source-maps', main, ...componentLaunchArgs(main, { logLevel, ...settings }, join(configDir(host), `${app}.yaml`))];
+      const spawnIt = () => {
+        const child = host.spawn(app, process.execPath, args);
+        outputs.push(child);
+        return child;
+      };
+      const component: HostProcess = {
+        name: `${app} (${host.name})`,
+        host,
+        process: spawnIt(),
+        kill: () => component.process.kill(),
+        async restart() {
+          if (component.process.running) throw new Error(`${component.name} is running`);
+          (component as { process: TestProcess }).process = spawnIt();
+          await ready(`${component.name} to be healthy`, component.process, healthy);
+        },
+      };
+      return component;
+    };
 
-    const etcdUrl = `http://${cp.ip}:${ETCD_PORT}`;
-    const peer = `http://${cp.ip}:2380`;
-    const etcd = cp.spawn('etcd', 'etcd', [
-      '--name', 'cp', '--data-dir', join(cp.dir, 'etcd'),
-      '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `cp=${peer}`,
-      '--logger', 'zap', '--log-level', 'error',
-    ]);
-    const natsUrl = `nats://${cp.ip}:${NATS_PORT}`;
-    const nats = cp.spawn('nats', 'nats-server', ['-js', '-a', cp.ip, '-p', String(NATS_PORT), '-m', '8222', '-sd', join(cp.dir, 'nats')]);
-    outputs.push(etcd, nats);
-    await Promise.all([
-      ready('etcd to be healthy', etcd, () => httpOk(`${etcdUrl}/health`)),
-      ready('NATS to be healthy', nats, () => httpOk(`http://${cp.ip}:8222/healthz`)),
-    ]);
+    // etcd and NATS: one of each on "cp", or clusters on the store hosts.
+    let etcdUrls: string[];
+    let natsUrls: string[];
+    const controlHosts: TestHost[] = [];
+    if (options.ha) {
+      const stores: TestHost[] = [];
+      for (let i = 1; i <= options.ha.stores; i++) stores.push(await network.addHost(`s${i}`));
+      for (let i = 1; i <= options.ha.controlPlanes; i++) controlHosts.push(await network.addHost(`c${i}`));
+      [etcdCluster, natsCluster] = await Promise.all([
+        startEtcdCluster(stores.length, { hosts: stores, timeoutMs }),
+        startNatsCluster(stores.length, { hosts: stores, timeoutMs }),
+      ]);
+      etcdUrls = etcdCluster.endpoints;
+      natsUrls = natsCluster.urls;
+    } else {
+      const cp = await network.addHost('cp');
+      controlHosts.push(cp);
+      etcdUrls = [`http://${cp.ip}:${ETCD_PORT}`];
+      const peer = `http://${cp.ip}:2380`;
+      const etcd = cp.spawn('etcd', 'etcd', [
+        '--name', 'cp', '--data-dir', join(cp.dir, 'etcd'),
+        '--listen-client-urls', etcdUrls[0], '--advertise-client-urls', etcdUrls[0],
+        '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `cp=${peer}`,
+        '--logger', 'zap', '--log-level', 'error',
+      ]);
+      natsUrls = [`nats://${cp.ip}:${NATS_PORT}`];
+      const nats = cp.spawn('nats', 'nats-server', ['-js', '-a', cp.ip, '-p', String(NATS_PORT), '-m', '8222', '-sd', join(cp.dir, 'nats')]);
+      outputs.push(etcd, nats);
+      await Promise.all([
+        ready('etcd to be healthy', etcd, () => httpOk(`${etcdUrls[0]}/health`)),
+        ready('NATS to be healthy', nats, () => httpOk(`http://${cp.ip}:8222/healthz`)),
+      ]);
+    }
 
-    const address = `${cp.ip}:${API_PORT}`;
-    const apiserver = startComponent(cp, 'apiserver', {
-      listen: address, etcd: [etcdUrl], nats: [natsUrl], metricsListen: `${cp.ip}:6480`,
-      serviceClusterIpRange: serviceCidr,
-      ...options.apiserver,
-    });
+    const addresses = controlHosts.map((host) => `${host.ip}:${API_PORT}`);
+    const address = addresses.join(',');
     const cli = (args: string[], ms?: number) => runCli(cliPath, address, args, ms);
-    await ready('the apiserver to serve', apiserver, async () => (await cli(['version'], 5_000).then(() => true, () => false)));
-    const scheduler = startComponent(cp, 'scheduler', { server: [address], nats: [natsUrl], metricsListen: `${cp.ip}:10251`, ...options.scheduler });
-    const controllerManager = startComponent(cp, 'controller-manager', {
-      server: [address], nats: [natsUrl], metricsListen: `${cp.ip}:10257`, clusterCidr, ...options.controllerManager,
-    });
-    await Promise.all([
-      ready('the scheduler to be healthy', scheduler, () => httpOk(`http://${cp.ip}:10251/healthz`)),
-      ready('the controller-manager to be healthy', controllerManager, () => httpOk(`http://${cp.ip}:10257/healthz`)),
-    ]);
+    const replicas = Math.min(3, natsUrls.length);
+    const controlPlanes: ControlPlaneHost[] = [];
+    for (const host of controlHosts) {
+      const own = `${host.ip}:${API_PORT}`;
+      const apiserverMetrics = `http://${host.ip}:6480`;
+      const apiserver = startComponent(host, 'apiserver', {
+        listen: own, etcd: etcdUrls, nats: natsUrls, metricsListen: `${host.ip}:6480`,
+        serviceClusterIpRange: serviceCidr, ...(replicas > 1 ? { watchStreamReplicas: String(replicas) } : {}),
+        ...options.apiserver,
+      }, () => runCli(cliPath, own, ['version'], 5_000).then(() => true, () => false));
+      await ready(`${apiserver.name} to serve`, apiserver.process, () => runCli(cliPath, own, ['version'], 5_000).then(() => true, () => false));
+      controlPlanes.push({ host, address: own, apiserverMetrics, apiserver } as ControlPlaneHost);
+    }
+    for (const cp of controlPlanes) {
+      const { host } = cp;
+      cp.scheduler = startComponent(host, 'scheduler', {
+        server: addresses, nats: natsUrls, metricsListen: `${host.ip}:10251`, leaderElectIdentity: host.name, ...options.scheduler,
+      }, () => httpOk(`http://${host.ip}:10251/healthz`));
+      cp.controllerManager = startComponent(host, 'controller-manager', {
+        server: addresses, nats: natsUrls, metricsListen: `${host.ip}:10257`, clusterCidr, leaderElectIdentity: host.name, ...options.controllerManager,
+      }, () => httpOk(`http://${host.ip}:10257/healthz`));
+      await Promise.all([
+        ready(`${cp.scheduler.name} to be healthy`, cp.scheduler.process, () => httpOk(`http://${host.ip}:10251/healthz`)),
+        ready(`${cp.controllerManager.name} to be healthy`, cp.controllerManager.process, () => httpOk(`http://${host.ip}:10257/healthz`)),
+      ]);
+    }
     // As users of Kubernetes do: pods are created once the namespace's `default` ServiceAccount exists.
-    await ready('the default ServiceAccount', controllerManager, () => serviceAccountExists(cliPath, address, 'default', 'default'));
-    const controlPlaneProcesses = new Map<string, TestProcess>([
-      ['etcd', etcd], ['nats', nats], ['apiserver', apiserver], ['scheduler', scheduler], ['controller-manager', controllerManager],
-    ]);
+    await waitFor('the default ServiceAccount', () => serviceAccountExists(cliPath, address, 'default', 'default'), { timeoutMs, intervalMs: 100 });
+    const controlPlaneProcesses = new Map<string, TestProcess>(
+      outputs.filter((p) => /^(etcd|nats) /.test(p.name)).map((p) => [p.name.split(' ')[0] as string, p]),
+    );
+    for (const cp of controlPlanes) {
+      for (const c of [cp.apiserver, cp.scheduler, cp.controllerManager]) controlPlaneProcesses.set(controlPlanes.length > 1 ? c.name : c.name.split(' ')[0] as string, c.process);
+    }
 
     const image = `${network.registry}/skiff/busybox:latest`;
     const workers = new Map<string, ClusterWorker>();
@@ -230,17 +333,17 @@ export async function startMultiHostCluster(options: MultiHostClusterOptions = {
         throw err;
       });
       const kubelet = startComponent(host, 'kubelet', {
-        nodeName: name, server: [address], nats: [natsUrl],
+        nodeName: name, server: addresses, nats: natsUrls,
         nodeIp: host.ip, listen: `${host.ip}:10250`, metricsListen: `${host.ip}:10255`,
         rootDir: join(host.dir, 'kubelet'), dockerSocket,
         podInfraContainerImage: image, clusterDns: [clusterDns],
         ...options.kubelet,
-      });
+      }, () => nodeReady(cliPath, address, name).catch(() => false)).process;
       const proxy = startComponent(host, 'proxy', {
-        server: [address], nats: [natsUrl], nodes: [name], nodeIps: [host.ip],
+        server: addresses, nats: natsUrls, nodes: [name], nodeIps: [host.ip],
         clusterCidr, serviceCidr, clusterDns, metricsListen: `${host.ip}:10249`,
         ...options.proxy,
-      });
+      }, () => httpOk(`http://${host.ip}:10249/healthz`)).process;
       try {
         await Promise.all([
           ready(`node ${name} to be Ready`, kubelet, () => nodeReady(cliPath, address, name).catch(() => false)),
@@ -258,10 +361,13 @@ export async function startMultiHostCluster(options: MultiHostClusterOptions = {
 
     return {
       network,
-      controlPlane: cp,
+      controlPlane: controlHosts[0] as TestHost,
+      controlPlanes,
+      etcd: etcdCluster,
+      nats: natsCluster,
       address,
-      natsUrl,
-      etcdUrl,
+      natsUrl: natsUrls.join(','),
+      etcdUrl: etcdUrls.join(','),
       clusterCidr,
       serviceCidr,
       clusterDns,
@@ -277,11 +383,15 @@ export async function startMultiHostCluster(options: MultiHostClusterOptions = {
         workers.delete(name);
         await worker.host.remove();
       },
-      allOutput: () => new Map(outputs.map((p) => [p.name, p.allOutput])),
-      stop: () => network.destroy(),
+      allOutput: () =>
+        new Map([
+          ...[...(etcdCluster?.members ?? []), ...(natsCluster?.members ?? [])].map((m): [string, string] => [m.process.name, m.process.allOutput]),
+          ...outputs.map((p): [string, string] => [p.name, p.allOutput]),
+        ]),
+      stop: () => stopAll(),
     };
   } catch (err) {
-    await network.destroy();
+    await stopAll();
     throw err;
   }
 }
