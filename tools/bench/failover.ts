@@ -3,18 +3,19 @@
  *   1. SIGKILL of the publishing apiserver -> the next watch event delivered to an informer (for a
  *      write made after the kill);
  *   2. SIGKILL of the etcd leader -> the next acknowledged write (made after the kill).
- * On a 3-member etcd cluster, a 3-server NATS cluster (watch stream R3) and two built apiservers;
- * a writer creates one ConfigMap every 20 ms through a client of both apiservers, and an informer
+ * On five test hosts (network namespaces, libs/testing test-hosts.ts; run as root):
+ * s1-s3 with an etcd member and a NATS server each (watch stream R3), c1 and c2 with an apiserver,
+ * scheduler and controller-manager each, every process a built app from its config file. A writer creates one ConfigMap every 20 ms through a client of both apiservers, and an informer
  * (through both apiservers and the NATS cluster) records when each arrives. The baseline, in the
  * same run: the write -> informer delay with nothing killed (median). Each kill is repeated
  * `--rounds` times (the victim restarted in between); figures are the median and the worst, with
  * the goal ratio (figure / 5 s).
- * Run: npm run bench -- failover [--rounds 3] [--timeout 30]
+ * Run as root: npm run bench -- failover [--rounds 3] [--timeout 30]
  */
 import { ConfigMap } from '@skiff/api';
-import { connectBus, ensureWatchStream } from '@skiff/bus';
+import { connectBus } from '@skiff/bus';
 import { connect, Informer, typed } from '@skiff/client';
-import { startApiserver, startEtcdCluster, startNatsCluster, type ApiserverProcess } from '@skiff/testing';
+import { startMultiHostCluster } from '@skiff/testing';
 import { Command } from 'commander';
 import { fmt, summarize } from './stats';
 
@@ -38,25 +39,16 @@ async function until<T>(what: string, check: () => T | undefined): Promise<T> {
   }
 }
 
-async function publishedRevision(a: ApiserverProcess): Promise<number> {
-  try {
-    const text = await (await fetch(`http://${a.metricsAddress}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
-    return Number(text.split('\n').find((l) => l.startsWith('skiff_apiserver_watch_published_revision '))?.split(' ')[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 async function main(): Promise<void> {
-  const [etcd, nats] = await Promise.all([startEtcdCluster(3), startNatsCluster(3)]);
-  const bus = await connectBus(nats.urls, { name: 'failover-bench' });
+  console.log('failover: starting 5 test hosts (3 x etcd + NATS, 2 x apiserver + scheduler + controller-manager)');
+  const cluster = await startMultiHostCluster({ ha: { stores: 3, controlPlanes: 2 }, workers: 0, logLevel: 'error' });
+  const etcd = cluster.etcd!;
   const stop = new AbortController();
-  const apiservers: ApiserverProcess[] = [];
   let client: ReturnType<typeof connect> | undefined;
+  let bus: Awaited<ReturnType<typeof connectBus>> | undefined;
   try {
-    await ensureWatchStream(bus, { replicas: 3 });
-    for (let i = 0; i < 2; i++) apiservers.push(await startApiserver({ etcd, nats, logLevel: 'error', extraArgs: ['--watch-stream-replicas', '3'] }));
-    client = connect(apiservers.map((a) => a.address).join(','));
+    bus = await connectBus(cluster.nats!.urls, { name: 'failover-bench' });
+    client = connect(cluster.address);
     const configMaps = typed(client, 'configMap');
 
     // Write i: started at sent[i], acknowledged at acked[i], seen by the informer at seen[i] (ms, performance.now()).
@@ -101,8 +93,7 @@ async function main(): Promise<void> {
     const apiserverMs: number[] = [];
     const etcdMs: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      const revisions = await Promise.all(apiservers.map(publishedRevision));
-      const victim = apiservers[revisions.indexOf(Math.max(...revisions))];
+      const victim = (await cluster.publishingControlPlane()).apiserver;
       await victim.kill();
       const killedAt = performance.now();
       const deliveredAt = await until('an event after the apiserver was killed', firstAfter(seen, killedAt));
@@ -125,7 +116,7 @@ async function main(): Promise<void> {
       const s = summarize(samples);
       return `  ${what.padEnd(44)} median ${fmt(s.p50 / 1000, 2)} s, worst ${fmt(s.max / 1000, 2)} s of ${s.n}   goal < 5 s: ${fmt(s.max / GOAL_MS, 2)}x the goal (${s.max < GOAL_MS ? 'met' : 'NOT met'})`;
     };
-    console.log(`failover: 3 etcd members, 3 NATS servers (watch stream R3), 2 apiservers; a ConfigMap written every 20 ms through a client of both`);
+    console.log(`failover: 3 etcd members, 3 NATS servers (watch stream R3), 2 apiservers on test hosts; a ConfigMap written every 20 ms through a client of both`);
     console.log(`  baseline write -> informer, nothing killed: median ${fmt(baseline.p50, 1)} ms, p99 ${fmt(baseline.p99, 1)} ms (${baseline.n} writes)`);
     console.log(line('SIGKILL publishing apiserver -> next event', apiserverMs));
     console.log(line('SIGKILL etcd leader -> next acknowledged write', etcdMs));
@@ -133,9 +124,8 @@ async function main(): Promise<void> {
   } finally {
     stop.abort();
     client?.close();
-    await bus.close().catch(() => undefined);
-    await Promise.all(apiservers.map((a) => a.stop().catch(() => undefined)));
-    await Promise.all([etcd.stop(), nats.stop()]);
+    await bus?.close().catch(() => undefined);
+    await cluster.stop();
   }
 }
 

@@ -1,7 +1,7 @@
 import { ConfigMap, ConflictError, NotFoundError, type Deployment } from '@skiff/api';
 import { connectBus, WATCH_STREAM, type BusConnection } from '@skiff/bus';
 import { connect, Informer, typed, type SkiffClient, type TypedClient } from '@skiff/client';
-import { ensureTestImages, startMultiHostCluster, waitFor, type ControlPlaneHost, type EtcdCluster, type MultiHostCluster, type NatsCluster } from '@skiff/testing';
+import { ensureTestImages, startMultiHostCluster, waitFor, type EtcdCluster, type MultiHostCluster, type NatsCluster } from '@skiff/testing';
 import { isLive, isRunning, livePodsOfApp, podsOfApp, sleeperDeployment } from './e2e-fixture';
 
 /**
@@ -69,18 +69,6 @@ async function rolledOut(deployments: TypedClient<'deployment'>, version: string
     !!s && s.observedGeneration >= (d.metadata?.generation ?? 0) && s.updatedReplicas === REPLICAS && s.replicas === REPLICAS && s.availableReplicas === REPLICAS &&
     pods.length === REPLICAS && pods.every((p) => isRunning(p) && p.spec?.containers[0]?.env.some((e) => e.value === version))
   );
-}
-
-/** The control plane host whose apiserver's watch publisher stored the newest revision (they race; this one is ahead). */
-async function publishingControlPlane(): Promise<ControlPlaneHost> {
-  const published = await Promise.all(
-    cluster.controlPlanes.map(async (cp) => {
-      const text = await (await fetch(`${cp.apiserverMetrics}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-      const line = text.split('\n').find((l) => l.startsWith('skiff_apiserver_watch_published_revision '));
-      return Number(line?.split(' ')[1] ?? 0);
-    }),
-  );
-  return cluster.controlPlanes[published.indexOf(Math.max(...published))]!;
 }
 
 /** Running app containers on the workers' dockerds, by pod name (Docker's view). */
@@ -183,7 +171,7 @@ describe('highly available control plane', () => {
       await timed('NATS stream leader', () => natsVictim.kill());
       await natsVictim.restart();
 
-      const publisher = (await publishingControlPlane()).apiserver;
+      const publisher = (await cluster.publishingControlPlane()).apiserver;
       await timed('publishing apiserver', () => publisher.kill());
       await publisher.restart();
 

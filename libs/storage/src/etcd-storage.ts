@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { handleWhen, noop, retry } from 'cockatiel';
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
 import { Etcd3, type ComparatorBuilder, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError, type IKeyValue, type IWatchResponse } from 'etcd3';
 import { SideKeyExistsError, type Guard, type KeyValue, type ListResult, type SideWrites, type Storage, type StorageEvent } from './storage';
@@ -6,8 +7,10 @@ import { SideKeyExistsError, type Guard, type KeyValue, type ListResult, type Si
 export interface EtcdStorageOptions {
   /** etcd client URLs, e.g. ["http://127.0.0.1:2379"]. */
   endpoints: string[];
-  /** Per-request deadline. */
+  /** Per-request deadline (default 10 s). */
   timeoutMs?: number;
+  /** Deadline of one attempt of a write transaction (default 2.5 s; the client makes 3 attempts, on different members). */
+  writeAttemptTimeoutMs?: number;
 }
 
 function toKeyValue(kv: IKeyValue): KeyValue {
@@ -61,11 +64,11 @@ function sameBytes(stored: Buffer | Uint8Array | undefined, written: Uint8Array)
  * Storage on etcd v3 (the only code in Skiff that talks to etcd).
  *
  * Several members: `endpoints` lists every member; the etcd3 client spreads requests over them in
- * a random order per request, retries a request that failed with a recoverable error (member
- * unreachable, deadline exceeded) on the next member (3 attempts in all), and keeps a circuit
- * breaker per member (3 consecutive failures: skipped for 5 s). A member killed on this machine
- * refuses connections, so its requests move on at once; a member whose machine vanished is
- * noticed by keep-alive pings (10 s + 5 s) or by the request deadline.
+ * a random order per request and retries a request that failed with a recoverable error (member
+ * unreachable, deadline exceeded) on the next member (4 attempts in all). A write attempt has a
+ * 2.5 s deadline: one caught on a follower when the leader died would otherwise wait out etcd's
+ * own request timeout (7 s). A dead member refuses connections, so its requests move on at once;
+ * a member whose machine vanished is noticed by keep-alive pings (10 s + 5 s) or by the deadline.
  *
  * Writes whose outcome is unknown: when a member dies after committing a write but before
  * answering, the etcd3 client sends the same transaction to another member. Every write here is
@@ -98,12 +101,26 @@ export class EtcdStorage implements Storage {
       // A member that stops answering without closing its connections (its machine is gone) is
       // noticed by pings; etcd's default --grpc-keepalive-min-time is 5 s, so no faster.
       grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 2_000 },
-      // Requests get a deadline; watch streams live as long as their watch.
+      // Requests get a deadline; watch streams live as long as their watch. A write attempt gets
+      // a short one: a member that forwarded it to a leader that just died holds it until its own
+      // request timeout (7 s with default settings) and then fails it; given up on sooner, the
+      // write is sent again to another member, where the new leader takes it (see "Writes whose
+      // outcome is unknown" above: a write sent twice applies once).
       defaultCallOptions: (call) => {
         if (call.isStream) return {};
         const attempts = attemptCounter.getStore();
         if (attempts) attempts.count++;
-        return { deadline: Date.now() + (options.timeoutMs ?? 10_000) };
+        const timeoutMs = options.timeoutMs ?? 10_000;
+        return { deadline: Date.now() + (call.method === 'txn' ? Math.min(timeoutMs, options.writeAttemptTimeoutMs ?? 2_500) : timeoutMs) };
+      },
+      faultHandling: {
+        // No circuit breaker per member: a member that is down refuses or has a broken channel
+        // and fails at once (a vanished machine: within the keepalive), while the breaker also
+        // tripped on live members whose requests were slow during an election, and made every
+        // request wait for one probe or fail at once.
+        host: () => noop,
+        // Up to 4 attempts, each on the next member: after a member failure or a deadline.
+        global: retry(handleWhen(isRecoverableError), { maxAttempts: 3 }),
       },
     });
   }

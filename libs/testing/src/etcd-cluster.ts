@@ -80,7 +80,7 @@ export async function startEtcdCluster(n = 3, options: StartEtcdClusterOptions =
       '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
       '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
       '--initial-cluster', initialCluster, '--initial-cluster-state', 'new', '--initial-cluster-token', token,
-      // Test-sized timing: a lost leader is noticed within a second.
+      // etcd's defaults, written out: a lost leader is noticed within 1-2 s.
       '--heartbeat-interval', '100', '--election-timeout', '1000',
       '--logger', 'zap', '--log-level', 'error',
     ];

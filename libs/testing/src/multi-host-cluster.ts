@@ -175,6 +175,12 @@ export interface MultiHostCluster {
   controlPlaneProcesses: Map<string, TestProcess>;
   /** Workers by name (removed ones are gone). */
   workers: Map<string, ClusterWorker>;
+  /**
+   * The control plane whose apiserver's watch publisher stored the newest revision (its
+   * skiff_apiserver_watch_published_revision): the one publishing now (they race; the other
+   * follows). Rejects when no apiserver reports the metric.
+   */
+  publishingControlPlane(): Promise<ControlPlaneHost>;
   /** Runs the built CLI against the apiserver; stdout, or a rejection on a non-zero exit. */
   cli(args: string[], timeoutMs?: number): Promise<string>;
   /** Adds a worker host (next name w<N>: never reused) and resolves once its Node is Ready and its proxy healthy. */
@@ -185,6 +191,16 @@ export interface MultiHostCluster {
   allOutput(): Map<string, string>;
   /** Removes every host and the network (see TestNetwork.destroy). Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** An apiserver's skiff_apiserver_watch_published_revision (0 when it does not answer or has not published). */
+async function publishedRevision(metricsUrl: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${metricsUrl}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    return Number(/^skiff_apiserver_watch_published_revision(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 const ETCD_PORT = 2379;
@@ -382,6 +398,12 @@ export async function startMultiHostCluster(options: MultiHostClusterOptions = {
         if (!worker) throw new Error(`no worker ${name}`);
         workers.delete(name);
         await worker.host.remove();
+      },
+      async publishingControlPlane() {
+        const revisions = await Promise.all(controlPlanes.map((cp) => publishedRevision(cp.apiserverMetrics)));
+        const newest = Math.max(...revisions);
+        if (!(newest > 0)) throw new Error('no apiserver reports a published revision');
+        return controlPlanes[revisions.indexOf(newest)] as ControlPlaneHost;
       },
       allOutput: () =>
         new Map([
