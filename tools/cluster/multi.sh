@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run cluster:multi [-- --workers N]`: a Skiff cluster on "test hosts" (network namespaces
+# `npm run cluster:multi [-- --workers N] [-- --ha]`: a Skiff cluster on "test hosts" (network namespaces
 # joined by a bridge, see libs/testing/src/test-hosts.ts): one control plane host (etcd, NATS,
 # apiserver, scheduler, controller-manager) and N worker hosts (default 2), each worker with its
 # own dockerd, kubelet and proxy. Runs in the background (a Node process owning the hosts, log
@@ -39,8 +39,8 @@ node - "$state" <<'JS'
 const s = require(process.argv[2]);
 const pad = (t, n) => String(t).padEnd(n);
 console.log(`\nSkiff multi-host cluster up (test network ${s.run}, cluster CIDR ${s.clusterCidr}, cluster DNS ${s.clusterDns})\n`);
-console.log(`  ${pad('HOST', 6)}${pad('ROLE', 15)}${pad('ADDRESS', 16)}NETWORK NAMESPACE`);
-for (const h of s.hosts) console.log(`  ${pad(h.name, 6)}${pad(h.role, 15)}${pad(h.ip, 16)}${h.netns}`);
+console.log(`  ${pad('HOST', 6)}${pad('ROLE', 42)}${pad('ADDRESS', 16)}NETWORK NAMESPACE`);
+for (const h of s.hosts) console.log(`  ${pad(h.name, 6)}${pad(h.role, 42)}${pad(h.ip, 16)}${h.netns}`);
 console.log(`
 Use it:
   npx skiff --server ${s.server} get nodes
