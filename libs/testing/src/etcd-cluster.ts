@@ -4,20 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { freePort } from './free-port';
-import { loopbackHosts, sharesPortSpace, spawnOn, type MemberHost } from './member-host';
-import { tempDir, type TestProcess } from './process';
-import { waitFor } from './wait-for';
+import { loopbackHosts, restartableMember, sharesPortSpace, startMembers, type MemberHost, type RestartableMember } from './member-host';
+import { tempDir } from './process';
 
-export interface EtcdMember {
+export interface EtcdMember extends RestartableMember {
   /** "s1", "s2", ... */
   name: string;
   /** "http://IP:PORT" */
   endpoint: string;
-  process: TestProcess;
-  /** SIGKILL, as a crash (its data dir stays). */
-  kill(): Promise<void>;
-  /** Starts it again on the same ports and data dir; resolves when it answers /health. */
-  restart(): Promise<void>;
 }
 
 export interface EtcdCluster {
@@ -84,26 +78,9 @@ export async function startEtcdCluster(n = 3, options: StartEtcdClusterOptions =
       '--heartbeat-interval', '100', '--election-timeout', '1000',
       '--logger', 'zap', '--log-level', 'error',
     ];
-    const member: EtcdMember = {
-      name: plan.name,
-      endpoint,
-      process: undefined as unknown as TestProcess,
-      kill: () => member.process.kill(),
-      async restart() {
-        const child = spawnOn(plan.host, `etcd ${plan.name}`, 'etcd', args);
-        member.process = child;
-        await waitFor(`etcd ${plan.name} to be healthy`, async () => {
-          if (!child.running) throw new Error(`etcd ${plan.name} exited:\n${child.recentOutput}`);
-          return healthy(endpoint);
-        }, { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 50 });
-      },
-    };
-    return member;
+    return restartableMember({ name: plan.name, endpoint }, { host: plan.host, label: `etcd ${plan.name}`, command: 'etcd', args, healthy: () => healthy(endpoint), timeoutMs: options.timeoutMs });
   });
-  const stop = async () => {
-    await Promise.all(members.map((m) => m.process?.stop(3_000).catch(() => undefined)));
-    for (const plan of plans) plan.dir.remove();
-  };
+  const stop = await startMembers(members, plans.map((p) => p.dir));
   const cluster: EtcdCluster = {
     members,
     endpoints: members.map((m) => m.endpoint),
@@ -132,11 +109,5 @@ export async function startEtcdCluster(n = 3, options: StartEtcdClusterOptions =
     },
     stop,
   };
-  try {
-    await Promise.all(members.map((m) => m.restart()));
-    return cluster;
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  return cluster;
 }

@@ -5,6 +5,7 @@
  * member.
  */
 import { startProcess, type TestProcess } from './process';
+import { waitFor } from './wait-for';
 
 export interface MemberHost {
   /** The address the member listens on and is reached at (a test host's own address, or 127.0.0.x). */
@@ -26,4 +27,60 @@ export function spawnOn(host: MemberHost, name: string, command: string, args: s
 /** `n` members on loopback (127.0.0.1, distinct ports). */
 export function loopbackHosts(n: number): MemberHost[] {
   return Array.from({ length: n }, () => ({ ip: '127.0.0.1' }));
+}
+
+/** A member's process that a fault test can SIGKILL and start again as the same member. */
+export interface RestartableMember {
+  /** The process running now (restart() replaces it). */
+  process: TestProcess;
+  /** SIGKILL, as a crash (its data stays). */
+  kill(): Promise<void>;
+  /** Starts it again with the same command (ports, data); resolves once it is healthy. */
+  restart(): Promise<void>;
+}
+
+/** How to run one member: where, what, and when it counts as up. */
+export interface MemberSpec {
+  host: MemberHost;
+  /** e.g. "etcd s1" */
+  label: string;
+  command: string;
+  args: string[];
+  healthy(): Promise<boolean>;
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/** `fields` plus process/kill/restart for the member `spec` describes (not started: call restart()). */
+export function restartableMember<T extends object>(fields: T, spec: MemberSpec): T & RestartableMember {
+  const member = fields as T & RestartableMember;
+  member.process = undefined as unknown as TestProcess;
+  member.kill = () => member.process.kill();
+  member.restart = async () => {
+    const child = spawnOn(spec.host, spec.label, spec.command, spec.args);
+    member.process = child;
+    await waitFor(`${spec.label} to be healthy`, async () => {
+      if (!child.running) throw new Error(`${spec.label} exited:\n${child.recentOutput}`);
+      return spec.healthy();
+    }, { timeoutMs: spec.timeoutMs ?? 30_000, intervalMs: spec.intervalMs ?? 50 });
+  };
+  return member;
+}
+
+/**
+ * Starts every member at once; resolves with a stop() that stops them and removes `dirs`. On a
+ * failure to start, stops what started, removes `dirs` and rejects.
+ */
+export async function startMembers(members: RestartableMember[], dirs: { remove(): void }[]): Promise<() => Promise<void>> {
+  const stop = async () => {
+    await Promise.all(members.map((m) => m.process?.stop(3_000).catch(() => undefined)));
+    for (const dir of dirs) dir.remove();
+  };
+  try {
+    await Promise.all(members.map((m) => m.restart()));
+    return stop;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -7,22 +7,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort } from './free-port';
-import { loopbackHosts, sharesPortSpace, spawnOn, type MemberHost } from './member-host';
-import { tempDir, type TestProcess } from './process';
-import { waitFor } from './wait-for';
+import { loopbackHosts, restartableMember, sharesPortSpace, startMembers, type MemberHost, type RestartableMember } from './member-host';
+import { tempDir } from './process';
 
-export interface NatsMember {
+export interface NatsMember extends RestartableMember {
   /** server_name: "n1", "n2", ... */
   name: string;
   /** "nats://IP:PORT" */
   url: string;
   /** The HTTP monitoring address "http://IP:PORT" (/healthz, /jsz). */
   monitorUrl: string;
-  process: TestProcess;
-  /** SIGKILL, as a crash (its store dir stays). */
-  kill(): Promise<void>;
-  /** Starts it again with the same config and store; resolves when /healthz says JetStream is ok. */
-  restart(): Promise<void>;
 }
 
 export interface NatsCluster {
@@ -106,27 +100,12 @@ export async function startNatsCluster(n = 3, options: StartNatsClusterOptions =
       ].join('\n'),
     );
     const monitorUrl = `http://${plan.host.ip}:${plan.monitor}`;
-    const member: NatsMember = {
-      name: plan.name,
-      url: `nats://${plan.host.ip}:${plan.client}`,
-      monitorUrl,
-      process: undefined as unknown as TestProcess,
-      kill: () => member.process.kill(),
-      async restart() {
-        const child = spawnOn(plan.host, `nats ${plan.name}`, 'nats-server', ['-c', config]);
-        member.process = child;
-        await waitFor(`nats ${plan.name} to be healthy`, async () => {
-          if (!child.running) throw new Error(`nats ${plan.name} exited:\n${child.recentOutput}`);
-          return jetStreamHealthy(monitorUrl);
-        }, { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 100 });
-      },
-    };
-    return member;
+    return restartableMember(
+      { name: plan.name, url: `nats://${plan.host.ip}:${plan.client}`, monitorUrl },
+      { host: plan.host, label: `nats ${plan.name}`, command: 'nats-server', args: ['-c', config], healthy: () => jetStreamHealthy(monitorUrl), timeoutMs: options.timeoutMs, intervalMs: 100 },
+    );
   });
-  const stop = async () => {
-    await Promise.all(members.map((m) => m.process?.stop(3_000).catch(() => undefined)));
-    for (const plan of plans) plan.dir.remove();
-  };
+  const stop = await startMembers(members, plans.map((p) => p.dir));
   const cluster: NatsCluster = {
     members,
     urls: members.map((m) => m.url),
@@ -153,11 +132,5 @@ export async function startNatsCluster(n = 3, options: StartNatsClusterOptions =
     },
     stop,
   };
-  try {
-    await Promise.all(members.map((m) => m.restart()));
-    return cluster;
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  return cluster;
 }
