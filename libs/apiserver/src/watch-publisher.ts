@@ -12,7 +12,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { CompactedError } from '@skiff/api';
-import { ensureWatchStream, WatchPublisher, WrongLastRevisionError, type BusConnection, type WatchStreamOptions } from '@skiff/bus';
+import { ensureWatchStream, isJetStreamRefusal, WatchPublisher, WrongLastRevisionError, type BusConnection, type WatchStreamOptions } from '@skiff/bus';
 import type { Logger } from '@skiff/service';
 import type { Storage } from '@skiff/storage';
 import type { ApiserverMetrics } from './apiserver-metrics';
@@ -58,7 +58,12 @@ export async function runWatchPublisher(options: PublisherLoopOptions, signal: A
   while (!signal.aborted) {
     try {
       if (!streamReady) {
-        await ensureWatchStream(bus, options.stream);
+        await ensureWatchStream(bus, options.stream).catch((err: unknown) => {
+          // A refusal (e.g. 3 replicas asked of a NATS without 3 clustered JetStream servers)
+          // stops every watch: say so loudly, not as one more retry.
+          if (isJetStreamRefusal(err)) logger.error({ err, replicas: options.stream?.replicas ?? 1 }, 'JetStream refuses the watch stream: no watch events until it is fixed (--watch-stream-replicas at most the NATS cluster size; replicas > 1 need clustered JetStream)');
+          throw err;
+        });
         streamReady = true;
       }
       const last = await publisher.lastPublished();

@@ -67,6 +67,11 @@ export async function ensureWatchStream(bus: BusConnection, opts: WatchStreamOpt
   await bus.manager.streams.update(name, { ...mutable, num_replicas: Math.max(existing ?? 1, mutable.num_replicas ?? 1) });
 }
 
+/** Whether JetStream answered with a refusal (an API error: bad config, too many replicas), not a lost connection. */
+export function isJetStreamRefusal(err: unknown): boolean {
+  return apiErrorCode(err) !== undefined;
+}
+
 function apiErrorCode(err: unknown): number | undefined {
   const apiError = (err as { api_error?: { err_code?: number } } | undefined)?.api_error;
   return apiError?.err_code;

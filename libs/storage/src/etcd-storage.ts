@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { handleWhen, noop, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
 import { Etcd3, type ComparatorBuilder, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError, type IKeyValue, type IWatchResponse } from 'etcd3';
 import { SideKeyExistsError, type Guard, type KeyValue, type ListResult, type SideWrites, type Storage, type StorageEvent } from './storage';
@@ -9,7 +9,7 @@ export interface EtcdStorageOptions {
   endpoints: string[];
   /** Per-request deadline (default 10 s). */
   timeoutMs?: number;
-  /** Deadline of one attempt of a write transaction (default 2.5 s; the client makes 3 attempts, on different members). */
+  /** Deadline of one attempt of a write transaction (default 2.5 s; the client makes up to 4 attempts, on different members). */
   writeAttemptTimeoutMs?: number;
 }
 
@@ -119,8 +119,9 @@ export class EtcdStorage implements Storage {
         // tripped on live members whose requests were slow during an election, and made every
         // request wait for one probe or fail at once.
         host: () => noop,
-        // Up to 4 attempts, each on the next member: after a member failure or a deadline.
-        global: retry(handleWhen(isRecoverableError), { maxAttempts: 3 }),
+        // Up to 4 attempts, each on the next member, after a member failure or a deadline; a
+        // short pause between them (a refused connection fails in microseconds).
+        global: retry(handleWhen(isRecoverableError), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }),
       },
     });
   }

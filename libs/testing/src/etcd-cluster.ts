@@ -4,8 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { freePort } from './free-port';
-import { loopbackHosts, restartableMember, sharesPortSpace, startMembers, type MemberHost, type RestartableMember } from './member-host';
-import { tempDir } from './process';
+import { loopbackHosts, memberDir, restartableMember, sharesPortSpace, startMembers, type MemberHost, type RestartableMember } from './member-host';
 
 export interface EtcdMember extends RestartableMember {
   /** "s1", "s2", ... */
@@ -63,7 +62,7 @@ export async function startEtcdCluster(n = 3, options: StartEtcdClusterOptions =
     const local = sharesPortSpace(host);
     const client = local ? await freePort() : 2379;
     const peer = local ? await freePort() : 2380;
-    plans.push({ name: `s${i + 1}`, host, client, peer, dir: tempDir(`etcd-s${i + 1}`) });
+    plans.push({ name: `s${i + 1}`, host, client, peer, dir: memberDir(host, `etcd-s${i + 1}`) });
   }
   const initialCluster = plans.map((p) => `${p.name}=http://${p.host.ip}:${p.peer}`).join(',');
   const members: EtcdMember[] = plans.map((plan) => {

@@ -4,7 +4,9 @@
  * test-hosts.ts) that spawns the process inside itself. Cluster starters take one MemberHost per
  * member.
  */
-import { startProcess, type TestProcess } from './process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startProcess, tempDir, type TestProcess } from './process';
 import { waitFor } from './wait-for';
 
 export interface MemberHost {
@@ -12,6 +14,8 @@ export interface MemberHost {
   ip: string;
   /** Starts `command args` on that host; default: a local process (startProcess). */
   spawn?(name: string, command: string, args: string[]): TestProcess;
+  /** The host's own directory (a test host's): members keep their data under it, so that removing the host removes it. */
+  dir?: string;
 }
 
 /** Whether members on `host` share the machine's port space (loopback), so ports must be picked free. */
@@ -22,6 +26,14 @@ export function sharesPortSpace(host: MemberHost): boolean {
 /** Starts a member's process on its host. */
 export function spawnOn(host: MemberHost, name: string, command: string, args: string[]): TestProcess {
   return host.spawn ? host.spawn(name, command, args) : startProcess(name, command, args);
+}
+
+/** A new data directory for member `name` on `host`: under the host's dir when it has one, else a temp dir. */
+export function memberDir(host: MemberHost, name: string): { path: string; remove: () => void } {
+  if (!host.dir) return tempDir(name);
+  const path = join(host.dir, name);
+  mkdirSync(path, { recursive: true });
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
 /** `n` members on loopback (127.0.0.1, distinct ports). */

@@ -171,7 +171,11 @@ export interface MultiHostCluster {
   image: string;
   /** The built CLI. */
   cliPath: string;
-  /** Control plane processes by name (etcd, nats, apiserver, scheduler, controller-manager). */
+  /**
+   * Control plane processes by name as started (etcd, nats, apiserver, scheduler, controller-manager;
+   * with options.ha "apiserver (c1)" and so on, and etcd and NATS are in `etcd`/`nats`). A
+   * restart() replaces a HostProcess's process: use controlPlanes for fault tests.
+   */
   controlPlaneProcesses: Map<string, TestProcess>;
   /** Workers by name (removed ones are gone). */
   workers: Map<string, ClusterWorker>;
@@ -193,8 +197,8 @@ export interface MultiHostCluster {
   stop(): Promise<void>;
 }
 
-/** An apiserver's skiff_apiserver_watch_published_revision (0 when it does not answer or has not published). */
-async function publishedRevision(metricsUrl: string): Promise<number> {
+/** An apiserver's skiff_apiserver_watch_published_revision at `metricsUrl` (0 when it does not answer or has not published). */
+export async function apiserverPublishedRevision(metricsUrl: string): Promise<number> {
   try {
     const text = await (await fetch(`${metricsUrl}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
     return Number(/^skiff_apiserver_watch_published_revision(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
@@ -400,7 +404,7 @@ export async function startMultiHostCluster(options: MultiHostClusterOptions = {
         await worker.host.remove();
       },
       async publishingControlPlane() {
-        const revisions = await Promise.all(controlPlanes.map((cp) => publishedRevision(cp.apiserverMetrics)));
+        const revisions = await Promise.all(controlPlanes.map((cp) => apiserverPublishedRevision(cp.apiserverMetrics)));
         const newest = Math.max(...revisions);
         if (!(newest > 0)) throw new Error('no apiserver reports a published revision');
         return controlPlanes[revisions.indexOf(newest)] as ControlPlaneHost;

@@ -7,8 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort } from './free-port';
-import { loopbackHosts, restartableMember, sharesPortSpace, startMembers, type MemberHost, type RestartableMember } from './member-host';
-import { tempDir } from './process';
+import { loopbackHosts, memberDir, restartableMember, sharesPortSpace, startMembers, type MemberHost, type RestartableMember } from './member-host';
 
 export interface NatsMember extends RestartableMember {
   /** server_name: "n1", "n2", ... */
@@ -78,7 +77,7 @@ export async function startNatsCluster(n = 3, options: StartNatsClusterOptions =
       client: local ? await freePort() : 4222,
       route: local ? await freePort() : 6222,
       monitor: local ? await freePort() : 8222,
-      dir: tempDir(`nats-n${i + 1}`),
+      dir: memberDir(host, `nats-n${i + 1}`),
     });
   }
   const routes = plans.map((p) => `nats-route://${p.host.ip}:${p.route}`);
