@@ -150,7 +150,7 @@ readinessProbe:
   httpGet: {path: /ready, port: http}
   periodSeconds: 1
   failureThreshold: 2`;
-    // one pod per node: node 1's is reached at its pod IP by the proxy, node 2's at hostIP:hostPort
+    // one pod per node; the proxy reaches both at their pod IPs
     const rdFile = await apply('rd.yaml', `${podManifest('rd-a', 0, httpd(['ready']), probe, 'rd')}---\n${podManifest('rd-b', 1, httpd(['ready']), probe, 'rd')}---
 apiVersion: v1
 kind: Service
