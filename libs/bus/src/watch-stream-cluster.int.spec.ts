@@ -3,27 +3,15 @@ import { startNatsCluster, waitFor, type NatsCluster } from '@skiff/testing';
 import { connectBus, type BusConnection } from './connection';
 import { ensureWatchStream } from './watch-stream';
 import { WatchPublisher } from './watch-publisher';
-import { BusResetError, subscribeWatch, type WatchMessage } from './watch-subscription';
+import { BusResetError, subscribeWatch } from './watch-subscription';
 import { WATCH_STREAM } from './subjects';
+import { collect } from './collect-messages.test-helper';
 
 function podEvent(revision: number, name: string): WatchEvent {
   const object = { kind: { $case: 'pod' as const, value: Pod.fromPartial({ metadata: { name, namespace: 'default', resourceVersion: String(revision) } }) } };
   return { type: 'ADDED', object, revision, resource: 'pods', namespace: 'default', name };
 }
 
-function collect(iterable: AsyncIterable<WatchMessage>) {
-  const out = { messages: [] as WatchMessage[], error: undefined as unknown, done: false };
-  void (async () => {
-    try {
-      for await (const m of iterable) out.messages.push(m);
-    } catch (err) {
-      out.error = err;
-    } finally {
-      out.done = true;
-    }
-  })();
-  return out;
-}
 
 /** Publishes revisions from..to, each expecting the one before; retries a publish whose outcome is unknown after resyncing. */
 async function publishRange(p: WatchPublisher, from: number, to: number, timeoutMs = 60_000): Promise<void> {

@@ -3,8 +3,9 @@ import { startNats, waitFor, type NatsServer } from '@skiff/testing';
 import { connectBus, type BusConnection } from './connection';
 import { ensureWatchStream } from './watch-stream';
 import { WatchPublisher, WrongLastRevisionError } from './watch-publisher';
-import { BusResetError, subscribeWatch, type WatchMessage } from './watch-subscription';
+import { BusResetError, subscribeWatch } from './watch-subscription';
 import { WATCH_STREAM } from './subjects';
+import { collect } from './collect-messages.test-helper';
 
 function podEvent(revision: number, name: string, type = 'ADDED', resource = 'pods'): WatchEvent {
   const object: ApiObject = {
@@ -13,20 +14,6 @@ function podEvent(revision: number, name: string, type = 'ADDED', resource = 'po
   return { type, object, revision, resource, namespace: 'default', name };
 }
 
-/** Collects a subscription's messages in the background; `error` holds how it ended, if it threw. */
-function collect(iterable: AsyncIterable<WatchMessage>) {
-  const out = { messages: [] as WatchMessage[], error: undefined as unknown, done: false };
-  void (async () => {
-    try {
-      for await (const m of iterable) out.messages.push(m);
-    } catch (err) {
-      out.error = err;
-    } finally {
-      out.done = true;
-    }
-  })();
-  return out;
-}
 
 describe('watch stream on a real nats-server', () => {
   let nats: NatsServer;
