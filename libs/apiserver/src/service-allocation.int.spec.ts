@@ -69,7 +69,8 @@ describe('ClusterIP allocation', () => {
 
   it('keeps the clusterIP immutable; an update that leaves it out keeps it', async () => {
     const created = await env.api.create(service('fixed'));
-    await expect(env.api.update(edit(created, (s) => ((s.spec.clusterIP = '10.96.0.200'), (s.spec.clusterIPs = ['10.96.0.200']))))).rejects.toEqual(
+    const other = clusterIP(created) === '10.96.0.200' ? '10.96.0.201' : '10.96.0.200'; // the range is a /24: the random pick can be .200
+    await expect(env.api.update(edit(created, (s) => ((s.spec.clusterIP = other), (s.spec.clusterIPs = [other]))))).rejects.toEqual(
       invalid('spec.clusterIP', 'field is immutable'),
     );
     const updated = await env.api.update(edit(created, (s) => ((s.spec.clusterIP = ''), (s.spec.clusterIPs = []), (s.metadata.labels = { touched: 'yes' }))));
@@ -138,20 +139,24 @@ describe('NodePort allocation', () => {
 
 describe('services stored without allocation records (from before they existed)', () => {
   it('get their ClusterIP and node ports recorded, so that nobody else is given them', async () => {
-    const { info, object } = unwrap(service('legacy', { type: 'NodePort', clusterIP: '10.96.0.250', ports: [{ port: 80, nodePort: 30199 }] }));
+    // Earlier tests' random picks hold some addresses and ports: take ones that are free.
+    const [takenIps, takenPorts] = await Promise.all([ips(), ports()]);
+    const ip = Array.from({ length: 50 }, (_, i) => `10.96.0.${250 - i}`).find((a) => !takenIps.has(a))!;
+    const port = Array.from({ length: 50 }, (_, i) => 30199 - i).find((p) => !takenPorts.has(String(p)))!;
+    const { info, object } = unwrap(service('legacy', { type: 'NodePort', clusterIP: ip, ports: [{ port: 80, nodePort: port }] }));
     const legacy = object as StoredObject;
     Object.assign(legacy.metadata!, { uid: 'legacy-uid', creationTimestamp: new Date() });
     await env.storage.create('/registry/services/default/legacy', encodeObject(info, legacy));
     await env.storage.create('/registry/services/default/legacy-twin', encodeObject(info, { ...legacy, metadata: { ...legacy.metadata!, name: 'legacy-twin', uid: 'twin-uid' } } as StoredObject));
     const store = new GenericStore(env.storage, undefined, undefined, { serviceIpRange: parseServiceIpRange(RANGES.serviceClusterIpRange), nodePortRange: { min: 30000, max: 30199 } });
     const first = await store.recordServiceAllocations();
-    expect(first.recorded.sort()).toEqual(['/registry/ipallocations/10.96.0.250', '/registry/servicenodeports/30199']);
-    expect(first.duplicates.sort()).toEqual(['/registry/ipallocations/10.96.0.250', '/registry/servicenodeports/30199']);
+    expect(first.recorded.sort()).toEqual([`/registry/ipallocations/${ip}`, `/registry/servicenodeports/${port}`]);
+    expect(first.duplicates.sort()).toEqual([`/registry/ipallocations/${ip}`, `/registry/servicenodeports/${port}`]);
     expect(await store.recordServiceAllocations()).toEqual({ recorded: [], duplicates: first.duplicates }); // idempotent
-    expect((await ips()).get('10.96.0.250')).toMatch(/^legacy/);
-    await expect(env.api.create(service('newcomer', { clusterIP: '10.96.0.250' }))).rejects.toEqual(invalid('spec.clusterIP', 'provided IP is already allocated'));
+    expect((await ips()).get(ip)).toMatch(/^legacy/);
+    await expect(env.api.create(service('newcomer', { clusterIP: ip }))).rejects.toEqual(invalid('spec.clusterIP', 'provided IP is already allocated'));
     for (const name of ['legacy', 'legacy-twin']) await env.api.delete({ resource: 'services', namespace: 'default', name });
-    expect((await ips()).has('10.96.0.250')).toBe(false);
+    expect((await ips()).has(ip)).toBe(false);
   });
 });
 
