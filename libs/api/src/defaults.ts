@@ -9,12 +9,15 @@
  */
 import type {
   Container,
+  CronJob,
   Deployment,
   DownwardAPIVolumeFile,
   Endpoints,
   HorizontalPodAutoscaler,
   HPAScalingRules,
   HTTPGetAction,
+  Job,
+  JobSpec,
   Namespace,
   Pod,
   PodSpec,
@@ -177,6 +180,47 @@ function defaultDeployment(d: Deployment, implemented: FieldImplemented): void {
   applyPodSpecDefaults(spec.template?.spec, implemented);
 }
 
+/** Kubernetes' DefaultBackoffLimit. */
+export const DEFAULT_JOB_BACKOFF_LIMIT = 6;
+
+/**
+ * A Job spec as Kubernetes' SetDefaults_Job: parallelism 1 (and completions 1 when neither is
+ * set), backoffLimit 6, completionMode NonIndexed, suspend false, pod condition patterns with
+ * status True; and its pod template as any pod's.
+ */
+function defaultJobSpec(spec: JobSpec, implemented: FieldImplemented): void {
+  if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
+  if (spec.parallelism === undefined) spec.parallelism = 1;
+  if (spec.backoffLimit === undefined) spec.backoffLimit = DEFAULT_JOB_BACKOFF_LIMIT;
+  if (!spec.completionMode) spec.completionMode = 'NonIndexed';
+  if (spec.suspend === undefined) spec.suspend = false;
+  for (const rule of spec.podFailurePolicy?.rules ?? []) for (const pattern of rule.onPodConditions ?? []) if (!pattern.status) pattern.status = 'True';
+  applyPodSpecDefaults(spec.template?.spec, implemented);
+}
+
+/** A Job: its spec (above); a Job without labels takes its pod template's, as Kubernetes'. */
+function defaultJob(job: Job, implemented: FieldImplemented): void {
+  if (!job.spec) return;
+  defaultJobSpec(job.spec, implemented);
+  const templateLabels = job.spec.template?.metadata?.labels ?? {};
+  if (job.metadata && Object.keys(job.metadata.labels ?? {}).length === 0 && Object.keys(templateLabels).length > 0) job.metadata.labels = { ...templateLabels };
+}
+
+/**
+ * A CronJob as Kubernetes' SetDefaults_CronJob: concurrencyPolicy Allow, suspend false, history
+ * limits 3 successful and 1 failed; the Job template's pod template as any pod's (its Job fields
+ * are defaulted when the Job is created, as in Kubernetes).
+ */
+function defaultCronJob(cronJob: CronJob, implemented: FieldImplemented): void {
+  const spec = cronJob.spec;
+  if (!spec) return;
+  if (!spec.concurrencyPolicy) spec.concurrencyPolicy = 'Allow';
+  if (spec.suspend === undefined) spec.suspend = false;
+  if (spec.successfulJobsHistoryLimit === undefined) spec.successfulJobsHistoryLimit = 3;
+  if (spec.failedJobsHistoryLimit === undefined) spec.failedJobsHistoryLimit = 1;
+  applyPodSpecDefaults(spec.jobTemplate?.spec?.template?.spec, implemented);
+}
+
 function defaultScalingRules(rules: HPAScalingRules | undefined, up: boolean): HPAScalingRules {
   const out = rules ?? { stabilizationWindowSeconds: undefined, selectPolicy: '', policies: [] };
   // Scale-down's window stays unset, as Kubernetes': the controller-manager's
@@ -240,6 +284,12 @@ export function applyDefaults(info: KindInfo, object: KubeObject, implemented: F
       break;
     case 'HorizontalPodAutoscaler':
       defaultHpa(object as HorizontalPodAutoscaler);
+      break;
+    case 'Job':
+      defaultJob(object as Job, implemented);
+      break;
+    case 'CronJob':
+      defaultCronJob(object as CronJob, implemented);
       break;
     case 'Namespace': {
       const ns = object as Namespace;

@@ -291,6 +291,96 @@ export const HPA_EXAMPLE: Manifest = {
   status: { observedGeneration: 1, lastScaleTime: '2024-05-01T10:05:00Z', currentReplicas: 3, desiredReplicas: 3 },
 };
 
+/** The Kubernetes docs' `pi` Job, Indexed, as a user writes it (the apiserver generates the selector). */
+export const JOB_EXAMPLE: Manifest = {
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'pi', namespace: 'default', labels: { app: 'pi' } },
+  spec: {
+    parallelism: 2,
+    completions: 5,
+    completionMode: 'Indexed',
+    backoffLimit: 4,
+    activeDeadlineSeconds: 600,
+    ttlSecondsAfterFinished: 100,
+    suspend: false,
+    podFailurePolicy: {
+      rules: [
+        { action: 'FailJob', onExitCodes: { containerName: 'pi', operator: 'In', values: [42] } },
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      ],
+    },
+    template: {
+      metadata: { labels: { app: 'pi' } },
+      spec: {
+        restartPolicy: 'Never',
+        dnsPolicy: 'ClusterFirst',
+        enableServiceLinks: true,
+        schedulerName: 'default-scheduler',
+        terminationGracePeriodSeconds: 30,
+        containers: [
+          {
+            name: 'pi',
+            image: 'perl:5.34.0',
+            imagePullPolicy: 'IfNotPresent',
+            command: ['perl', '-Mbignum=bpi', '-wle', 'print bpi(2000)'],
+            terminationMessagePath: '/dev/termination-log',
+            terminationMessagePolicy: 'File',
+          },
+        ],
+      },
+    },
+  },
+  status: {
+    startTime: '2024-05-01T10:00:00Z',
+    active: 2,
+    ready: 2,
+    succeeded: 3,
+    failed: 1,
+    completedIndexes: '0-2',
+    uncountedTerminatedPods: {},
+  },
+};
+
+export const CRONJOB_EXAMPLE: Manifest = {
+  apiVersion: 'batch/v1',
+  kind: 'CronJob',
+  metadata: { name: 'hello', namespace: 'default' },
+  spec: {
+    schedule: '* * * * *',
+    timeZone: 'Etc/UTC',
+    startingDeadlineSeconds: 200,
+    concurrencyPolicy: 'Forbid',
+    suspend: false,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 1,
+    jobTemplate: {
+      spec: {
+        template: {
+          spec: {
+            restartPolicy: 'OnFailure',
+            dnsPolicy: 'ClusterFirst',
+            enableServiceLinks: true,
+            schedulerName: 'default-scheduler',
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'hello',
+                image: 'busybox:1.28',
+                imagePullPolicy: 'IfNotPresent',
+                command: ['/bin/sh', '-c', 'date; echo Hello from the Kubernetes cluster'],
+                terminationMessagePath: '/dev/termination-log',
+                terminationMessagePolicy: 'File',
+              },
+            ],
+          },
+        },
+      },
+    },
+  },
+  status: { active: [{ kind: 'Job', namespace: 'default', name: 'hello-29000000', uid: '7d1e4c3b-2a19-4f08-9e7d-6c5b4a392817', apiVersion: 'batch/v1' }], lastScheduleTime: '2024-05-01T10:00:00Z', lastSuccessfulTime: '2024-05-01T09:59:07Z' },
+};
+
 /** Every example, keyed by kind ("Pod", "Deployment", ...): one per kind in KINDS. */
 export const SERVICE_ACCOUNT_EXAMPLE: Manifest = {
   apiVersion: 'v1',
@@ -313,4 +403,6 @@ export const EXAMPLE_MANIFESTS: Readonly<Record<string, Manifest>> = {
   Deployment: DEPLOYMENT_EXAMPLE,
   Lease: LEASE_EXAMPLE,
   HorizontalPodAutoscaler: HPA_EXAMPLE,
+  Job: JOB_EXAMPLE,
+  CronJob: CRONJOB_EXAMPLE,
 };

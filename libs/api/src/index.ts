@@ -12,3 +12,5 @@ export * from './names';
 export * from './examples';
 export * from './int-or-string';
 export * from './taints';
+export * from './job-labels';
+export * from './cron-schedule';

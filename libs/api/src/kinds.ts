@@ -6,6 +6,7 @@
 import { Deployment, ReplicaSet } from './gen/skiff/apps/v1/apps';
 import { ApiObject } from './gen/skiff/api/v1/api';
 import { HorizontalPodAutoscaler } from './gen/skiff/autoscaling/v2/autoscaling';
+import { CronJob, Job } from './gen/skiff/batch/v1/batch';
 import { Lease } from './gen/skiff/coordination/v1/coordination';
 import { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from './gen/skiff/core/v1/core';
 import { ObjectMeta } from './gen/skiff/meta/v1/meta';
@@ -70,6 +71,8 @@ export const KINDS: readonly KindInfo[] = [
   kind({ kind: 'Deployment', resource: 'deployments', singular: 'deployment', shortNames: ['deploy'], apiVersion: 'apps/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.apps.v1.Deployment', case: 'deployment', codec: Deployment }),
   kind({ kind: 'Lease', resource: 'leases', singular: 'lease', shortNames: [], apiVersion: 'coordination.k8s.io/v1', namespaced: true, hasStatus: false, hasSpec: true, typeName: 'skiff.coordination.v1.Lease', case: 'lease', codec: Lease }),
   kind({ kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', shortNames: ['hpa'], apiVersion: 'autoscaling/v2', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.autoscaling.v2.HorizontalPodAutoscaler', case: 'horizontalPodAutoscaler', codec: HorizontalPodAutoscaler }),
+  kind({ kind: 'Job', resource: 'jobs', singular: 'job', shortNames: [], apiVersion: 'batch/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.batch.v1.Job', case: 'job', codec: Job }),
+  kind({ kind: 'CronJob', resource: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], apiVersion: 'batch/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.batch.v1.CronJob', case: 'cronJob', codec: CronJob }),
 ] as KindInfo[];
 
 const byAnyName = new Map<string, KindInfo>();

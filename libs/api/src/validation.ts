@@ -12,10 +12,12 @@
 import type { FieldError } from './errors';
 import type {
   ConfigMap,
+  CronJob,
   Deployment,
   Endpoints,
   Event,
   HorizontalPodAutoscaler,
+  Job,
   Lease,
   Namespace,
   Node,
@@ -26,6 +28,7 @@ import type {
 } from './gen';
 import type { KindInfo, KubeObject } from './kinds';
 import { validateHpa } from './validation/autoscaler';
+import { validateCronJob, validateJob, validateJobUpdate } from './validation/batch';
 import { validateConfigMap, validateImmutableDataUpdate, validateSecret, validateSecretUpdate } from './validation/config-data';
 import { validateEvent, validateLease } from './validation/coordination';
 import { deepEqual } from './validation/deep-equal';
@@ -57,8 +60,14 @@ export function objectSizeError(info: KindInfo, object: KubeObject): FieldError 
   return { field: OBJECT_SIZE_FIELD, detail: `Too long: the encoded object is ${size} bytes, more than the limit of ${MAX_OBJECT_BYTES} bytes` };
 }
 
-function validateKind(errs: Errors, info: KindInfo, object: KubeObject): void {
+function validateKind(errs: Errors, info: KindInfo, object: KubeObject, old: KubeObject | undefined): void {
   switch (info.kind) {
+    case 'Job':
+      validateJob(errs, object as Job, old as Job | undefined);
+      break;
+    case 'CronJob':
+      validateCronJob(errs, object as CronJob);
+      break;
     case 'Pod':
       validatePodSpec(errs, (object as Pod).spec, 'spec');
       break;
@@ -101,6 +110,9 @@ function validateKind(errs: Errors, info: KindInfo, object: KubeObject): void {
 function validateUpdate(errs: Errors, info: KindInfo, object: KubeObject, old: KubeObject): void {
   validateObjectMetaUpdate(errs, object.metadata, old.metadata);
   switch (info.kind) {
+    case 'Job':
+      validateJobUpdate(errs, object as Job, old as Job);
+      break;
     case 'Pod':
       validatePodSpecUpdate(errs, (object as Pod).spec, (old as Pod).spec);
       break;
@@ -129,7 +141,7 @@ export function validateObject(info: KindInfo, object: KubeObject, old?: KubeObj
   const errs: Errors = [];
   try {
     validateObjectMeta(errs, info, object.metadata);
-    validateKind(errs, info, object);
+    validateKind(errs, info, object, old);
     if (old) validateUpdate(errs, info, object, old);
   } catch (err) {
     // A validator bug must not turn bad input into a 500; report it against the object instead.

@@ -5,7 +5,7 @@
  * differs by kind is decided from the KINDS registry's flags plus the small table below.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { InvalidError, NamespaceStatus, PodStatus, type KindInfo } from '@skiff/api';
+import { generateJobSelector, GENERATED_JOB_LABELS, InvalidError, NamespaceStatus, PodStatus, type Job, type KindInfo } from '@skiff/api';
 import { finalizeSpecFinalizers, keepSpecFinalizers, prepareNamespaceForCreate, specFinalizersOf } from './namespace-lifecycle';
 import { contentOf, deepCopy, metaOf, type StoredObject } from './object-access';
 
@@ -38,7 +38,42 @@ const INITIAL_STATUS: Partial<Record<string, () => unknown>> = {
   replicaSet: () => undefined,
   deployment: () => undefined,
   horizontalPodAutoscaler: () => undefined,
+  job: () => undefined,
+  cronJob: () => undefined,
 };
+
+/** What a kind adds to the generic create and update preparation (Kubernetes' per-kind strategy). */
+interface KindHooks {
+  /** After the server-set metadata (uid, name) is in place; mutates the object. */
+  prepareForCreate?(object: StoredObject): void;
+  /** On the next object of an update (a copy of the request), with the stored one; mutates `next`. */
+  prepareForUpdate?(next: StoredObject, stored: StoredObject): void;
+}
+
+const KIND_HOOKS: Partial<Record<string, KindHooks>> = {
+  namespace: {
+    prepareForCreate: prepareNamespaceForCreate,
+    prepareForUpdate: keepSpecFinalizers,
+  },
+  job: {
+    prepareForCreate: (job) => generateJobSelector(job as Job),
+    prepareForUpdate: (next, stored) => keepGeneratedJobSelector(next as Job, stored as Job),
+  },
+};
+
+/**
+ * An update of a Job with a generated selector that leaves the selector out (a manifest applied
+ * again) keeps the stored selector and the generated pod labels, so it is no change.
+ */
+function keepGeneratedJobSelector(next: Job, stored: Job): void {
+  if (!next.spec?.template || !stored.spec || next.spec.manualSelector || next.spec.selector) return;
+  next.spec.selector = deepCopy(stored.spec.selector);
+  const storedLabels = stored.spec.template?.metadata?.labels ?? {};
+  next.spec.template.metadata ??= deepCopy(stored.spec.template?.metadata);
+  if (!next.spec.template.metadata) return;
+  const labels = (next.spec.template.metadata.labels ??= {});
+  for (const key of GENERATED_JOB_LABELS) if (!(key in labels) && key in storedLabels) labels[key] = storedLabels[key];
+}
 
 /**
  * Prepares a client's object for Create (mutates and returns it): name from generateName, a new
@@ -56,7 +91,7 @@ export function prepareForCreate(info: KindInfo, object: StoredObject, env: Stra
   meta.deletionGracePeriodSeconds = undefined;
   const initial = INITIAL_STATUS[info.case];
   if (initial) object.status = initial();
-  if (info.case === 'namespace') prepareNamespaceForCreate(object);
+  KIND_HOOKS[info.case]?.prepareForCreate?.(object);
   return object;
 }
 
@@ -87,7 +122,7 @@ export function prepareForUpdate(info: KindInfo, requested: StoredObject, stored
   meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
   meta.generation = old.generation;
   if (info.hasStatus) next.status = deepCopy(stored.status);
-  if (info.case === 'namespace') keepSpecFinalizers(next, stored);
+  KIND_HOOKS[info.case]?.prepareForUpdate?.(next, stored);
   if (old.deletionTimestamp) {
     const added = meta.finalizers.filter((f) => !old.finalizers.includes(f));
     if (added.length) {

@@ -13,7 +13,7 @@
  * - Events of cluster-scoped objects (Node, Namespace) go to namespace `default`, as Kubernetes'.
  */
 import { createHash } from 'node:crypto';
-import { AlreadyExistsError, ConflictError, Event, NotFoundError, type ObjectMeta, type ObjectReference } from '@skiff/api';
+import { AlreadyExistsError, ConflictError, Event, KINDS, NotFoundError, type ObjectMeta, type ObjectReference } from '@skiff/api';
 import pino, { type Logger } from 'pino';
 import type { SkiffClient } from './skiff-client';
 import { typed, type TypedClient } from './typed-client';
@@ -170,10 +170,7 @@ export function involvedReference(object: Readonly<InvolvedObject>, kind?: strin
 }
 
 function apiVersionOf(kind: string): string {
-  if (kind === 'ReplicaSet' || kind === 'Deployment') return 'apps/v1';
-  if (kind === 'HorizontalPodAutoscaler') return 'autoscaling/v2';
-  if (kind === 'Lease') return 'coordination.k8s.io/v1';
-  return 'v1';
+  return KINDS.find((k) => k.kind === kind)?.apiVersion ?? 'v1';
 }
 
 /**

@@ -25,7 +25,8 @@ import { Duration, protoMetadata as protoMetadata1 } from "../../../google/proto
 import { protoMetadata as protoMetadata2, Timestamp } from "../../../google/protobuf/timestamp";
 import { Deployment, protoMetadata as protoMetadata3, ReplicaSet } from "../../apps/v1/apps";
 import { HorizontalPodAutoscaler, protoMetadata as protoMetadata4 } from "../../autoscaling/v2/autoscaling";
-import { Lease, protoMetadata as protoMetadata5 } from "../../coordination/v1/coordination";
+import { CronJob, Job, protoMetadata as protoMetadata5 } from "../../batch/v1/batch";
+import { Lease, protoMetadata as protoMetadata6 } from "../../coordination/v1/coordination";
 import {
   ConfigMap,
   Endpoints,
@@ -33,13 +34,13 @@ import {
   Namespace,
   Node,
   Pod,
-  protoMetadata as protoMetadata6,
+  protoMetadata as protoMetadata7,
   Secret,
   Service,
   ServiceAccount,
 } from "../../core/v1/core";
-import { ObjectMeta, Preconditions, protoMetadata as protoMetadata7 } from "../../meta/v1/meta";
-import { ExecOutput, ExecRequest, LogChunk, LogsRequest, protoMetadata as protoMetadata8 } from "../../node/v1/kubelet";
+import { ObjectMeta, Preconditions, protoMetadata as protoMetadata8 } from "../../meta/v1/meta";
+import { ExecOutput, ExecRequest, LogChunk, LogsRequest, protoMetadata as protoMetadata9 } from "../../node/v1/kubelet";
 
 export const protobufPackage = "skiff.api.v1";
 
@@ -66,6 +67,8 @@ export interface ApiObject {
     | { $case: "lease"; value: Lease }
     | { $case: "horizontalPodAutoscaler"; value: HorizontalPodAutoscaler }
     | { $case: "serviceAccount"; value: ServiceAccount }
+    | { $case: "job"; value: Job }
+    | { $case: "cronJob"; value: CronJob }
     | undefined;
 }
 
@@ -264,6 +267,12 @@ export const ApiObject: MessageFns<ApiObject> = {
       case "serviceAccount":
         ServiceAccount.encode(message.kind.value, writer.uint32(106).fork()).join();
         break;
+      case "job":
+        Job.encode(message.kind.value, writer.uint32(114).fork()).join();
+        break;
+      case "cronJob":
+        CronJob.encode(message.kind.value, writer.uint32(122).fork()).join();
+        break;
     }
     return writer;
   },
@@ -388,6 +397,22 @@ export const ApiObject: MessageFns<ApiObject> = {
             message.kind = { $case: "serviceAccount", value: ServiceAccount.decode(reader, reader.uint32()) };
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = { $case: "job", value: Job.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.kind = { $case: "cronJob", value: CronJob.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -439,6 +464,12 @@ export const ApiObject: MessageFns<ApiObject> = {
         ? { $case: "serviceAccount", value: ServiceAccount.fromJSON(object.serviceAccount) }
         : isSet(object.service_account)
         ? { $case: "serviceAccount", value: ServiceAccount.fromJSON(object.service_account) }
+        : isSet(object.job)
+        ? { $case: "job", value: Job.fromJSON(object.job) }
+        : isSet(object.cronJob)
+        ? { $case: "cronJob", value: CronJob.fromJSON(object.cronJob) }
+        : isSet(object.cron_job)
+        ? { $case: "cronJob", value: CronJob.fromJSON(object.cron_job) }
         : undefined,
     };
   },
@@ -471,6 +502,10 @@ export const ApiObject: MessageFns<ApiObject> = {
       obj.horizontalPodAutoscaler = HorizontalPodAutoscaler.toJSON(message.kind.value);
     } else if (message.kind?.$case === "serviceAccount") {
       obj.serviceAccount = ServiceAccount.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "job") {
+      obj.job = Job.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "cronJob") {
+      obj.cronJob = CronJob.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -559,6 +594,18 @@ export const ApiObject: MessageFns<ApiObject> = {
       case "serviceAccount": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "serviceAccount", value: ServiceAccount.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "job": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "job", value: Job.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "cronJob": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "cronJob", value: CronJob.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -3091,6 +3138,7 @@ export const protoMetadata: ProtoMetadata = {
       "google/protobuf/timestamp.proto",
       "skiff/apps/v1/apps.proto",
       "skiff/autoscaling/v2/autoscaling.proto",
+      "skiff/batch/v1/batch.proto",
       "skiff/coordination/v1/coordination.proto",
       "skiff/core/v1/core.proto",
       "skiff/meta/v1/meta.proto",
@@ -3255,6 +3303,30 @@ export const protoMetadata: ProtoMetadata = {
         "defaultValue": "",
         "oneofIndex": 0,
         "jsonName": "serviceAccount",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "job",
+        "number": 14,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.batch.v1.Job",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "job",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "cron_job",
+        "number": 15,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.batch.v1.CronJob",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "cronJob",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -4353,129 +4425,129 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0],
-        "span": [16, 0, 32, 1],
+        "span": [17, 0, 35, 1],
         "leadingComments": " One object of any kind.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3],
-        "span": [47, 0, 52, 1],
+        "span": [50, 0, 55, 1],
         "leadingComments":
           ' label_selector: "app=web,tier!=db,env in (a,b),!legacy"; field_selector: "spec.nodeName=node-1".\n An empty namespace lists all namespaces.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [57, 2, 30],
+        "span": [60, 2, 30],
         "leadingComments": " The etcd revision the list was read at; watch from here to miss nothing.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 5],
-        "span": [62, 0, 65, 1],
+        "span": [65, 0, 68, 1],
         "leadingComments":
           " The object's metadata.resourceVersion must be the stored one, or the update fails with ABORTED.\n An empty resourceVersion means an unconditional update.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6],
-        "span": [68, 0, 76, 1],
+        "span": [71, 0, 79, 1],
         "leadingComments": " propagation_policy: Background (default), Foreground or Orphan.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 7],
-        "span": [80, 0, 86, 1],
+        "span": [83, 0, 89, 1],
         "leadingComments":
           " Watch changes after resource_version (empty: from now). A compacted resource_version fails\n with OUT_OF_RANGE; the client lists again.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 8],
-        "span": [90, 0, 97, 1],
+        "span": [93, 0, 100, 1],
         "leadingComments":
           " type: ADDED, MODIFIED or DELETED (object: its last state). revision is the etcd revision of the\n change. The same message is published on NATS for the watch pipeline.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 3],
-        "span": [104, 2, 17],
+        "span": [107, 2, 17],
         "leadingComments": " When set, the pod must still have this uid.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 4],
-        "span": [106, 2, 30],
+        "span": [109, 2, 30],
         "leadingComments": " When set, the pod must still be at this resourceVersion.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 12],
-        "span": [120, 0, 123, 1],
+        "span": [123, 0, 126, 1],
         "leadingComments":
           ' The resource metrics API (Kubernetes\' metrics.k8s.io/v1beta1, served by metrics-server there):\n usage as quantity strings, e.g. usage {cpu: "250m", memory: "100Mi"}; CPU is the average over\n `window` ending at `timestamp`, memory the working set at `timestamp`.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 13],
-        "span": [126, 0, 131, 1],
+        "span": [129, 0, 134, 1],
         "leadingComments": " metadata: the pod's name, namespace and labels.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15],
-        "span": [138, 0, 143, 1],
+        "span": [141, 0, 146, 1],
         "leadingComments": " metadata: the node's name and labels.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 17],
-        "span": [150, 0, 154, 1],
+        "span": [153, 0, 157, 1],
         "leadingComments":
           " An empty namespace lists all namespaces; name: that pod only (NOT_FOUND when it has no metrics).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 18],
-        "span": [157, 0, 160, 1],
+        "span": [160, 0, 163, 1],
         "leadingComments": " name: that node only (NOT_FOUND when it has no metrics).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 5],
-        "span": [170, 2, 48],
+        "span": [173, 2, 48],
         "leadingComments":
           " Returns the object as it is after the call: marked for deletion (finalizers, graceful pod\n deletion) or its last state when removed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 7],
-        "span": [173, 2, 44],
+        "span": [176, 2, 44],
         "leadingComments": " Binds a pending pod to a node (sets spec.nodeName) with compare-and-swap.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 9],
-        "span": [176, 2, 81],
+        "span": [179, 2, 81],
         "leadingComments": " A container's logs, proxied from the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 10],
-        "span": [178, 2, 83],
+        "span": [181, 2, 83],
         "leadingComments": " Runs a command in a container, through the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 11],
-        "span": [181, 2, 65],
+        "span": [184, 2, 65],
         "leadingComments":
           " Current usage of pods, from their nodes' kubelets (metrics.k8s.io PodMetrics). Pods without\n metrics yet, or on a node that does not answer, are left out.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 12],
-        "span": [183, 2, 68],
+        "span": [186, 2, 68],
         "leadingComments":
           " Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out.\n",
         "trailingComments": "",
@@ -4518,6 +4590,7 @@ export const protoMetadata: ProtoMetadata = {
     protoMetadata6,
     protoMetadata7,
     protoMetadata8,
+    protoMetadata9,
   ],
 };
 
