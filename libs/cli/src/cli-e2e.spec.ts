@@ -72,6 +72,7 @@ const KINDS = Object.keys(EXAMPLE_MANIFESTS);
 const RESOURCE: Record<string, string> = {
   Namespace: 'namespace', Node: 'node', Pod: 'pod', Service: 'service', Endpoints: 'endpoints', Event: 'event', ConfigMap: 'configmap',
   Secret: 'secret', ServiceAccount: 'serviceaccount', ReplicaSet: 'replicaset.apps', Deployment: 'deployment.apps', Lease: 'lease.coordination.k8s.io', HorizontalPodAutoscaler: 'horizontalpodautoscaler.autoscaling',
+  Job: 'job.batch', CronJob: 'cronjob.batch',
 };
 const nameOf = (m: Manifest) => (m.metadata as { name: string }).name;
 
