@@ -4,6 +4,8 @@
 #   google/protobuf/*.proto includes, which --no-install-recommends leaves out), docker.io,
 #   iptables (the proxy's pod-network rules), busybox-static, docker-registry, iproute2 (`ip`,
 #   `ss`: routes, test hosts), procps (`sysctl`), util-linux (`nsenter`, `mount`: test hosts),
+#   perl with libmath-bigint-perl (the docs' `pi` Job image, tools/images/build-perl.sh: bookworm's
+#   own Math::BigInt fails at bpi(2000)),
 #   and the rest of PACKAGES below (apt-get update only when one is missing);
 #   npm packages: `npm ci` when node_modules is missing or older than package-lock.json.
 # Idempotent, non-interactive, quiet unless it does something.
@@ -12,7 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-PACKAGES=(etcd-server nats-server protobuf-compiler libprotobuf-dev docker.io iptables busybox-static docker-registry iproute2 apache2-utils procps util-linux)
+PACKAGES=(etcd-server nats-server protobuf-compiler libprotobuf-dev docker.io iptables busybox-static docker-registry iproute2 apache2-utils procps util-linux perl libmath-bigint-perl)
 dry_run="${SKIFF_INSTALL_DRY_RUN:-}"
 
 run() {

@@ -14,3 +14,4 @@ export * from './int-or-string';
 export * from './taints';
 export * from './job-labels';
 export * from './cron-schedule';
+export * from './cronjob-job';

@@ -11,12 +11,13 @@
 import { stringify } from 'yaml';
 import {
   compareQuantities, containerResourceValue, intOrStringValue, podMetadataFieldValue, splitSubscriptedFieldPath,
-  type ConfigMap, type Container, type ContainerState, type ContainerStatus, type Deployment, type Event, type HorizontalPodAutoscaler, type KindInfo, type KubeObject,
+  type ConfigMap, type Container, type ContainerState, type ContainerStatus, type CronJob, type Deployment, type Event, type HorizontalPodAutoscaler, type Job, type KindInfo, type KubeObject,
   type Namespace, type Node, type Pod, type PodTemplateSpec, type Probe, type ReplicaSet, type ResourceFieldSelector, type Secret, type Service, type ServiceAccount,
   type Volume,
 } from '@skiff/api';
 import { ageOf } from './age';
 import { describeHpa } from './describe-hpa';
+import { describeCronJob, describeJob } from './describe-job';
 import { formatLabelSelector } from './table-columns';
 import { renderTable } from './table';
 
@@ -83,6 +84,11 @@ class Describer {
   rows(level: number, rows: readonly (readonly string[])[]): void {
     const indent = '  '.repeat(level);
     for (const l of tabAlign(rows.map((r) => r.map((cell, i) => (i === 0 ? indent + cell : cell))))) this.lines.push(l.trimEnd());
+  }
+
+  /** kubectl's DescribePodTemplate: "Pod Template:", its labels, containers and volumes. */
+  podTemplate(template: PodTemplateSpec | undefined): void {
+    describeTemplate(this, template);
   }
 
   /** A YAML block (for fields with no dedicated layout). */
@@ -481,6 +487,15 @@ export function isEventFor(event: Event, info: KindInfo, object: KubeObject): bo
 /** The describe text of one object; `events` are already filtered to it. */
 export function describeObject(info: KindInfo, object: KubeObject, events: readonly Event[], now: Date): string {
   const d = new Describer();
+  if (info.resource === 'jobs') describeJob(d, object as Job);
+  else if (info.resource === 'cronjobs') describeCronJob(d, object as CronJob);
+  else describeHeaderAndKind(d, info, object, now);
+  describeEvents(d, events, now);
+  return `${d.lines.join('\n')}\n`;
+}
+
+/** Name, Namespace, Labels, Annotations, CreationTimestamp... then the kind's fields. */
+function describeHeaderAndKind(d: Describer, info: KindInfo, object: KubeObject, now: Date): void {
   const meta = object.metadata;
   d.field(0, 'Name', meta?.name);
   if (info.namespaced) d.field(0, 'Namespace', meta?.namespace);
@@ -490,6 +505,10 @@ export function describeObject(info: KindInfo, object: KubeObject, events: reado
   if (meta?.deletionTimestamp) d.field(0, 'DeletionTimestamp', describeTime(meta.deletionTimestamp));
   if (meta?.finalizers.length) d.field(0, 'Finalizers', `[${meta.finalizers.join(' ')}]`);
   describeKind(d, info, object, now);
+}
+
+/** kubectl's DescribeEvents: "Events:  <none>" or a table of them, oldest first. */
+function describeEvents(d: Describer, events: readonly Event[], now: Date): void {
   if (events.length === 0) {
     d.field(0, 'Events', '<none>');
   } else {
@@ -505,5 +524,4 @@ export function describeObject(info: KindInfo, object: KubeObject, events: reado
     const table = renderTable(['Type', 'Reason', 'Age', 'From', 'Message'], [['----', '------', '----', '----', '-------'], ...rows]);
     for (const l of table) d.line(1, l);
   }
-  return `${d.lines.join('\n')}\n`;
 }

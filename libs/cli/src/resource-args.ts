@@ -1,6 +1,6 @@
 /**
  * Parses kubectl-style resource arguments: `pods`, `pods,services`, `pods web db`, `pod/web`,
- * `all` (pods, services, deployments, replicasets, horizontalpodautoscalers).
+ * `all` (pods, services, deployments, replicasets, horizontalpodautoscalers, cronjobs, jobs).
  */
 import { findKind, type KindInfo } from '@skiff/api';
 
@@ -11,7 +11,7 @@ export interface ResourceRequest {
 }
 
 /** What `get all` lists, in kubectl's order. */
-export const ALL_RESOURCES = ['pods', 'services', 'deployments', 'replicasets', 'horizontalpodautoscalers'];
+export const ALL_RESOURCES = ['pods', 'services', 'deployments', 'replicasets', 'horizontalpodautoscalers', 'cronjobs', 'jobs'];
 
 function lookup(name: string): KindInfo {
   const info = findKind(name);

@@ -108,3 +108,80 @@ describe('formatters', () => {
     expect(formatLabelSelector(undefined)).toBe('<none>');
   });
 });
+
+describe('jobs and cronjobs tables (kubectl printJob, printCronJob)', () => {
+  const jobKind = findKind('jobs')!;
+  const job = (name: string, spec: Record<string, unknown>, status: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+    jobKind.codec.fromJSON({
+      metadata: { name, namespace: 'default', creationTimestamp: new Date(now.getTime() - 600_000).toISOString(), ...extra },
+      spec: {
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': `uid-${name}` } },
+        template: { spec: { containers: [{ name: 'pi', image: 'perl:5.34.0' }, { name: 'log', image: 'busybox' }] } },
+        ...spec,
+      },
+      status: { conditions: [], ...status },
+    }) as KubeObject;
+  const at = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000).toISOString();
+  const condition = (type: string, status = 'True') => ({ type, status });
+
+  it('prints STATUS, COMPLETIONS and DURATION as kubectl', () => {
+    expect(
+      table('jobs', [
+        job('a-running', { completions: 5, parallelism: 2 }, { startTime: at(125), succeeded: 3 }),
+        job('b-complete', { completions: 1, parallelism: 1 }, { startTime: at(300), completionTime: at(235), succeeded: 1, conditions: [condition('SuccessCriteriaMet'), condition('Complete')] }),
+        job('c-queue', { parallelism: 3 }, { startTime: at(10), succeeded: 1 }),
+        job('d-queue-one', { parallelism: 1 }, {}),
+        job('e-failed', { completions: 2 }, { startTime: at(30), completionTime: at(20), failed: 7, conditions: [condition('FailureTarget'), condition('Failed')] }),
+        job('f-suspended', { completions: 2, suspend: true }, { conditions: [condition('Suspended')] }),
+        job('g-failing', { completions: 2 }, { startTime: at(5), conditions: [condition('FailureTarget')] }),
+        job('h-criteria', { completions: 2 }, { startTime: at(5), conditions: [condition('SuccessCriteriaMet')] }),
+        job('i-not-suspended', { completions: 2 }, { startTime: at(5), conditions: [condition('Suspended', 'False')] }),
+        job('j-deleting', { completions: 2 }, { startTime: at(5) }, { deletionTimestamp: at(1) }),
+      ]),
+    ).toEqual([
+      'NAME              STATUS               COMPLETIONS   DURATION   AGE',
+      'a-running         Running              3/5           2m5s       10m',
+      'b-complete        Complete             1/1           65s        10m',
+      'c-queue           Running              1/1 of 3      10s        10m',
+      'd-queue-one       Running              0/1                      10m',
+      'e-failed          Failed               0/2           10s        10m',
+      'f-suspended       Suspended            0/2                      10m',
+      'g-failing         FailureTarget        0/2           5s         10m',
+      'h-criteria        SuccessCriteriaMet   0/2           5s         10m',
+      'i-not-suspended   Running              0/2           5s         10m',
+      'j-deleting        Terminating          0/2           5s         10m',
+    ]);
+  });
+
+  it('adds CONTAINERS, IMAGES and SELECTOR with -o wide', () => {
+    expect(table('job', [job('pi', { completions: 1 })], { wide: true })).toEqual([
+      'NAME   STATUS    COMPLETIONS   DURATION   AGE   CONTAINERS   IMAGES                SELECTOR',
+      'pi     Running   0/1                      10m   pi,log       perl:5.34.0,busybox   batch.kubernetes.io/controller-uid=uid-pi',
+    ]);
+  });
+
+  it('prints cronjobs with SCHEDULE, TIMEZONE, SUSPEND, ACTIVE and LAST SCHEDULE', () => {
+    const cronKind = findKind('cj')!;
+    const cron = (name: string, spec: Record<string, unknown>, status: Record<string, unknown> = {}) =>
+      cronKind.codec.fromJSON({
+        metadata: { name, namespace: 'default', creationTimestamp: at(3 * 3600) },
+        spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'hello', image: 'busybox:1.28' }] } } } }, ...spec },
+        status,
+      }) as KubeObject;
+    const rows = [
+      cron('hello', { schedule: '*/1 * * * *', timeZone: 'Etc/UTC', suspend: false }, { lastScheduleTime: at(42), active: [{ kind: 'Job', name: 'hello-1' }, { kind: 'Job', name: 'hello-2' }] }),
+      cron('nightly', { schedule: '@daily', suspend: true }),
+      cron('unset', { schedule: '0 * * * *' }),
+    ];
+    expect(table('cronjobs', rows)).toEqual([
+      'NAME      SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE',
+      'hello     */1 * * * *   Etc/UTC    False     2        42s             3h',
+      'nightly   @daily        <none>     True      0        <none>          3h',
+      'unset     0 * * * *     <none>     <unset>   0        <none>          3h',
+    ]);
+    expect(table('cronjobs', rows.slice(1, 2), { wide: true })).toEqual([
+      'NAME      SCHEDULE   TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE   CONTAINERS   IMAGES         SELECTOR',
+      'nightly   @daily     <none>     True      0        <none>          3h    hello        busybox:1.28   <none>',
+    ]);
+  });
+});

@@ -4,10 +4,10 @@
  * SECRETS AGE, ...). Pure: objects and a clock in, cells out.
  */
 import type {
-  ConfigMap, Deployment, Endpoints, Event, HorizontalPodAutoscaler, KindInfo, KubeObject, LabelSelector, Lease, Namespace, Node, Pod,
+  ConfigMap, CronJob, Deployment, Endpoints, Event, HorizontalPodAutoscaler, Job, KindInfo, KubeObject, LabelSelector, Lease, Namespace, Node, Pod,
   ReplicaSet, Secret, Service,
 } from '@skiff/api';
-import { ageOf } from './age';
+import { ageOf, humanDuration } from './age';
 import { summarizePod } from './pod-status';
 import { objectRef } from './resource-name';
 
@@ -123,6 +123,51 @@ function eventTime(event: Event): Date | undefined {
 
 const age = (o: KubeObject, now: Date) => ageOf(o.metadata?.creationTimestamp, now);
 
+/** Whether the Job has a condition of this type with status "True" (kubectl's hasJobCondition: the first of the type decides). */
+function hasJobCondition(job: Readonly<Job>, type: string): boolean {
+  const condition = job.status?.conditions.find((c) => c.type === type);
+  return condition?.status === 'True';
+}
+
+/**
+ * The STATUS column of `get jobs`, as kubectl 1.30+'s printJob decides it: Complete, Failed,
+ * Terminating (being deleted), Suspended, FailureTarget, SuccessCriteriaMet, else Running.
+ */
+export function jobStatus(job: Readonly<Job>): string {
+  if (hasJobCondition(job, 'Complete')) return 'Complete';
+  if (hasJobCondition(job, 'Failed')) return 'Failed';
+  if (job.metadata?.deletionTimestamp) return 'Terminating';
+  if (hasJobCondition(job, 'Suspended')) return 'Suspended';
+  if (hasJobCondition(job, 'FailureTarget')) return 'FailureTarget';
+  if (hasJobCondition(job, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+/**
+ * The COMPLETIONS column: "succeeded/completions"; a work queue (no completions) is "succeeded/1",
+ * or "succeeded/1 of parallelism" when more than one pod runs at once (kubectl's printJob).
+ */
+export function jobCompletions(job: Readonly<Job>): string {
+  const succeeded = job.status?.succeeded ?? 0;
+  const completions = job.spec?.completions;
+  if (completions !== undefined) return `${succeeded}/${completions}`;
+  const parallelism = job.spec?.parallelism ?? 0;
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+/** The DURATION column: completion - start, or now - start while running; "" before the Job started. */
+export function jobDuration(job: Readonly<Job>, now: Date): string {
+  const start = job.status?.startTime;
+  if (!start) return '';
+  const end = job.status?.completionTime ?? now;
+  return humanDuration(end.getTime() - start.getTime());
+}
+
+/** kubectl's printBoolPtr: "<unset>", "True" or "False". */
+function boolPointer(value: boolean | undefined): string {
+  return value === undefined ? '<unset>' : value ? 'True' : 'False';
+}
+
 const COLUMNS: Record<string, KindColumns> = {
   pods: {
     header: ['READY', 'STATUS', 'RESTARTS', 'AGE'],
@@ -164,6 +209,25 @@ const COLUMNS: Record<string, KindColumns> = {
     wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
     cells: (rs: ReplicaSet, now) => [String(rs.spec?.replicas ?? 1), String(rs.status?.replicas ?? 0), String(rs.status?.readyReplicas ?? 0), age(rs, now)],
     wideCells: (rs: ReplicaSet) => [...containersAndImages(rs.spec?.template?.spec), formatLabelSelector(rs.spec?.selector)],
+  },
+  jobs: {
+    header: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
+    wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    cells: (job: Job, now) => [jobStatus(job), jobCompletions(job), jobDuration(job, now), age(job, now)],
+    wideCells: (job: Job) => [...containersAndImages(job.spec?.template?.spec), formatLabelSelector(job.spec?.selector)],
+  },
+  cronjobs: {
+    header: ['SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'],
+    wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    cells: (cj: CronJob, now) => [
+      cj.spec?.schedule ?? '',
+      cj.spec?.timeZone ?? '<none>',
+      boolPointer(cj.spec?.suspend),
+      String(cj.status?.active.length ?? 0),
+      cj.status?.lastScheduleTime ? ageOf(cj.status.lastScheduleTime, now) : '<none>',
+      age(cj, now),
+    ],
+    wideCells: (cj: CronJob) => [...containersAndImages(cj.spec?.jobTemplate?.spec?.template?.spec), formatLabelSelector(cj.spec?.jobTemplate?.spec?.selector)],
   },
   endpoints: {
     header: ['ENDPOINTS', 'AGE'],

@@ -135,6 +135,22 @@ export function ensureNodeImage(): Promise<string> {
   return nodeImageReady;
 }
 
+let perlImageReady: Promise<string> | undefined;
+
+/**
+ * Makes sure the local dockerd holds `perl:5.34.0`, the image of the Kubernetes docs' `pi` Job,
+ * built from this machine's perl (tools/images/build-perl.sh; rebuilt only when its inputs
+ * changed). Resolves with its name.
+ */
+export function ensurePerlImage(): Promise<string> {
+  perlImageReady ??= (async () => {
+    await ensureDocker();
+    return runScript('build-perl.sh', 300_000);
+  })();
+  perlImageReady.catch(() => (perlImageReady = undefined));
+  return perlImageReady;
+}
+
 /** A label unique to this test run, `io.skiff.test=<random>`, as a key and value and as a filter. */
 export function testLabel(): { key: string; value: string; filter: string; labels: Record<string, string> } {
   const value = randomBytes(6).toString('hex');
