@@ -111,6 +111,22 @@ describe('HollowRuntime', () => {
     expect(events[3]).toMatchObject({ id, exitCode: 137, containerName: 'web', attempt: 3 });
   });
 
+  it('finishes a container whose command is `true` or `false` alone at once, with exit code 0 or 1 (a Job pod); any other keeps running', async () => {
+    const rt = new HollowRuntime({ nodeName: 'n1', now: () => 1_000 });
+    const sandbox = await rt.runPodSandbox(pod('u-job'));
+    const started = async (command: string[], viaOptions = false) => {
+      const id = await rt.createContainer(sandbox, { ...web, name: command.join('-'), command: viaOptions ? ['sh'] : command }, viaOptions ? { attempt: 0, command } : { attempt: 0 });
+      await rt.startContainer(id);
+      await new Promise((resolve) => setImmediate(resolve));
+      return rt.containerStatus(id);
+    };
+    expect(await started(['true'])).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed' });
+    expect(await started(['/bin/false'])).toMatchObject({ state: 'exited', exitCode: 1, reason: 'Error' });
+    expect(await started(['true'], true)).toMatchObject({ state: 'exited', exitCode: 0 });
+    expect(await started(['sleep', '1'])).toMatchObject({ state: 'running' });
+    expect(await started(['true', 'x'])).toMatchObject({ state: 'running' });
+  });
+
   it('lists by pod, stops, removes a sandbox with the containers in it (not those in its other sandboxes)', async () => {
     const rt = new HollowRuntime({ nodeName: 'n1' });
     const a = await rt.runPodSandbox(pod('a'));

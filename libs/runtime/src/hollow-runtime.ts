@@ -3,7 +3,8 @@
  * one process (as kubemark's hollow kubelet). Everything lives in memory: sandboxes get pod IPs
  * from the pod CIDR given to configurePodNetwork (before that, made-up ones in 10.200.0.0/13),
  * only ports with a hostPort count as published, containers "run" from start until stopContainer, removal, or exit()
- * called by the test (a regular init container exits 0 right after it started); images are "present" once ensured (unless `pullable` refuses them, given
+ * called by the test (a regular init container, and a container whose command is just `true` or
+ * `false`, exits 0 or 1 right after it started); images are "present" once ensured (unless `pullable` refuses them, given
  * the logins) and run as `imageUser` says (default root); createOptions() shows what a container
  * was created with (environment, command, mounts, security); a start
  * fails as Docker's does for a missing command when `startError` says so. Events
@@ -76,6 +77,8 @@ interface HollowContainer {
   env: string[];
   /** The options it was created with (copied). */
   options: CreateContainerOptions;
+  /** The command it runs (the options' expanded one, else the spec's). */
+  command: readonly string[];
   output: LogChunk[];
   followers: Set<AsyncQueue<LogChunk>>;
   usage: HollowUsage;
@@ -91,6 +94,13 @@ function hollowId(): string {
 
 function imageId(image: string): string {
   return `sha256:${Buffer.from(image).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+}
+
+/** The exit code of a command that finishes at once in a hollow container (`true`: 0, `false`: 1), or undefined. */
+export function immediateExitCode(command: readonly string[]): number | undefined {
+  if (command.length !== 1) return undefined;
+  const program = command[0].slice(command[0].lastIndexOf('/') + 1);
+  return program === 'true' ? 0 : program === 'false' ? 1 : undefined;
 }
 
 export class HollowRuntime implements ContainerRuntime {
@@ -270,6 +280,7 @@ export class HollowRuntime implements ContainerRuntime {
       startError: this.options.startError?.(container),
       env: containerEnv(container, options.env),
       options: structuredClone(options),
+      command: [...(options.command ?? container.command ?? [])],
       output: [],
       followers: new Set(),
       usage: defaultHollowUsage(container.resources, id),
@@ -305,8 +316,11 @@ export class HollowRuntime implements ContainerRuntime {
     c.status.startedAt = this.now();
     c.cpu = { nanos: c.cpu.nanos, at: c.status.startedAt.getTime() };
     this.emit({ type: 'started', id, kind: 'container', pod: c.status.pod, containerName: c.status.name, attempt: c.status.attempt });
-    // A regular init container completes at once (after the caller's next steps, e.g. a postStart hook).
-    if (this.initNames.get(c.sandboxId)?.has(c.status.name)) setImmediate(() => this.exit(id, 0));
+    // A regular init container completes at once (after the caller's next steps, e.g. a postStart
+    // hook), and so does a container whose command is `true` or `false` alone (a Job's pod that
+    // finishes at once, with exit code 0 or 1).
+    const finishes = this.initNames.get(c.sandboxId)?.has(c.status.name) ? 0 : immediateExitCode(c.command);
+    if (finishes !== undefined) setImmediate(() => this.exit(id, finishes));
   }
 
   /**
