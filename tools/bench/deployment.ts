@@ -12,6 +12,7 @@ import { connect, typed, type SkiffClient } from '@skiff/client';
 import { startCluster, testLabel, type Cluster } from '@skiff/testing';
 import { Command } from 'commander';
 import { fmt, runConcurrently, summarize } from './stats';
+import { watchUntil } from './watch-until';
 
 const opts = new Command()
   .option('--replicas <n>', 'replicas of the Deployment (and pods of the baseline)', '100')
@@ -36,34 +37,11 @@ function template(app: string): PodTemplateSpec {
 
 const isReady = (p: Pod) => p.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
-/** Resolves when `done()` holds for what a watch of `resource` with `labelSelector` shows (checked on every event). */
-async function watchUntil<T extends { metadata?: { name?: string } }>(
-  events: (signal: AbortSignal) => AsyncIterable<{ type: string; object: T }>,
-  done: (objects: ReadonlyMap<string, T>) => boolean,
-  what: string,
-): Promise<void> {
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(new Error(`${what}: not done after ${timeoutMs} ms`)), timeoutMs);
-  const objects = new Map<string, T>();
-  try {
-    for await (const ev of events(stop.signal)) {
-      const name = ev.object.metadata?.name ?? '';
-      if (ev.type === 'DELETED') objects.delete(name);
-      else objects.set(name, ev.object);
-      if (done(objects)) return;
-    }
-    throw stop.signal.reason ?? new Error(`${what}: the watch ended`);
-  } finally {
-    clearTimeout(timer);
-    stop.abort();
-  }
-}
-
 /** Baseline: `replicas` pods created directly; seconds until all are Ready. */
 async function directPods(client: SkiffClient, app: string): Promise<number> {
   const pods = typed(client, 'pod');
   const started = performance.now();
-  const ready = watchUntil((signal) => pods.watch({ namespace: NS, labelSelector: `app=${app}` }, signal), (all) => [...all.values()].filter(isReady).length >= replicas, `${replicas} direct pods Ready`);
+  const ready = watchUntil((signal) => pods.watch({ namespace: NS, labelSelector: `app=${app}` }, signal), (all) => [...all.values()].filter(isReady).length >= replicas, `${replicas} direct pods Ready`, timeoutMs);
   await runConcurrently(replicas, 64, (i) => pods.create(Pod.fromPartial({ metadata: { name: `${app}-${i}`, namespace: NS, labels: template(app).metadata!.labels }, spec: template(app).spec })));
   await ready;
   return (performance.now() - started) / 1000;
@@ -77,6 +55,7 @@ async function deployment(client: SkiffClient, app: string): Promise<number> {
     (signal) => deployments.watch({ namespace: NS, fieldSelector: `metadata.name=${app}` }, signal),
     (all) => (all.get(app)?.status?.availableReplicas ?? 0) >= replicas,
     `${app} ${replicas} available`,
+    timeoutMs,
   );
   await deployments.create(Deployment.fromPartial({ metadata: { name: app, namespace: NS }, spec: { replicas, selector: { matchLabels: { app } }, template: template(app) } }));
   await available;
