@@ -12,7 +12,7 @@ const ipv4Network = (cidr: string) => {
 };
 const controllerManager = defineComponent({
   name: 'controller-manager',
-  description: 'Skiff controller-manager: ReplicaSets, Deployments, garbage collection, node lifecycle, namespaces, endpoints, horizontal pod autoscaling',
+  description: 'Skiff controller-manager: ReplicaSets, Deployments, Jobs (and their TTL after finishing), garbage collection, node lifecycle, namespaces, endpoints, horizontal pod autoscaling',
   keys: {
     server: serverKey(),
     nats: natsKey(),

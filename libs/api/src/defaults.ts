@@ -10,6 +10,7 @@
 import type {
   Container,
   CronJob,
+  DaemonSet,
   Deployment,
   DownwardAPIVolumeFile,
   Endpoints,
@@ -221,6 +222,21 @@ function defaultCronJob(cronJob: CronJob, implemented: FieldImplemented): void {
   applyPodSpecDefaults(spec.jobTemplate?.spec?.template?.spec, implemented);
 }
 
+/** A DaemonSet as Kubernetes' SetDefaults_DaemonSet: RollingUpdate with maxUnavailable 1 and maxSurge 0, 10 revisions kept. */
+function defaultDaemonSet(ds: DaemonSet, implemented: FieldImplemented): void {
+  const spec = ds.spec;
+  if (!spec) return;
+  spec.updateStrategy ??= { type: '', rollingUpdate: undefined };
+  if (!spec.updateStrategy.type) spec.updateStrategy.type = 'RollingUpdate';
+  if (spec.updateStrategy.type === 'RollingUpdate') {
+    spec.updateStrategy.rollingUpdate ??= { maxUnavailable: undefined, maxSurge: undefined };
+    if (isIntOrStringEmpty(spec.updateStrategy.rollingUpdate.maxUnavailable)) spec.updateStrategy.rollingUpdate.maxUnavailable = intOrString(1);
+    if (isIntOrStringEmpty(spec.updateStrategy.rollingUpdate.maxSurge)) spec.updateStrategy.rollingUpdate.maxSurge = intOrString(0);
+  }
+  if (spec.revisionHistoryLimit === undefined) spec.revisionHistoryLimit = 10;
+  applyPodSpecDefaults(spec.template?.spec, implemented);
+}
+
 function defaultScalingRules(rules: HPAScalingRules | undefined, up: boolean): HPAScalingRules {
   const out = rules ?? { stabilizationWindowSeconds: undefined, selectPolicy: '', policies: [] };
   // Scale-down's window stays unset, as Kubernetes': the controller-manager's
@@ -290,6 +306,9 @@ export function applyDefaults(info: KindInfo, object: KubeObject, implemented: F
       break;
     case 'CronJob':
       defaultCronJob(object as CronJob, implemented);
+      break;
+    case 'DaemonSet':
+      defaultDaemonSet(object as DaemonSet, implemented);
       break;
     case 'Namespace': {
       const ns = object as Namespace;

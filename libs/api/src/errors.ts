@@ -61,6 +61,15 @@ export class ForbiddenError extends ApiError {
   readonly code = GRPC_CODE.PERMISSION_DENIED;
 }
 
+/**
+ * The request is refused for now and may succeed later (Kubernetes' 429 TooManyRequests): an
+ * eviction that a PodDisruptionBudget does not allow yet.
+ */
+export class TooManyRequestsError extends ApiError {
+  override readonly name = 'TooManyRequestsError';
+  readonly code = GRPC_CODE.RESOURCE_EXHAUSTED;
+}
+
 export class UnavailableError extends ApiError {
   override readonly name = 'UnavailableError';
   readonly code = GRPC_CODE.UNAVAILABLE;
@@ -102,6 +111,8 @@ export function errorFromStatus(code: number, message: string): Error {
       return new ForbiddenError(message);
     case GRPC_CODE.UNAVAILABLE:
       return new UnavailableError(message);
+    case GRPC_CODE.RESOURCE_EXHAUSTED:
+      return new TooManyRequestsError(message);
     case GRPC_CODE.INVALID_ARGUMENT: {
       const fields = message.split('; ').map((part) => {
         const colon = part.indexOf(': ');

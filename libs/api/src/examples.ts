@@ -381,6 +381,66 @@ export const CRONJOB_EXAMPLE: Manifest = {
   status: { active: [{ kind: 'Job', namespace: 'default', name: 'hello-29000000', uid: '7d1e4c3b-2a19-4f08-9e7d-6c5b4a392817', apiVersion: 'batch/v1' }], lastScheduleTime: '2024-05-01T10:00:00Z', lastSuccessfulTime: '2024-05-01T09:59:07Z' },
 };
 
+/** The Kubernetes docs' fluentd-elasticsearch DaemonSet (controllers/daemonset.yaml), defaulted. */
+export const DAEMONSET_EXAMPLE: Manifest = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  metadata: { name: 'fluentd-elasticsearch', namespace: 'kube-system', labels: { 'k8s-app': 'fluentd-logging' } },
+  spec: {
+    selector: { matchLabels: { name: 'fluentd-elasticsearch' } },
+    template: {
+      metadata: { labels: { name: 'fluentd-elasticsearch' } },
+      spec: {
+        tolerations: [
+          { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+          { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
+        ],
+        containers: [
+          {
+            name: 'fluentd-elasticsearch',
+            image: 'quay.io/fluentd_elasticsearch/fluentd:v2.5.2',
+            imagePullPolicy: 'IfNotPresent',
+            resources: { limits: { memory: '200Mi' }, requests: { cpu: '100m', memory: '200Mi' } },
+            volumeMounts: [{ name: 'varlog', mountPath: '/var/log' }],
+            terminationMessagePath: '/dev/termination-log',
+            terminationMessagePolicy: 'File',
+          },
+        ],
+        terminationGracePeriodSeconds: 30,
+        volumes: [{ name: 'varlog', hostPath: { path: '/var/log' } }],
+        restartPolicy: 'Always',
+        dnsPolicy: 'ClusterFirst',
+        schedulerName: 'default-scheduler',
+        enableServiceLinks: true,
+      },
+    },
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+    revisionHistoryLimit: 10,
+  },
+  status: { currentNumberScheduled: 2, desiredNumberScheduled: 2, numberReady: 2, observedGeneration: 1, updatedNumberScheduled: 2, numberAvailable: 2 },
+};
+
+export const CONTROLLER_REVISION_EXAMPLE: Manifest = {
+  apiVersion: 'apps/v1',
+  kind: 'ControllerRevision',
+  metadata: {
+    name: 'web-6c5d8f9b7d',
+    namespace: 'default',
+    labels: { app: 'web', 'controller-revision-hash': '6c5d8f9b7d' },
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'web', uid: '2b7c9d1e-4f5a-4b6c-8d7e-9f0a1b2c3d4e', controller: true, blockOwnerDeletion: true }],
+  },
+  data: { spec: { template: TEMPLATE } },
+  revision: 2,
+};
+
+export const PDB_EXAMPLE: Manifest = {
+  apiVersion: 'policy/v1',
+  kind: 'PodDisruptionBudget',
+  metadata: { name: 'web-pdb', namespace: 'default' },
+  spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } }, unhealthyPodEvictionPolicy: 'IfHealthyBudget' },
+  status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3, conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', lastTransitionTime: '2024-05-01T10:00:00Z' }] },
+};
+
 /** Every example, keyed by kind ("Pod", "Deployment", ...): one per kind in KINDS. */
 export const SERVICE_ACCOUNT_EXAMPLE: Manifest = {
   apiVersion: 'v1',
@@ -405,4 +465,7 @@ export const EXAMPLE_MANIFESTS: Readonly<Record<string, Manifest>> = {
   HorizontalPodAutoscaler: HPA_EXAMPLE,
   Job: JOB_EXAMPLE,
   CronJob: CRONJOB_EXAMPLE,
+  DaemonSet: DAEMONSET_EXAMPLE,
+  ControllerRevision: CONTROLLER_REVISION_EXAMPLE,
+  PodDisruptionBudget: PDB_EXAMPLE,
 };

@@ -3,13 +3,15 @@
  * it lives in a namespace, and its generated message functions. Everything generic (storage,
  * watch, CLI, client) looks kinds up here instead of naming them one by one.
  */
-import { Deployment, ReplicaSet } from './gen/skiff/apps/v1/apps';
+import { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from './gen/skiff/apps/v1/apps';
 import { ApiObject } from './gen/skiff/api/v1/api';
 import { HorizontalPodAutoscaler } from './gen/skiff/autoscaling/v2/autoscaling';
 import { CronJob, Job } from './gen/skiff/batch/v1/batch';
 import { Lease } from './gen/skiff/coordination/v1/coordination';
-import { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from './gen/skiff/core/v1/core';
+import { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount } from './gen/skiff/core/v1/core';
 import { ObjectMeta } from './gen/skiff/meta/v1/meta';
+import { PodDisruptionBudget } from './gen/skiff/policy/v1/policy';
+import { StorageClass } from './gen/skiff/storage/v1/storage';
 
 /** The `$case` of the ApiObject oneof that holds a kind ("pod", "replicaSet", ...). */
 export type KindCase = NonNullable<ApiObject['kind']>['$case'];
@@ -73,6 +75,13 @@ export const KINDS: readonly KindInfo[] = [
   kind({ kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', shortNames: ['hpa'], apiVersion: 'autoscaling/v2', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.autoscaling.v2.HorizontalPodAutoscaler', case: 'horizontalPodAutoscaler', codec: HorizontalPodAutoscaler }),
   kind({ kind: 'Job', resource: 'jobs', singular: 'job', shortNames: [], apiVersion: 'batch/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.batch.v1.Job', case: 'job', codec: Job }),
   kind({ kind: 'CronJob', resource: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], apiVersion: 'batch/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.batch.v1.CronJob', case: 'cronJob', codec: CronJob }),
+  kind({ kind: 'DaemonSet', resource: 'daemonsets', singular: 'daemonset', shortNames: ['ds'], apiVersion: 'apps/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.apps.v1.DaemonSet', case: 'daemonSet', codec: DaemonSet }),
+  kind({ kind: 'ControllerRevision', resource: 'controllerrevisions', singular: 'controllerrevision', shortNames: [], apiVersion: 'apps/v1', namespaced: true, hasStatus: false, hasSpec: false, typeName: 'skiff.apps.v1.ControllerRevision', case: 'controllerRevision', codec: ControllerRevision }),
+  kind({ kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], apiVersion: 'policy/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.policy.v1.PodDisruptionBudget', case: 'podDisruptionBudget', codec: PodDisruptionBudget }),
+  kind({ kind: 'StatefulSet', resource: 'statefulsets', singular: 'statefulset', shortNames: ['sts'], apiVersion: 'apps/v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.apps.v1.StatefulSet', case: 'statefulSet', codec: StatefulSet }),
+  kind({ kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc'], apiVersion: 'v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.core.v1.PersistentVolumeClaim', case: 'persistentVolumeClaim', codec: PersistentVolumeClaim }),
+  kind({ kind: 'PersistentVolume', resource: 'persistentvolumes', singular: 'persistentvolume', shortNames: ['pv'], apiVersion: 'v1', namespaced: false, hasStatus: true, hasSpec: true, typeName: 'skiff.core.v1.PersistentVolume', case: 'persistentVolume', codec: PersistentVolume }),
+  kind({ kind: 'StorageClass', resource: 'storageclasses', singular: 'storageclass', shortNames: ['sc'], apiVersion: 'storage.k8s.io/v1', namespaced: false, hasStatus: false, hasSpec: true, typeName: 'skiff.storage.v1.StorageClass', case: 'storageClass', codec: StorageClass }),
 ] as KindInfo[];
 
 const byAnyName = new Map<string, KindInfo>();

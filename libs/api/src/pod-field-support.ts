@@ -30,6 +30,7 @@ const t = (test: string): Tested => ({ test });
 const no = (refused: string): Refused => ({ refused });
 
 const PODS = t(`${E2E}/pods.spec.ts`);
+const PVC_VOLUMES = no('persistentVolumeClaim volumes come with PersistentVolumes and the local-path provisioner (in progress)');
 const PLACEMENT = t(`${E2E}/placement.spec.ts`);
 const PROBES = t(`${E2E}/probes.spec.ts`);
 const SERVICES = t(`${E2E}/services.spec.ts`);
@@ -141,7 +142,8 @@ export const POD_FIELD_SUPPORT: Readonly<Record<string, Readonly<Record<string, 
   NodeSelectorRequirement: { key: PLACEMENT, operator: PLACEMENT, values: PLACEMENT },
   PreferredSchedulingTerm: { weight: PLACEMENT, preference: PLACEMENT },
   Toleration: { key: PLACEMENT, operator: PLACEMENT, value: PLACEMENT, effect: PLACEMENT, tolerationSeconds: t('libs/controllers/src/node-lifecycle/node-lifecycle.int.spec.ts') },
-  Volume: { name: VOLUMES, emptyDir: VOLUMES, configMap: VOLUMES, secret: VOLUMES, hostPath: LIFECYCLE_E2E, downwardAPI: VOLUMES, projected: VOLUME_MANAGER },
+  Volume: { name: VOLUMES, emptyDir: VOLUMES, configMap: VOLUMES, secret: VOLUMES, hostPath: LIFECYCLE_E2E, downwardAPI: VOLUMES, projected: VOLUME_MANAGER, persistentVolumeClaim: PVC_VOLUMES },
+  PersistentVolumeClaimVolumeSource: { claimName: PVC_VOLUMES, readOnly: PVC_VOLUMES },
   EmptyDirVolumeSource: { medium: VOLUMES, sizeLimit: VOLUMES },
   ConfigMapVolumeSource: { name: VOLUMES, optional: VOLUME_MANAGER, items: VOLUMES, defaultMode: VOLUMES },
   KeyToPath: { key: VOLUMES, path: VOLUMES, mode: PROJECTION },

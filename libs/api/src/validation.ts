@@ -12,7 +12,9 @@
 import type { FieldError } from './errors';
 import type {
   ConfigMap,
+  ControllerRevision,
   CronJob,
+  DaemonSet,
   Deployment,
   Endpoints,
   Event,
@@ -22,6 +24,7 @@ import type {
   Namespace,
   Node,
   Pod,
+  PodDisruptionBudget,
   ReplicaSet,
   Secret,
   Service,
@@ -37,7 +40,8 @@ import { validateNamespace, validateNode, validateNodeUpdate } from './validatio
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/object-meta';
 import { validatePodSpec, validatePodSpecUpdate } from './validation/pod';
 import { validateEndpoints, validateService, validateServiceUpdate } from './validation/service';
-import { validateDeployment, validateReplicaSet, validateSelectorUpdate } from './validation/workloads';
+import { validatePodDisruptionBudget } from './validation/policy';
+import { validateControllerRevision, validateDaemonSet, validateDeployment, validateReplicaSet, validateSelectorUpdate } from './validation/workloads';
 
 /** Objects larger than this (encoded protobuf bytes) are refused, as etcd's request limit is. */
 export const MAX_OBJECT_BYTES = 1_048_576;
@@ -67,6 +71,15 @@ function validateKind(errs: Errors, info: KindInfo, object: KubeObject, old: Kub
       break;
     case 'CronJob':
       validateCronJob(errs, object as CronJob);
+      break;
+    case 'DaemonSet':
+      validateDaemonSet(errs, object as DaemonSet);
+      break;
+    case 'ControllerRevision':
+      validateControllerRevision(errs, object as ControllerRevision, old as ControllerRevision | undefined);
+      break;
+    case 'PodDisruptionBudget':
+      validatePodDisruptionBudget(errs, object as PodDisruptionBudget);
       break;
     case 'Pod':
       validatePodSpec(errs, (object as Pod).spec, 'spec');
@@ -121,6 +134,7 @@ function validateUpdate(errs: Errors, info: KindInfo, object: KubeObject, old: K
       break;
     case 'ReplicaSet':
     case 'Deployment':
+    case 'DaemonSet':
       validateSelectorUpdate(errs, (object as ReplicaSet).spec?.selector, (old as ReplicaSet).spec?.selector);
       break;
     case 'Node':

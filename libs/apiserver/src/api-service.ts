@@ -7,6 +7,7 @@ import { bindService, grpcCodeName, grpcStatusOf, type Logger, type ServiceBindi
 import type { ApiserverMetrics } from './apiserver-metrics';
 import type { MetricsApi } from './metrics-api';
 import type { NodeProxy } from './node-proxy';
+import { evictPod } from './eviction';
 import type { GenericStore } from './generic-store';
 
 export interface VersionInfo {
@@ -54,6 +55,7 @@ export function apiServiceBinding(store: GenericStore, nodes: NodeProxy, usage: 
     updateStatus: (req) => observe('update_status', resourceOf(req.object), nameOf(req.object), true, () => store.updateStatus(req.object, { dryRun: req.dryRun })),
     delete: (req) => observe('delete', req.resource, { namespace: req.namespace, name: req.name }, true, () => store.delete(req)),
     bind: (req) => observe('bind', 'pods', { namespace: req.namespace, name: req.name, node: req.nodeName }, true, () => store.bind(req)),
+    evict: (req) => observe('create', 'pods/eviction', { namespace: req.namespace, name: req.name }, true, () => evictPod(store, req, () => new Date())),
     version: async () => ({ version: version.version, gitCommit: version.gitCommit, platform: `${process.platform}/${process.arch}` }),
     podLogs: (req, signal) => nodes.logs(req, signal),
     podExec: (req, signal) => nodes.exec(req, signal),

@@ -40,6 +40,11 @@ const INITIAL_STATUS: Partial<Record<string, () => unknown>> = {
   horizontalPodAutoscaler: () => undefined,
   job: () => undefined,
   cronJob: () => undefined,
+  daemonSet: () => undefined,
+  podDisruptionBudget: () => undefined,
+  statefulSet: () => undefined,
+  persistentVolumeClaim: () => ({ phase: 'Pending', accessModes: [], capacity: {}, conditions: [] }),
+  persistentVolume: () => ({ phase: 'Pending', message: '', reason: '', lastPhaseTransitionTime: undefined }),
 };
 
 /** What a kind adds to the generic create and update preparation (Kubernetes' per-kind strategy). */

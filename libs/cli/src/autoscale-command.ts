@@ -15,7 +15,7 @@ import { typed } from '@skiff/client';
 import { CliError, type CliContext } from './cli-context';
 import { errorLine, isUnavailable } from './error-message';
 import { parseResourceArgs } from './resource-args';
-import { objectRef } from './resource-name';
+import { objectRef, qualifiedResource } from './resource-name';
 import { SCALABLE_KINDS } from './scale-command';
 
 export interface AutoscaleOptions {
@@ -96,12 +96,6 @@ export function autoscalerFor(request: AutoscaleRequest, info: Pick<KindInfo, 'k
       metrics: request.metrics,
     },
   });
-}
-
-/** "deployments.apps", as kubectl names a resource in not-found and already-exists errors. */
-function qualifiedResource(info: Pick<KindInfo, 'resource' | 'apiVersion'>): string {
-  const slash = info.apiVersion.indexOf('/');
-  return slash < 0 ? info.resource : `${info.resource}.${info.apiVersion.slice(0, slash)}`;
 }
 
 /** Runs autoscale; resolves with the exit code (1 when any target failed). */

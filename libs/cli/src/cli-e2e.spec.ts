@@ -72,7 +72,7 @@ const KINDS = Object.keys(EXAMPLE_MANIFESTS);
 const RESOURCE: Record<string, string> = {
   Namespace: 'namespace', Node: 'node', Pod: 'pod', Service: 'service', Endpoints: 'endpoints', Event: 'event', ConfigMap: 'configmap',
   Secret: 'secret', ServiceAccount: 'serviceaccount', ReplicaSet: 'replicaset.apps', Deployment: 'deployment.apps', Lease: 'lease.coordination.k8s.io', HorizontalPodAutoscaler: 'horizontalpodautoscaler.autoscaling',
-  Job: 'job.batch', CronJob: 'cronjob.batch',
+  Job: 'job.batch', CronJob: 'cronjob.batch', DaemonSet: 'daemonset.apps', ControllerRevision: 'controllerrevision.apps', PodDisruptionBudget: 'poddisruptionbudget.policy',
 };
 const nameOf = (m: Manifest) => (m.metadata as { name: string }).name;
 
@@ -205,6 +205,17 @@ describe('skiff CLI against a real apiserver', () => {
     const missing = await skiff(['describe', 'pod', 'nope', '-n', NS]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('error: pods "nope" not found\n');
+  });
+
+  it('lists and describes the Job and CronJob examples as kubectl', async () => {
+    const jobs = await skiff(['get', 'jobs,cronjobs', '-n', NS]);
+    expect(jobs.stderr).toBe('');
+    expect(jobs.stdout).toMatch(/^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\njob\.batch\/pi\s+Running\s+0\/5\s+\d+s\n\nNAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ncronjob\.batch\/hello\s+\* \* \* \* \*\s+Etc\/UTC\s+False\s+0\s+<none>\s+\d+s\n$/);
+    const described = await skiff(['describe', 'job', 'pi', '-n', NS]);
+    expect(described.stdout).toMatch(/^Name:\s+pi\nNamespace:\s+shop\nSelector:\s+batch\.kubernetes\.io\/controller-uid=[0-9a-f-]+\n/);
+    expect(described.stdout).toMatch(/\nParallelism:\s+2\nCompletions:\s+5\nCompletion Mode:\s+Indexed\nSuspend:\s+false\nBackoff Limit:\s+4\nTTL Seconds After Finished:\s+100\nActive Deadline Seconds:\s+600s\nPods Statuses:\s+0 Active .*\/ 0 Succeeded \/ 0 Failed\nCompleted Indexes:\s+<none>\nPod Template:\n/);
+    const wait = await skiff(['wait', '--for=condition=complete', 'job/pi', '-n', NS, '--timeout=0']);
+    expect(wait).toMatchObject({ code: 1, stdout: '', stderr: 'error: timed out waiting for the condition on jobs/pi\n' });
   });
 
   it('streams changes with get -w', async () => {

@@ -4,6 +4,7 @@ import { CliError, noResourcesMessage, type CliContext } from './cli-context';
 import { describeObject, isEventFor } from './describe';
 import { errorLine } from './error-message';
 import { parseResourceArgs, type ResourceRequest } from './resource-args';
+import { qualifiedResource } from './resource-name';
 
 /** Runs describe; resolves with the exit code (1 when a named object does not exist). */
 export async function describeCommand(ctx: CliContext, args: readonly string[]): Promise<number> {
@@ -29,7 +30,7 @@ export async function describeCommand(ctx: CliContext, args: readonly string[]):
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
         failed = true;
-        ctx.io.err(`${errorLine(err, { resource: info.resource, name })}\n`);
+        ctx.io.err(`${errorLine(err, { resource: qualifiedResource(info), name })}\n`);
       }
     }
     const eventCache = new Map<string, Event[]>();

@@ -8,6 +8,7 @@ import { CliError, noResourcesMessage, type CliContext } from './cli-context';
 import { errorLine } from './error-message';
 import { formatObjects, parseOutputFormat } from './output-format';
 import { isMultiKind, parseResourceArgs, type ResourceRequest } from './resource-args';
+import { qualifiedResource } from './resource-name';
 import { columnWidths, formatRow } from './table';
 import { sortForListing, tableLayout } from './table-columns';
 
@@ -52,7 +53,7 @@ async function fetchRequest(ctx: CliContext, request: ResourceRequest, options: 
       if (Number(rv) > Number(resourceVersion || 0)) resourceVersion = rv;
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
-      report(errorLine(err, { resource: info.resource, name }));
+      report(errorLine(err, { resource: qualifiedResource(info), name }));
     }
   }
   return { request, objects, resourceVersion };

@@ -10,6 +10,7 @@ import { autoscaleCommand, type AutoscaleOptions } from './autoscale-command';
 import { CliError, type CliContext, type CliIo, type Connect } from './cli-context';
 import { CLIENT_VERSION } from './client-version';
 import { resolveServer } from './config';
+import { createJobCommand, type CreateJobOptions } from './create-job-command';
 import { deleteCommand, type DeleteOptions } from './delete-command';
 import { describeCommand } from './describe-command';
 import { errorLine } from './error-message';
@@ -29,6 +30,7 @@ import { setImageCommand } from './set-image-command';
 import { topNodeCommand, topPodCommand, type TopOptions } from './top-command';
 import { scaleCommand, type ScaleOptions } from './scale-command';
 import { versionCommand } from './version-command';
+import { waitCommand, type WaitOptions } from './wait-command';
 
 interface GlobalOptions {
   server?: string;
@@ -159,14 +161,41 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     });
 
   program
+    .command('create')
+    .description('create an object from flags: create job')
+    .command('job')
+    .description('create a Job: create job NAME --image=IMAGE [-- COMMAND [ARGS...]] | create job NAME --from=cronjob/NAME')
+    .argument('[name]', 'the Job\'s name')
+    .argument('[command...]', 'with --image: the command and its arguments, after --')
+    .option('--image <image>', 'the image of the Job\'s one container (restartPolicy Never)')
+    .option('--from <resource>', 'cronjob/NAME: a Job from that CronJob\'s jobTemplate (a manual run)')
+    .action(async (name: string | undefined, args: string[], options: CreateJobOptions, command: Command) => {
+      exitCode = await createJobCommand(context(command), name, args, options);
+    });
+
+  program
+    .command('wait')
+    .description('wait for a condition on objects: wait --for=condition=Complete job/NAME | --for=delete pod/NAME [--timeout=30s]')
+    .argument('<type>', 'TYPE/NAME..., or TYPE then names (or -l / --all)')
+    .argument('[names...]', 'object names')
+    .option('--for <condition>', 'condition=NAME[=VALUE] (VALUE default true), delete, or jsonpath={.path}[=VALUE]')
+    .option('--timeout <duration>', 'how long to wait for all the objects, e.g. 60s (0: check once)', '30s')
+    .option('-l, --selector <selector>', 'wait for every object of the type matching this label selector')
+    .option('--all', 'wait for every object of the type in the namespace')
+    .action(async (type: string, names: string[], options: WaitOptions, command: Command) => {
+      exitCode = await waitCommand(context(command), [type, ...names], options);
+    });
+
+  program
     .command('logs')
-    .description("print a container's logs: logs POD [-c CONTAINER]")
-    .argument('<pod>')
+    .description("print a container's logs: logs POD | TYPE/NAME (job/pi, deploy/web: one of its pods) [-c CONTAINER]")
+    .argument('<pod>', 'POD, pod/POD, or job/NAME, deployment/NAME, replicaset/NAME, service/NAME')
     .option('-c, --container <name>', 'the container (default: the only one)')
     .option('-f, --follow', 'keep streaming new output')
     .option('-p, --previous', 'the previous instance of a restarted container')
     .option('--tail <lines>', 'only the last lines (-1: all)')
     .option('--timestamps', 'prefix each line with its time')
+    .option('--pod-running-timeout <duration>', 'for TYPE/NAME: how long to wait for a pod to exist', '20s')
     .action(async (pod: string, options: LogsOptions, command: Command) => {
       exitCode = await logsCommand(context(command), pod, options);
     });

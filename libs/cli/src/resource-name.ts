@@ -14,3 +14,9 @@ export function qualifiedKind(info: Pick<KindInfo, 'singular' | 'apiVersion'>): 
 export function objectRef(info: Pick<KindInfo, 'singular' | 'apiVersion'>, name: string): string {
   return `${qualifiedKind(info)}/${name}`;
 }
+
+/** "deployments.apps", "jobs.batch", "pods": how kubectl names a resource in not-found and already-exists errors. */
+export function qualifiedResource(info: Pick<KindInfo, 'resource' | 'apiVersion'>): string {
+  const slash = info.apiVersion.indexOf('/');
+  return slash < 0 ? info.resource : `${info.resource}.${info.apiVersion.slice(0, slash)}`;
+}

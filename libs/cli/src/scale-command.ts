@@ -11,7 +11,7 @@ import { ConflictError, unwrap, wrap, type Deployment, type KindInfo, type Repli
 import { CliError, type CliContext } from './cli-context';
 import { errorLine, isUnavailable } from './error-message';
 import { parseResourceArgs, type ResourceRequest } from './resource-args';
-import { objectRef } from './resource-name';
+import { objectRef, qualifiedResource } from './resource-name';
 
 export interface ScaleOptions {
   replicas?: string;
@@ -60,12 +60,6 @@ export function scalePreconditionFailure(object: Readonly<Scalable>, request: Sc
   const rv = object.metadata?.resourceVersion ?? '';
   if (request.resourceVersion !== undefined && request.resourceVersion !== rv) return `Expected resource version to be ${request.resourceVersion}, was ${rv}`;
   return undefined;
-}
-
-/** "deployments.apps", "pods": how kubectl names a resource in a not-found error. */
-function qualifiedResource(info: KindInfo): string {
-  const slash = info.apiVersion.indexOf('/');
-  return slash < 0 ? info.resource : `${info.resource}.${info.apiVersion.slice(0, slash)}`;
 }
 
 interface Target {

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { credentials as grpcCredentials, Metadata, status as grpcStatus, type ChannelCredentials, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type ExecOutput, type ExecRequest, type ListResponse, type LogChunk, type LogsRequest, type NodeMetricsList, type PodMetricsList, type VersionResponse, type WatchEvent } from '@skiff/api';
+import { ApiClient, errorFromStatus, type ApiObject, type BindRequest, type EvictRequest, type ExecOutput, type ExecRequest, type ListResponse, type LogChunk, type LogsRequest, type NodeMetricsList, type PodMetricsList, type VersionResponse, type WatchEvent } from '@skiff/api';
 import type { CallOptions, DeleteOptions, ListOptions, MetricsOptions, SkiffClient, WatchOptions, WriteOptions } from './skiff-client';
 
 export interface ConnectOptions {
@@ -190,6 +190,10 @@ class GrpcSkiffClient implements SkiffClient {
 
   bind(request: BindRequest, options?: CallOptions): Promise<ApiObject> {
     return this.unary(this.api.bind, request, options);
+  }
+
+  evict(request: EvictRequest, options?: CallOptions): Promise<ApiObject> {
+    return this.unary(this.api.evict, request, options);
   }
 
   version(options?: CallOptions): Promise<VersionResponse> {

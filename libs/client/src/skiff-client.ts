@@ -3,7 +3,7 @@
  * every method rejects with the API's error classes (NotFoundError, ConflictError, InvalidError,
  * CompactedError, ... rebuilt from the gRPC status by errorFromStatus); `signal` cancels the call.
  */
-import type { ApiObject, BindRequest, ExecOutput, ExecRequest, ListResponse, LogChunk, LogsRequest, NodeMetricsList, PodMetricsList, Preconditions, VersionResponse, WatchEvent } from '@skiff/api';
+import type { ApiObject, BindRequest, EvictRequest, ExecOutput, ExecRequest, ListResponse, LogChunk, LogsRequest, NodeMetricsList, PodMetricsList, Preconditions, VersionResponse, WatchEvent } from '@skiff/api';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -64,6 +64,11 @@ export interface SkiffClient {
   /** Current usage of the nodes matching `labelSelector` (metrics.k8s.io NodeMetrics); nodes without metrics are left out. */
   nodeMetrics(labelSelector?: string, options?: MetricsOptions): Promise<NodeMetricsList>;
   bind(request: BindRequest, options?: CallOptions): Promise<ApiObject>;
+  /**
+   * Evicts a pod (Kubernetes' pods/eviction): TooManyRequestsError while a PodDisruptionBudget of
+   * the pod allows no disruption (try again later), else the pod is deleted gracefully.
+   */
+  evict(request: EvictRequest, options?: CallOptions): Promise<ApiObject>;
   version(options?: CallOptions): Promise<VersionResponse>;
   close(): void;
 }

@@ -26,6 +26,8 @@ export interface ControllerTuning {
   hpaCpuInitializationPeriodMs: number;
   /** HPA: a pod that turned unready within this of its start has never been ready; 30 s (--horizontal-pod-autoscaler-initial-readiness-delay). */
   hpaInitialReadinessDelayMs: number;
+  /** Job: the first delay before failed pods are replaced, doubled per further failure up to 6 min; 10 s (Kubernetes' DefaultJobPodFailureBackOff). */
+  jobPodFailureBackoffMs: number;
 }
 
 export const DEFAULT_TUNING: ControllerTuning = {
@@ -37,6 +39,7 @@ export const DEFAULT_TUNING: ControllerTuning = {
   hpaTolerance: 0.1,
   hpaCpuInitializationPeriodMs: 300_000,
   hpaInitialReadinessDelayMs: 30_000,
+  jobPodFailureBackoffMs: 10_000,
 };
 
 export interface ControllerContext {

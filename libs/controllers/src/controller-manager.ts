@@ -37,6 +37,8 @@ export interface ControllerManagerConfig {
    * Kubernetes' --allocate-node-cidrs=false).
    */
   nodeIpam?: NodeIpamConfig | false;
+  /** The controllers' wall clock (ms); Date.now. Tests pass a fake one (CronJob schedules). */
+  now?: () => number;
 }
 
 /** The controller names `--controllers` selects: '*' is all, '-name' removes one. */
@@ -78,7 +80,7 @@ export async function runControllerManager(config: ControllerManagerConfig, sign
         log: logger,
         registry,
         tuning,
-        now: Date.now,
+        now: config.now ?? Date.now,
         nodeIpam: config.nodeIpam,
       };
       const controllers = names.map((name) => CONTROLLERS[name](ctx));

@@ -18,6 +18,8 @@ export interface ControllersTestEnvOptions {
   tuning?: Partial<ControllerTuning>;
   /** Extra apiserver flags, e.g. ['--default-toleration-seconds', '2']. */
   apiserverArgs?: string[];
+  /** The controllers' clock (ControllerContext.now); Date.now. */
+  now?: () => number;
 }
 
 /** A running environment; stop() it in afterAll. */
@@ -64,6 +66,7 @@ export async function startControllersTestEnv(options: ControllersTestEnvOptions
           controllers: options.controllers,
           leaderElection: false,
           tuning: options.tuning,
+          now: options.now,
         },
         stop.signal,
       );

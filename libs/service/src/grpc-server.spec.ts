@@ -40,6 +40,7 @@ describe('gRPC server kit', () => {
           updateStatus: unimplemented,
           delete: unimplemented,
           bind: unimplemented,
+          evict: unimplemented,
           podMetrics: unimplemented,
           nodeMetrics: unimplemented,
           get: async (request) => {

@@ -1,9 +1,10 @@
 /**
- * Validation of ReplicaSets and Deployments: replicas, selector (required, non-empty, matching the
- * template's labels, immutable), the pod template, strategy and rollout limits.
+ * Validation of ReplicaSets, Deployments and DaemonSets: replicas, selector (required, non-empty,
+ * matching the template's labels, immutable), the pod template, strategies and rollout limits;
+ * ControllerRevisions (immutable data).
  * CONTRACT: pure; appends to the given error list, never throws.
  */
-import type { Deployment, IntOrString, LabelSelector, PodTemplateSpec, ReplicaSet } from '../gen';
+import type { ControllerRevision, DaemonSet, Deployment, IntOrString, LabelSelector, PodTemplateSpec, ReplicaSet } from '../gen';
 import { isPercent } from '../names';
 import { labelSelectorMatcher } from '../selectors';
 import { deepEqual } from './deep-equal';
@@ -55,7 +56,7 @@ export function validateReplicaSet(errs: Errors, rs: ReplicaSet): void {
 }
 
 /** maxSurge / maxUnavailable: an int >= 0 or "N%". Returns the value as a number or percent. */
-function checkIntOrPercent(errs: Errors, value: IntOrString | undefined, field: string): { n: number; percent: boolean } | undefined {
+export function checkIntOrPercent(errs: Errors, value: IntOrString | undefined, field: string): { n: number; percent: boolean } | undefined {
   const v = value?.value;
   if (!v) return undefined;
   if (v.$case === 'intVal') {
@@ -67,6 +68,35 @@ function checkIntOrPercent(errs: Errors, value: IntOrString | undefined, field: 
     return undefined;
   }
   return { n: Number(v.value.slice(0, -1)), percent: true };
+}
+
+/** Rolling update bounds: each an int >= 0 or a percentage <= 100%, not both 0. */
+function checkRollingBounds(errs: Errors, p: string, maxUnavailable: IntOrString | undefined, maxSurge: IntOrString | undefined): void {
+  const unavailable = checkIntOrPercent(errs, maxUnavailable, `${p}.maxUnavailable`);
+  const surge = checkIntOrPercent(errs, maxSurge, `${p}.maxSurge`);
+  if (unavailable?.percent && unavailable.n > 100) errs.push(invalid(`${p}.maxUnavailable`, `${unavailable.n}%`, 'must not be greater than 100%'));
+  if (surge?.percent && surge.n > 100) errs.push(invalid(`${p}.maxSurge`, `${surge.n}%`, 'must not be greater than 100%'));
+  if (unavailable && surge && unavailable.n === 0 && surge.n === 0) errs.push(invalid(`${p}.maxUnavailable`, intOrStringText(maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
+}
+
+/** A DaemonSet: selector and template as a ReplicaSet's (no replicas), update strategy and history. */
+export function validateDaemonSet(errs: Errors, ds: DaemonSet): void {
+  validateWorkloadSpec(errs, ds.spec && { ...ds.spec, replicas: undefined }, 'DaemonSet');
+  const spec = ds.spec;
+  if (!spec) return;
+  const strategy = spec.updateStrategy;
+  if (strategy) {
+    checkEnum(errs, 'spec.updateStrategy.type', strategy.type, ['RollingUpdate', 'OnDelete']);
+    if (strategy.type === 'OnDelete' && strategy.rollingUpdate) errs.push(forbidden('spec.updateStrategy.rollingUpdate', "may not be specified when strategy `type` is 'OnDelete'"));
+    else if (strategy.rollingUpdate) checkRollingBounds(errs, 'spec.updateStrategy.rollingUpdate', strategy.rollingUpdate.maxUnavailable, strategy.rollingUpdate.maxSurge);
+  }
+  checkMin(errs, 'spec.revisionHistoryLimit', spec.revisionHistoryLimit, 0);
+}
+
+/** A ControllerRevision: revision >= 0; its data never changes (checked on update). */
+export function validateControllerRevision(errs: Errors, cr: ControllerRevision, old?: ControllerRevision): void {
+  checkMin(errs, 'revision', cr.revision, 0);
+  if (old && !deepEqual(cr.data ?? null, old.data ?? null)) errs.push(invalid('data', '', 'field is immutable'));
 }
 
 /** A Deployment: the ReplicaSet rules plus strategy, rollout limits and history/deadline. */

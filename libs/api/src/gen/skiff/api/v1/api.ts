@@ -23,7 +23,14 @@ import {
 import type { FileDescriptorProto } from "ts-proto-descriptors";
 import { Duration, protoMetadata as protoMetadata1 } from "../../../google/protobuf/duration";
 import { protoMetadata as protoMetadata2, Timestamp } from "../../../google/protobuf/timestamp";
-import { Deployment, protoMetadata as protoMetadata3, ReplicaSet } from "../../apps/v1/apps";
+import {
+  ControllerRevision,
+  DaemonSet,
+  Deployment,
+  protoMetadata as protoMetadata3,
+  ReplicaSet,
+  StatefulSet,
+} from "../../apps/v1/apps";
 import { HorizontalPodAutoscaler, protoMetadata as protoMetadata4 } from "../../autoscaling/v2/autoscaling";
 import { CronJob, Job, protoMetadata as protoMetadata5 } from "../../batch/v1/batch";
 import { Lease, protoMetadata as protoMetadata6 } from "../../coordination/v1/coordination";
@@ -33,6 +40,8 @@ import {
   Event,
   Namespace,
   Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
   Pod,
   protoMetadata as protoMetadata7,
   Secret,
@@ -41,6 +50,8 @@ import {
 } from "../../core/v1/core";
 import { ObjectMeta, Preconditions, protoMetadata as protoMetadata8 } from "../../meta/v1/meta";
 import { ExecOutput, ExecRequest, LogChunk, LogsRequest, protoMetadata as protoMetadata9 } from "../../node/v1/kubelet";
+import { EvictRequest, PodDisruptionBudget, protoMetadata as protoMetadata10 } from "../../policy/v1/policy";
+import { protoMetadata as protoMetadata11, StorageClass } from "../../storage/v1/storage";
 
 export const protobufPackage = "skiff.api.v1";
 
@@ -69,6 +80,13 @@ export interface ApiObject {
     | { $case: "serviceAccount"; value: ServiceAccount }
     | { $case: "job"; value: Job }
     | { $case: "cronJob"; value: CronJob }
+    | { $case: "daemonSet"; value: DaemonSet }
+    | { $case: "controllerRevision"; value: ControllerRevision }
+    | { $case: "podDisruptionBudget"; value: PodDisruptionBudget }
+    | { $case: "statefulSet"; value: StatefulSet }
+    | { $case: "persistentVolumeClaim"; value: PersistentVolumeClaim }
+    | { $case: "persistentVolume"; value: PersistentVolume }
+    | { $case: "storageClass"; value: StorageClass }
     | undefined;
 }
 
@@ -273,6 +291,27 @@ export const ApiObject: MessageFns<ApiObject> = {
       case "cronJob":
         CronJob.encode(message.kind.value, writer.uint32(122).fork()).join();
         break;
+      case "daemonSet":
+        DaemonSet.encode(message.kind.value, writer.uint32(130).fork()).join();
+        break;
+      case "controllerRevision":
+        ControllerRevision.encode(message.kind.value, writer.uint32(138).fork()).join();
+        break;
+      case "podDisruptionBudget":
+        PodDisruptionBudget.encode(message.kind.value, writer.uint32(146).fork()).join();
+        break;
+      case "statefulSet":
+        StatefulSet.encode(message.kind.value, writer.uint32(154).fork()).join();
+        break;
+      case "persistentVolumeClaim":
+        PersistentVolumeClaim.encode(message.kind.value, writer.uint32(162).fork()).join();
+        break;
+      case "persistentVolume":
+        PersistentVolume.encode(message.kind.value, writer.uint32(170).fork()).join();
+        break;
+      case "storageClass":
+        StorageClass.encode(message.kind.value, writer.uint32(178).fork()).join();
+        break;
     }
     return writer;
   },
@@ -413,6 +452,65 @@ export const ApiObject: MessageFns<ApiObject> = {
             message.kind = { $case: "cronJob", value: CronJob.decode(reader, reader.uint32()) };
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.kind = { $case: "daemonSet", value: DaemonSet.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.kind = { $case: "controllerRevision", value: ControllerRevision.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.kind = { $case: "podDisruptionBudget", value: PodDisruptionBudget.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.kind = { $case: "statefulSet", value: StatefulSet.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.kind = {
+              $case: "persistentVolumeClaim",
+              value: PersistentVolumeClaim.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.kind = { $case: "persistentVolume", value: PersistentVolume.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.kind = { $case: "storageClass", value: StorageClass.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -470,6 +568,34 @@ export const ApiObject: MessageFns<ApiObject> = {
         ? { $case: "cronJob", value: CronJob.fromJSON(object.cronJob) }
         : isSet(object.cron_job)
         ? { $case: "cronJob", value: CronJob.fromJSON(object.cron_job) }
+        : isSet(object.daemonSet)
+        ? { $case: "daemonSet", value: DaemonSet.fromJSON(object.daemonSet) }
+        : isSet(object.daemon_set)
+        ? { $case: "daemonSet", value: DaemonSet.fromJSON(object.daemon_set) }
+        : isSet(object.controllerRevision)
+        ? { $case: "controllerRevision", value: ControllerRevision.fromJSON(object.controllerRevision) }
+        : isSet(object.controller_revision)
+        ? { $case: "controllerRevision", value: ControllerRevision.fromJSON(object.controller_revision) }
+        : isSet(object.podDisruptionBudget)
+        ? { $case: "podDisruptionBudget", value: PodDisruptionBudget.fromJSON(object.podDisruptionBudget) }
+        : isSet(object.pod_disruption_budget)
+        ? { $case: "podDisruptionBudget", value: PodDisruptionBudget.fromJSON(object.pod_disruption_budget) }
+        : isSet(object.statefulSet)
+        ? { $case: "statefulSet", value: StatefulSet.fromJSON(object.statefulSet) }
+        : isSet(object.stateful_set)
+        ? { $case: "statefulSet", value: StatefulSet.fromJSON(object.stateful_set) }
+        : isSet(object.persistentVolumeClaim)
+        ? { $case: "persistentVolumeClaim", value: PersistentVolumeClaim.fromJSON(object.persistentVolumeClaim) }
+        : isSet(object.persistent_volume_claim)
+        ? { $case: "persistentVolumeClaim", value: PersistentVolumeClaim.fromJSON(object.persistent_volume_claim) }
+        : isSet(object.persistentVolume)
+        ? { $case: "persistentVolume", value: PersistentVolume.fromJSON(object.persistentVolume) }
+        : isSet(object.persistent_volume)
+        ? { $case: "persistentVolume", value: PersistentVolume.fromJSON(object.persistent_volume) }
+        : isSet(object.storageClass)
+        ? { $case: "storageClass", value: StorageClass.fromJSON(object.storageClass) }
+        : isSet(object.storage_class)
+        ? { $case: "storageClass", value: StorageClass.fromJSON(object.storage_class) }
         : undefined,
     };
   },
@@ -506,6 +632,20 @@ export const ApiObject: MessageFns<ApiObject> = {
       obj.job = Job.toJSON(message.kind.value);
     } else if (message.kind?.$case === "cronJob") {
       obj.cronJob = CronJob.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "daemonSet") {
+      obj.daemonSet = DaemonSet.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "controllerRevision") {
+      obj.controllerRevision = ControllerRevision.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "podDisruptionBudget") {
+      obj.podDisruptionBudget = PodDisruptionBudget.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "statefulSet") {
+      obj.statefulSet = StatefulSet.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "persistentVolumeClaim") {
+      obj.persistentVolumeClaim = PersistentVolumeClaim.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "persistentVolume") {
+      obj.persistentVolume = PersistentVolume.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "storageClass") {
+      obj.storageClass = StorageClass.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -606,6 +746,51 @@ export const ApiObject: MessageFns<ApiObject> = {
       case "cronJob": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "cronJob", value: CronJob.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "daemonSet": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "daemonSet", value: DaemonSet.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "controllerRevision": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "controllerRevision", value: ControllerRevision.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "podDisruptionBudget": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "podDisruptionBudget", value: PodDisruptionBudget.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "statefulSet": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "statefulSet", value: StatefulSet.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "persistentVolumeClaim": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = {
+            $case: "persistentVolumeClaim",
+            value: PersistentVolumeClaim.fromPartial(object.kind.value),
+          };
+        }
+        break;
+      }
+      case "persistentVolume": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "persistentVolume", value: PersistentVolume.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "storageClass": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "storageClass", value: StorageClass.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -2916,6 +3101,20 @@ export const ApiService = {
     responseSerialize: (value: NodeMetricsList): Buffer => Buffer.from(NodeMetricsList.encode(value).finish()),
     responseDeserialize: (value: Buffer): NodeMetricsList => NodeMetricsList.decode(value),
   },
+  /**
+   * Evicts a pod as Kubernetes' pods/eviction: RESOURCE_EXHAUSTED ("Cannot evict pod as it would
+   * violate the pod's disruption budget.") while a PodDisruptionBudget selecting it allows no
+   * disruption; otherwise the budget is charged and the pod deleted. Returns the pod as deleted.
+   */
+  evict: {
+    path: "/skiff.api.v1.Api/Evict" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EvictRequest): Buffer => Buffer.from(EvictRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EvictRequest => EvictRequest.decode(value),
+    responseSerialize: (value: ApiObject): Buffer => Buffer.from(ApiObject.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ApiObject => ApiObject.decode(value),
+  },
 } as const;
 
 export interface ApiServer extends UntypedServiceImplementation {
@@ -2944,6 +3143,12 @@ export interface ApiServer extends UntypedServiceImplementation {
   podMetrics: handleUnaryCall<ListPodMetricsRequest, PodMetricsList>;
   /** Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out. */
   nodeMetrics: handleUnaryCall<ListNodeMetricsRequest, NodeMetricsList>;
+  /**
+   * Evicts a pod as Kubernetes' pods/eviction: RESOURCE_EXHAUSTED ("Cannot evict pod as it would
+   * violate the pod's disruption budget.") while a PodDisruptionBudget selecting it allows no
+   * disruption; otherwise the budget is charged and the pod deleted. Returns the pod as deleted.
+   */
+  evict: handleUnaryCall<EvictRequest, ApiObject>;
 }
 
 export interface ApiClient extends Client {
@@ -3097,6 +3302,23 @@ export interface ApiClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: NodeMetricsList) => void,
   ): ClientUnaryCall;
+  /**
+   * Evicts a pod as Kubernetes' pods/eviction: RESOURCE_EXHAUSTED ("Cannot evict pod as it would
+   * violate the pod's disruption budget.") while a PodDisruptionBudget selecting it allows no
+   * disruption; otherwise the budget is charged and the pod deleted. Returns the pod as deleted.
+   */
+  evict(request: EvictRequest, callback: (error: ServiceError | null, response: ApiObject) => void): ClientUnaryCall;
+  evict(
+    request: EvictRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ApiObject) => void,
+  ): ClientUnaryCall;
+  evict(
+    request: EvictRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ApiObject) => void,
+  ): ClientUnaryCall;
 }
 
 export const ApiClient = makeGenericClientConstructor(ApiService, "skiff.api.v1.Api") as unknown as {
@@ -3143,6 +3365,8 @@ export const protoMetadata: ProtoMetadata = {
       "skiff/core/v1/core.proto",
       "skiff/meta/v1/meta.proto",
       "skiff/node/v1/kubelet.proto",
+      "skiff/policy/v1/policy.proto",
+      "skiff/storage/v1/storage.proto",
     ],
     "publicDependency": [],
     "weakDependency": [],
@@ -3327,6 +3551,90 @@ export const protoMetadata: ProtoMetadata = {
         "defaultValue": "",
         "oneofIndex": 0,
         "jsonName": "cronJob",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "daemon_set",
+        "number": 16,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.DaemonSet",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "daemonSet",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "controller_revision",
+        "number": 17,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.ControllerRevision",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "controllerRevision",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "pod_disruption_budget",
+        "number": 18,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.policy.v1.PodDisruptionBudget",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "podDisruptionBudget",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "stateful_set",
+        "number": 19,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.StatefulSet",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "statefulSet",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "persistent_volume_claim",
+        "number": 20,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeClaim",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "persistentVolumeClaim",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "persistent_volume",
+        "number": 21,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolume",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "persistentVolume",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "storage_class",
+        "number": 22,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.storage.v1.StorageClass",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "storageClass",
         "options": undefined,
         "proto3Optional": false,
       }],
@@ -4410,6 +4718,13 @@ export const protoMetadata: ProtoMetadata = {
         "options": undefined,
         "clientStreaming": false,
         "serverStreaming": false,
+      }, {
+        "name": "Evict",
+        "inputType": ".skiff.policy.v1.EvictRequest",
+        "outputType": ".skiff.api.v1.ApiObject",
+        "options": undefined,
+        "clientStreaming": false,
+        "serverStreaming": false,
       }],
       "options": undefined,
     }],
@@ -4425,131 +4740,138 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 0],
-        "span": [17, 0, 35, 1],
+        "span": [19, 0, 44, 1],
         "leadingComments": " One object of any kind.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 3],
-        "span": [50, 0, 55, 1],
+        "span": [59, 0, 64, 1],
         "leadingComments":
           ' label_selector: "app=web,tier!=db,env in (a,b),!legacy"; field_selector: "spec.nodeName=node-1".\n An empty namespace lists all namespaces.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 4, 2, 1],
-        "span": [60, 2, 30],
+        "span": [69, 2, 30],
         "leadingComments": " The etcd revision the list was read at; watch from here to miss nothing.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 5],
-        "span": [65, 0, 68, 1],
+        "span": [74, 0, 77, 1],
         "leadingComments":
           " The object's metadata.resourceVersion must be the stored one, or the update fails with ABORTED.\n An empty resourceVersion means an unconditional update.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 6],
-        "span": [71, 0, 79, 1],
+        "span": [80, 0, 88, 1],
         "leadingComments": " propagation_policy: Background (default), Foreground or Orphan.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 7],
-        "span": [83, 0, 89, 1],
+        "span": [92, 0, 98, 1],
         "leadingComments":
           " Watch changes after resource_version (empty: from now). A compacted resource_version fails\n with OUT_OF_RANGE; the client lists again.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 8],
-        "span": [93, 0, 100, 1],
+        "span": [102, 0, 109, 1],
         "leadingComments":
           " type: ADDED, MODIFIED or DELETED (object: its last state). revision is the etcd revision of the\n change. The same message is published on NATS for the watch pipeline.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 3],
-        "span": [107, 2, 17],
+        "span": [116, 2, 17],
         "leadingComments": " When set, the pod must still have this uid.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 9, 2, 4],
-        "span": [109, 2, 30],
+        "span": [118, 2, 30],
         "leadingComments": " When set, the pod must still be at this resourceVersion.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 12],
-        "span": [123, 0, 126, 1],
+        "span": [132, 0, 135, 1],
         "leadingComments":
           ' The resource metrics API (Kubernetes\' metrics.k8s.io/v1beta1, served by metrics-server there):\n usage as quantity strings, e.g. usage {cpu: "250m", memory: "100Mi"}; CPU is the average over\n `window` ending at `timestamp`, memory the working set at `timestamp`.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 13],
-        "span": [129, 0, 134, 1],
+        "span": [138, 0, 143, 1],
         "leadingComments": " metadata: the pod's name, namespace and labels.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 15],
-        "span": [141, 0, 146, 1],
+        "span": [150, 0, 155, 1],
         "leadingComments": " metadata: the node's name and labels.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 17],
-        "span": [153, 0, 157, 1],
+        "span": [162, 0, 166, 1],
         "leadingComments":
           " An empty namespace lists all namespaces; name: that pod only (NOT_FOUND when it has no metrics).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [4, 18],
-        "span": [160, 0, 163, 1],
+        "span": [169, 0, 172, 1],
         "leadingComments": " name: that node only (NOT_FOUND when it has no metrics).\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 5],
-        "span": [173, 2, 48],
+        "span": [182, 2, 48],
         "leadingComments":
           " Returns the object as it is after the call: marked for deletion (finalizers, graceful pod\n deletion) or its last state when removed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 7],
-        "span": [176, 2, 44],
+        "span": [185, 2, 44],
         "leadingComments": " Binds a pending pod to a node (sets spec.nodeName) with compare-and-swap.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 9],
-        "span": [179, 2, 81],
+        "span": [188, 2, 81],
         "leadingComments": " A container's logs, proxied from the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 10],
-        "span": [181, 2, 83],
+        "span": [190, 2, 83],
         "leadingComments": " Runs a command in a container, through the kubelet of the pod's node.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 11],
-        "span": [184, 2, 65],
+        "span": [193, 2, 65],
         "leadingComments":
           " Current usage of pods, from their nodes' kubelets (metrics.k8s.io PodMetrics). Pods without\n metrics yet, or on a node that does not answer, are left out.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
         "path": [6, 0, 2, 12],
-        "span": [186, 2, 68],
+        "span": [195, 2, 68],
         "leadingComments":
           " Current usage of nodes (metrics.k8s.io NodeMetrics); nodes that do not answer are left out.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [6, 0, 2, 13],
+        "span": [199, 2, 62],
+        "leadingComments":
+          " Evicts a pod as Kubernetes' pods/eviction: RESOURCE_EXHAUSTED (\"Cannot evict pod as it would\n violate the pod's disruption budget.\") while a PodDisruptionBudget selecting it allows no\n disruption; otherwise the budget is charged and the pod deleted. Returns the pod as deleted.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }],
@@ -4591,6 +4913,8 @@ export const protoMetadata: ProtoMetadata = {
     protoMetadata7,
     protoMetadata8,
     protoMetadata9,
+    protoMetadata10,
+    protoMetadata11,
   ],
 };
 

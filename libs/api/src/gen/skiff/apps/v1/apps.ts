@@ -7,14 +7,14 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { FileDescriptorProto } from "ts-proto-descriptors";
-import { PodTemplateSpec, protoMetadata as protoMetadata1 } from "../../core/v1/core";
+import { PersistentVolumeClaim, PodTemplateSpec, protoMetadata as protoMetadata1 } from "../../core/v1/core";
 import { Condition, IntOrString, LabelSelector, ObjectMeta, protoMetadata as protoMetadata2 } from "../../meta/v1/meta";
 
 export const protobufPackage = "skiff.apps.v1";
 
 export const protobufFileName = "skiff/apps/v1/apps.proto";
 
-/** The apps group (apiVersion apps/v1): ReplicaSet and Deployment. */
+/** The apps group (apiVersion apps/v1): ReplicaSet, Deployment, DaemonSet, StatefulSet and ControllerRevision. */
 
 export interface ReplicaSet {
   metadata?: ObjectMeta | undefined;
@@ -77,6 +77,123 @@ export interface DeploymentStatus {
   unavailableReplicas: number;
   conditions: Condition[];
   collisionCount?: number | undefined;
+}
+
+export interface DaemonSet {
+  metadata?: ObjectMeta | undefined;
+  spec?: DaemonSetSpec | undefined;
+  status?: DaemonSetStatus | undefined;
+}
+
+export interface DaemonSetSpec {
+  selector?: LabelSelector | undefined;
+  template?: PodTemplateSpec | undefined;
+  updateStrategy?: DaemonSetUpdateStrategy | undefined;
+  minReadySeconds: number;
+  /** 10 when absent. */
+  revisionHistoryLimit?: number | undefined;
+}
+
+/** type: RollingUpdate (default) or OnDelete. */
+export interface DaemonSetUpdateStrategy {
+  type: string;
+  rollingUpdate?: RollingUpdateDaemonSet | undefined;
+}
+
+/** maxUnavailable defaults to 1 and maxSurge to 0; they may not both be 0. */
+export interface RollingUpdateDaemonSet {
+  maxUnavailable?: IntOrString | undefined;
+  maxSurge?: IntOrString | undefined;
+}
+
+export interface DaemonSetStatus {
+  currentNumberScheduled: number;
+  numberMisscheduled: number;
+  desiredNumberScheduled: number;
+  numberReady: number;
+  observedGeneration: number;
+  updatedNumberScheduled: number;
+  numberAvailable: number;
+  numberUnavailable: number;
+  collisionCount?: number | undefined;
+  conditions: Condition[];
+}
+
+/** An immutable snapshot of a DaemonSet's or StatefulSet's pod template (rollout history and undo). */
+export interface ControllerRevision {
+  metadata?: ObjectMeta | undefined;
+  data?: ControllerRevisionData | undefined;
+  revision: number;
+}
+
+/** What Kubernetes stores as the revision's raw data: {"spec": {"template": ...}}. */
+export interface ControllerRevisionData {
+  spec?: ControllerRevisionSpec | undefined;
+}
+
+export interface ControllerRevisionSpec {
+  template?: PodTemplateSpec | undefined;
+}
+
+export interface StatefulSet {
+  metadata?: ObjectMeta | undefined;
+  spec?: StatefulSetSpec | undefined;
+  status?: StatefulSetStatus | undefined;
+}
+
+export interface StatefulSetSpec {
+  /** Defaults to 1 when absent. */
+  replicas?: number | undefined;
+  selector?: LabelSelector | undefined;
+  template?: PodTemplateSpec | undefined;
+  volumeClaimTemplates: PersistentVolumeClaim[];
+  /** The headless Service that gives the pods their DNS names (<pod>.<serviceName>.<ns>.svc). */
+  serviceName: string;
+  /** OrderedReady (default) or Parallel. */
+  podManagementPolicy: string;
+  updateStrategy?:
+    | StatefulSetUpdateStrategy
+    | undefined;
+  /** 10 when absent. */
+  revisionHistoryLimit?: number | undefined;
+  minReadySeconds: number;
+  persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy | undefined;
+  ordinals?: StatefulSetOrdinals | undefined;
+}
+
+/** type: RollingUpdate (default) or OnDelete. */
+export interface StatefulSetUpdateStrategy {
+  type: string;
+  rollingUpdate?: RollingUpdateStatefulSetStrategy | undefined;
+}
+
+export interface RollingUpdateStatefulSetStrategy {
+  /** Pods with an ordinal below this keep the current revision; 0 when absent. */
+  partition?: number | undefined;
+  maxUnavailable?: IntOrString | undefined;
+}
+
+/** Retain (default) or Delete, for each of whenDeleted and whenScaled. */
+export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
+  whenDeleted: string;
+  whenScaled: string;
+}
+
+export interface StatefulSetOrdinals {
+  start: number;
+}
+
+export interface StatefulSetStatus {
+  observedGeneration: number;
+  replicas: number;
+  readyReplicas: number;
+  currentReplicas: number;
+  updatedReplicas: number;
+  currentRevision: string;
+  updateRevision: string;
+  collisionCount?: number | undefined;
+  conditions: Condition[];
+  availableReplicas: number;
 }
 
 function createBaseReplicaSet(): ReplicaSet {
@@ -1204,6 +1321,1972 @@ export const DeploymentStatus: MessageFns<DeploymentStatus> = {
   },
 };
 
+function createBaseDaemonSet(): DaemonSet {
+  return { metadata: undefined, spec: undefined, status: undefined };
+}
+
+export const DaemonSet: MessageFns<DaemonSet> = {
+  encode(message: DaemonSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      DaemonSetSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      DaemonSetStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = DaemonSetSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = DaemonSetStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSet {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? DaemonSetSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? DaemonSetStatus.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: DaemonSet): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = DaemonSetSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = DaemonSetStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSet>, I>>(base?: I): DaemonSet {
+    return DaemonSet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSet>, I>>(object: I): DaemonSet {
+    const message = createBaseDaemonSet();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? DaemonSetSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? DaemonSetStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDaemonSetSpec(): DaemonSetSpec {
+  return {
+    selector: undefined,
+    template: undefined,
+    updateStrategy: undefined,
+    minReadySeconds: 0,
+    revisionHistoryLimit: undefined,
+  };
+}
+
+export const DaemonSetSpec: MessageFns<DaemonSetSpec> = {
+  encode(message: DaemonSetSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(10).fork()).join();
+    }
+    if (message.template !== undefined) {
+      PodTemplateSpec.encode(message.template, writer.uint32(18).fork()).join();
+    }
+    if (message.updateStrategy !== undefined) {
+      DaemonSetUpdateStrategy.encode(message.updateStrategy, writer.uint32(26).fork()).join();
+    }
+    if (message.minReadySeconds !== 0) {
+      writer.uint32(32).int32(message.minReadySeconds);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      writer.uint32(40).int32(message.revisionHistoryLimit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.template = PodTemplateSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updateStrategy = DaemonSetUpdateStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.minReadySeconds = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.revisionHistoryLimit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetSpec {
+    return {
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      template: isSet(object.template) ? PodTemplateSpec.fromJSON(object.template) : undefined,
+      updateStrategy: isSet(object.updateStrategy)
+        ? DaemonSetUpdateStrategy.fromJSON(object.updateStrategy)
+        : isSet(object.update_strategy)
+        ? DaemonSetUpdateStrategy.fromJSON(object.update_strategy)
+        : undefined,
+      minReadySeconds: isSet(object.minReadySeconds)
+        ? globalThis.Number(object.minReadySeconds)
+        : isSet(object.min_ready_seconds)
+        ? globalThis.Number(object.min_ready_seconds)
+        : 0,
+      revisionHistoryLimit: isSet(object.revisionHistoryLimit)
+        ? globalThis.Number(object.revisionHistoryLimit)
+        : isSet(object.revision_history_limit)
+        ? globalThis.Number(object.revision_history_limit)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DaemonSetSpec): unknown {
+    const obj: any = {};
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.template !== undefined) {
+      obj.template = PodTemplateSpec.toJSON(message.template);
+    }
+    if (message.updateStrategy !== undefined) {
+      obj.updateStrategy = DaemonSetUpdateStrategy.toJSON(message.updateStrategy);
+    }
+    if (message.minReadySeconds !== 0) {
+      obj.minReadySeconds = Math.round(message.minReadySeconds);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      obj.revisionHistoryLimit = Math.round(message.revisionHistoryLimit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetSpec>, I>>(base?: I): DaemonSetSpec {
+    return DaemonSetSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetSpec>, I>>(object: I): DaemonSetSpec {
+    const message = createBaseDaemonSetSpec();
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.template = (object.template !== undefined && object.template !== null)
+      ? PodTemplateSpec.fromPartial(object.template)
+      : undefined;
+    message.updateStrategy = (object.updateStrategy !== undefined && object.updateStrategy !== null)
+      ? DaemonSetUpdateStrategy.fromPartial(object.updateStrategy)
+      : undefined;
+    message.minReadySeconds = object.minReadySeconds ?? 0;
+    message.revisionHistoryLimit = object.revisionHistoryLimit ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDaemonSetUpdateStrategy(): DaemonSetUpdateStrategy {
+  return { type: "", rollingUpdate: undefined };
+}
+
+export const DaemonSetUpdateStrategy: MessageFns<DaemonSetUpdateStrategy> = {
+  encode(message: DaemonSetUpdateStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.rollingUpdate !== undefined) {
+      RollingUpdateDaemonSet.encode(message.rollingUpdate, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetUpdateStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetUpdateStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rollingUpdate = RollingUpdateDaemonSet.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetUpdateStrategy {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      rollingUpdate: isSet(object.rollingUpdate)
+        ? RollingUpdateDaemonSet.fromJSON(object.rollingUpdate)
+        : isSet(object.rolling_update)
+        ? RollingUpdateDaemonSet.fromJSON(object.rolling_update)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DaemonSetUpdateStrategy): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.rollingUpdate !== undefined) {
+      obj.rollingUpdate = RollingUpdateDaemonSet.toJSON(message.rollingUpdate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetUpdateStrategy>, I>>(base?: I): DaemonSetUpdateStrategy {
+    return DaemonSetUpdateStrategy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetUpdateStrategy>, I>>(object: I): DaemonSetUpdateStrategy {
+    const message = createBaseDaemonSetUpdateStrategy();
+    message.type = object.type ?? "";
+    message.rollingUpdate = (object.rollingUpdate !== undefined && object.rollingUpdate !== null)
+      ? RollingUpdateDaemonSet.fromPartial(object.rollingUpdate)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRollingUpdateDaemonSet(): RollingUpdateDaemonSet {
+  return { maxUnavailable: undefined, maxSurge: undefined };
+}
+
+export const RollingUpdateDaemonSet: MessageFns<RollingUpdateDaemonSet> = {
+  encode(message: RollingUpdateDaemonSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxUnavailable !== undefined) {
+      IntOrString.encode(message.maxUnavailable, writer.uint32(10).fork()).join();
+    }
+    if (message.maxSurge !== undefined) {
+      IntOrString.encode(message.maxSurge, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollingUpdateDaemonSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollingUpdateDaemonSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.maxUnavailable = IntOrString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.maxSurge = IntOrString.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollingUpdateDaemonSet {
+    return {
+      maxUnavailable: isSet(object.maxUnavailable)
+        ? IntOrString.fromJSON(object.maxUnavailable)
+        : isSet(object.max_unavailable)
+        ? IntOrString.fromJSON(object.max_unavailable)
+        : undefined,
+      maxSurge: isSet(object.maxSurge)
+        ? IntOrString.fromJSON(object.maxSurge)
+        : isSet(object.max_surge)
+        ? IntOrString.fromJSON(object.max_surge)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RollingUpdateDaemonSet): unknown {
+    const obj: any = {};
+    if (message.maxUnavailable !== undefined) {
+      obj.maxUnavailable = IntOrString.toJSON(message.maxUnavailable);
+    }
+    if (message.maxSurge !== undefined) {
+      obj.maxSurge = IntOrString.toJSON(message.maxSurge);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RollingUpdateDaemonSet>, I>>(base?: I): RollingUpdateDaemonSet {
+    return RollingUpdateDaemonSet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollingUpdateDaemonSet>, I>>(object: I): RollingUpdateDaemonSet {
+    const message = createBaseRollingUpdateDaemonSet();
+    message.maxUnavailable = (object.maxUnavailable !== undefined && object.maxUnavailable !== null)
+      ? IntOrString.fromPartial(object.maxUnavailable)
+      : undefined;
+    message.maxSurge = (object.maxSurge !== undefined && object.maxSurge !== null)
+      ? IntOrString.fromPartial(object.maxSurge)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDaemonSetStatus(): DaemonSetStatus {
+  return {
+    currentNumberScheduled: 0,
+    numberMisscheduled: 0,
+    desiredNumberScheduled: 0,
+    numberReady: 0,
+    observedGeneration: 0,
+    updatedNumberScheduled: 0,
+    numberAvailable: 0,
+    numberUnavailable: 0,
+    collisionCount: undefined,
+    conditions: [],
+  };
+}
+
+export const DaemonSetStatus: MessageFns<DaemonSetStatus> = {
+  encode(message: DaemonSetStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.currentNumberScheduled !== 0) {
+      writer.uint32(8).int32(message.currentNumberScheduled);
+    }
+    if (message.numberMisscheduled !== 0) {
+      writer.uint32(16).int32(message.numberMisscheduled);
+    }
+    if (message.desiredNumberScheduled !== 0) {
+      writer.uint32(24).int32(message.desiredNumberScheduled);
+    }
+    if (message.numberReady !== 0) {
+      writer.uint32(32).int32(message.numberReady);
+    }
+    if (message.observedGeneration !== 0) {
+      writer.uint32(40).int64(message.observedGeneration);
+    }
+    if (message.updatedNumberScheduled !== 0) {
+      writer.uint32(48).int32(message.updatedNumberScheduled);
+    }
+    if (message.numberAvailable !== 0) {
+      writer.uint32(56).int32(message.numberAvailable);
+    }
+    if (message.numberUnavailable !== 0) {
+      writer.uint32(64).int32(message.numberUnavailable);
+    }
+    if (message.collisionCount !== undefined) {
+      writer.uint32(72).int32(message.collisionCount);
+    }
+    for (const v of message.conditions) {
+      Condition.encode(v!, writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.currentNumberScheduled = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.numberMisscheduled = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.desiredNumberScheduled = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.numberReady = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.observedGeneration = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.updatedNumberScheduled = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.numberAvailable = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.numberUnavailable = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.collisionCount = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.conditions.push(Condition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetStatus {
+    return {
+      currentNumberScheduled: isSet(object.currentNumberScheduled)
+        ? globalThis.Number(object.currentNumberScheduled)
+        : isSet(object.current_number_scheduled)
+        ? globalThis.Number(object.current_number_scheduled)
+        : 0,
+      numberMisscheduled: isSet(object.numberMisscheduled)
+        ? globalThis.Number(object.numberMisscheduled)
+        : isSet(object.number_misscheduled)
+        ? globalThis.Number(object.number_misscheduled)
+        : 0,
+      desiredNumberScheduled: isSet(object.desiredNumberScheduled)
+        ? globalThis.Number(object.desiredNumberScheduled)
+        : isSet(object.desired_number_scheduled)
+        ? globalThis.Number(object.desired_number_scheduled)
+        : 0,
+      numberReady: isSet(object.numberReady)
+        ? globalThis.Number(object.numberReady)
+        : isSet(object.number_ready)
+        ? globalThis.Number(object.number_ready)
+        : 0,
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.Number(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.Number(object.observed_generation)
+        : 0,
+      updatedNumberScheduled: isSet(object.updatedNumberScheduled)
+        ? globalThis.Number(object.updatedNumberScheduled)
+        : isSet(object.updated_number_scheduled)
+        ? globalThis.Number(object.updated_number_scheduled)
+        : 0,
+      numberAvailable: isSet(object.numberAvailable)
+        ? globalThis.Number(object.numberAvailable)
+        : isSet(object.number_available)
+        ? globalThis.Number(object.number_available)
+        : 0,
+      numberUnavailable: isSet(object.numberUnavailable)
+        ? globalThis.Number(object.numberUnavailable)
+        : isSet(object.number_unavailable)
+        ? globalThis.Number(object.number_unavailable)
+        : 0,
+      collisionCount: isSet(object.collisionCount)
+        ? globalThis.Number(object.collisionCount)
+        : isSet(object.collision_count)
+        ? globalThis.Number(object.collision_count)
+        : undefined,
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => Condition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DaemonSetStatus): unknown {
+    const obj: any = {};
+    if (message.currentNumberScheduled !== 0) {
+      obj.currentNumberScheduled = Math.round(message.currentNumberScheduled);
+    }
+    if (message.numberMisscheduled !== 0) {
+      obj.numberMisscheduled = Math.round(message.numberMisscheduled);
+    }
+    if (message.desiredNumberScheduled !== 0) {
+      obj.desiredNumberScheduled = Math.round(message.desiredNumberScheduled);
+    }
+    if (message.numberReady !== 0) {
+      obj.numberReady = Math.round(message.numberReady);
+    }
+    if (message.observedGeneration !== 0) {
+      obj.observedGeneration = Math.round(message.observedGeneration);
+    }
+    if (message.updatedNumberScheduled !== 0) {
+      obj.updatedNumberScheduled = Math.round(message.updatedNumberScheduled);
+    }
+    if (message.numberAvailable !== 0) {
+      obj.numberAvailable = Math.round(message.numberAvailable);
+    }
+    if (message.numberUnavailable !== 0) {
+      obj.numberUnavailable = Math.round(message.numberUnavailable);
+    }
+    if (message.collisionCount !== undefined) {
+      obj.collisionCount = Math.round(message.collisionCount);
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => Condition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetStatus>, I>>(base?: I): DaemonSetStatus {
+    return DaemonSetStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetStatus>, I>>(object: I): DaemonSetStatus {
+    const message = createBaseDaemonSetStatus();
+    message.currentNumberScheduled = object.currentNumberScheduled ?? 0;
+    message.numberMisscheduled = object.numberMisscheduled ?? 0;
+    message.desiredNumberScheduled = object.desiredNumberScheduled ?? 0;
+    message.numberReady = object.numberReady ?? 0;
+    message.observedGeneration = object.observedGeneration ?? 0;
+    message.updatedNumberScheduled = object.updatedNumberScheduled ?? 0;
+    message.numberAvailable = object.numberAvailable ?? 0;
+    message.numberUnavailable = object.numberUnavailable ?? 0;
+    message.collisionCount = object.collisionCount ?? undefined;
+    message.conditions = object.conditions?.map((e) => Condition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseControllerRevision(): ControllerRevision {
+  return { metadata: undefined, data: undefined, revision: 0 };
+}
+
+export const ControllerRevision: MessageFns<ControllerRevision> = {
+  encode(message: ControllerRevision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.data !== undefined) {
+      ControllerRevisionData.encode(message.data, writer.uint32(18).fork()).join();
+    }
+    if (message.revision !== 0) {
+      writer.uint32(24).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControllerRevision {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControllerRevision();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = ControllerRevisionData.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ControllerRevision {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      data: isSet(object.data) ? ControllerRevisionData.fromJSON(object.data) : undefined,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+    };
+  },
+
+  toJSON(message: ControllerRevision): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.data !== undefined) {
+      obj.data = ControllerRevisionData.toJSON(message.data);
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ControllerRevision>, I>>(base?: I): ControllerRevision {
+    return ControllerRevision.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ControllerRevision>, I>>(object: I): ControllerRevision {
+    const message = createBaseControllerRevision();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.data = (object.data !== undefined && object.data !== null)
+      ? ControllerRevisionData.fromPartial(object.data)
+      : undefined;
+    message.revision = object.revision ?? 0;
+    return message;
+  },
+};
+
+function createBaseControllerRevisionData(): ControllerRevisionData {
+  return { spec: undefined };
+}
+
+export const ControllerRevisionData: MessageFns<ControllerRevisionData> = {
+  encode(message: ControllerRevisionData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spec !== undefined) {
+      ControllerRevisionSpec.encode(message.spec, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControllerRevisionData {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControllerRevisionData();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.spec = ControllerRevisionSpec.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ControllerRevisionData {
+    return { spec: isSet(object.spec) ? ControllerRevisionSpec.fromJSON(object.spec) : undefined };
+  },
+
+  toJSON(message: ControllerRevisionData): unknown {
+    const obj: any = {};
+    if (message.spec !== undefined) {
+      obj.spec = ControllerRevisionSpec.toJSON(message.spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ControllerRevisionData>, I>>(base?: I): ControllerRevisionData {
+    return ControllerRevisionData.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ControllerRevisionData>, I>>(object: I): ControllerRevisionData {
+    const message = createBaseControllerRevisionData();
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? ControllerRevisionSpec.fromPartial(object.spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseControllerRevisionSpec(): ControllerRevisionSpec {
+  return { template: undefined };
+}
+
+export const ControllerRevisionSpec: MessageFns<ControllerRevisionSpec> = {
+  encode(message: ControllerRevisionSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.template !== undefined) {
+      PodTemplateSpec.encode(message.template, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControllerRevisionSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControllerRevisionSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.template = PodTemplateSpec.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ControllerRevisionSpec {
+    return { template: isSet(object.template) ? PodTemplateSpec.fromJSON(object.template) : undefined };
+  },
+
+  toJSON(message: ControllerRevisionSpec): unknown {
+    const obj: any = {};
+    if (message.template !== undefined) {
+      obj.template = PodTemplateSpec.toJSON(message.template);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ControllerRevisionSpec>, I>>(base?: I): ControllerRevisionSpec {
+    return ControllerRevisionSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ControllerRevisionSpec>, I>>(object: I): ControllerRevisionSpec {
+    const message = createBaseControllerRevisionSpec();
+    message.template = (object.template !== undefined && object.template !== null)
+      ? PodTemplateSpec.fromPartial(object.template)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStatefulSet(): StatefulSet {
+  return { metadata: undefined, spec: undefined, status: undefined };
+}
+
+export const StatefulSet: MessageFns<StatefulSet> = {
+  encode(message: StatefulSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      StatefulSetSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      StatefulSetStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = StatefulSetSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = StatefulSetStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSet {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? StatefulSetSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? StatefulSetStatus.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: StatefulSet): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = StatefulSetSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = StatefulSetStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSet>, I>>(base?: I): StatefulSet {
+    return StatefulSet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSet>, I>>(object: I): StatefulSet {
+    const message = createBaseStatefulSet();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? StatefulSetSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? StatefulSetStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStatefulSetSpec(): StatefulSetSpec {
+  return {
+    replicas: undefined,
+    selector: undefined,
+    template: undefined,
+    volumeClaimTemplates: [],
+    serviceName: "",
+    podManagementPolicy: "",
+    updateStrategy: undefined,
+    revisionHistoryLimit: undefined,
+    minReadySeconds: 0,
+    persistentVolumeClaimRetentionPolicy: undefined,
+    ordinals: undefined,
+  };
+}
+
+export const StatefulSetSpec: MessageFns<StatefulSetSpec> = {
+  encode(message: StatefulSetSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== undefined) {
+      writer.uint32(8).int32(message.replicas);
+    }
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(18).fork()).join();
+    }
+    if (message.template !== undefined) {
+      PodTemplateSpec.encode(message.template, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.volumeClaimTemplates) {
+      PersistentVolumeClaim.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.serviceName !== "") {
+      writer.uint32(42).string(message.serviceName);
+    }
+    if (message.podManagementPolicy !== "") {
+      writer.uint32(50).string(message.podManagementPolicy);
+    }
+    if (message.updateStrategy !== undefined) {
+      StatefulSetUpdateStrategy.encode(message.updateStrategy, writer.uint32(58).fork()).join();
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      writer.uint32(64).int32(message.revisionHistoryLimit);
+    }
+    if (message.minReadySeconds !== 0) {
+      writer.uint32(72).int32(message.minReadySeconds);
+    }
+    if (message.persistentVolumeClaimRetentionPolicy !== undefined) {
+      StatefulSetPersistentVolumeClaimRetentionPolicy.encode(
+        message.persistentVolumeClaimRetentionPolicy,
+        writer.uint32(82).fork(),
+      ).join();
+    }
+    if (message.ordinals !== undefined) {
+      StatefulSetOrdinals.encode(message.ordinals, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.template = PodTemplateSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.volumeClaimTemplates.push(PersistentVolumeClaim.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.serviceName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.podManagementPolicy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updateStrategy = StatefulSetUpdateStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.revisionHistoryLimit = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.minReadySeconds = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.persistentVolumeClaimRetentionPolicy = StatefulSetPersistentVolumeClaimRetentionPolicy.decode(
+              reader,
+              reader.uint32(),
+            );
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.ordinals = StatefulSetOrdinals.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetSpec {
+    return {
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : undefined,
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      template: isSet(object.template) ? PodTemplateSpec.fromJSON(object.template) : undefined,
+      volumeClaimTemplates: globalThis.Array.isArray(object?.volumeClaimTemplates)
+        ? object.volumeClaimTemplates.map((e: any) => PersistentVolumeClaim.fromJSON(e))
+        : globalThis.Array.isArray(object?.volume_claim_templates)
+        ? object.volume_claim_templates.map((e: any) => PersistentVolumeClaim.fromJSON(e))
+        : [],
+      serviceName: isSet(object.serviceName)
+        ? globalThis.String(object.serviceName)
+        : isSet(object.service_name)
+        ? globalThis.String(object.service_name)
+        : "",
+      podManagementPolicy: isSet(object.podManagementPolicy)
+        ? globalThis.String(object.podManagementPolicy)
+        : isSet(object.pod_management_policy)
+        ? globalThis.String(object.pod_management_policy)
+        : "",
+      updateStrategy: isSet(object.updateStrategy)
+        ? StatefulSetUpdateStrategy.fromJSON(object.updateStrategy)
+        : isSet(object.update_strategy)
+        ? StatefulSetUpdateStrategy.fromJSON(object.update_strategy)
+        : undefined,
+      revisionHistoryLimit: isSet(object.revisionHistoryLimit)
+        ? globalThis.Number(object.revisionHistoryLimit)
+        : isSet(object.revision_history_limit)
+        ? globalThis.Number(object.revision_history_limit)
+        : undefined,
+      minReadySeconds: isSet(object.minReadySeconds)
+        ? globalThis.Number(object.minReadySeconds)
+        : isSet(object.min_ready_seconds)
+        ? globalThis.Number(object.min_ready_seconds)
+        : 0,
+      persistentVolumeClaimRetentionPolicy: isSet(object.persistentVolumeClaimRetentionPolicy)
+        ? StatefulSetPersistentVolumeClaimRetentionPolicy.fromJSON(object.persistentVolumeClaimRetentionPolicy)
+        : isSet(object.persistent_volume_claim_retention_policy)
+        ? StatefulSetPersistentVolumeClaimRetentionPolicy.fromJSON(object.persistent_volume_claim_retention_policy)
+        : undefined,
+      ordinals: isSet(object.ordinals) ? StatefulSetOrdinals.fromJSON(object.ordinals) : undefined,
+    };
+  },
+
+  toJSON(message: StatefulSetSpec): unknown {
+    const obj: any = {};
+    if (message.replicas !== undefined) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.template !== undefined) {
+      obj.template = PodTemplateSpec.toJSON(message.template);
+    }
+    if (message.volumeClaimTemplates?.length) {
+      obj.volumeClaimTemplates = message.volumeClaimTemplates.map((e) => PersistentVolumeClaim.toJSON(e));
+    }
+    if (message.serviceName !== "") {
+      obj.serviceName = message.serviceName;
+    }
+    if (message.podManagementPolicy !== "") {
+      obj.podManagementPolicy = message.podManagementPolicy;
+    }
+    if (message.updateStrategy !== undefined) {
+      obj.updateStrategy = StatefulSetUpdateStrategy.toJSON(message.updateStrategy);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      obj.revisionHistoryLimit = Math.round(message.revisionHistoryLimit);
+    }
+    if (message.minReadySeconds !== 0) {
+      obj.minReadySeconds = Math.round(message.minReadySeconds);
+    }
+    if (message.persistentVolumeClaimRetentionPolicy !== undefined) {
+      obj.persistentVolumeClaimRetentionPolicy = StatefulSetPersistentVolumeClaimRetentionPolicy.toJSON(
+        message.persistentVolumeClaimRetentionPolicy,
+      );
+    }
+    if (message.ordinals !== undefined) {
+      obj.ordinals = StatefulSetOrdinals.toJSON(message.ordinals);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetSpec>, I>>(base?: I): StatefulSetSpec {
+    return StatefulSetSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetSpec>, I>>(object: I): StatefulSetSpec {
+    const message = createBaseStatefulSetSpec();
+    message.replicas = object.replicas ?? undefined;
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.template = (object.template !== undefined && object.template !== null)
+      ? PodTemplateSpec.fromPartial(object.template)
+      : undefined;
+    message.volumeClaimTemplates = object.volumeClaimTemplates?.map((e) => PersistentVolumeClaim.fromPartial(e)) || [];
+    message.serviceName = object.serviceName ?? "";
+    message.podManagementPolicy = object.podManagementPolicy ?? "";
+    message.updateStrategy = (object.updateStrategy !== undefined && object.updateStrategy !== null)
+      ? StatefulSetUpdateStrategy.fromPartial(object.updateStrategy)
+      : undefined;
+    message.revisionHistoryLimit = object.revisionHistoryLimit ?? undefined;
+    message.minReadySeconds = object.minReadySeconds ?? 0;
+    message.persistentVolumeClaimRetentionPolicy =
+      (object.persistentVolumeClaimRetentionPolicy !== undefined &&
+          object.persistentVolumeClaimRetentionPolicy !== null)
+        ? StatefulSetPersistentVolumeClaimRetentionPolicy.fromPartial(object.persistentVolumeClaimRetentionPolicy)
+        : undefined;
+    message.ordinals = (object.ordinals !== undefined && object.ordinals !== null)
+      ? StatefulSetOrdinals.fromPartial(object.ordinals)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStatefulSetUpdateStrategy(): StatefulSetUpdateStrategy {
+  return { type: "", rollingUpdate: undefined };
+}
+
+export const StatefulSetUpdateStrategy: MessageFns<StatefulSetUpdateStrategy> = {
+  encode(message: StatefulSetUpdateStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.rollingUpdate !== undefined) {
+      RollingUpdateStatefulSetStrategy.encode(message.rollingUpdate, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetUpdateStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetUpdateStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rollingUpdate = RollingUpdateStatefulSetStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetUpdateStrategy {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      rollingUpdate: isSet(object.rollingUpdate)
+        ? RollingUpdateStatefulSetStrategy.fromJSON(object.rollingUpdate)
+        : isSet(object.rolling_update)
+        ? RollingUpdateStatefulSetStrategy.fromJSON(object.rolling_update)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StatefulSetUpdateStrategy): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.rollingUpdate !== undefined) {
+      obj.rollingUpdate = RollingUpdateStatefulSetStrategy.toJSON(message.rollingUpdate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetUpdateStrategy>, I>>(base?: I): StatefulSetUpdateStrategy {
+    return StatefulSetUpdateStrategy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetUpdateStrategy>, I>>(object: I): StatefulSetUpdateStrategy {
+    const message = createBaseStatefulSetUpdateStrategy();
+    message.type = object.type ?? "";
+    message.rollingUpdate = (object.rollingUpdate !== undefined && object.rollingUpdate !== null)
+      ? RollingUpdateStatefulSetStrategy.fromPartial(object.rollingUpdate)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRollingUpdateStatefulSetStrategy(): RollingUpdateStatefulSetStrategy {
+  return { partition: undefined, maxUnavailable: undefined };
+}
+
+export const RollingUpdateStatefulSetStrategy: MessageFns<RollingUpdateStatefulSetStrategy> = {
+  encode(message: RollingUpdateStatefulSetStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partition !== undefined) {
+      writer.uint32(8).int32(message.partition);
+    }
+    if (message.maxUnavailable !== undefined) {
+      IntOrString.encode(message.maxUnavailable, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollingUpdateStatefulSetStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollingUpdateStatefulSetStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.maxUnavailable = IntOrString.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollingUpdateStatefulSetStrategy {
+    return {
+      partition: isSet(object.partition) ? globalThis.Number(object.partition) : undefined,
+      maxUnavailable: isSet(object.maxUnavailable)
+        ? IntOrString.fromJSON(object.maxUnavailable)
+        : isSet(object.max_unavailable)
+        ? IntOrString.fromJSON(object.max_unavailable)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RollingUpdateStatefulSetStrategy): unknown {
+    const obj: any = {};
+    if (message.partition !== undefined) {
+      obj.partition = Math.round(message.partition);
+    }
+    if (message.maxUnavailable !== undefined) {
+      obj.maxUnavailable = IntOrString.toJSON(message.maxUnavailable);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RollingUpdateStatefulSetStrategy>, I>>(
+    base?: I,
+  ): RollingUpdateStatefulSetStrategy {
+    return RollingUpdateStatefulSetStrategy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollingUpdateStatefulSetStrategy>, I>>(
+    object: I,
+  ): RollingUpdateStatefulSetStrategy {
+    const message = createBaseRollingUpdateStatefulSetStrategy();
+    message.partition = object.partition ?? undefined;
+    message.maxUnavailable = (object.maxUnavailable !== undefined && object.maxUnavailable !== null)
+      ? IntOrString.fromPartial(object.maxUnavailable)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStatefulSetPersistentVolumeClaimRetentionPolicy(): StatefulSetPersistentVolumeClaimRetentionPolicy {
+  return { whenDeleted: "", whenScaled: "" };
+}
+
+export const StatefulSetPersistentVolumeClaimRetentionPolicy: MessageFns<
+  StatefulSetPersistentVolumeClaimRetentionPolicy
+> = {
+  encode(
+    message: StatefulSetPersistentVolumeClaimRetentionPolicy,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.whenDeleted !== "") {
+      writer.uint32(10).string(message.whenDeleted);
+    }
+    if (message.whenScaled !== "") {
+      writer.uint32(18).string(message.whenScaled);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetPersistentVolumeClaimRetentionPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.whenDeleted = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.whenScaled = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    return {
+      whenDeleted: isSet(object.whenDeleted)
+        ? globalThis.String(object.whenDeleted)
+        : isSet(object.when_deleted)
+        ? globalThis.String(object.when_deleted)
+        : "",
+      whenScaled: isSet(object.whenScaled)
+        ? globalThis.String(object.whenScaled)
+        : isSet(object.when_scaled)
+        ? globalThis.String(object.when_scaled)
+        : "",
+    };
+  },
+
+  toJSON(message: StatefulSetPersistentVolumeClaimRetentionPolicy): unknown {
+    const obj: any = {};
+    if (message.whenDeleted !== "") {
+      obj.whenDeleted = message.whenDeleted;
+    }
+    if (message.whenScaled !== "") {
+      obj.whenScaled = message.whenScaled;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetPersistentVolumeClaimRetentionPolicy>, I>>(
+    base?: I,
+  ): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    return StatefulSetPersistentVolumeClaimRetentionPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetPersistentVolumeClaimRetentionPolicy>, I>>(
+    object: I,
+  ): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    const message = createBaseStatefulSetPersistentVolumeClaimRetentionPolicy();
+    message.whenDeleted = object.whenDeleted ?? "";
+    message.whenScaled = object.whenScaled ?? "";
+    return message;
+  },
+};
+
+function createBaseStatefulSetOrdinals(): StatefulSetOrdinals {
+  return { start: 0 };
+}
+
+export const StatefulSetOrdinals: MessageFns<StatefulSetOrdinals> = {
+  encode(message: StatefulSetOrdinals, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== 0) {
+      writer.uint32(8).int32(message.start);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetOrdinals {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetOrdinals();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.start = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetOrdinals {
+    return { start: isSet(object.start) ? globalThis.Number(object.start) : 0 };
+  },
+
+  toJSON(message: StatefulSetOrdinals): unknown {
+    const obj: any = {};
+    if (message.start !== 0) {
+      obj.start = Math.round(message.start);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetOrdinals>, I>>(base?: I): StatefulSetOrdinals {
+    return StatefulSetOrdinals.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetOrdinals>, I>>(object: I): StatefulSetOrdinals {
+    const message = createBaseStatefulSetOrdinals();
+    message.start = object.start ?? 0;
+    return message;
+  },
+};
+
+function createBaseStatefulSetStatus(): StatefulSetStatus {
+  return {
+    observedGeneration: 0,
+    replicas: 0,
+    readyReplicas: 0,
+    currentReplicas: 0,
+    updatedReplicas: 0,
+    currentRevision: "",
+    updateRevision: "",
+    collisionCount: undefined,
+    conditions: [],
+    availableReplicas: 0,
+  };
+}
+
+export const StatefulSetStatus: MessageFns<StatefulSetStatus> = {
+  encode(message: StatefulSetStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.observedGeneration !== 0) {
+      writer.uint32(8).int64(message.observedGeneration);
+    }
+    if (message.replicas !== 0) {
+      writer.uint32(16).int32(message.replicas);
+    }
+    if (message.readyReplicas !== 0) {
+      writer.uint32(24).int32(message.readyReplicas);
+    }
+    if (message.currentReplicas !== 0) {
+      writer.uint32(32).int32(message.currentReplicas);
+    }
+    if (message.updatedReplicas !== 0) {
+      writer.uint32(40).int32(message.updatedReplicas);
+    }
+    if (message.currentRevision !== "") {
+      writer.uint32(50).string(message.currentRevision);
+    }
+    if (message.updateRevision !== "") {
+      writer.uint32(58).string(message.updateRevision);
+    }
+    if (message.collisionCount !== undefined) {
+      writer.uint32(64).int32(message.collisionCount);
+    }
+    for (const v of message.conditions) {
+      Condition.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.availableReplicas !== 0) {
+      writer.uint32(80).int32(message.availableReplicas);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.observedGeneration = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.readyReplicas = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.currentReplicas = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.updatedReplicas = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.currentRevision = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updateRevision = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.collisionCount = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.conditions.push(Condition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.availableReplicas = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetStatus {
+    return {
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.Number(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.Number(object.observed_generation)
+        : 0,
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+      readyReplicas: isSet(object.readyReplicas)
+        ? globalThis.Number(object.readyReplicas)
+        : isSet(object.ready_replicas)
+        ? globalThis.Number(object.ready_replicas)
+        : 0,
+      currentReplicas: isSet(object.currentReplicas)
+        ? globalThis.Number(object.currentReplicas)
+        : isSet(object.current_replicas)
+        ? globalThis.Number(object.current_replicas)
+        : 0,
+      updatedReplicas: isSet(object.updatedReplicas)
+        ? globalThis.Number(object.updatedReplicas)
+        : isSet(object.updated_replicas)
+        ? globalThis.Number(object.updated_replicas)
+        : 0,
+      currentRevision: isSet(object.currentRevision)
+        ? globalThis.String(object.currentRevision)
+        : isSet(object.current_revision)
+        ? globalThis.String(object.current_revision)
+        : "",
+      updateRevision: isSet(object.updateRevision)
+        ? globalThis.String(object.updateRevision)
+        : isSet(object.update_revision)
+        ? globalThis.String(object.update_revision)
+        : "",
+      collisionCount: isSet(object.collisionCount)
+        ? globalThis.Number(object.collisionCount)
+        : isSet(object.collision_count)
+        ? globalThis.Number(object.collision_count)
+        : undefined,
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => Condition.fromJSON(e))
+        : [],
+      availableReplicas: isSet(object.availableReplicas)
+        ? globalThis.Number(object.availableReplicas)
+        : isSet(object.available_replicas)
+        ? globalThis.Number(object.available_replicas)
+        : 0,
+    };
+  },
+
+  toJSON(message: StatefulSetStatus): unknown {
+    const obj: any = {};
+    if (message.observedGeneration !== 0) {
+      obj.observedGeneration = Math.round(message.observedGeneration);
+    }
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.readyReplicas !== 0) {
+      obj.readyReplicas = Math.round(message.readyReplicas);
+    }
+    if (message.currentReplicas !== 0) {
+      obj.currentReplicas = Math.round(message.currentReplicas);
+    }
+    if (message.updatedReplicas !== 0) {
+      obj.updatedReplicas = Math.round(message.updatedReplicas);
+    }
+    if (message.currentRevision !== "") {
+      obj.currentRevision = message.currentRevision;
+    }
+    if (message.updateRevision !== "") {
+      obj.updateRevision = message.updateRevision;
+    }
+    if (message.collisionCount !== undefined) {
+      obj.collisionCount = Math.round(message.collisionCount);
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => Condition.toJSON(e));
+    }
+    if (message.availableReplicas !== 0) {
+      obj.availableReplicas = Math.round(message.availableReplicas);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetStatus>, I>>(base?: I): StatefulSetStatus {
+    return StatefulSetStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetStatus>, I>>(object: I): StatefulSetStatus {
+    const message = createBaseStatefulSetStatus();
+    message.observedGeneration = object.observedGeneration ?? 0;
+    message.replicas = object.replicas ?? 0;
+    message.readyReplicas = object.readyReplicas ?? 0;
+    message.currentReplicas = object.currentReplicas ?? 0;
+    message.updatedReplicas = object.updatedReplicas ?? 0;
+    message.currentRevision = object.currentRevision ?? "";
+    message.updateRevision = object.updateRevision ?? "";
+    message.collisionCount = object.collisionCount ?? undefined;
+    message.conditions = object.conditions?.map((e) => Condition.fromPartial(e)) || [];
+    message.availableReplicas = object.availableReplicas ?? 0;
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -1767,6 +3850,885 @@ export const protoMetadata: ProtoMetadata = {
       "reservedRange": [],
       "reservedName": [],
       "visibility": 0,
+    }, {
+      "name": "DaemonSet",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "spec",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.DaemonSetSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "spec",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "status",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.DaemonSetStatus",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "status",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "DaemonSetSpec",
+      "field": [{
+        "name": "selector",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.LabelSelector",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "selector",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "template",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PodTemplateSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "template",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "update_strategy",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.DaemonSetUpdateStrategy",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "updateStrategy",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "min_ready_seconds",
+        "number": 4,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "minReadySeconds",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "revision_history_limit",
+        "number": 5,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "revisionHistoryLimit",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_revision_history_limit", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "DaemonSetUpdateStrategy",
+      "field": [{
+        "name": "type",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "type",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "rolling_update",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.RollingUpdateDaemonSet",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "rollingUpdate",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "RollingUpdateDaemonSet",
+      "field": [{
+        "name": "max_unavailable",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.IntOrString",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "maxUnavailable",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "max_surge",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.IntOrString",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "maxSurge",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "DaemonSetStatus",
+      "field": [{
+        "name": "current_number_scheduled",
+        "number": 1,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "currentNumberScheduled",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "number_misscheduled",
+        "number": 2,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "numberMisscheduled",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "desired_number_scheduled",
+        "number": 3,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "desiredNumberScheduled",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "number_ready",
+        "number": 4,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "numberReady",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "observed_generation",
+        "number": 5,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "observedGeneration",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "updated_number_scheduled",
+        "number": 6,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "updatedNumberScheduled",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "number_available",
+        "number": 7,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "numberAvailable",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "number_unavailable",
+        "number": 8,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "numberUnavailable",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "collision_count",
+        "number": 9,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "collisionCount",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "conditions",
+        "number": 10,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.Condition",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "conditions",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_collision_count", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ControllerRevision",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "data",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.ControllerRevisionData",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "data",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "revision",
+        "number": 3,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "revision",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ControllerRevisionData",
+      "field": [{
+        "name": "spec",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.ControllerRevisionSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "spec",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "ControllerRevisionSpec",
+      "field": [{
+        "name": "template",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PodTemplateSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "template",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "StatefulSet",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "spec",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.StatefulSetSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "spec",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "status",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.StatefulSetStatus",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "status",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "StatefulSetSpec",
+      "field": [{
+        "name": "replicas",
+        "number": 1,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "replicas",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "selector",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.LabelSelector",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "selector",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "template",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PodTemplateSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "template",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "volume_claim_templates",
+        "number": 4,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeClaim",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "volumeClaimTemplates",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "service_name",
+        "number": 5,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "serviceName",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "pod_management_policy",
+        "number": 6,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "podManagementPolicy",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "update_strategy",
+        "number": 7,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.StatefulSetUpdateStrategy",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "updateStrategy",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "revision_history_limit",
+        "number": 8,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 1,
+        "jsonName": "revisionHistoryLimit",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "min_ready_seconds",
+        "number": 9,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "minReadySeconds",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "persistent_volume_claim_retention_policy",
+        "number": 10,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "persistentVolumeClaimRetentionPolicy",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "ordinals",
+        "number": 11,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.StatefulSetOrdinals",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "ordinals",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_replicas", "options": undefined }, {
+        "name": "_revision_history_limit",
+        "options": undefined,
+      }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "StatefulSetUpdateStrategy",
+      "field": [{
+        "name": "type",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "type",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "rolling_update",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.apps.v1.RollingUpdateStatefulSetStrategy",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "rollingUpdate",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "RollingUpdateStatefulSetStrategy",
+      "field": [{
+        "name": "partition",
+        "number": 1,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "partition",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "max_unavailable",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.IntOrString",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "maxUnavailable",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_partition", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "StatefulSetPersistentVolumeClaimRetentionPolicy",
+      "field": [{
+        "name": "when_deleted",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "whenDeleted",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "when_scaled",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "whenScaled",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "StatefulSetOrdinals",
+      "field": [{
+        "name": "start",
+        "number": 1,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "start",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "StatefulSetStatus",
+      "field": [{
+        "name": "observed_generation",
+        "number": 1,
+        "label": 1,
+        "type": 3,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "observedGeneration",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "replicas",
+        "number": 2,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "replicas",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "ready_replicas",
+        "number": 3,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "readyReplicas",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "current_replicas",
+        "number": 4,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "currentReplicas",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "updated_replicas",
+        "number": 5,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "updatedReplicas",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "current_revision",
+        "number": 6,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "currentRevision",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "update_revision",
+        "number": 7,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "updateRevision",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "collision_count",
+        "number": 8,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "collisionCount",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "conditions",
+        "number": 9,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.Condition",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "conditions",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "available_replicas",
+        "number": 10,
+        "label": 1,
+        "type": 5,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "availableReplicas",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_collision_count", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
     }],
     "enumType": [],
     "service": [],
@@ -1776,7 +4738,8 @@ export const protoMetadata: ProtoMetadata = {
       "location": [{
         "path": [12],
         "span": [1, 0, 18],
-        "leadingComments": " The apps group (apiVersion apps/v1): ReplicaSet and Deployment.\n",
+        "leadingComments":
+          " The apps group (apiVersion apps/v1): ReplicaSet, Deployment, DaemonSet, StatefulSet and ControllerRevision.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
@@ -1797,6 +4760,80 @@ export const protoMetadata: ProtoMetadata = {
         "leadingComments": " type: RollingUpdate (default) or Recreate.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
+      }, {
+        "path": [4, 9, 2, 4],
+        "span": [83, 2, 44],
+        "leadingComments": " 10 when absent.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 10],
+        "span": [87, 0, 90, 1],
+        "leadingComments": " type: RollingUpdate (default) or OnDelete.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 11],
+        "span": [93, 0, 96, 1],
+        "leadingComments": " maxUnavailable defaults to 1 and maxSurge to 0; they may not both be 0.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 13],
+        "span": [112, 0, 116, 1],
+        "leadingComments":
+          " An immutable snapshot of a DaemonSet's or StatefulSet's pod template (rollout history and undo).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 14],
+        "span": [119, 0, 121, 1],
+        "leadingComments": ' What Kubernetes stores as the revision\'s raw data: {"spec": {"template": ...}}.\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 17, 2, 0],
+        "span": [135, 2, 30],
+        "leadingComments": " Defaults to 1 when absent.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 17, 2, 4],
+        "span": [140, 2, 26],
+        "leadingComments":
+          " The headless Service that gives the pods their DNS names (<pod>.<serviceName>.<ns>.svc).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 17, 2, 5],
+        "span": [142, 2, 35],
+        "leadingComments": " OrderedReady (default) or Parallel.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 17, 2, 7],
+        "span": [145, 2, 44],
+        "leadingComments": " 10 when absent.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 18],
+        "span": [152, 0, 155, 1],
+        "leadingComments": " type: RollingUpdate (default) or OnDelete.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 19, 2, 0],
+        "span": [159, 2, 31],
+        "leadingComments": " Pods with an ordinal below this keep the current revision; 0 when absent.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 20],
+        "span": [164, 0, 167, 1],
+        "leadingComments": " Retain (default) or Delete, for each of whenDeleted and whenScaled.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
       }],
     },
     "syntax": "proto3",
@@ -1811,6 +4848,21 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.apps.v1.DeploymentStrategy": DeploymentStrategy,
     ".skiff.apps.v1.RollingUpdateDeployment": RollingUpdateDeployment,
     ".skiff.apps.v1.DeploymentStatus": DeploymentStatus,
+    ".skiff.apps.v1.DaemonSet": DaemonSet,
+    ".skiff.apps.v1.DaemonSetSpec": DaemonSetSpec,
+    ".skiff.apps.v1.DaemonSetUpdateStrategy": DaemonSetUpdateStrategy,
+    ".skiff.apps.v1.RollingUpdateDaemonSet": RollingUpdateDaemonSet,
+    ".skiff.apps.v1.DaemonSetStatus": DaemonSetStatus,
+    ".skiff.apps.v1.ControllerRevision": ControllerRevision,
+    ".skiff.apps.v1.ControllerRevisionData": ControllerRevisionData,
+    ".skiff.apps.v1.ControllerRevisionSpec": ControllerRevisionSpec,
+    ".skiff.apps.v1.StatefulSet": StatefulSet,
+    ".skiff.apps.v1.StatefulSetSpec": StatefulSetSpec,
+    ".skiff.apps.v1.StatefulSetUpdateStrategy": StatefulSetUpdateStrategy,
+    ".skiff.apps.v1.RollingUpdateStatefulSetStrategy": RollingUpdateStatefulSetStrategy,
+    ".skiff.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy": StatefulSetPersistentVolumeClaimRetentionPolicy,
+    ".skiff.apps.v1.StatefulSetOrdinals": StatefulSetOrdinals,
+    ".skiff.apps.v1.StatefulSetStatus": StatefulSetStatus,
   },
   dependencies: [protoMetadata1, protoMetadata2],
 };

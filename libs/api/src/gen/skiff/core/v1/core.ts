@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { FileDescriptorProto } from "ts-proto-descriptors";
 import { protoMetadata as protoMetadata1, Timestamp } from "../../../google/protobuf/timestamp";
-import { Condition, IntOrString, ObjectMeta, protoMetadata as protoMetadata2 } from "../../meta/v1/meta";
+import { Condition, IntOrString, LabelSelector, ObjectMeta, protoMetadata as protoMetadata2 } from "../../meta/v1/meta";
 
 export const protobufPackage = "skiff.core.v1";
 
@@ -384,6 +384,13 @@ export interface Volume {
   hostPath?: HostPathVolumeSource | undefined;
   downwardAPI?: DownwardAPIVolumeSource | undefined;
   projected?: ProjectedVolumeSource | undefined;
+  persistentVolumeClaim?: PersistentVolumeClaimVolumeSource | undefined;
+}
+
+/** A PersistentVolumeClaim of the pod's namespace, mounted as its bound volume. */
+export interface PersistentVolumeClaimVolumeSource {
+  claimName: string;
+  readOnly: boolean;
 }
 
 /** A key of a ConfigMap or Secret as a file at path (relative, no ".."), with its own mode. */
@@ -710,6 +717,99 @@ export interface Secret_DataEntry {
 export interface Secret_StringDataEntry {
   key: string;
   value: string;
+}
+
+export interface PersistentVolumeClaim {
+  metadata?: ObjectMeta | undefined;
+  spec?: PersistentVolumeClaimSpec | undefined;
+  status?: PersistentVolumeClaimStatus | undefined;
+}
+
+/** access_modes: ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod. */
+export interface PersistentVolumeClaimSpec {
+  accessModes: string[];
+  selector?: LabelSelector | undefined;
+  resources?: VolumeResourceRequirements | undefined;
+  volumeName: string;
+  /** Absent: the default StorageClass; "": no class (static binding only). */
+  storageClassName?:
+    | string
+    | undefined;
+  /** Filesystem (default) or Block. */
+  volumeMode?: string | undefined;
+}
+
+export interface VolumeResourceRequirements {
+  limits: { [key: string]: string };
+  requests: { [key: string]: string };
+}
+
+export interface VolumeResourceRequirements_LimitsEntry {
+  key: string;
+  value: string;
+}
+
+export interface VolumeResourceRequirements_RequestsEntry {
+  key: string;
+  value: string;
+}
+
+/** phase: Pending, Bound or Lost. */
+export interface PersistentVolumeClaimStatus {
+  phase: string;
+  accessModes: string[];
+  capacity: { [key: string]: string };
+  conditions: Condition[];
+}
+
+export interface PersistentVolumeClaimStatus_CapacityEntry {
+  key: string;
+  value: string;
+}
+
+export interface PersistentVolume {
+  metadata?: ObjectMeta | undefined;
+  spec?: PersistentVolumeSpec | undefined;
+  status?: PersistentVolumeStatus | undefined;
+}
+
+/** One volume source: local (a directory on one node, with node_affinity) or host_path. */
+export interface PersistentVolumeSpec {
+  capacity: { [key: string]: string };
+  accessModes: string[];
+  claimRef?:
+    | ObjectReference
+    | undefined;
+  /** Retain (default for static volumes), Delete (default for provisioned ones), Recycle. */
+  persistentVolumeReclaimPolicy: string;
+  storageClassName: string;
+  mountOptions: string[];
+  volumeMode?: string | undefined;
+  nodeAffinity?: VolumeNodeAffinity | undefined;
+  local?: LocalVolumeSource | undefined;
+  hostPath?: HostPathVolumeSource | undefined;
+}
+
+export interface PersistentVolumeSpec_CapacityEntry {
+  key: string;
+  value: string;
+}
+
+export interface VolumeNodeAffinity {
+  required?: NodeSelector | undefined;
+}
+
+export interface LocalVolumeSource {
+  path: string;
+  fsType?: string | undefined;
+}
+
+/** phase: Pending, Available, Bound, Released or Failed. */
+export interface PersistentVolumeStatus {
+  phase: string;
+  message: string;
+  reason: string;
+  lastPhaseTransitionTime?: Date | undefined;
 }
 
 function createBaseNamespace(): Namespace {
@@ -6522,6 +6622,7 @@ function createBaseVolume(): Volume {
     hostPath: undefined,
     downwardAPI: undefined,
     projected: undefined,
+    persistentVolumeClaim: undefined,
   };
 }
 
@@ -6547,6 +6648,9 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.projected !== undefined) {
       ProjectedVolumeSource.encode(message.projected, writer.uint32(58).fork()).join();
+    }
+    if (message.persistentVolumeClaim !== undefined) {
+      PersistentVolumeClaimVolumeSource.encode(message.persistentVolumeClaim, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -6620,6 +6724,14 @@ export const Volume: MessageFns<Volume> = {
             message.projected = ProjectedVolumeSource.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.persistentVolumeClaim = PersistentVolumeClaimVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6657,6 +6769,11 @@ export const Volume: MessageFns<Volume> = {
         ? DownwardAPIVolumeSource.fromJSON(object.downward_api)
         : undefined,
       projected: isSet(object.projected) ? ProjectedVolumeSource.fromJSON(object.projected) : undefined,
+      persistentVolumeClaim: isSet(object.persistentVolumeClaim)
+        ? PersistentVolumeClaimVolumeSource.fromJSON(object.persistentVolumeClaim)
+        : isSet(object.persistent_volume_claim)
+        ? PersistentVolumeClaimVolumeSource.fromJSON(object.persistent_volume_claim)
+        : undefined,
     };
   },
 
@@ -6682,6 +6799,9 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.projected !== undefined) {
       obj.projected = ProjectedVolumeSource.toJSON(message.projected);
+    }
+    if (message.persistentVolumeClaim !== undefined) {
+      obj.persistentVolumeClaim = PersistentVolumeClaimVolumeSource.toJSON(message.persistentVolumeClaim);
     }
     return obj;
   },
@@ -6710,6 +6830,107 @@ export const Volume: MessageFns<Volume> = {
     message.projected = (object.projected !== undefined && object.projected !== null)
       ? ProjectedVolumeSource.fromPartial(object.projected)
       : undefined;
+    message.persistentVolumeClaim =
+      (object.persistentVolumeClaim !== undefined && object.persistentVolumeClaim !== null)
+        ? PersistentVolumeClaimVolumeSource.fromPartial(object.persistentVolumeClaim)
+        : undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimVolumeSource(): PersistentVolumeClaimVolumeSource {
+  return { claimName: "", readOnly: false };
+}
+
+export const PersistentVolumeClaimVolumeSource: MessageFns<PersistentVolumeClaimVolumeSource> = {
+  encode(message: PersistentVolumeClaimVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.claimName !== "") {
+      writer.uint32(10).string(message.claimName);
+    }
+    if (message.readOnly !== false) {
+      writer.uint32(16).bool(message.readOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.claimName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.readOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimVolumeSource {
+    return {
+      claimName: isSet(object.claimName)
+        ? globalThis.String(object.claimName)
+        : isSet(object.claim_name)
+        ? globalThis.String(object.claim_name)
+        : "",
+      readOnly: isSet(object.readOnly)
+        ? globalThis.Boolean(object.readOnly)
+        : isSet(object.read_only)
+        ? globalThis.Boolean(object.read_only)
+        : false,
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimVolumeSource): unknown {
+    const obj: any = {};
+    if (message.claimName !== "") {
+      obj.claimName = message.claimName;
+    }
+    if (message.readOnly !== false) {
+      obj.readOnly = message.readOnly;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimVolumeSource>, I>>(
+    base?: I,
+  ): PersistentVolumeClaimVolumeSource {
+    return PersistentVolumeClaimVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimVolumeSource>, I>>(
+    object: I,
+  ): PersistentVolumeClaimVolumeSource {
+    const message = createBasePersistentVolumeClaimVolumeSource();
+    message.claimName = object.claimName ?? "";
+    message.readOnly = object.readOnly ?? false;
     return message;
   },
 };
@@ -12242,6 +12463,1623 @@ export const Secret_StringDataEntry: MessageFns<Secret_StringDataEntry> = {
   },
 };
 
+function createBasePersistentVolumeClaim(): PersistentVolumeClaim {
+  return { metadata: undefined, spec: undefined, status: undefined };
+}
+
+export const PersistentVolumeClaim: MessageFns<PersistentVolumeClaim> = {
+  encode(message: PersistentVolumeClaim, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      PersistentVolumeClaimSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      PersistentVolumeClaimStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaim {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaim();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = PersistentVolumeClaimSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = PersistentVolumeClaimStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaim {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? PersistentVolumeClaimSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? PersistentVolumeClaimStatus.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaim): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = PersistentVolumeClaimSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = PersistentVolumeClaimStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaim>, I>>(base?: I): PersistentVolumeClaim {
+    return PersistentVolumeClaim.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaim>, I>>(object: I): PersistentVolumeClaim {
+    const message = createBasePersistentVolumeClaim();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? PersistentVolumeClaimSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? PersistentVolumeClaimStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimSpec(): PersistentVolumeClaimSpec {
+  return {
+    accessModes: [],
+    selector: undefined,
+    resources: undefined,
+    volumeName: "",
+    storageClassName: undefined,
+    volumeMode: undefined,
+  };
+}
+
+export const PersistentVolumeClaimSpec: MessageFns<PersistentVolumeClaimSpec> = {
+  encode(message: PersistentVolumeClaimSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accessModes) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(18).fork()).join();
+    }
+    if (message.resources !== undefined) {
+      VolumeResourceRequirements.encode(message.resources, writer.uint32(26).fork()).join();
+    }
+    if (message.volumeName !== "") {
+      writer.uint32(34).string(message.volumeName);
+    }
+    if (message.storageClassName !== undefined) {
+      writer.uint32(42).string(message.storageClassName);
+    }
+    if (message.volumeMode !== undefined) {
+      writer.uint32(50).string(message.volumeMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accessModes.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resources = VolumeResourceRequirements.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.volumeName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.storageClassName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.volumeMode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimSpec {
+    return {
+      accessModes: globalThis.Array.isArray(object?.accessModes)
+        ? object.accessModes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.access_modes)
+        ? object.access_modes.map((e: any) => globalThis.String(e))
+        : [],
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      resources: isSet(object.resources) ? VolumeResourceRequirements.fromJSON(object.resources) : undefined,
+      volumeName: isSet(object.volumeName)
+        ? globalThis.String(object.volumeName)
+        : isSet(object.volume_name)
+        ? globalThis.String(object.volume_name)
+        : "",
+      storageClassName: isSet(object.storageClassName)
+        ? globalThis.String(object.storageClassName)
+        : isSet(object.storage_class_name)
+        ? globalThis.String(object.storage_class_name)
+        : undefined,
+      volumeMode: isSet(object.volumeMode)
+        ? globalThis.String(object.volumeMode)
+        : isSet(object.volume_mode)
+        ? globalThis.String(object.volume_mode)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimSpec): unknown {
+    const obj: any = {};
+    if (message.accessModes?.length) {
+      obj.accessModes = message.accessModes;
+    }
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.resources !== undefined) {
+      obj.resources = VolumeResourceRequirements.toJSON(message.resources);
+    }
+    if (message.volumeName !== "") {
+      obj.volumeName = message.volumeName;
+    }
+    if (message.storageClassName !== undefined) {
+      obj.storageClassName = message.storageClassName;
+    }
+    if (message.volumeMode !== undefined) {
+      obj.volumeMode = message.volumeMode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimSpec>, I>>(base?: I): PersistentVolumeClaimSpec {
+    return PersistentVolumeClaimSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimSpec>, I>>(object: I): PersistentVolumeClaimSpec {
+    const message = createBasePersistentVolumeClaimSpec();
+    message.accessModes = object.accessModes?.map((e) => e) || [];
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? VolumeResourceRequirements.fromPartial(object.resources)
+      : undefined;
+    message.volumeName = object.volumeName ?? "";
+    message.storageClassName = object.storageClassName ?? undefined;
+    message.volumeMode = object.volumeMode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseVolumeResourceRequirements(): VolumeResourceRequirements {
+  return { limits: {}, requests: {} };
+}
+
+export const VolumeResourceRequirements: MessageFns<VolumeResourceRequirements> = {
+  encode(message: VolumeResourceRequirements, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.limits).forEach(([key, value]: [string, string]) => {
+      VolumeResourceRequirements_LimitsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    globalThis.Object.entries(message.requests).forEach(([key, value]: [string, string]) => {
+      VolumeResourceRequirements_RequestsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeResourceRequirements {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeResourceRequirements();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = VolumeResourceRequirements_LimitsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.limits[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = VolumeResourceRequirements_RequestsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.requests[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeResourceRequirements {
+    return {
+      limits: isObject(object.limits)
+        ? (globalThis.Object.entries(object.limits) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      requests: isObject(object.requests)
+        ? (globalThis.Object.entries(object.requests) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: VolumeResourceRequirements): unknown {
+    const obj: any = {};
+    if (message.limits) {
+      const entries = globalThis.Object.entries(message.limits) as [string, string][];
+      if (entries.length > 0) {
+        obj.limits = {};
+        entries.forEach(([k, v]) => {
+          obj.limits[k] = v;
+        });
+      }
+    }
+    if (message.requests) {
+      const entries = globalThis.Object.entries(message.requests) as [string, string][];
+      if (entries.length > 0) {
+        obj.requests = {};
+        entries.forEach(([k, v]) => {
+          obj.requests[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeResourceRequirements>, I>>(base?: I): VolumeResourceRequirements {
+    return VolumeResourceRequirements.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeResourceRequirements>, I>>(object: I): VolumeResourceRequirements {
+    const message = createBaseVolumeResourceRequirements();
+    message.limits = (globalThis.Object.entries(object.limits ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.requests = (globalThis.Object.entries(object.requests ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseVolumeResourceRequirements_LimitsEntry(): VolumeResourceRequirements_LimitsEntry {
+  return { key: "", value: "" };
+}
+
+export const VolumeResourceRequirements_LimitsEntry: MessageFns<VolumeResourceRequirements_LimitsEntry> = {
+  encode(message: VolumeResourceRequirements_LimitsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeResourceRequirements_LimitsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeResourceRequirements_LimitsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeResourceRequirements_LimitsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: VolumeResourceRequirements_LimitsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeResourceRequirements_LimitsEntry>, I>>(
+    base?: I,
+  ): VolumeResourceRequirements_LimitsEntry {
+    return VolumeResourceRequirements_LimitsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeResourceRequirements_LimitsEntry>, I>>(
+    object: I,
+  ): VolumeResourceRequirements_LimitsEntry {
+    const message = createBaseVolumeResourceRequirements_LimitsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseVolumeResourceRequirements_RequestsEntry(): VolumeResourceRequirements_RequestsEntry {
+  return { key: "", value: "" };
+}
+
+export const VolumeResourceRequirements_RequestsEntry: MessageFns<VolumeResourceRequirements_RequestsEntry> = {
+  encode(message: VolumeResourceRequirements_RequestsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeResourceRequirements_RequestsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeResourceRequirements_RequestsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeResourceRequirements_RequestsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: VolumeResourceRequirements_RequestsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeResourceRequirements_RequestsEntry>, I>>(
+    base?: I,
+  ): VolumeResourceRequirements_RequestsEntry {
+    return VolumeResourceRequirements_RequestsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeResourceRequirements_RequestsEntry>, I>>(
+    object: I,
+  ): VolumeResourceRequirements_RequestsEntry {
+    const message = createBaseVolumeResourceRequirements_RequestsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimStatus(): PersistentVolumeClaimStatus {
+  return { phase: "", accessModes: [], capacity: {}, conditions: [] };
+}
+
+export const PersistentVolumeClaimStatus: MessageFns<PersistentVolumeClaimStatus> = {
+  encode(message: PersistentVolumeClaimStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    for (const v of message.accessModes) {
+      writer.uint32(18).string(v!);
+    }
+    globalThis.Object.entries(message.capacity).forEach(([key, value]: [string, string]) => {
+      PersistentVolumeClaimStatus_CapacityEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    for (const v of message.conditions) {
+      Condition.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accessModes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = PersistentVolumeClaimStatus_CapacityEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.capacity[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.conditions.push(Condition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimStatus {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      accessModes: globalThis.Array.isArray(object?.accessModes)
+        ? object.accessModes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.access_modes)
+        ? object.access_modes.map((e: any) => globalThis.String(e))
+        : [],
+      capacity: isObject(object.capacity)
+        ? (globalThis.Object.entries(object.capacity) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => Condition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimStatus): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.accessModes?.length) {
+      obj.accessModes = message.accessModes;
+    }
+    if (message.capacity) {
+      const entries = globalThis.Object.entries(message.capacity) as [string, string][];
+      if (entries.length > 0) {
+        obj.capacity = {};
+        entries.forEach(([k, v]) => {
+          obj.capacity[k] = v;
+        });
+      }
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => Condition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimStatus>, I>>(base?: I): PersistentVolumeClaimStatus {
+    return PersistentVolumeClaimStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimStatus>, I>>(object: I): PersistentVolumeClaimStatus {
+    const message = createBasePersistentVolumeClaimStatus();
+    message.phase = object.phase ?? "";
+    message.accessModes = object.accessModes?.map((e) => e) || [];
+    message.capacity = (globalThis.Object.entries(object.capacity ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.conditions = object.conditions?.map((e) => Condition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimStatus_CapacityEntry(): PersistentVolumeClaimStatus_CapacityEntry {
+  return { key: "", value: "" };
+}
+
+export const PersistentVolumeClaimStatus_CapacityEntry: MessageFns<PersistentVolumeClaimStatus_CapacityEntry> = {
+  encode(message: PersistentVolumeClaimStatus_CapacityEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimStatus_CapacityEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimStatus_CapacityEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimStatus_CapacityEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimStatus_CapacityEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimStatus_CapacityEntry>, I>>(
+    base?: I,
+  ): PersistentVolumeClaimStatus_CapacityEntry {
+    return PersistentVolumeClaimStatus_CapacityEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimStatus_CapacityEntry>, I>>(
+    object: I,
+  ): PersistentVolumeClaimStatus_CapacityEntry {
+    const message = createBasePersistentVolumeClaimStatus_CapacityEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolume(): PersistentVolume {
+  return { metadata: undefined, spec: undefined, status: undefined };
+}
+
+export const PersistentVolume: MessageFns<PersistentVolume> = {
+  encode(message: PersistentVolume, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      PersistentVolumeSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      PersistentVolumeStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolume {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolume();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = PersistentVolumeSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = PersistentVolumeStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolume {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? PersistentVolumeSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? PersistentVolumeStatus.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolume): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = PersistentVolumeSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = PersistentVolumeStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolume>, I>>(base?: I): PersistentVolume {
+    return PersistentVolume.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolume>, I>>(object: I): PersistentVolume {
+    const message = createBasePersistentVolume();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? PersistentVolumeSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? PersistentVolumeStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeSpec(): PersistentVolumeSpec {
+  return {
+    capacity: {},
+    accessModes: [],
+    claimRef: undefined,
+    persistentVolumeReclaimPolicy: "",
+    storageClassName: "",
+    mountOptions: [],
+    volumeMode: undefined,
+    nodeAffinity: undefined,
+    local: undefined,
+    hostPath: undefined,
+  };
+}
+
+export const PersistentVolumeSpec: MessageFns<PersistentVolumeSpec> = {
+  encode(message: PersistentVolumeSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.capacity).forEach(([key, value]: [string, string]) => {
+      PersistentVolumeSpec_CapacityEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    for (const v of message.accessModes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.claimRef !== undefined) {
+      ObjectReference.encode(message.claimRef, writer.uint32(26).fork()).join();
+    }
+    if (message.persistentVolumeReclaimPolicy !== "") {
+      writer.uint32(34).string(message.persistentVolumeReclaimPolicy);
+    }
+    if (message.storageClassName !== "") {
+      writer.uint32(42).string(message.storageClassName);
+    }
+    for (const v of message.mountOptions) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.volumeMode !== undefined) {
+      writer.uint32(58).string(message.volumeMode);
+    }
+    if (message.nodeAffinity !== undefined) {
+      VolumeNodeAffinity.encode(message.nodeAffinity, writer.uint32(66).fork()).join();
+    }
+    if (message.local !== undefined) {
+      LocalVolumeSource.encode(message.local, writer.uint32(74).fork()).join();
+    }
+    if (message.hostPath !== undefined) {
+      HostPathVolumeSource.encode(message.hostPath, writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = PersistentVolumeSpec_CapacityEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.capacity[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accessModes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.claimRef = ObjectReference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.persistentVolumeReclaimPolicy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.storageClassName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.mountOptions.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.volumeMode = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.nodeAffinity = VolumeNodeAffinity.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.local = LocalVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.hostPath = HostPathVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeSpec {
+    return {
+      capacity: isObject(object.capacity)
+        ? (globalThis.Object.entries(object.capacity) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      accessModes: globalThis.Array.isArray(object?.accessModes)
+        ? object.accessModes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.access_modes)
+        ? object.access_modes.map((e: any) => globalThis.String(e))
+        : [],
+      claimRef: isSet(object.claimRef)
+        ? ObjectReference.fromJSON(object.claimRef)
+        : isSet(object.claim_ref)
+        ? ObjectReference.fromJSON(object.claim_ref)
+        : undefined,
+      persistentVolumeReclaimPolicy: isSet(object.persistentVolumeReclaimPolicy)
+        ? globalThis.String(object.persistentVolumeReclaimPolicy)
+        : isSet(object.persistent_volume_reclaim_policy)
+        ? globalThis.String(object.persistent_volume_reclaim_policy)
+        : "",
+      storageClassName: isSet(object.storageClassName)
+        ? globalThis.String(object.storageClassName)
+        : isSet(object.storage_class_name)
+        ? globalThis.String(object.storage_class_name)
+        : "",
+      mountOptions: globalThis.Array.isArray(object?.mountOptions)
+        ? object.mountOptions.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.mount_options)
+        ? object.mount_options.map((e: any) => globalThis.String(e))
+        : [],
+      volumeMode: isSet(object.volumeMode)
+        ? globalThis.String(object.volumeMode)
+        : isSet(object.volume_mode)
+        ? globalThis.String(object.volume_mode)
+        : undefined,
+      nodeAffinity: isSet(object.nodeAffinity)
+        ? VolumeNodeAffinity.fromJSON(object.nodeAffinity)
+        : isSet(object.node_affinity)
+        ? VolumeNodeAffinity.fromJSON(object.node_affinity)
+        : undefined,
+      local: isSet(object.local) ? LocalVolumeSource.fromJSON(object.local) : undefined,
+      hostPath: isSet(object.hostPath)
+        ? HostPathVolumeSource.fromJSON(object.hostPath)
+        : isSet(object.host_path)
+        ? HostPathVolumeSource.fromJSON(object.host_path)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeSpec): unknown {
+    const obj: any = {};
+    if (message.capacity) {
+      const entries = globalThis.Object.entries(message.capacity) as [string, string][];
+      if (entries.length > 0) {
+        obj.capacity = {};
+        entries.forEach(([k, v]) => {
+          obj.capacity[k] = v;
+        });
+      }
+    }
+    if (message.accessModes?.length) {
+      obj.accessModes = message.accessModes;
+    }
+    if (message.claimRef !== undefined) {
+      obj.claimRef = ObjectReference.toJSON(message.claimRef);
+    }
+    if (message.persistentVolumeReclaimPolicy !== "") {
+      obj.persistentVolumeReclaimPolicy = message.persistentVolumeReclaimPolicy;
+    }
+    if (message.storageClassName !== "") {
+      obj.storageClassName = message.storageClassName;
+    }
+    if (message.mountOptions?.length) {
+      obj.mountOptions = message.mountOptions;
+    }
+    if (message.volumeMode !== undefined) {
+      obj.volumeMode = message.volumeMode;
+    }
+    if (message.nodeAffinity !== undefined) {
+      obj.nodeAffinity = VolumeNodeAffinity.toJSON(message.nodeAffinity);
+    }
+    if (message.local !== undefined) {
+      obj.local = LocalVolumeSource.toJSON(message.local);
+    }
+    if (message.hostPath !== undefined) {
+      obj.hostPath = HostPathVolumeSource.toJSON(message.hostPath);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeSpec>, I>>(base?: I): PersistentVolumeSpec {
+    return PersistentVolumeSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeSpec>, I>>(object: I): PersistentVolumeSpec {
+    const message = createBasePersistentVolumeSpec();
+    message.capacity = (globalThis.Object.entries(object.capacity ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.accessModes = object.accessModes?.map((e) => e) || [];
+    message.claimRef = (object.claimRef !== undefined && object.claimRef !== null)
+      ? ObjectReference.fromPartial(object.claimRef)
+      : undefined;
+    message.persistentVolumeReclaimPolicy = object.persistentVolumeReclaimPolicy ?? "";
+    message.storageClassName = object.storageClassName ?? "";
+    message.mountOptions = object.mountOptions?.map((e) => e) || [];
+    message.volumeMode = object.volumeMode ?? undefined;
+    message.nodeAffinity = (object.nodeAffinity !== undefined && object.nodeAffinity !== null)
+      ? VolumeNodeAffinity.fromPartial(object.nodeAffinity)
+      : undefined;
+    message.local = (object.local !== undefined && object.local !== null)
+      ? LocalVolumeSource.fromPartial(object.local)
+      : undefined;
+    message.hostPath = (object.hostPath !== undefined && object.hostPath !== null)
+      ? HostPathVolumeSource.fromPartial(object.hostPath)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeSpec_CapacityEntry(): PersistentVolumeSpec_CapacityEntry {
+  return { key: "", value: "" };
+}
+
+export const PersistentVolumeSpec_CapacityEntry: MessageFns<PersistentVolumeSpec_CapacityEntry> = {
+  encode(message: PersistentVolumeSpec_CapacityEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeSpec_CapacityEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeSpec_CapacityEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeSpec_CapacityEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeSpec_CapacityEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeSpec_CapacityEntry>, I>>(
+    base?: I,
+  ): PersistentVolumeSpec_CapacityEntry {
+    return PersistentVolumeSpec_CapacityEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeSpec_CapacityEntry>, I>>(
+    object: I,
+  ): PersistentVolumeSpec_CapacityEntry {
+    const message = createBasePersistentVolumeSpec_CapacityEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseVolumeNodeAffinity(): VolumeNodeAffinity {
+  return { required: undefined };
+}
+
+export const VolumeNodeAffinity: MessageFns<VolumeNodeAffinity> = {
+  encode(message: VolumeNodeAffinity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.required !== undefined) {
+      NodeSelector.encode(message.required, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeNodeAffinity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeNodeAffinity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.required = NodeSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeNodeAffinity {
+    return { required: isSet(object.required) ? NodeSelector.fromJSON(object.required) : undefined };
+  },
+
+  toJSON(message: VolumeNodeAffinity): unknown {
+    const obj: any = {};
+    if (message.required !== undefined) {
+      obj.required = NodeSelector.toJSON(message.required);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeNodeAffinity>, I>>(base?: I): VolumeNodeAffinity {
+    return VolumeNodeAffinity.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeNodeAffinity>, I>>(object: I): VolumeNodeAffinity {
+    const message = createBaseVolumeNodeAffinity();
+    message.required = (object.required !== undefined && object.required !== null)
+      ? NodeSelector.fromPartial(object.required)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLocalVolumeSource(): LocalVolumeSource {
+  return { path: "", fsType: undefined };
+}
+
+export const LocalVolumeSource: MessageFns<LocalVolumeSource> = {
+  encode(message: LocalVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.fsType !== undefined) {
+      writer.uint32(18).string(message.fsType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LocalVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLocalVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fsType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LocalVolumeSource {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      fsType: isSet(object.fsType)
+        ? globalThis.String(object.fsType)
+        : isSet(object.fs_type)
+        ? globalThis.String(object.fs_type)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LocalVolumeSource): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.fsType !== undefined) {
+      obj.fsType = message.fsType;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LocalVolumeSource>, I>>(base?: I): LocalVolumeSource {
+    return LocalVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LocalVolumeSource>, I>>(object: I): LocalVolumeSource {
+    const message = createBaseLocalVolumeSource();
+    message.path = object.path ?? "";
+    message.fsType = object.fsType ?? undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeStatus(): PersistentVolumeStatus {
+  return { phase: "", message: "", reason: "", lastPhaseTransitionTime: undefined };
+}
+
+export const PersistentVolumeStatus: MessageFns<PersistentVolumeStatus> = {
+  encode(message: PersistentVolumeStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.lastPhaseTransitionTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastPhaseTransitionTime), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastPhaseTransitionTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeStatus {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      lastPhaseTransitionTime: isSet(object.lastPhaseTransitionTime)
+        ? fromJsonTimestamp(object.lastPhaseTransitionTime)
+        : isSet(object.last_phase_transition_time)
+        ? fromJsonTimestamp(object.last_phase_transition_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeStatus): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.lastPhaseTransitionTime !== undefined) {
+      obj.lastPhaseTransitionTime = message.lastPhaseTransitionTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeStatus>, I>>(base?: I): PersistentVolumeStatus {
+    return PersistentVolumeStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeStatus>, I>>(object: I): PersistentVolumeStatus {
+    const message = createBasePersistentVolumeStatus();
+    message.phase = object.phase ?? "";
+    message.message = object.message ?? "";
+    message.reason = object.reason ?? "";
+    message.lastPhaseTransitionTime = object.lastPhaseTransitionTime ?? undefined;
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -15007,6 +16845,54 @@ export const protoMetadata: ProtoMetadata = {
         "jsonName": "projected",
         "options": undefined,
         "proto3Optional": false,
+      }, {
+        "name": "persistent_volume_claim",
+        "number": 8,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeClaimVolumeSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "persistentVolumeClaim",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PersistentVolumeClaimVolumeSource",
+      "field": [{
+        "name": "claim_name",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "claimName",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "read_only",
+        "number": 2,
+        "label": 1,
+        "type": 8,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "readOnly",
+        "options": undefined,
+        "proto3Optional": false,
       }],
       "extension": [],
       "nestedType": [],
@@ -17517,6 +19403,713 @@ export const protoMetadata: ProtoMetadata = {
       "reservedRange": [],
       "reservedName": [],
       "visibility": 0,
+    }, {
+      "name": "PersistentVolumeClaim",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "spec",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeClaimSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "spec",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "status",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeClaimStatus",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "status",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PersistentVolumeClaimSpec",
+      "field": [{
+        "name": "access_modes",
+        "number": 1,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "accessModes",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "selector",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.LabelSelector",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "selector",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "resources",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.VolumeResourceRequirements",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "resources",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "volume_name",
+        "number": 4,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "volumeName",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "storage_class_name",
+        "number": 5,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "storageClassName",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "volume_mode",
+        "number": 6,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 1,
+        "jsonName": "volumeMode",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_storage_class_name", "options": undefined }, {
+        "name": "_volume_mode",
+        "options": undefined,
+      }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "VolumeResourceRequirements",
+      "field": [{
+        "name": "limits",
+        "number": 1,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.VolumeResourceRequirements.LimitsEntry",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "limits",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "requests",
+        "number": 2,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.VolumeResourceRequirements.RequestsEntry",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "requests",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [{
+        "name": "LimitsEntry",
+        "field": [{
+          "name": "key",
+          "number": 1,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "key",
+          "options": undefined,
+          "proto3Optional": false,
+        }, {
+          "name": "value",
+          "number": 2,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "value",
+          "options": undefined,
+          "proto3Optional": false,
+        }],
+        "extension": [],
+        "nestedType": [],
+        "enumType": [],
+        "extensionRange": [],
+        "oneofDecl": [],
+        "options": {
+          "messageSetWireFormat": false,
+          "noStandardDescriptorAccessor": false,
+          "deprecated": false,
+          "mapEntry": true,
+          "deprecatedLegacyJsonFieldConflicts": false,
+          "features": undefined,
+          "uninterpretedOption": [],
+        },
+        "reservedRange": [],
+        "reservedName": [],
+        "visibility": 0,
+      }, {
+        "name": "RequestsEntry",
+        "field": [{
+          "name": "key",
+          "number": 1,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "key",
+          "options": undefined,
+          "proto3Optional": false,
+        }, {
+          "name": "value",
+          "number": 2,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "value",
+          "options": undefined,
+          "proto3Optional": false,
+        }],
+        "extension": [],
+        "nestedType": [],
+        "enumType": [],
+        "extensionRange": [],
+        "oneofDecl": [],
+        "options": {
+          "messageSetWireFormat": false,
+          "noStandardDescriptorAccessor": false,
+          "deprecated": false,
+          "mapEntry": true,
+          "deprecatedLegacyJsonFieldConflicts": false,
+          "features": undefined,
+          "uninterpretedOption": [],
+        },
+        "reservedRange": [],
+        "reservedName": [],
+        "visibility": 0,
+      }],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PersistentVolumeClaimStatus",
+      "field": [{
+        "name": "phase",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "phase",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "access_modes",
+        "number": 2,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "accessModes",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "capacity",
+        "number": 3,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeClaimStatus.CapacityEntry",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "capacity",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "conditions",
+        "number": 4,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.Condition",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "conditions",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [{
+        "name": "CapacityEntry",
+        "field": [{
+          "name": "key",
+          "number": 1,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "key",
+          "options": undefined,
+          "proto3Optional": false,
+        }, {
+          "name": "value",
+          "number": 2,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "value",
+          "options": undefined,
+          "proto3Optional": false,
+        }],
+        "extension": [],
+        "nestedType": [],
+        "enumType": [],
+        "extensionRange": [],
+        "oneofDecl": [],
+        "options": {
+          "messageSetWireFormat": false,
+          "noStandardDescriptorAccessor": false,
+          "deprecated": false,
+          "mapEntry": true,
+          "deprecatedLegacyJsonFieldConflicts": false,
+          "features": undefined,
+          "uninterpretedOption": [],
+        },
+        "reservedRange": [],
+        "reservedName": [],
+        "visibility": 0,
+      }],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PersistentVolume",
+      "field": [{
+        "name": "metadata",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.meta.v1.ObjectMeta",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "metadata",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "spec",
+        "number": 2,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeSpec",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "spec",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "status",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeStatus",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "status",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PersistentVolumeSpec",
+      "field": [{
+        "name": "capacity",
+        "number": 1,
+        "label": 3,
+        "type": 11,
+        "typeName": ".skiff.core.v1.PersistentVolumeSpec.CapacityEntry",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "capacity",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "access_modes",
+        "number": 2,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "accessModes",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "claim_ref",
+        "number": 3,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.ObjectReference",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "claimRef",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "persistent_volume_reclaim_policy",
+        "number": 4,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "persistentVolumeReclaimPolicy",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "storage_class_name",
+        "number": 5,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "storageClassName",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "mount_options",
+        "number": 6,
+        "label": 3,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "mountOptions",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "volume_mode",
+        "number": 7,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "volumeMode",
+        "options": undefined,
+        "proto3Optional": true,
+      }, {
+        "name": "node_affinity",
+        "number": 8,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.VolumeNodeAffinity",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "nodeAffinity",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "local",
+        "number": 9,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.LocalVolumeSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "local",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "host_path",
+        "number": 10,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.HostPathVolumeSource",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "hostPath",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [{
+        "name": "CapacityEntry",
+        "field": [{
+          "name": "key",
+          "number": 1,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "key",
+          "options": undefined,
+          "proto3Optional": false,
+        }, {
+          "name": "value",
+          "number": 2,
+          "label": 1,
+          "type": 9,
+          "typeName": "",
+          "extendee": "",
+          "defaultValue": "",
+          "oneofIndex": 0,
+          "jsonName": "value",
+          "options": undefined,
+          "proto3Optional": false,
+        }],
+        "extension": [],
+        "nestedType": [],
+        "enumType": [],
+        "extensionRange": [],
+        "oneofDecl": [],
+        "options": {
+          "messageSetWireFormat": false,
+          "noStandardDescriptorAccessor": false,
+          "deprecated": false,
+          "mapEntry": true,
+          "deprecatedLegacyJsonFieldConflicts": false,
+          "features": undefined,
+          "uninterpretedOption": [],
+        },
+        "reservedRange": [],
+        "reservedName": [],
+        "visibility": 0,
+      }],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_volume_mode", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "VolumeNodeAffinity",
+      "field": [{
+        "name": "required",
+        "number": 1,
+        "label": 1,
+        "type": 11,
+        "typeName": ".skiff.core.v1.NodeSelector",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "required",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "LocalVolumeSource",
+      "field": [{
+        "name": "path",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "path",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "fs_type",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "fsType",
+        "options": undefined,
+        "proto3Optional": true,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [{ "name": "_fs_type", "options": undefined }],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
+    }, {
+      "name": "PersistentVolumeStatus",
+      "field": [{
+        "name": "phase",
+        "number": 1,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "phase",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "message",
+        "number": 2,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "message",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "reason",
+        "number": 3,
+        "label": 1,
+        "type": 9,
+        "typeName": "",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "reason",
+        "options": undefined,
+        "proto3Optional": false,
+      }, {
+        "name": "last_phase_transition_time",
+        "number": 4,
+        "label": 1,
+        "type": 11,
+        "typeName": ".google.protobuf.Timestamp",
+        "extendee": "",
+        "defaultValue": "",
+        "oneofIndex": 0,
+        "jsonName": "lastPhaseTransitionTime",
+        "options": undefined,
+        "proto3Optional": false,
+      }],
+      "extension": [],
+      "nestedType": [],
+      "enumType": [],
+      "extensionRange": [],
+      "oneofDecl": [],
+      "options": undefined,
+      "reservedRange": [],
+      "reservedName": [],
+      "visibility": 0,
     }],
     "enumType": [],
     "service": [],
@@ -17708,89 +20301,95 @@ export const protoMetadata: ProtoMetadata = {
         "leadingDetachedComments": [],
       }, {
         "path": [4, 42],
-        "span": [342, 0, 346, 1],
+        "span": [343, 0, 346, 1],
+        "leadingComments": " A PersistentVolumeClaim of the pod's namespace, mounted as its bound volume.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 43],
+        "span": [349, 0, 353, 1],
         "leadingComments":
           ' A key of a ConfigMap or Secret as a file at path (relative, no ".."), with its own mode.\n',
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 44],
-        "span": [355, 0, 360, 1],
+        "path": [4, 45],
+        "span": [362, 0, 367, 1],
         "leadingComments":
           " Exactly one of field_ref (metadata.name, namespace, uid, labels, annotations) and\n resource_field_ref.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 46],
-        "span": [368, 0, 372, 1],
+        "path": [4, 47],
+        "span": [375, 0, 379, 1],
         "leadingComments": " Exactly one source.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 59],
-        "span": [440, 0, 444, 1],
+        "path": [4, 60],
+        "span": [447, 0, 451, 1],
         "leadingComments": " operator: In, NotIn, Exists, DoesNotExist, Gt, Lt.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 61],
-        "span": [452, 0, 458, 1],
+        "path": [4, 62],
+        "span": [459, 0, 465, 1],
         "leadingComments": " operator: Exists or Equal (default); effect empty matches all effects.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 62, 2, 0],
-        "span": [462, 2, 19],
+        "path": [4, 63, 2, 0],
+        "span": [469, 2, 19],
         "leadingComments": " Pending, Running, Succeeded, Failed or Unknown.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 62, 2, 9],
-        "span": [475, 2, 46],
+        "path": [4, 63, 2, 9],
+        "span": [482, 2, 46],
         "leadingComments":
           " Skiff, not Kubernetes: each declared container port as the node publishes it (host_ip, and\n host_port: the spec's, or the one the runtime chose when the spec has none), reported by the\n kubelet while the pod's sandbox runs. The endpoints controller copies them into Endpoints so\n that a proxy on another machine reaches the pod at host_ip:host_port.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 65],
-        "span": [496, 0, 500, 1],
+        "path": [4, 66],
+        "span": [503, 0, 507, 1],
         "leadingComments": " At most one of the three is set.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 70, 2, 4],
-        "span": [535, 2, 18],
+        "path": [4, 71, 2, 4],
+        "span": [542, 2, 18],
         "leadingComments": " ClusterIP (default) or NodePort.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 70, 2, 5],
-        "span": [537, 2, 30],
+        "path": [4, 71, 2, 5],
+        "span": [544, 2, 30],
         "leadingComments": " None (default) or ClientIP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 71, 2, 1],
-        "span": [545, 2, 22],
+        "path": [4, 72, 2, 1],
+        "span": [552, 2, 22],
         "leadingComments": " TCP (default) or UDP.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 75],
-        "span": [570, 0, 577, 1],
+        "path": [4, 76],
+        "span": [577, 0, 584, 1],
         "leadingComments":
           " host_ip/host_ports: the node address and the host port of each port (same order as the\n subset's ports), so that a proxy on another machine reaches the pod without an overlay network.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 78, 2, 8],
-        "span": [607, 2, 18],
+        "path": [4, 79, 2, 8],
+        "span": [614, 2, 18],
         "leadingComments": " Normal or Warning.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }, {
-        "path": [4, 80],
-        "span": [621, 0, 624, 1],
+        "path": [4, 81],
+        "span": [628, 0, 631, 1],
         "leadingComments":
           ' An identity for pods. Each namespace gets "default" from the service account controller.\n image_pull_secrets are added to the pods that run as it and name none themselves.\n',
         "trailingComments": "",
@@ -17798,9 +20397,51 @@ export const protoMetadata: ProtoMetadata = {
           " ---------------------------------------------------------------- ServiceAccount\n",
         ],
       }, {
-        "path": [4, 82, 2, 2],
-        "span": [639, 2, 38],
+        "path": [4, 83, 2, 2],
+        "span": [646, 2, 38],
         "leadingComments": " Write-only convenience, merged into data by the server (as in Kubernetes).\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 85],
+        "span": [660, 0, 669, 1],
+        "leadingComments": " access_modes: ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 85, 2, 4],
+        "span": [666, 2, 41],
+        "leadingComments": ' Absent: the default StorageClass; "": no class (static binding only).\n',
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 85, 2, 5],
+        "span": [668, 2, 34],
+        "leadingComments": " Filesystem (default) or Block.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 87],
+        "span": [677, 0, 682, 1],
+        "leadingComments": " phase: Pending, Bound or Lost.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 89],
+        "span": [693, 0, 705, 1],
+        "leadingComments": " One volume source: local (a directory on one node, with node_affinity) or host_path.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 89, 2, 3],
+        "span": [698, 2, 46],
+        "leadingComments": " Retain (default for static volumes), Delete (default for provisioned ones), Recycle.\n",
+        "trailingComments": "",
+        "leadingDetachedComments": [],
+      }, {
+        "path": [4, 92],
+        "span": [717, 0, 722, 1],
+        "leadingComments": " phase: Pending, Available, Bound, Released or Failed.\n",
         "trailingComments": "",
         "leadingDetachedComments": [],
       }],
@@ -17856,6 +20497,7 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.core.v1.HTTPHeader": HTTPHeader,
     ".skiff.core.v1.TCPSocketAction": TCPSocketAction,
     ".skiff.core.v1.Volume": Volume,
+    ".skiff.core.v1.PersistentVolumeClaimVolumeSource": PersistentVolumeClaimVolumeSource,
     ".skiff.core.v1.KeyToPath": KeyToPath,
     ".skiff.core.v1.DownwardAPIVolumeSource": DownwardAPIVolumeSource,
     ".skiff.core.v1.DownwardAPIVolumeFile": DownwardAPIVolumeFile,
@@ -17902,6 +20544,19 @@ export const protoMetadata: ProtoMetadata = {
     ".skiff.core.v1.Secret": Secret,
     ".skiff.core.v1.Secret.DataEntry": Secret_DataEntry,
     ".skiff.core.v1.Secret.StringDataEntry": Secret_StringDataEntry,
+    ".skiff.core.v1.PersistentVolumeClaim": PersistentVolumeClaim,
+    ".skiff.core.v1.PersistentVolumeClaimSpec": PersistentVolumeClaimSpec,
+    ".skiff.core.v1.VolumeResourceRequirements": VolumeResourceRequirements,
+    ".skiff.core.v1.VolumeResourceRequirements.LimitsEntry": VolumeResourceRequirements_LimitsEntry,
+    ".skiff.core.v1.VolumeResourceRequirements.RequestsEntry": VolumeResourceRequirements_RequestsEntry,
+    ".skiff.core.v1.PersistentVolumeClaimStatus": PersistentVolumeClaimStatus,
+    ".skiff.core.v1.PersistentVolumeClaimStatus.CapacityEntry": PersistentVolumeClaimStatus_CapacityEntry,
+    ".skiff.core.v1.PersistentVolume": PersistentVolume,
+    ".skiff.core.v1.PersistentVolumeSpec": PersistentVolumeSpec,
+    ".skiff.core.v1.PersistentVolumeSpec.CapacityEntry": PersistentVolumeSpec_CapacityEntry,
+    ".skiff.core.v1.VolumeNodeAffinity": VolumeNodeAffinity,
+    ".skiff.core.v1.LocalVolumeSource": LocalVolumeSource,
+    ".skiff.core.v1.PersistentVolumeStatus": PersistentVolumeStatus,
   },
   dependencies: [protoMetadata1, protoMetadata2],
 };

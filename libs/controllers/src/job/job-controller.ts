@@ -1,0 +1,344 @@
+/**
+ * The Job controller (Kubernetes' pkg/controller/job), the thin I/O half: it runs a Job's pods
+ * to completion. The decisions are pure (job-sync: what to create, delete and which condition;
+ * job-tracking: counting finished pods through status.uncountedTerminatedPods); this file reads
+ * the caches, writes through the API and records Events on the Job.
+ *
+ * One reconcile of "ns/name":
+ *   1. Job gone from the cache -> forget it; remove the tracking finalizer from pods whose Job is
+ *      confirmed gone by the apiserver (they can never be counted now).
+ *   2. claim the Job's pods (all phases): adopt matching orphans, release pods relabelled away.
+ *   3. Job finished (Complete / Failed) -> remove leftover finalizers, done.
+ *   4. planJobSync: delete pods (a failing Job keeps their finalizers so they are counted;
+ *      suspension and scale-down remove the finalizer first) or create pods (the tracking
+ *      finalizer, the Job as controller; Indexed: the index) - SuccessfulCreate/SuccessfulDelete.
+ *   5. trackFinishedPods -> write the status with the uncounted pods -> remove their finalizers
+ *      -> settle the counters and maybe the terminal condition -> write the status again.
+ *   6. a failed create/delete/finalizer removal throws (retried with backoff) after the status is
+ *      written; otherwise requeue for the failure backoff, activeDeadlineSeconds or expectations.
+ */
+import { setMaxListeners } from 'node:events';
+import { ApiError, ConflictError, keyOf, labelSelectorMatcher, NotFoundError, type Job, type JobStatus, type LabelMatcher, type Pod } from '@skiff/api';
+import { typed, type Informer } from '@skiff/client';
+import { Controller, TerminalError, type ReconcileResult } from '@skiff/reconcile';
+import type { Logger } from 'pino';
+import type { ControllerContext } from '../controller-context';
+import { applyClaims, claimObjects } from '../controller-ref-manager';
+import { controllerRefOf } from '../owner-refs';
+import { ControllerExpectations } from '../replicaset/controller-expectations';
+import { slowStartBatch } from '../replicaset/slow-start-batch';
+import { FinalizerExpectations } from './finalizer-expectations';
+import { DEFAULT_JOB_BACKOFF_MAX_MS } from './job-backoff';
+import { isJobFinished, JOB_COMPLETE } from './job-conditions';
+import { hasTrackingFinalizer, jobRef, podForJob, withoutTrackingFinalizer } from './job-pods';
+import { planJobSync } from './job-sync';
+import { enactFinished, settleUncounted, trackFinishedPods } from './job-tracking';
+
+const KIND = 'Job';
+/** The component name on Events (Kubernetes' job-controller). */
+export const JOB_COMPONENT = 'job-controller';
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isNamespaceTerminating(err: unknown): boolean {
+  return err instanceof ApiError && err.message.includes('because it is being terminated');
+}
+
+function selectorOf(job: Readonly<Job>): LabelMatcher | undefined {
+  try {
+    return labelSelectorMatcher(job.spec?.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The key of the Job controlling `pod`, if its controller is a Job. */
+function controllingJobKey(pod: Readonly<Pod>): string | undefined {
+  const ref = controllerRefOf(pod);
+  return ref?.kind === KIND && ref.apiVersion.startsWith('batch/') ? keyOf({ namespace: pod.metadata?.namespace, name: ref.name }) : undefined;
+}
+
+/** Keys to reconcile when `pod` changes: its Job, or every Job whose selector matches an orphan. */
+export function jobKeysForPod(pod: Readonly<Pod>, jobs: Informer<'job'>): string[] {
+  if (controllerRefOf(pod)) {
+    const key = controllingJobKey(pod);
+    return key ? [key] : [];
+  }
+  return jobs
+    .byNamespace(pod.metadata?.namespace ?? '')
+    .filter((job) => selectorOf(job)?.matches(pod.metadata?.labels))
+    .map((job) => keyOf(job.metadata));
+}
+
+/** Whether two statuses differ in anything the controller writes. */
+export function jobStatusChanged(a: Readonly<JobStatus> | undefined, b: Readonly<JobStatus>): boolean {
+  const norm = (s: Readonly<JobStatus> | undefined) =>
+    JSON.stringify([
+      s?.active ?? 0,
+      s?.ready ?? 0,
+      s?.terminating ?? 0,
+      s?.succeeded ?? 0,
+      s?.failed ?? 0,
+      s?.completedIndexes ?? '',
+      s?.startTime?.getTime() ?? null,
+      s?.completionTime?.getTime() ?? null,
+      s?.uncountedTerminatedPods?.succeeded ?? [],
+      s?.uncountedTerminatedPods?.failed ?? [],
+      (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message, c.lastTransitionTime?.getTime() ?? null]),
+    ]);
+  return norm(a) !== norm(b);
+}
+
+/** Builds the Job controller from the shared context (registered as "job"). */
+export function jobController(ctx: ControllerContext): Controller {
+  const jobInformer = ctx.informers.get('job');
+  const podInformer = ctx.informers.get('pod');
+  const jobs = typed(ctx.client, 'job');
+  const pods = typed(ctx.client, 'pod');
+  const recorder = ctx.recorder(JOB_COMPONENT);
+  const expectations = new ControllerExpectations(ctx.now);
+  const finalizerExpectations = new FinalizerExpectations();
+  const baseLog = ctx.log.child({ controller: 'job' });
+  const backoffBaseMs = ctx.tuning.jobPodFailureBackoffMs;
+
+  const expectationKey = (pod: Readonly<Pod>): string | undefined => {
+    const key = controllingJobKey(pod);
+    if (!key) return undefined;
+    const cached = jobInformer.get(key);
+    return cached && cached.metadata?.uid !== controllerRefOf(pod)?.uid ? undefined : key;
+  };
+  const observeDeletion = (pod: Readonly<Pod>) => {
+    const key = expectationKey(pod);
+    if (key) expectations.deletionObserved(key, keyOf(pod.metadata));
+  };
+  const observeFinalizer = (pod: Readonly<Pod>, gone: boolean) => {
+    const key = controllingJobKey(pod);
+    if (key && (gone || !hasTrackingFinalizer(pod))) finalizerExpectations.observed(key, pod.metadata?.uid ?? '');
+  };
+  podInformer.addHandler({
+    onAdd(pod) {
+      if (pod.metadata?.deletionTimestamp) observeDeletion(pod);
+      else {
+        const key = expectationKey(pod);
+        if (key) expectations.creationObserved(key);
+      }
+      observeFinalizer(pod, false);
+    },
+    onUpdate(_old, pod) {
+      if (pod.metadata?.deletionTimestamp) observeDeletion(pod);
+      observeFinalizer(pod, false);
+    },
+    onDelete(pod) {
+      observeDeletion(pod);
+      observeFinalizer(pod, true);
+    },
+  });
+
+  /** Removes the tracking finalizer (read-modify-write; a pod that is gone counts as done). */
+  async function removeFinalizer(pod: Readonly<Pod>, signal: AbortSignal): Promise<void> {
+    let current: Readonly<Pod> = pod;
+    for (let attempt = 0; ; attempt++) {
+      if (!hasTrackingFinalizer(current)) return;
+      try {
+        await pods.update(withoutTrackingFinalizer(current), { signal });
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        if (!(err instanceof ConflictError) || attempt >= 3) throw err;
+        try {
+          current = await pods.get(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', { signal });
+        } catch (getErr) {
+          if (getErr instanceof NotFoundError) return;
+          throw getErr;
+        }
+        if (current.metadata?.uid !== pod.metadata?.uid) return;
+      }
+    }
+  }
+
+  /** Removes the finalizer from each pod; resolves with the uids done and the first error. */
+  async function removeFinalizers(list: readonly Readonly<Pod>[], signal: AbortSignal): Promise<{ done: Set<string>; error?: unknown }> {
+    const done = new Set<string>();
+    let error: unknown;
+    const child = AbortSignal.any([signal]);
+    setMaxListeners(list.length + 10, child);
+    await Promise.all(
+      list.map(async (pod) => {
+        try {
+          await removeFinalizer(pod, child);
+          done.add(pod.metadata?.uid ?? '');
+        } catch (err) {
+          error ??= err;
+        }
+      }),
+    );
+    return { done, error };
+  }
+
+  /** The Job is gone: its pods with the finalizer can be released once the apiserver confirms it. */
+  async function releaseOrphans(key: string, log: Logger, signal: AbortSignal): Promise<void> {
+    const [namespace, name] = key.includes('/') ? key.split('/') : ['', key];
+    const stranded = podInformer.byNamespace(namespace).filter((p) => hasTrackingFinalizer(p) && controllingJobKey(p) === key);
+    if (stranded.length === 0) return;
+    let liveUid: string | undefined;
+    try {
+      liveUid = (await jobs.get(namespace, name, { signal })).metadata?.uid;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    const orphans = stranded.filter((p) => controllerRefOf(p)?.uid !== liveUid);
+    const { error } = await removeFinalizers(orphans, signal);
+    if (orphans.length > 0) log.info({ pods: orphans.length }, 'removed tracking finalizers of pods whose Job is gone');
+    if (error) throw error;
+  }
+
+  /** UpdateStatus from `base` (its resourceVersion); resolves with the stored Job. */
+  async function writeStatus(base: Readonly<Job>, status: JobStatus, signal: AbortSignal): Promise<Job> {
+    const next = structuredClone(base) as Job;
+    next.status = status;
+    return jobs.updateStatus(next, { signal });
+  }
+
+  /** Deletes `list`; without keepFinalizer the finalizer goes first. Resolves with the failures. */
+  async function deletePods(key: string, job: Readonly<Job>, list: readonly Readonly<Pod>[], keepFinalizer: boolean, signal: AbortSignal): Promise<{ failed: number; error?: unknown }> {
+    expectations.expectDeletions(key, list.map((p) => keyOf(p.metadata)));
+    const child = AbortSignal.any([signal]);
+    setMaxListeners(list.length * 2 + 10, child);
+    let failed = 0;
+    let error: unknown;
+    await Promise.all(
+      list.map(async (pod) => {
+        const name = pod.metadata?.name ?? '';
+        try {
+          if (!keepFinalizer) await removeFinalizer(pod, child);
+          await pods.delete(pod.metadata?.namespace ?? '', name, { signal: child });
+          recorder.normal(job, 'SuccessfulDelete', `Deleted pod: ${name}`, KIND);
+        } catch (err) {
+          expectations.deletionObserved(key, keyOf(pod.metadata));
+          if (err instanceof NotFoundError) return;
+          failed++;
+          error ??= err;
+          recorder.warning(job, 'FailedDelete', `Error deleting: ${errorMessage(err)}`, KIND);
+        }
+      }),
+    );
+    return { failed, error };
+  }
+
+  /** Creates one pod per entry of `indexes` (or `count` NonIndexed pods) in slow-start batches. */
+  async function createPods(key: string, job: Readonly<Job>, count: number, indexes: readonly number[] | undefined, signal: AbortSignal): Promise<{ failed: number; error?: unknown }> {
+    expectations.expectCreations(key, count);
+    const child = AbortSignal.any([signal]);
+    setMaxListeners(count + 10, child);
+    let next = 0;
+    const result = await slowStartBatch(count, 1, async () => {
+      const index = indexes?.[next++];
+      try {
+        const created = await pods.create(podForJob(job, index), { signal: child });
+        recorder.normal(job, 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`, KIND);
+      } catch (err) {
+        if (isNamespaceTerminating(err)) {
+          expectations.creationObserved(key);
+          return;
+        }
+        recorder.warning(job, 'FailedCreate', `Error creating: ${errorMessage(err)}`, KIND);
+        throw err;
+      }
+    });
+    for (let i = result.successes; i < count; i++) expectations.creationObserved(key);
+    return { failed: count - result.successes, error: result.error };
+  }
+
+  async function reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {
+    const log = baseLog.child({ job: key });
+    const job = jobInformer.get(key);
+    if (!job) {
+      expectations.delete(key);
+      finalizerExpectations.delete(key);
+      await releaseOrphans(key, log, signal);
+      return;
+    }
+    let selector: LabelMatcher;
+    try {
+      selector = labelSelectorMatcher(job.spec?.selector);
+    } catch (err) {
+      throw new TerminalError(`Job ${key} has an invalid selector: ${errorMessage(err)}`, { cause: err });
+    }
+    const candidates = podInformer.byNamespace(job.metadata?.namespace ?? '');
+    const owned = await applyClaims(job, claimObjects(job, selector, candidates), {
+      readOwner: () => jobs.get(job.metadata?.namespace ?? '', job.metadata?.name ?? '', { signal }),
+      update: (pod) => pods.update(pod, { signal }),
+      ownerRef: jobRef(job),
+      what: 'pod',
+      log,
+    });
+
+    if (isJobFinished(job)) {
+      expectations.delete(key);
+      const { error } = await removeFinalizers(owned.filter(hasTrackingFinalizer), signal);
+      if (error) throw error;
+      return;
+    }
+
+    const expectedRm = finalizerExpectations.pending(key);
+    const plan = planJobSync({
+      job,
+      pods: owned,
+      now: ctx.now(),
+      expectationsSatisfied: expectations.satisfied(key),
+      expectedRmFinalizers: expectedRm,
+      backoffBaseMs,
+      backoffMaxMs: DEFAULT_JOB_BACKOFF_MAX_MS,
+    });
+    const status = plan.status;
+    let manageError: unknown;
+    if (plan.deletions.pods.length > 0) {
+      log.info({ deleting: plan.deletions.pods.length, keepFinalizer: plan.deletions.keepFinalizer, finishing: plan.finishing?.reason }, 'deleting active pods');
+      const r = await deletePods(key, job, plan.deletions.pods, plan.deletions.keepFinalizer, signal);
+      if (!plan.finishing) status.active += r.failed;
+      manageError = r.error;
+    } else if (plan.creations.count > 0) {
+      log.info({ creating: plan.creations.count, indexes: plan.creations.indexes }, 'too few pods running');
+      const r = await createPods(key, job, plan.creations.count, plan.creations.indexes, signal);
+      status.active -= r.failed;
+      manageError = r.error;
+    }
+
+    // Counting: uncounted first, then finalizers, then counters and the terminal condition.
+    const now = ctx.now();
+    const tracked = trackFinishedPods({ job, status, pods: owned, finishing: plan.finishing, prevSucceededIndexes: plan.prevSucceededIndexes, succeededIndexes: plan.succeededIndexes, expectedRmFinalizers: expectedRm, now });
+    let current: Readonly<Job> = job;
+    let next = tracked.status;
+    if (tracked.removeFinalizers.length > 0) {
+      if (tracked.needsFlush || jobStatusChanged(job.status, next)) current = await writeStatus(job, next, signal);
+      const uids = tracked.removeFinalizers.map((p) => p.metadata?.uid ?? '');
+      finalizerExpectations.expect(key, uids);
+      const removed = await removeFinalizers(tracked.removeFinalizers, signal);
+      for (const uid of uids) {
+        if (removed.done.has(uid)) tracked.uidsWithFinalizer.delete(uid);
+        else finalizerExpectations.observed(key, uid);
+      }
+      manageError ??= removed.error;
+      next = structuredClone(next);
+      settleUncounted(next, tracked.uidsWithFinalizer);
+    }
+    const finished = !tracked.reachedMaxUncounted && enactFinished(next, tracked.terminal, now);
+    if (jobStatusChanged(current.status, next)) current = await writeStatus(current, next, signal);
+
+    for (const e of plan.events) recorder.normal(job, e.reason, e.message, KIND);
+    if (finished && tracked.terminal) {
+      log.info({ condition: tracked.terminal.type, reason: tracked.terminal.reason }, 'job finished');
+      if (tracked.terminal.type === JOB_COMPLETE) recorder.normal(job, 'Completed', 'Job completed', KIND);
+      else recorder.warning(job, tracked.terminal.reason, tracked.terminal.message, KIND);
+    }
+    if (manageError !== undefined) throw manageError;
+    const waits = [plan.requeueAfterMs, expectations.msUntilExpiry(key) || undefined].filter((ms): ms is number => ms !== undefined && ms > 0);
+    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
+  }
+
+  const controller = new Controller({ name: 'job', reconcile, workers: ctx.tuning.workers, log: ctx.log, registry: ctx.registry });
+  controller.watch(jobInformer).watch(podInformer, (pod) => jobKeysForPod(pod, jobInformer));
+  return controller;
+}

@@ -1,0 +1,27 @@
+import { Job } from '@skiff/api';
+import { decideTtl, jobFinishTime } from './ttl-expiry';
+
+const T0 = Date.UTC(2026, 0, 1);
+const job = (ttl: number | undefined, finishedAt?: number, type = 'Complete') =>
+  Job.fromPartial({
+    metadata: { name: 'j', namespace: 'default' },
+    spec: { ttlSecondsAfterFinished: ttl },
+    status: { conditions: finishedAt === undefined ? [] : [{ type, status: 'True', lastTransitionTime: new Date(finishedAt), reason: '', message: '' }] },
+  });
+
+describe('decideTtl', () => {
+  it('ignores Jobs without a ttl, unfinished or being deleted', () => {
+    expect(decideTtl(job(undefined, T0), T0 + 1e9)).toEqual({ action: 'none' });
+    expect(decideTtl(job(10), T0 + 1e9)).toEqual({ action: 'none' });
+    const deleting = job(0, T0);
+    deleting.metadata!.deletionTimestamp = new Date(T0);
+    expect(decideTtl(deleting, T0 + 1e9)).toEqual({ action: 'none' });
+  });
+
+  it('waits until finish + ttl, then deletes (Complete or Failed)', () => {
+    expect(jobFinishTime(job(10, T0))).toBe(T0);
+    expect(decideTtl(job(10, T0), T0 + 4_000)).toEqual({ action: 'wait', ms: 6_000 });
+    expect(decideTtl(job(10, T0), T0 + 10_000)).toEqual({ action: 'delete' });
+    expect(decideTtl(job(0, T0, 'Failed'), T0)).toEqual({ action: 'delete' });
+  });
+});
