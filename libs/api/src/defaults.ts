@@ -11,6 +11,11 @@ import type {
   Container,
   CronJob,
   DaemonSet,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimSpec,
+  StatefulSet,
+  StorageClass,
   Deployment,
   DownwardAPIVolumeFile,
   Endpoints,
@@ -237,6 +242,48 @@ function defaultDaemonSet(ds: DaemonSet, implemented: FieldImplemented): void {
   applyPodSpecDefaults(spec.template?.spec, implemented);
 }
 
+/** A claim (or claim template) as Kubernetes: volumeMode Filesystem. */
+function defaultPvcSpec(spec: PersistentVolumeClaimSpec | undefined): void {
+  if (spec && spec.volumeMode === undefined) spec.volumeMode = 'Filesystem';
+}
+
+/**
+ * A StatefulSet as Kubernetes' SetDefaults_StatefulSet: 1 replica, OrderedReady, RollingUpdate
+ * from partition 0, 10 revisions kept, claims retained when deleted or scaled down; its claim
+ * templates and pod template as claims' and pods'.
+ */
+function defaultStatefulSet(sts: StatefulSet, implemented: FieldImplemented): void {
+  const spec = sts.spec;
+  if (!spec) return;
+  if (spec.replicas === undefined) spec.replicas = 1;
+  if (!spec.podManagementPolicy) spec.podManagementPolicy = 'OrderedReady';
+  spec.updateStrategy ??= { type: '', rollingUpdate: undefined };
+  if (!spec.updateStrategy.type) spec.updateStrategy.type = 'RollingUpdate';
+  if (spec.updateStrategy.type === 'RollingUpdate') {
+    spec.updateStrategy.rollingUpdate ??= { partition: undefined, maxUnavailable: undefined };
+    if (spec.updateStrategy.rollingUpdate.partition === undefined) spec.updateStrategy.rollingUpdate.partition = 0;
+  }
+  if (spec.revisionHistoryLimit === undefined) spec.revisionHistoryLimit = 10;
+  spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: '', whenScaled: '' };
+  if (!spec.persistentVolumeClaimRetentionPolicy.whenDeleted) spec.persistentVolumeClaimRetentionPolicy.whenDeleted = 'Retain';
+  if (!spec.persistentVolumeClaimRetentionPolicy.whenScaled) spec.persistentVolumeClaimRetentionPolicy.whenScaled = 'Retain';
+  for (const template of spec.volumeClaimTemplates ?? []) defaultPvcSpec(template.spec);
+  applyPodSpecDefaults(spec.template?.spec, implemented);
+}
+
+/** A volume as Kubernetes: reclaim policy Retain, volumeMode Filesystem. */
+function defaultPv(pv: PersistentVolume): void {
+  if (!pv.spec) return;
+  if (!pv.spec.persistentVolumeReclaimPolicy) pv.spec.persistentVolumeReclaimPolicy = 'Retain';
+  if (pv.spec.volumeMode === undefined) pv.spec.volumeMode = 'Filesystem';
+}
+
+/** A StorageClass as Kubernetes: reclaim policy Delete, binding mode Immediate. */
+function defaultStorageClass(sc: StorageClass): void {
+  if (sc.reclaimPolicy === undefined) sc.reclaimPolicy = 'Delete';
+  if (sc.volumeBindingMode === undefined) sc.volumeBindingMode = 'Immediate';
+}
+
 function defaultScalingRules(rules: HPAScalingRules | undefined, up: boolean): HPAScalingRules {
   const out = rules ?? { stabilizationWindowSeconds: undefined, selectPolicy: '', policies: [] };
   // Scale-down's window stays unset, as Kubernetes': the controller-manager's
@@ -309,6 +356,18 @@ export function applyDefaults(info: KindInfo, object: KubeObject, implemented: F
       break;
     case 'DaemonSet':
       defaultDaemonSet(object as DaemonSet, implemented);
+      break;
+    case 'StatefulSet':
+      defaultStatefulSet(object as StatefulSet, implemented);
+      break;
+    case 'PersistentVolumeClaim':
+      defaultPvcSpec((object as PersistentVolumeClaim).spec);
+      break;
+    case 'PersistentVolume':
+      defaultPv(object as PersistentVolume);
+      break;
+    case 'StorageClass':
+      defaultStorageClass(object as StorageClass);
       break;
     case 'Namespace': {
       const ns = object as Namespace;

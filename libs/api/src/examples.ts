@@ -441,6 +441,85 @@ export const PDB_EXAMPLE: Manifest = {
   status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3, conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', lastTransitionTime: '2024-05-01T10:00:00Z' }] },
 };
 
+/** The Kubernetes docs' `web` StatefulSet (StatefulSet concepts page), defaulted. */
+export const STATEFULSET_EXAMPLE: Manifest = {
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: {
+    selector: { matchLabels: { app: 'nginx' } },
+    serviceName: 'nginx',
+    replicas: 3,
+    minReadySeconds: 10,
+    template: {
+      metadata: { labels: { app: 'nginx' } },
+      spec: {
+        terminationGracePeriodSeconds: 10,
+        containers: [
+          {
+            name: 'nginx',
+            image: 'registry.k8s.io/nginx-slim:0.24',
+            imagePullPolicy: 'IfNotPresent',
+            ports: [{ containerPort: 80, name: 'web', protocol: 'TCP' }],
+            volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }],
+            terminationMessagePath: '/dev/termination-log',
+            terminationMessagePolicy: 'File',
+          },
+        ],
+        restartPolicy: 'Always',
+        dnsPolicy: 'ClusterFirst',
+        schedulerName: 'default-scheduler',
+        enableServiceLinks: true,
+      },
+    },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: 'www' },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'my-storage-class', resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' },
+      },
+    ],
+    podManagementPolicy: 'OrderedReady',
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+    revisionHistoryLimit: 10,
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+  },
+  status: { observedGeneration: 1, replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: 'web-7b5c9f6d8', updateRevision: 'web-7b5c9f6d8', availableReplicas: 3 },
+};
+
+export const PVC_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'www-web-0', namespace: 'default', labels: { app: 'nginx' } },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'local-path', volumeMode: 'Filesystem' },
+  status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' } },
+};
+
+export const PV_EXAMPLE: Manifest = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolume',
+  metadata: { name: 'pvc-3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d' },
+  spec: {
+    capacity: { storage: '1Gi' },
+    accessModes: ['ReadWriteOnce'],
+    persistentVolumeReclaimPolicy: 'Delete',
+    storageClassName: 'local-path',
+    volumeMode: 'Filesystem',
+    claimRef: { kind: 'PersistentVolumeClaim', namespace: 'default', name: 'www-web-0', uid: '3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', apiVersion: 'v1' },
+    local: { path: '/var/lib/skiff/storage/pvc-3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d_default_www-web-0' },
+    nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-1'] }] }] } },
+  },
+  status: { phase: 'Bound' },
+};
+
+export const STORAGECLASS_EXAMPLE: Manifest = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  provisioner: 'skiff.io/local-path',
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'WaitForFirstConsumer',
+};
+
 /** Every example, keyed by kind ("Pod", "Deployment", ...): one per kind in KINDS. */
 export const SERVICE_ACCOUNT_EXAMPLE: Manifest = {
   apiVersion: 'v1',
@@ -468,4 +547,8 @@ export const EXAMPLE_MANIFESTS: Readonly<Record<string, Manifest>> = {
   DaemonSet: DAEMONSET_EXAMPLE,
   ControllerRevision: CONTROLLER_REVISION_EXAMPLE,
   PodDisruptionBudget: PDB_EXAMPLE,
+  StatefulSet: STATEFULSET_EXAMPLE,
+  PersistentVolumeClaim: PVC_EXAMPLE,
+  PersistentVolume: PV_EXAMPLE,
+  StorageClass: STORAGECLASS_EXAMPLE,
 };

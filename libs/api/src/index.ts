@@ -12,6 +12,7 @@ export * from './names';
 export * from './examples';
 export * from './int-or-string';
 export * from './taints';
+export * from './node-selector-terms';
 export * from './job-labels';
 export * from './cron-schedule';
 export * from './cronjob-job';

@@ -23,11 +23,15 @@ import type {
   Lease,
   Namespace,
   Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
   Pod,
   PodDisruptionBudget,
   ReplicaSet,
   Secret,
   Service,
+  StatefulSet,
+  StorageClass,
 } from './gen';
 import type { KindInfo, KubeObject } from './kinds';
 import { validateHpa } from './validation/autoscaler';
@@ -41,7 +45,8 @@ import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objec
 import { validatePodSpec, validatePodSpecUpdate } from './validation/pod';
 import { validateEndpoints, validateService, validateServiceUpdate } from './validation/service';
 import { validatePodDisruptionBudget } from './validation/policy';
-import { validateControllerRevision, validateDaemonSet, validateDeployment, validateReplicaSet, validateSelectorUpdate } from './validation/workloads';
+import { validatePv, validatePvc, validatePvcUpdate, validatePvUpdate, validateStorageClass, validateStorageClassUpdate } from './validation/storage';
+import { validateControllerRevision, validateDaemonSet, validateDeployment, validateReplicaSet, validateSelectorUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validation/workloads';
 
 /** Objects larger than this (encoded protobuf bytes) are refused, as etcd's request limit is. */
 export const MAX_OBJECT_BYTES = 1_048_576;
@@ -80,6 +85,18 @@ function validateKind(errs: Errors, info: KindInfo, object: KubeObject, old: Kub
       break;
     case 'PodDisruptionBudget':
       validatePodDisruptionBudget(errs, object as PodDisruptionBudget);
+      break;
+    case 'StatefulSet':
+      validateStatefulSet(errs, object as StatefulSet);
+      break;
+    case 'PersistentVolumeClaim':
+      validatePvc(errs, object as PersistentVolumeClaim);
+      break;
+    case 'PersistentVolume':
+      validatePv(errs, object as PersistentVolume);
+      break;
+    case 'StorageClass':
+      validateStorageClass(errs, object as StorageClass);
       break;
     case 'Pod':
       validatePodSpec(errs, (object as Pod).spec, 'spec');
@@ -136,6 +153,18 @@ function validateUpdate(errs: Errors, info: KindInfo, object: KubeObject, old: K
     case 'Deployment':
     case 'DaemonSet':
       validateSelectorUpdate(errs, (object as ReplicaSet).spec?.selector, (old as ReplicaSet).spec?.selector);
+      break;
+    case 'StatefulSet':
+      validateStatefulSetUpdate(errs, object as StatefulSet, old as StatefulSet);
+      break;
+    case 'PersistentVolumeClaim':
+      validatePvcUpdate(errs, object as PersistentVolumeClaim, old as PersistentVolumeClaim);
+      break;
+    case 'PersistentVolume':
+      validatePvUpdate(errs, object as PersistentVolume, old as PersistentVolume);
+      break;
+    case 'StorageClass':
+      validateStorageClassUpdate(errs, object as StorageClass, old as StorageClass);
       break;
     case 'Node':
       validateNodeUpdate(errs, object as Node, old as Node);

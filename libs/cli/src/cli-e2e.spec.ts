@@ -73,6 +73,7 @@ const RESOURCE: Record<string, string> = {
   Namespace: 'namespace', Node: 'node', Pod: 'pod', Service: 'service', Endpoints: 'endpoints', Event: 'event', ConfigMap: 'configmap',
   Secret: 'secret', ServiceAccount: 'serviceaccount', ReplicaSet: 'replicaset.apps', Deployment: 'deployment.apps', Lease: 'lease.coordination.k8s.io', HorizontalPodAutoscaler: 'horizontalpodautoscaler.autoscaling',
   Job: 'job.batch', CronJob: 'cronjob.batch', DaemonSet: 'daemonset.apps', ControllerRevision: 'controllerrevision.apps', PodDisruptionBudget: 'poddisruptionbudget.policy',
+  StatefulSet: 'statefulset.apps', PersistentVolumeClaim: 'persistentvolumeclaim', PersistentVolume: 'persistentvolume', StorageClass: 'storageclass.storage.k8s.io',
 };
 const nameOf = (m: Manifest) => (m.metadata as { name: string }).name;
 

@@ -4,13 +4,14 @@
  * ControllerRevisions (immutable data).
  * CONTRACT: pure; appends to the given error list, never throws.
  */
-import type { ControllerRevision, DaemonSet, Deployment, IntOrString, LabelSelector, PodTemplateSpec, ReplicaSet } from '../gen';
+import type { ControllerRevision, DaemonSet, Deployment, IntOrString, LabelSelector, PodTemplateSpec, ReplicaSet, StatefulSet } from '../gen';
 import { isPercent } from '../names';
 import { labelSelectorMatcher } from '../selectors';
 import { deepEqual } from './deep-equal';
 import { checkEnum, checkMin, forbidden, invalid, required, unsupported, type Errors } from './field-errors';
 import { validateLabelSelector, validateMetaFields } from './object-meta';
 import { validatePodSpec } from './pod';
+import { validateClaimTemplates } from './storage';
 
 interface WorkloadSpec {
   replicas?: number | undefined;
@@ -91,6 +92,60 @@ export function validateDaemonSet(errs: Errors, ds: DaemonSet): void {
     else if (strategy.rollingUpdate) checkRollingBounds(errs, 'spec.updateStrategy.rollingUpdate', strategy.rollingUpdate.maxUnavailable, strategy.rollingUpdate.maxSurge);
   }
   checkMin(errs, 'spec.revisionHistoryLimit', spec.revisionHistoryLimit, 0);
+}
+
+/**
+ * A StatefulSet: the ReplicaSet rules, pod management and update policies, claim templates,
+ * claim retention policy and ordinals. maxUnavailable is refused: Kubernetes keeps it behind an
+ * alpha feature gate, and Skiff rolls one pod at a time.
+ */
+export function validateStatefulSet(errs: Errors, sts: StatefulSet): void {
+  validateWorkloadSpec(errs, sts.spec && withClaimVolumes(sts.spec), 'StatefulSet');
+  const spec = sts.spec;
+  if (!spec) return;
+  checkEnum(errs, 'spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']);
+  const strategy = spec.updateStrategy;
+  if (strategy) {
+    checkEnum(errs, 'spec.updateStrategy.type', strategy.type, ['RollingUpdate', 'OnDelete']);
+    if (strategy.type === 'OnDelete' && strategy.rollingUpdate) errs.push(forbidden('spec.updateStrategy.rollingUpdate', "only allowed for updateStrategy 'RollingUpdate'"));
+    checkMin(errs, 'spec.updateStrategy.rollingUpdate.partition', strategy.rollingUpdate?.partition, 0);
+    if (strategy.rollingUpdate?.maxUnavailable?.value) errs.push(forbidden('spec.updateStrategy.rollingUpdate.maxUnavailable', 'not supported (the MaxUnavailableStatefulSet feature is alpha in Kubernetes)'));
+  }
+  checkMin(errs, 'spec.revisionHistoryLimit', spec.revisionHistoryLimit, 0);
+  checkMin(errs, 'spec.ordinals.start', spec.ordinals?.start, 0);
+  const retention = spec.persistentVolumeClaimRetentionPolicy;
+  if (retention) {
+    checkEnum(errs, 'spec.persistentVolumeClaimRetentionPolicy.whenDeleted', retention.whenDeleted, ['Retain', 'Delete']);
+    checkEnum(errs, 'spec.persistentVolumeClaimRetentionPolicy.whenScaled', retention.whenScaled, ['Retain', 'Delete']);
+  }
+  validateClaimTemplates(errs, spec.volumeClaimTemplates ?? [], 'spec.volumeClaimTemplates');
+}
+
+/**
+ * The spec with each claim template as a volume of its pod template (an emptyDir stand-in, for
+ * validation only), so that containers may mount the claims by name as in Kubernetes, where the
+ * controller puts a persistentVolumeClaim volume of that name into each pod.
+ */
+function withClaimVolumes(spec: NonNullable<StatefulSet['spec']>): NonNullable<StatefulSet['spec']> {
+  const claims = (spec.volumeClaimTemplates ?? []).map((c) => c.metadata?.name ?? '').filter(Boolean);
+  const podSpec = spec.template?.spec;
+  if (!claims.length || !podSpec) return spec;
+  const have = new Set((podSpec.volumes ?? []).map((v) => v.name));
+  const extra = claims.filter((name) => !have.has(name)).map((name) => ({ name, emptyDir: { medium: '', sizeLimit: '' } }));
+  return { ...spec, template: { ...spec.template, metadata: spec.template?.metadata, spec: { ...podSpec, volumes: [...(podSpec.volumes ?? []), ...extra] as never } } };
+}
+
+/** Only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, the claim retention policy and minReadySeconds may change (Kubernetes' wording). */
+export function validateStatefulSetUpdate(errs: Errors, sts: StatefulSet, old: StatefulSet): void {
+  const fixed = (s: StatefulSet) => ({ ...s.spec, replicas: 0, ordinals: null, template: null, updateStrategy: null, revisionHistoryLimit: 0, persistentVolumeClaimRetentionPolicy: null, minReadySeconds: 0 });
+  if (!deepEqual(fixed(sts), fixed(old))) {
+    errs.push(
+      forbidden(
+        'spec',
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      ),
+    );
+  }
 }
 
 /** A ControllerRevision: revision >= 0; its data never changes (checked on update). */
