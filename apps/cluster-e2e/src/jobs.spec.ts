@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { JOB_COMPLETION_INDEX, JOB_NAME_LABEL, NotFoundError, type Job, type Pod } from '@skiff/api';
 import type { TypedClient } from '@skiff/client';
 import { TEST_IMAGE, ensurePerlImage, testLabel, waitFor } from '@skiff/testing';
@@ -222,9 +223,64 @@ spec:
   const log = (await skiff(['logs', 'job/pi'])).trim();
   expect(log).toHaveLength(2001);
   expect(log.startsWith('3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798214808651')).toBe(true);
-  expect(log.endsWith('2133904780275901')).toBe(true);
+  expect(log.endsWith('58133904780275901')).toBe(true);
   expect(await skiff(['get', 'jobs', 'pi'])).toMatch(/\npi\s+Complete\s+1\/1\s/);
   const described = await skiff(['describe', 'jobs', 'pi']);
   expect(described).toMatch(/Pods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed/);
   expect(described).toMatch(/SuccessfulCreate/);
 }, 180_000);
+
+it("runs the Kubernetes docs' hello CronJob unmodified: a Job at a real minute boundary says hello, and create job --from runs it at once", async () => {
+  // The page's image, busybox:1.28, is TEST_IMAGE (busybox) under that name in the local dockerd;
+  // the CronJob's imagePullPolicy IfNotPresent uses it as is.
+  execFileSync('docker', ['tag', TEST_IMAGE, 'busybox:1.28'], { stdio: 'ignore' });
+  // https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ (application/job/cronjob.yaml)
+  await e2e.apply(
+    'cronjob.yaml',
+    `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: hello
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: hello
+            image: busybox:1.28
+            imagePullPolicy: IfNotPresent
+            command:
+            - /bin/sh
+            - -c
+            - date; echo Hello from the Kubernetes cluster
+          restartPolicy: OnFailure
+`,
+  );
+  const applied = Date.now();
+  expect(await skiff(['get', 'cronjobs', 'hello'])).toMatch(/^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\nhello\s+\* \* \* \* \*\s+<none>\s+False\s+0\s+<none>\s+\S+\n$/);
+
+  // By hand first (kubectl create job --from), then the scheduled run at the next minute.
+  expect(await skiff(['create', 'job', 'hello-now', '--from=cronjob/hello'])).toBe('job.batch/hello-now created\n');
+  expect(await skiff(['wait', '--for=condition=complete', 'job/hello-now', '--timeout=60s'], 70_000)).toBe('job.batch/hello-now condition met\n');
+  expect(await skiff(['logs', 'job/hello-now'])).toMatch(/\nHello from the Kubernetes cluster\n$/);
+
+  const scheduled = await waitFor(
+    'the CronJob to create a scheduled Job',
+    async () => (await jobs.list({ namespace: NS })).items.find((j) => j.metadata?.ownerReferences.some((r) => r.kind === 'CronJob' && r.name === 'hello') && j.metadata.name !== 'hello-now'),
+    { timeoutMs: 75_000, intervalMs: 500 },
+  );
+  const name = scheduled.metadata?.name ?? '';
+  // Named after its schedule time in minutes since the epoch: a minute boundary after the apply.
+  const minutes = Number(name.slice('hello-'.length));
+  expect(minutes * 60_000).toBeGreaterThan(applied - 60_000);
+  expect((minutes * 60_000) % 60_000).toBe(0);
+  await waitFinished(name, 60_000);
+  expect(await skiff(['logs', `job/${name}`])).toMatch(/\nHello from the Kubernetes cluster\n$/);
+  await waitFor('the CronJob status to record the run', async () => {
+    const table = await skiff(['get', 'cronjobs', 'hello']);
+    return /\nhello\s+\* \* \* \* \*\s+<none>\s+False\s+\d+\s+\d+s\s+\S+\n$/.test(table) ? table : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  await skiff(['delete', 'cronjob', 'hello']);
+}, 240_000);
