@@ -14,7 +14,7 @@ const apiserver = defineComponent({
     defaultTolerationSeconds: key(t.int({ min: 0 }), { default: 300, help: 'tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod' }),
     serviceClusterIpRange: key(t.cidr(), { default: '10.96.0.0/16', help: 'the CIDR ClusterIPs of Services are allocated from', check: parseServiceIpRange }),
     serviceNodePortRange: key(t.string(), { default: '30000-32767', help: 'the range node ports of NodePort Services are allocated from (min-max)', check: parseNodePortRange }),
-    disableAdmissionPlugins: key(t.strings(), { default: [], help: 'admission plugins not to run, comma separated (ServiceAccount, DefaultTolerationSeconds)', check: enabledAdmissionPlugins }),
+    disableAdmissionPlugins: key(t.strings(), { default: [], help: 'admission plugins not to run, comma separated (ServiceAccount, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection)', check: enabledAdmissionPlugins }),
     watchStreamReplicas: key(t.int({ min: 1, max: 5 }), { default: 1, help: 'replicas of the NATS watch stream (3 on a 3-server NATS cluster)' }),
   },
 });

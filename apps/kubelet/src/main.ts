@@ -17,6 +17,7 @@ const kubelet = defineComponent({
     podCidr: key(t.cidr(), { optional: true, help: "this node's pod CIDR, written to the Node when it has none (default: wait for the controller-manager's node IPAM)" }),
     runtime: key(t.enum(['docker', 'hollow']), { default: 'docker', help: 'container runtime (hollow: pretend, for scale tests)' }),
     rootDir: key(t.string(), { optional: true, defaultText: '/var/lib/skiff/kubelet/<node-name>', help: "where pods' volumes live (pods/<uid>/volumes)" }),
+    localStoragePath: key(t.string(), { optional: true, defaultText: '<root-dir>/storage', help: 'where local-path PersistentVolumes live on this node (pvc-<uid>_<namespace>_<name>)', check: (p) => { if (!p.startsWith('/')) throw new Error('not an absolute path'); } }),
     dockerSocket: key(t.string(), { default: '/var/run/docker.sock', help: "dockerd's socket" }),
     podInfraContainerImage: key(t.string(), { default: DEFAULT_SANDBOX_IMAGE, help: "the image of each pod's sandbox container (holds the network namespace)" }),
     cpu: key(t.quantity(), { optional: true, defaultText: "the host's", help: 'CPU capacity (e.g. "4")' }),
@@ -35,25 +36,35 @@ const kubelet = defineComponent({
     clusterDns: key(t.ips(), { default: [...DEFAULT_CLUSTER_DNS], help: "nameservers of ClusterFirst pods, comma separated (empty: the node's resolvers)" }),
     clusterDomain: key(t.string(), { default: DEFAULT_CLUSTER_DOMAIN, help: "the cluster domain in pods' DNS search list", check: (d) => { if (!isHost(d)) throw new Error('not a DNS domain'); } }),
     metricsListen: key(t.address(), { optional: true, help: 'Prometheus /metrics and /healthz address' }),
+    hollowNodes: key(t.int({ min: 1 }), { default: 1, help: 'with --runtime hollow: run this many hollow kubelets in this process, nodes <node-name>-0 ... <node-name>-(N-1), each on its own port (scale tests: kubemark hollow nodes, many per process)' }),
   },
   check: (c, describe) => {
     const host = c.listen === undefined ? c.nodeIp : splitHostPort(c.listen).host;
     if (![c.nodeIp, '0.0.0.0', '::'].includes(host)) return `${describe('listen')} and ${describe('nodeIp')} disagree: the listen host must be the node IP, 0.0.0.0 or ::`;
     if (c.backoffBase > c.backoffMax) return `${describe('backoffBase')} is longer than ${describe('backoffMax')}`;
+    if (c.hollowNodes > 1 && (c.runtime !== 'hollow' || c.metricsListen !== undefined)) return `${describe('hollowNodes')} above 1 needs ${describe('runtime')} hollow and no ${describe('metricsListen')}`;
     return undefined;
   },
 });
 
-runComponentMain(kubelet, (c, { logger, signal }) => {
-  const { nodeName, nodeIp: hostIP } = c;
-  const runtime = c.runtime === 'hollow' ? new HollowRuntime({ nodeName, hostIP }) : new DockerRuntime({ nodeName, hostIP, socketPath: c.dockerSocket, sandboxImage: c.podInfraContainerImage });
-  return runKubelet(
-    {
-      nodeName, server: c.server.join(','), nats: c.nats, nodeIP: hostIP, podCIDR: c.podCidr, listen: c.listen ?? joinHostPort(hostIP, 10250), runtime, rootDir: c.rootDir,
-      capacity: { cpu: c.cpu, memory: c.memory, pods: c.pods }, systemReserved: c.systemReserved, nodeLabels: c.nodeLabels, registerWithTaints: c.registerWithTaints,
-      leaseIntervalMs: c.leaseInterval, statusIntervalMs: c.nodeStatusInterval, resyncIntervalMs: c.resyncInterval, metricsResolutionMs: c.housekeepingInterval,
-      nodeUsage: c.nodeUsage, backoff: { baseMs: c.backoffBase, maxMs: c.backoffMax }, metricsListen: c.metricsListen, clusterDNS: c.clusterDns, clusterDomain: c.clusterDomain, logger,
-    },
-    signal,
-  );
+runComponentMain(kubelet, async (config, { logger, signal }) => {
+  /** One kubelet of these flags (its node name, runtime and the rest). */
+  const runOne = (c: typeof config): Promise<void> => {
+    const { nodeName, nodeIp: hostIP } = c;
+    const runtime = c.runtime === 'hollow' ? new HollowRuntime({ nodeName, hostIP }) : new DockerRuntime({ nodeName, hostIP, socketPath: c.dockerSocket, sandboxImage: c.podInfraContainerImage });
+    return runKubelet(
+      {
+        nodeName, server: c.server.join(','), nats: c.nats, nodeIP: hostIP, podCIDR: c.podCidr, listen: c.listen ?? joinHostPort(hostIP, 10250), runtime, rootDir: c.rootDir, localStoragePath: c.localStoragePath,
+        capacity: { cpu: c.cpu, memory: c.memory, pods: c.pods }, systemReserved: c.systemReserved, nodeLabels: c.nodeLabels, registerWithTaints: c.registerWithTaints,
+        leaseIntervalMs: c.leaseInterval, statusIntervalMs: c.nodeStatusInterval, resyncIntervalMs: c.resyncInterval, metricsResolutionMs: c.housekeepingInterval,
+        nodeUsage: c.nodeUsage, backoff: { baseMs: c.backoffBase, maxMs: c.backoffMax }, metricsListen: c.metricsListen, clusterDNS: c.clusterDns, clusterDomain: c.clusterDomain, logger,
+      },
+      signal,
+    );
+  };
+  if (config.hollowNodes === 1) return runOne(config);
+  // Many hollow kubelets in one process: each its own node name, free port and root dir.
+  const listen = joinHostPort(config.listen === undefined ? config.nodeIp : splitHostPort(config.listen).host, 0);
+  const names = Array.from({ length: config.hollowNodes }, (_, i) => `${config.nodeName}-${i}`);
+  await Promise.all(names.map((nodeName) => runOne({ ...config, nodeName, listen, rootDir: config.rootDir && `${config.rootDir}/${nodeName}`, localStoragePath: undefined })));
 });

@@ -5,10 +5,14 @@
  *    (default-toleration-seconds.ts).
  *  - ServiceAccount: a new pod runs as an existing ServiceAccount (`default` when it names none)
  *    and gets its imagePullSecrets when it has none (service-account-admission.ts).
+ *  - DefaultStorageClass: a claim without storageClassName gets the default class
+ *    (storage-admission.ts).
+ *  - StorageObjectInUseProtection: claims and volumes get their protection finalizers
+ *    (storage-admission.ts).
  * CONTRACT: pure.
  */
 
-export const ADMISSION_PLUGINS = ['DefaultTolerationSeconds', 'ServiceAccount'] as const;
+export const ADMISSION_PLUGINS = ['DefaultTolerationSeconds', 'ServiceAccount', 'DefaultStorageClass', 'StorageObjectInUseProtection'] as const;
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 /** The plugins that run. */

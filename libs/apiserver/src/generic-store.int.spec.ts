@@ -38,6 +38,8 @@ describe('CRUD for every kind', () => {
     if (info.namespaced && ns && ns !== 'default') {
       await env.api.create(obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).catch(() => undefined);
     }
+    // The apiserver made the default StorageClass `local-path` (the example's name) at start.
+    if (info.case === 'storageClass') await env.api.delete({ resource: info.resource, namespace: '', name: meta(sent).name }).catch(() => undefined);
     const created = await env.api.create(sent);
     const name = meta(created).name;
     const namespace = meta(created).namespace;
@@ -60,6 +62,11 @@ describe('CRUD for every kind', () => {
     const deleted = await env.api.delete({ resource: info.resource, namespace, name, gracePeriodSeconds: 0 });
     expect(meta(deleted).name).toBe(name);
     if (info.case === 'namespace') await finalize(name); // the namespace controller's part
+    // StorageObjectInUseProtection's finalizer: the pvc-protection / pv-protection controllers' part.
+    if (info.case === 'persistentVolumeClaim' || info.case === 'persistentVolume') {
+      expect(meta(deleted).finalizers).toEqual([info.case === 'persistentVolume' ? 'kubernetes.io/pv-protection' : 'kubernetes.io/pvc-protection']);
+      await env.api.update(edit(deleted, (o) => (o.metadata.finalizers = [])));
+    }
     await expect(env.api.get(info.resource, namespace, name)).rejects.toEqual(code('NOT_FOUND'));
   });
 });

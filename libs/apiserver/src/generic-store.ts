@@ -32,6 +32,7 @@ import {
   type PodSpec,
   type Service,
   type ServiceAccount,
+  type StorageClass,
   KINDS,
   kindFor,
 } from '@skiff/api';
@@ -49,6 +50,7 @@ import { allocationKeysOf, keepAllocatedValues } from './service-allocations';
 import { RangeFullError, ServiceAllocator, type AllocationPlan } from './service-allocator';
 import { parseServiceIpRange, type ServiceIpRange } from './service-ip-range';
 import { admitServiceAccount, type ServiceAccountAdmissionOptions } from './service-account-admission';
+import { admitStorageCreate } from './storage-admission';
 import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
 import { toWatchEvent, type WatchFilter } from './watch-filter';
 
@@ -99,6 +101,7 @@ function describe(info: KindInfo, namespace: string, name: string): string {
 
 const NAMESPACE_KIND = kindFor('namespaces');
 const SERVICE_ACCOUNT_KIND = kindFor('serviceaccounts');
+const STORAGE_CLASS_KIND = kindFor('storageclasses');
 
 /** The uid recorded in an allocation key's value (AllocationOwner JSON); undefined if unreadable. */
 function ownerUid(value: Uint8Array): string | undefined {
@@ -244,11 +247,18 @@ export class GenericStore {
   private async admitCreate(info: KindInfo, object: StoredObject): Promise<void> {
     this.admit(info, object);
     const plugins = this.options.admissionPlugins ?? ALL_ADMISSION_PLUGINS;
+    await admitStorageCreate(info, object, plugins, () => this.listAll(STORAGE_CLASS_KIND) as Promise<StorageClass[]>);
     if (info.case !== 'pod' || !plugins.has('ServiceAccount')) return;
     const namespace = metaOf(object).namespace;
     if (!namespace) return; // validation says "required"
     await this.namespaceGuard(namespace, false);
     await admitServiceAccount(object as { metadata?: { name?: string }; spec?: PodSpec }, namespace, (ns, name, signal) => this.findServiceAccount(ns, name, signal), this.options.serviceAccountAdmission);
+  }
+
+  /** Every stored object of a cluster-scoped kind (admission lookups). */
+  private async listAll(info: KindInfo): Promise<StoredObject[]> {
+    const { items } = await this.storage.list(resourcePrefix(info));
+    return items.map((kv) => decodeObject(info, kv.value, kv.modRevision));
   }
 
   /** A ServiceAccount read from storage, or undefined. */

@@ -21,6 +21,7 @@ import { MetricsApi } from './metrics-api';
 import { createApiserverMetrics } from './apiserver-metrics';
 import { runCompactor } from './compaction';
 import { enabledAdmissionPlugins } from './admission-plugins';
+import { ensureDefaultStorageClass } from './default-storage-class';
 import { DEFAULT_SERVICE_CIDR, GenericStore } from './generic-store';
 import { DEFAULT_NODE_PORT_RANGE, parseNodePortRange } from './node-port-range';
 import { parseServiceIpRange } from './service-ip-range';
@@ -118,6 +119,9 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
   let bus: BusConnection | undefined;
   try {
     await untilReady('creating system namespaces', logger, signal, () => store.ensureSystemNamespaces());
+    await untilReady('creating the default storage class', logger, signal, async () => {
+      if (await ensureDefaultStorageClass(store)) logger.info({ storageClass: 'local-path' }, 'created the default storage class');
+    });
     await untilReady('recording service allocations', logger, signal, async () => {
       const { recorded, duplicates } = await store.recordServiceAllocations();
       if (recorded.length) logger.info({ recorded: recorded.length }, 'recorded the allocations of services stored without them');

@@ -9,6 +9,10 @@
  *   runtime.events (container died/started/oom) ─> PodWorkers.resync(uid)   (no polling)
  *   ConfigObjectManager: a watch per ConfigMap/Secret the node's pods use ─ change ─> resync(uids)
  *   VolumeManager: the pods' volumes under `rootDir`/pods/<uid> (set up by the syncer, orphans cleaned);
+ *     persistentVolumeClaim volumes are their bound volume's directory (local-path: made under
+ *     --local-storage-path, published on the Node as skiff.io/local-storage-path);
+ *   Informer(persistentvolumes) ─> local-path cleaner: directories of Released Delete volumes pinned
+ *     to this node are removed, then the volume objects;
  *     every housekeeping interval, a pod whose disk emptyDir is over its sizeLimit is evicted
  *   Kubelet gRPC service (logs, exec, Summary) on `listen`; its port is the Node's kubeletEndpoint.
  *   ResourceMetricsCollector: samples every container's usage each metricsResolutionMs (Summary).
@@ -22,10 +26,11 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ObjectMeta, type Pod, type Taint } from '@skiff/api';
+import { LOCAL_STORAGE_PATH_ANNOTATION, NotFoundError, ObjectMeta, type Pod, type Taint } from '@skiff/api';
 import { connectBus } from '@skiff/bus';
-import { connect, EventRecorder, Informer, typed, type Clock } from '@skiff/client';
+import { connect, EventRecorder, Informer, typed, type Clock, type SkiffClient } from '@skiff/client';
 import type { ContainerRuntime } from '@skiff/runtime';
 import { startGrpcServer, startMetricsServer, createMetricsRegistry, packageVersion, type Logger } from '@skiff/service';
 import { Registry } from 'prom-client';
@@ -43,7 +48,8 @@ import { ConfigObjectManager } from './config-object-manager';
 import { runLocalStorageEviction } from './local-storage-eviction';
 import { awaitPodCidr } from './pod-cidr';
 import { PodSyncer } from './pod-syncer';
-import { VolumeManager } from './volumes/volume-manager';
+import { runLocalPathCleaner } from './volumes/local-path-cleaner';
+import { VolumeManager, type ClaimSources } from './volumes/volume-manager';
 import { PodWorkers } from './pod-workers';
 import { createProbeRunner, hollowProbeRunner } from './probe-runner';
 import { ProberManager } from './prober-manager';
@@ -68,6 +74,12 @@ export interface KubeletConfig {
   runtime: ContainerRuntime;
   /** Where pods' volumes live (--root-dir): `<rootDir>/pods/<uid>`; default /var/lib/skiff/kubelet/<nodeName>. */
   rootDir?: string;
+  /**
+   * Where skiff.io/local-path volumes live on this node (--local-storage-path):
+   * `<path>/pvc-<uid>_<ns>_<name>`; default `<rootDir>/storage`. Published on the Node
+   * (annotation skiff.io/local-storage-path) for the provisioner.
+   */
+  localStoragePath?: string;
   capacity?: CapacityOverrides;
   systemReserved?: SystemReserved;
   /** Labels the Node gets when this kubelet creates it (--node-labels). */
@@ -135,9 +147,12 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     }
 
     const info = await retry(() => runtime.info(stop.signal), 'runtime info', log, stop.signal);
+    const rootDir = config.rootDir ?? `/var/lib/skiff/kubelet/${config.nodeName}`;
+    const localStoragePath = resolvePath(config.localStoragePath ?? join(rootDir, 'storage'));
     const params = {
       nodeName: config.nodeName, nodeIP: config.nodeIP, hostname: hostname(), kubeletPort: grpc.port, runtime: info,
       capacity: config.capacity, systemReserved: config.systemReserved, labels: config.nodeLabels, taints: config.registerWithTaints,
+      annotations: { [LOCAL_STORAGE_PATH_ANNOTATION]: localStoragePath },
     };
     const allocatableList = nodeAllocatable(nodeCapacity(info, config.capacity), config.systemReserved);
     const allocatable = parseAllocatable(allocatableList);
@@ -164,15 +179,20 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     const configObjects = new ConfigObjectManager({ client, bus, log });
     cleanups.push(() => configObjects.stop());
     configObjects.onChange((uids) => uids.forEach((uid) => resync.pod?.(uid)));
-    const rootDir = config.rootDir ?? `/var/lib/skiff/kubelet/${config.nodeName}`;
     const downwardAllocatable = () => ({ cpu: allocatableList.cpu ?? '0', memory: allocatableList.memory ?? '0', 'ephemeral-storage': allocatableList['ephemeral-storage'] });
     const volumes = new VolumeManager({
       rootDir: info.runtime === 'hollow' ? rootDir : await realRootDir(rootDir),
       sources: configObjects,
+      claims: claimSources(client),
+      localStoragePath,
       nodeAllocatable: downwardAllocatable,
       hollow: info.runtime === 'hollow',
       log,
     });
+    // The node half of local-path reclaim: directories of Released Delete volumes pinned here.
+    const persistentVolumes = new Informer({ client, bus, resource: 'persistentVolume', resyncMs: 0, log });
+    background.push(persistentVolumes.start(stop.signal));
+    background.push(runLocalPathCleaner({ volumes: persistentVolumes, client: typed(client, 'persistentVolume'), hostname: config.nodeName, root: localStoragePath, hollow: info.runtime === 'hollow', log }, stop.signal));
     const runner = info.runtime === 'hollow' ? hollowProbeRunner : createProbeRunner(runtime, { userAgent: probeUserAgent(packageVersion(__dirname)) });
     const prober = new ProberManager({ runner, recorder, metrics, clock: config.clock, log, onChange: (uid) => resync.pod?.(uid) }, stop.signal);
     const syncer = new PodSyncer({
@@ -213,6 +233,21 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
     log.info('kubelet stopped');
   }
+}
+
+/** Claims and volumes read from the apiserver for persistentVolumeClaim volumes (a kubelet watches none of them). */
+function claimSources(client: SkiffClient): ClaimSources {
+  const claims = typed(client, 'persistentVolumeClaim');
+  const volumes = typed(client, 'persistentVolume');
+  const orUndefined = <T>(p: Promise<T>) =>
+    p.catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+  return {
+    claim: (namespace, name, signal) => orUndefined(claims.get(namespace, name, { signal })),
+    volume: (name, signal) => orUndefined(volumes.get('', name, { signal })),
+  };
 }
 
 /** Creates the root dir and resolves its symlinks (the mount table lists real paths). */

@@ -44,7 +44,7 @@ export class NodeHeartbeat {
   }
 
   /**
-   * Creates the Node, or updates an existing one's labels and status (its spec, e.g. taints set by
+   * Creates the Node, or updates an existing one's labels, annotations and status (its spec, e.g. taints set by
    * an admin, is kept). Throws on API errors (the caller retries).
    */
   async register(signal?: AbortSignal): Promise<Node> {
@@ -61,8 +61,9 @@ export class NodeHeartbeat {
       return this.node;
     }
     const labels = { ...(existing.metadata?.labels ?? {}), ...nodeLabels(params) };
-    if (JSON.stringify(labels) !== JSON.stringify(existing.metadata?.labels ?? {})) {
-      existing = await this.nodes.update({ ...existing, metadata: { ...(existing.metadata as NonNullable<Node['metadata']>), labels } }, { signal });
+    const annotations = { ...(existing.metadata?.annotations ?? {}), ...params.annotations };
+    if (JSON.stringify(labels) !== JSON.stringify(existing.metadata?.labels ?? {}) || JSON.stringify(annotations) !== JSON.stringify(existing.metadata?.annotations ?? {})) {
+      existing = await this.nodes.update({ ...existing, metadata: { ...(existing.metadata as NonNullable<Node['metadata']>), labels, annotations } }, { signal });
     }
     this.node = await this.writeStatus(existing, signal);
     this.log.info({ node: params.nodeName }, 'node updated');

@@ -41,6 +41,8 @@ export interface NodeParams {
   labels?: Readonly<Record<string, string>>;
   /** --register-with-taints: set at registration only. */
   taints?: readonly Taint[];
+  /** Annotations the kubelet keeps on its Node (skiff.io/local-storage-path), set at every registration. */
+  annotations?: Readonly<Record<string, string>>;
 }
 
 /** Capacity as the Node reports it: cpu in cores or millicores, memory in Ki (as the kubelet does), pods. */
@@ -117,7 +119,7 @@ export function buildNodeStatus(params: NodeParams, now: Date, old?: Readonly<No
  */
 export function buildNode(params: NodeParams, now: Date): Node {
   return {
-    metadata: ObjectMeta.fromPartial({ name: params.nodeName, labels: { ...nodeLabels(params), ...params.labels } }),
+    metadata: ObjectMeta.fromPartial({ name: params.nodeName, labels: { ...nodeLabels(params), ...params.labels }, annotations: { ...params.annotations } }),
     spec: { unschedulable: false, taints: (params.taints ?? []).map((t) => ({ ...t })), podCIDR: '' },
     status: buildNodeStatus(params, now),
   };

@@ -16,6 +16,7 @@ import { podInfoOf, type PodInfo } from './framework/pod-info';
 import { snapshotOf, type Snapshot } from './framework/snapshot';
 import { SUCCESS, type Status } from './framework/status';
 import type { Pod } from '@skiff/api';
+import { hasClaims, preFilterVolumes, volumeBindingFilter, type PodVolumes, type VolumeLister } from './plugins/volume-binding';
 
 export interface ScheduleOptions {
   filters?: readonly FilterPlugin[];
@@ -28,6 +29,12 @@ export interface ScheduleOptions {
   percentageOfNodesToScore?: number;
   /** Index of the first node to evaluate (rotated by the caller between cycles); 0. */
   startIndex?: number;
+  /**
+   * The claims, volumes and classes (VolumeBinding): given, a pod with persistentVolumeClaim
+   * volumes is pre-filtered (a missing claim, an unbound Immediate claim reject it before any
+   * node) and its nodes filtered by its volumes. Absent: such pods are placed as if volume-less.
+   */
+  volumes?: VolumeLister;
 }
 
 export interface Scheduled {
@@ -36,6 +43,8 @@ export interface Scheduled {
   readonly feasibleNodes: number;
   /** Nodes evaluated; the next cycle should start at (startIndex + evaluatedNodes) % nodes. */
   readonly evaluatedNodes: number;
+  /** The pod's claims as VolumeBinding's PreFilter found them (for PreBind); absent without claims. */
+  readonly volumes?: PodVolumes;
 }
 
 export interface Unschedulable {
@@ -116,6 +125,14 @@ export function schedule(pod: Readonly<Pod> | PodInfo, snapshot: Snapshot, optio
   const filters = activePlugins(options.filters ?? DEFAULT_FILTERS, info);
   const nodes = snapshot.nodes;
   const n = nodes.length;
+  // VolumeBinding's PreFilter: a rejection needs no node (kube-scheduler's PreFilter message).
+  let volumes: PodVolumes | undefined;
+  if (options.volumes && hasClaims(info.pod)) {
+    const pre = preFilterVolumes(info.pod, options.volumes);
+    if ('code' in pre) return { unschedulable: new Map(), message: n ? `0/${n} nodes are available: ${pre.reasons.join(', ')}.` : fitErrorMessage(0, []), evaluatedNodes: 0 };
+    volumes = pre;
+    filters.push(volumeBindingFilter(pre, options.volumes));
+  }
   const wanted = numFeasibleNodesToFind(n, options.percentageOfNodesToScore);
   const start = n ? (((options.startIndex ?? 0) % n) + n) % n : 0;
   const feasible: NodeInfo[] = [];
@@ -128,9 +145,9 @@ export function schedule(pod: Readonly<Pod> | PodInfo, snapshot: Snapshot, optio
     else failed.set(node.name, status);
   }
   if (feasible.length === 0) return { unschedulable: failed, message: fitErrorMessage(n, failed.values()), evaluatedNodes: evaluated };
-  if (feasible.length === 1) return { node: feasible[0].name, feasibleNodes: 1, evaluatedNodes: evaluated };
+  if (feasible.length === 1) return { node: feasible[0].name, feasibleNodes: 1, evaluatedNodes: evaluated, volumes };
   const totals = scoreNodes(activePlugins(options.scores ?? DEFAULT_SCORES, info), info, feasible, snapshot);
   let best = 0;
   for (let i = 1; i < feasible.length; i++) if (totals[i] > totals[best]) best = i;
-  return { node: feasible[best].name, feasibleNodes: feasible.length, evaluatedNodes: evaluated };
+  return { node: feasible[best].name, feasibleNodes: feasible.length, evaluatedNodes: evaluated, volumes };
 }

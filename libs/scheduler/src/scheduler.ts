@@ -9,11 +9,15 @@
  *        │                                             │ node            │ none
  *        └─ bound pod ──> cache (confirms)     assume + bind async    unschedulable + report
  *   node informer ──> cache ──> queue.moveAll
+ *   claim / volume / class informers ──> VolumeBinding's lister; any change ──> queue.moveAll
+ *
+ * A pod with unbound WaitForFirstConsumer claims has them annotated with its node
+ * (volume.kubernetes.io/selected-node) right before its bind (VolumeBinding's PreBind).
  */
 import { setMaxListeners } from 'node:events';
-import { DEFAULT_SCHEDULER_NAME, keyOf, splitKey, ConflictError, NotFoundError, type Node, type Pod } from '@skiff/api';
+import { DEFAULT_SCHEDULER_NAME, keyOf, splitKey, ConflictError, NotFoundError, SELECTED_NODE_ANNOTATION, type Node, type PersistentVolumeClaim, type Pod } from '@skiff/api';
 import type { BusConnection } from '@skiff/bus';
-import { EventRecorder, Informer, realClock, type Clock, type SkiffClient } from '@skiff/client';
+import { EventRecorder, Informer, realClock, typed, type Clock, type SkiffClient } from '@skiff/client';
 import type { Logger } from '@skiff/service';
 import { Registry, type Counter, type Histogram } from 'prom-client';
 import { deepEqualIgnoring } from './object-diff';
@@ -24,6 +28,7 @@ import { InFlightLimit } from './in-flight-limit';
 import { createSchedulerMetrics, type SchedulerMetrics } from './scheduler-metrics';
 import { SchedulingQueue, type SchedulingQueueOptions } from './scheduling-queue';
 import { reportUnschedulable } from './unschedulable-report';
+import { claimsToSelect, type VolumeLister } from './plugins/volume-binding';
 
 export interface SchedulerOptions {
   client: SkiffClient;
@@ -95,6 +100,11 @@ export class Scheduler {
   readonly registry: Registry;
   readonly pods: Informer<'pod'>;
   readonly nodes: Informer<'node'>;
+  /** Claims, volumes and classes, for VolumeBinding (changes retry the unschedulable pods). */
+  readonly claims: Informer<'persistentVolumeClaim'>;
+  readonly volumes: Informer<'persistentVolume'>;
+  readonly storageClasses: Informer<'storageClass'>;
+  private readonly volumeLister: VolumeLister;
   private readonly log: Logger;
   private readonly schedulerName: string;
   private readonly clock: Clock;
@@ -127,6 +137,15 @@ export class Scheduler {
     this.recorder = new EventRecorder({ client: opts.client, component: this.schedulerName, log: opts.logger });
     this.pods = new Informer({ client: opts.client, bus: opts.bus, resource: 'pod', log: opts.logger });
     this.nodes = new Informer({ client: opts.client, bus: opts.bus, resource: 'node', log: opts.logger });
+    this.claims = new Informer({ client: opts.client, bus: opts.bus, resource: 'persistentVolumeClaim', log: opts.logger });
+    this.volumes = new Informer({ client: opts.client, bus: opts.bus, resource: 'persistentVolume', log: opts.logger });
+    this.storageClasses = new Informer({ client: opts.client, bus: opts.bus, resource: 'storageClass', log: opts.logger });
+    this.volumeLister = {
+      claim: (namespace, name) => this.claims.get(`${namespace}/${name}`),
+      volume: (name) => this.volumes.get(name),
+      volumes: () => this.volumes.list(),
+      storageClass: (name) => this.storageClasses.get(name),
+    };
   }
 
   /** True while the loop runs (for /healthz). */
@@ -147,10 +166,11 @@ export class Scheduler {
     if (outer.aborted) forward();
     else outer.addEventListener('abort', forward, { once: true });
     const signal = local.signal;
-    const informers = [this.nodes.start(signal), this.pods.start(signal)];
-    const removers = [this.watchNodes(), this.watchPods()];
+    const storage = [this.claims, this.volumes, this.storageClasses] as const;
+    const informers = [this.nodes.start(signal), this.pods.start(signal), ...storage.map((i) => i.start(signal))];
+    const removers = [this.watchNodes(), this.watchPods(), ...storage.map((i) => this.retryOnChange(i as Informer<'persistentVolume'>))];
     try {
-      await Promise.all([this.nodes.synced(signal), this.pods.synced(signal)]);
+      await Promise.all([this.nodes.synced(signal), this.pods.synced(signal), ...storage.map((i) => i.synced(signal))]);
       this.log.info({ nodes: this.nodes.size, pods: this.pods.size }, 'scheduler caches synced');
       this.running = true;
       const onAbort = () => {
@@ -191,6 +211,12 @@ export class Scheduler {
       },
       onDelete: (node) => this.cache.removeNode(node.metadata?.name ?? ''),
     });
+  }
+
+  /** Any change of a claim, volume or class may let a pod waiting on its volumes fit (Kubernetes' PVC/PV/StorageClass cluster events). */
+  private retryOnChange(informer: Informer<'persistentVolume'>): () => void {
+    const retry = () => this.queue.moveAllToActiveOrBackoff();
+    return informer.addHandler({ onAdd: retry, onUpdate: retry, onDelete: retry });
   }
 
   private watchPods(): () => void {
@@ -234,7 +260,7 @@ export class Scheduler {
       return;
     }
     const snapshot = this.cache.snapshot();
-    const result = schedule(info, snapshot, { startIndex: this.startIndex, percentageOfNodesToScore: this.opts.percentageOfNodesToScore });
+    const result = schedule(info, snapshot, { startIndex: this.startIndex, percentageOfNodesToScore: this.opts.percentageOfNodesToScore, volumes: this.volumeLister });
     const n = snapshot.nodes.length;
     if (n) this.startIndex = (this.startIndex + result.evaluatedNodes) % n;
     this.metrics.algorithmSeconds.observe((performance.now() - started) / 1000);
@@ -252,16 +278,39 @@ export class Scheduler {
     this.cache.assume(info, result.node);
     // The next cycle runs while this bind is in flight (kube-scheduler's binding cycle).
     await this.bindSlots.acquire();
-    this.track(this.binds, this.bind(pod, result.node, started, signal).finally(() => this.bindSlots.release()));
+    const select = result.volumes ? claimsToSelect(result.volumes, result.node) : [];
+    this.track(this.binds, this.bind(pod, result.node, started, signal, select).finally(() => this.bindSlots.release()));
   }
 
-  private async bind(pod: Readonly<Pod>, node: string, started: number, signal: AbortSignal): Promise<void> {
+  /**
+   * VolumeBinding's PreBind: each unbound WaitForFirstConsumer claim gets the chosen node in
+   * volume.kubernetes.io/selected-node (compare-and-swap on the cached claim: a claim changed
+   * meanwhile fails the bind, which is retried after backoff). The binder provisions or binds
+   * there; the kubelet waits for the claims to be bound before the pod starts.
+   */
+  private async selectNode(claims: readonly Readonly<PersistentVolumeClaim>[], node: string, signal: AbortSignal): Promise<void> {
+    const client = typed(this.opts.client, 'persistentVolumeClaim');
+    for (const claim of claims) {
+      const next = structuredClone(claim) as PersistentVolumeClaim;
+      next.metadata!.annotations = { ...(next.metadata!.annotations ?? {}), [SELECTED_NODE_ANNOTATION]: node };
+      await client.update(next, { signal, timeoutMs: this.opts.callTimeoutMs ?? 30_000 });
+      this.log.info({ claim: keyOf(claim.metadata), node }, 'selected the node of a WaitForFirstConsumer claim');
+    }
+  }
+
+  private async bind(pod: Readonly<Pod>, node: string, started: number, signal: AbortSignal, select: readonly Readonly<PersistentVolumeClaim>[] = []): Promise<void> {
     const meta = pod.metadata;
     const key = keyOf(meta);
     const call = new AbortController();
     if (signal.aborted) call.abort(signal.reason);
     this.bindCalls.add(call);
     try {
+      if (select.length) {
+        // A claim gone meanwhile must not read as "the pod is gone": retried after backoff.
+        await this.selectNode(select, node, call.signal).catch((err: unknown) => {
+          throw err instanceof NotFoundError ? new Error(`claim not found: ${err.message}`, { cause: err }) : err;
+        });
+      }
       await withoutCallerStack(() =>
         this.opts.client.bind(
           { namespace: meta?.namespace ?? '', name: meta?.name ?? '', nodeName: node, uid: meta?.uid ?? '', resourceVersion: meta?.resourceVersion ?? '' },

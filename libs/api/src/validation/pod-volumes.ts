@@ -35,7 +35,7 @@ export const RESOURCE_FIELD_REFS = ['limits.cpu', 'limits.memory', 'limits.ephem
 const CPU_DIVISORS = ['1m', '1'];
 const BYTE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
 
-const VOLUME_SOURCES = ['emptyDir', 'configMap', 'secret', 'hostPath', 'downwardAPI', 'projected'] as const;
+const VOLUME_SOURCES = ['emptyDir', 'configMap', 'secret', 'hostPath', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
 
 /** '..' as a path element (validatePathNoBacksteps). */
 function validatePathNoBacksteps(errs: Errors, path: string, field: string): void {
@@ -213,6 +213,7 @@ function validateVolumeSource(errs: Errors, v: Volume, p: string, containers: Re
     validateDownwardApiFiles(errs, v.downwardAPI.items, `${p}.downwardAPI.items`, containers, new Set(), `${p}.downwardAPI.items`);
   }
   if (v.projected) validateProjected(errs, v.projected, `${p}.projected`, containers);
+  if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${p}.persistentVolumeClaim.claimName`));
 }
 
 /**

@@ -2,7 +2,8 @@
  * One node's pod volumes: prepares them on the host (volume-layout.ts says where), gives the
  * runtime the bind mounts of each container, and removes them with the pod. Kubernetes' kubelet
  * volume manager and volume plugins, for emptyDir, hostPath, configMap, secret, downwardAPI and
- * projected volumes.
+ * projected volumes, and persistentVolumeClaim volumes (the claim's bound volume: a local or
+ * hostPath directory on this node, bound as it is; its data outlives the pod).
  *
  *   volume        setUpPod (every sync: cheap when nothing changed)
  *   emptyDir      a directory 0777 (once); medium Memory: a tmpfs of tmpfsSize(); fsGroup: the
@@ -12,6 +13,9 @@
  *   downwardAPI   written by the AtomicWriter (rewritten only when they changed)
  *   secret,       the same, on a tmpfs mounted before anything is written, so the bytes never
  *   projected     touch the node's disk
+ *   persistent-   claim -> bound volume -> its path (once per pod; "PVC x is not bound" until the
+ *   VolumeClaim   binder has bound it, so the pod waits); a local-path volume's directory made
+ *                 when missing (0777, under --local-storage-path); never removed with the pod
  *
  * mountsFor gives each volumeMount as a bind: configMap, secret, downwardAPI and projected are
  * always read-only (as Kubernetes); a subPath binds `<volume>/<subPath>` with its symlinks
@@ -32,7 +36,7 @@
 import { constants as fsc } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseQuantity, type ConfigMap, type Container, type Pod, type Secret, type Volume } from '@skiff/api';
+import { LOCAL_PATH_PROVISIONER, parseQuantity, PROVISIONED_BY_ANNOTATION, type ConfigMap, type Container, type PersistentVolume, type PersistentVolumeClaim, type Pod, type Secret, type Volume } from '@skiff/api';
 import type { Mount } from '@skiff/runtime';
 import type { Logger } from 'pino';
 import { AtomicWriter } from './atomic-writer';
@@ -51,10 +55,20 @@ export interface VolumeSources {
   secret(namespace: string, name: string, signal: AbortSignal): Promise<Readonly<Secret> | undefined>;
 }
 
+/** Reads claims and volumes (from the apiserver) for persistentVolumeClaim volumes; undefined: it does not exist. */
+export interface ClaimSources {
+  claim(namespace: string, name: string, signal: AbortSignal): Promise<Readonly<PersistentVolumeClaim> | undefined>;
+  volume(name: string, signal: AbortSignal): Promise<Readonly<PersistentVolume> | undefined>;
+}
+
 export interface VolumeManagerOptions {
   /** The kubelet's root dir (--root-dir): pods' volumes go under `<rootDir>/pods`. */
   rootDir: string;
   sources: VolumeSources;
+  /** Claims and volumes; without them persistentVolumeClaim volumes fail to mount. */
+  claims?: ClaimSources;
+  /** The node's --local-storage-path: where skiff.io/local-path volumes' directories are made. */
+  localStoragePath?: string;
   /** The node's allocatable resources (resourceFieldRef fallbacks, tmpfs sizes). */
   nodeAllocatable: () => Readonly<NodeAllocatable>;
   /** Compute everything, write and mount nothing (see the module comment). */
@@ -96,6 +110,8 @@ export class VolumeManager {
   private readonly locks = new Map<string, Promise<void>>();
   /** Per pod uid: volumes whose one-time setup (directory, mount, ownership, hostPath check) is done. */
   private readonly prepared = new Map<string, Set<string>>();
+  /** Per pod uid: the host directory of each persistentVolumeClaim volume, once its claim resolved. */
+  private readonly claimPaths = new Map<string, Map<string, string>>();
 
   constructor(private readonly opts: VolumeManagerOptions) {
     this.rootDir = path.resolve(opts.rootDir);
@@ -108,8 +124,13 @@ export class VolumeManager {
     return podDir(this.rootDir, uid);
   }
 
-  /** The host path of a volume of pod `uid` (its directory; hostPath: the host's path). */
+  /** The host path of a volume of pod `uid` (its directory; hostPath: the host's path; a claim: its volume's path, once set up). */
   volumePath(uid: string, volume: Readonly<Volume>): string {
+    if (volume.persistentVolumeClaim) {
+      const dir = this.claimPaths.get(uid)?.get(volume.name);
+      if (!dir) throw new ContainerMountError(`volume "${volume.name}" (persistentVolumeClaim "${volume.persistentVolumeClaim.claimName}") is not set up yet`);
+      return dir;
+    }
     return volumePath(this.rootDir, uid, volume);
   }
 
@@ -153,6 +174,15 @@ export class VolumeManager {
       return;
     }
 
+    if (volume.persistentVolumeClaim) {
+      if (done.has(volume.name)) return;
+      const dir = await this.claimVolumeDir(pod, volume.persistentVolumeClaim.claimName, signal);
+      const paths = this.claimPaths.get(uid) ?? new Map<string, string>();
+      this.claimPaths.set(uid, paths.set(volume.name, dir));
+      markDone();
+      return;
+    }
+
     if (volume.emptyDir) {
       if (this.hollow || done.has(volume.name)) return;
       const dir = this.volumePath(uid, volume);
@@ -186,6 +216,50 @@ export class VolumeManager {
     }
     const changed = await new AtomicWriter(dir).write(payload, { fsGroup });
     if (changed) this.log.info({ pod: podKey(pod), volume: volume.name, files: Object.keys(payload).length }, 'volume contents written');
+  }
+
+  /**
+   * The host directory of the pod's claim `claimName` (Kubernetes' kubelet: claim -> bound
+   * volume -> its path). Errors (the pod waits, FailedMount): the claim does not exist, is not
+   * bound yet, its volume is missing or has no local/hostPath source. A skiff.io/local-path volume's
+   * directory is created (0777, as local-path-provisioner) when missing, and must lie under this
+   * node's local storage path; another local volume's path must exist; a hostPath volume's is
+   * checked by its type.
+   */
+  private async claimVolumeDir(pod: Readonly<Pod>, claimName: string, signal: AbortSignal): Promise<string> {
+    const namespace = pod.metadata?.namespace || 'default';
+    if (!this.opts.claims) throw new Error('persistentVolumeClaim volumes are not available on this node');
+    const claim = await this.opts.claims.claim(namespace, claimName, signal);
+    if (!claim) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
+    const volumeName = claim.spec?.volumeName;
+    if (!volumeName || claim.status?.phase !== 'Bound') throw new Error(`PVC ${namespace}/${claimName} is not bound`);
+    const pv = await this.opts.claims.volume(volumeName, signal);
+    if (!pv) throw new Error(`persistentvolume "${volumeName}" not found`);
+    if (pv.spec?.claimRef?.uid !== claim.metadata?.uid) throw new Error(`persistentvolume "${volumeName}" is not bound to PVC ${namespace}/${claimName}`);
+    if (pv.spec?.hostPath) {
+      if (!this.hollow) await checkHostPathType(pv.spec.hostPath.path, pv.spec.hostPath.type);
+      return pv.spec.hostPath.path;
+    }
+    const dir = pv.spec?.local?.path;
+    if (!dir) throw new Error(`persistentvolume "${volumeName}" has no local or hostPath source`);
+    if (this.hollow) return dir;
+    if (pv.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION] === LOCAL_PATH_PROVISIONER) {
+      const root = this.opts.localStoragePath;
+      if (!root || !isWithin(path.resolve(dir), path.resolve(root)) || path.resolve(dir) === path.resolve(root)) {
+        throw new Error(`local-path volume "${volumeName}" at ${dir} is not under this node's local storage path ${root ?? '(none)'}`);
+      }
+      await fs.mkdir(root, { recursive: true, mode: 0o755 });
+      await fs.mkdir(dir, { mode: 0o777 }).then(
+        () => fs.chmod(dir, 0o777),
+        (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        },
+      );
+      return dir;
+    }
+    const st = await fs.stat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) throw new Error(`path "${dir}" of local volume "${volumeName}" does not exist on the node`);
+    return dir;
   }
 
   /**
@@ -252,7 +326,7 @@ export class VolumeManager {
       if (!volume) throw new ContainerMountError(`cannot find volume "${m.name}" to mount into container "${container.name}"`);
       let hostPath = this.volumePath(uid, volume);
       if (m.subPath) hostPath = await this.subPathHost(pod, hostPath, m.subPath, m.name, container.name, index);
-      mounts.push({ hostPath, containerPath: m.mountPath, readOnly: m.readOnly || isProjectedKind(volume) });
+      mounts.push({ hostPath, containerPath: m.mountPath, readOnly: m.readOnly || isProjectedKind(volume) || !!volume.persistentVolumeClaim?.readOnly });
     }
     return mounts;
   }
@@ -342,6 +416,7 @@ export class VolumeManager {
   async tearDownPod(uid: string): Promise<void> {
     await this.exclusive(uid, async () => {
       this.prepared.delete(uid);
+      this.claimPaths.delete(uid);
       if (this.hollow) return;
       const dir = this.podDir(uid);
       const under = (await readMountInfo())
