@@ -110,6 +110,19 @@ export function storageBytes(quantity: string | undefined): number {
 }
 
 /**
+ * Why `pv` cannot serve `claim` when the claim names it (spec.volumeName) and it is not claimed
+ * yet, as Kubernetes' checkVolumeSatisfyClaim: too small, another class, another volume mode, or
+ * an access mode it does not offer; undefined when it can.
+ */
+export function volumeMismatch(pv: Readonly<PersistentVolume>, claim: Readonly<PersistentVolumeClaim>): string | undefined {
+  if (storageBytes(pv.spec?.capacity?.storage) < storageBytes(claim.spec?.resources?.requests?.storage)) return 'requested PV is too small';
+  if ((pv.spec?.storageClassName ?? '') !== claimClassName(claim)) return 'storageClassName does not match';
+  if ((pv.spec?.volumeMode ?? 'Filesystem') !== (claim.spec?.volumeMode ?? 'Filesystem')) return 'incompatible volumeMode';
+  if (!accessModesFit(pv, claim)) return 'incompatible accessMode';
+  return undefined;
+}
+
+/**
  * The smallest volume that the claim may bind to, as Kubernetes' FindMatchingVolume: a volume
  * already pre-bound to this claim (claimRef) wins when it fits; otherwise one without a
  * claimRef, Available, not being deleted, of the claim's class, volume mode and access modes,

@@ -183,7 +183,7 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
     const volumes = new VolumeManager({
       rootDir: info.runtime === 'hollow' ? rootDir : await realRootDir(rootDir),
       sources: configObjects,
-      claims: claimSources(client),
+      claims: claimSources(client, config.nodeName),
       localStoragePath,
       nodeAllocatable: downwardAllocatable,
       hollow: info.runtime === 'hollow',
@@ -236,9 +236,10 @@ export async function runKubelet(config: KubeletConfig, signal: AbortSignal): Pr
 }
 
 /** Claims and volumes read from the apiserver for persistentVolumeClaim volumes (a kubelet watches none of them). */
-function claimSources(client: SkiffClient): ClaimSources {
+function claimSources(client: SkiffClient, nodeName: string): ClaimSources {
   const claims = typed(client, 'persistentVolumeClaim');
   const volumes = typed(client, 'persistentVolume');
+  const nodes = typed(client, 'node');
   const orUndefined = <T>(p: Promise<T>) =>
     p.catch((err: unknown) => {
       if (err instanceof NotFoundError) return undefined;
@@ -247,6 +248,7 @@ function claimSources(client: SkiffClient): ClaimSources {
   return {
     claim: (namespace, name, signal) => orUndefined(claims.get(namespace, name, { signal })),
     volume: (name, signal) => orUndefined(volumes.get('', name, { signal })),
+    node: (signal) => orUndefined(nodes.get('', nodeName, { signal })),
   };
 }
 

@@ -91,6 +91,22 @@ describe('syncClaim: binding to existing volumes', () => {
     expect(r.steps).toEqual(['updateVolume', 'volumeStatus', 'updateClaim', 'claimStatus']);
   });
 
+  it('does not bind a named, unclaimed volume that does not satisfy the claim (VolumeMismatch), as Kubernetes', () => {
+    const cases: [PersistentVolume, string][] = [
+      [volume('v', '512Mi'), 'requested PV is too small'],
+      [volume('v', '1Gi', { storageClassName: 'gold' }), 'storageClassName does not match'],
+      [volume('v', '1Gi', { accessModes: ['ReadOnlyMany'] }), 'incompatible accessMode'],
+    ];
+    for (const [pv, why] of cases) {
+      const r = converge(claim('data', { volumeName: 'v' }), [pv]);
+      expect(r.steps).toEqual([]);
+      expect(r.last).toEqual({ type: 'wait', event: { type: 'Warning', reason: 'VolumeMismatch', message: `Cannot bind to requested volume "v": ${why}` } });
+    }
+    // A volume pre-bound to the claim is taken as the user bound it.
+    const prebound = volume('v', '1Gi', { storageClassName: 'gold', claimRef: { kind: '', apiVersion: '', namespace: 'default', name: 'data', uid: '', resourceVersion: '', fieldPath: '' } });
+    expect(converge(claim('data', { volumeName: 'v' }), [prebound]).claim.status?.phase).toBe('Bound');
+  });
+
   it('marks a bound claim Lost when its volume is gone', () => {
     const lost = claim('data', { volumeName: 'gone' }, { 'pv.kubernetes.io/bind-completed': 'yes' });
     const step = syncClaim(lost, world([]));
@@ -165,6 +181,12 @@ describe('syncVolume', () => {
     const pv = volume('v', '1Gi', { claimRef: ref('data', 'uid-old') }, 'Bound');
     expect(syncVolume(pv, world([], [claim('data')]))).toMatchObject({ type: 'volumeStatus', volume: { status: { phase: 'Released' } } });
     expect(syncVolume({ ...pv, status: { phase: 'Released', message: '', reason: '', lastPhaseTransitionTime: undefined } }, world([]))).toEqual({ type: 'wait' });
+  });
+
+  it('releases a volume being deleted when its claim is gone (so that pv-protection lets it go)', () => {
+    const deleting = PersistentVolume.fromPartial({ ...volume('v', '1Gi', { claimRef: ref('data', 'uid-data') }, 'Bound'), metadata: { name: 'v', deletionTimestamp: NOW, finalizers: ['kubernetes.io/pv-protection'] } });
+    expect(syncVolume(deleting, world([], [claim('data')]))).toEqual({ type: 'wait' });
+    expect(syncVolume(deleting, world([]))).toMatchObject({ type: 'volumeStatus', volume: { status: { phase: 'Released' } } });
   });
 
   it('leaves a Released local-path Delete volume to its kubelet; fails other Delete volumes', () => {

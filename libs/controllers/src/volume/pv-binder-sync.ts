@@ -17,10 +17,12 @@
  *      │       node affinity kubernetes.io/hostname In [node]); it is then bound as above
  *      │    ─> another provisioner: wait for it (ExternalProvisioning)
  *      └──> none and no provisioner: Pending (FailedBinding)
- *   bound (volumeName set): volume gone -> Lost; volume bound elsewhere -> Lost; else the missing
- *   half of the bind is finished (volume claimRef, phases, annotations).
+ *   bound (volumeName set): volume gone -> Lost; volume bound elsewhere -> Lost; a volume the
+ *   user named that nobody claimed and that does not satisfy the claim -> Pending
+ *   (VolumeMismatch); else the missing half of the bind is finished (volume claimRef, phases,
+ *   annotations).
  *
- * A volume:
+ * A volume (also one being deleted: it must still be Released, for pv-protection to let it go):
  *   no claimRef -> Available; claimRef without uid (pre-bound by a user) -> Available;
  *   its claim exists (same uid) -> Bound; the claim is gone -> Released, then by reclaim policy:
  *   Retain stays Released; Delete: a skiff.io/local-path volume is deleted by its node's kubelet
@@ -46,6 +48,7 @@ import {
   provisionedVolumeName,
   SELECTED_NODE_ANNOTATION,
   STORAGE_PROVISIONER_ANNOTATION,
+  volumeMismatch,
   type Node,
   type PersistentVolumeClaim,
   type StorageClass,
@@ -214,6 +217,9 @@ export function syncClaim(claim: Readonly<PersistentVolumeClaim>, world: BinderW
       if (annotations[BIND_COMPLETED_ANNOTATION] === 'yes') return claimInPhase(claim, 'Lost', { type: 'Warning', reason: 'ClaimMisbound', message: 'Two claims are bound to the same volume, this one is bound incorrectly' });
       return claimInPhase(claim, 'Pending', { type: 'Warning', reason: 'FailedBinding', message: `volume "${volumeName}" already bound to a different claim.` });
     }
+    // A volume the user named but nobody claimed must satisfy the claim (Kubernetes' checkVolumeSatisfyClaim).
+    const mismatch = ref ? undefined : volumeMismatch(pv, claim);
+    if (mismatch) return claimInPhase(claim, 'Pending', { type: 'Warning', reason: 'VolumeMismatch', message: `Cannot bind to requested volume "${volumeName}": ${mismatch}` });
     return bindStep(claim, pv, world) ?? WAIT;
   }
 
@@ -257,7 +263,8 @@ export function syncClaim(claim: Readonly<PersistentVolumeClaim>, world: BinderW
 
 /** The next step for a volume (see the module comment). */
 export function syncVolume(pv: Readonly<PersistentVolume>, world: BinderWorld): BinderStep {
-  if (pv.metadata?.deletionTimestamp) return WAIT;
+  // A volume being deleted is still synced: it must become Released when its claim goes, or
+  // pv-protection (which waits for "not Bound") would keep it for ever.
   const now = world.now();
   const ref = pv.spec?.claimRef;
   const phase = pv.status?.phase ?? '';

@@ -3,8 +3,8 @@ import { podUsesClaim, releasedClaim, releasedVolume } from './storage-protectio
 
 const deleting = new Date('2026-12-07T12:00:00Z');
 const claim = (deletionTimestamp?: Date) => PersistentVolumeClaim.fromPartial({ metadata: { name: 'data', namespace: 'default', deletionTimestamp, finalizers: ['kubernetes.io/pvc-protection', 'other'] } });
-const pod = (phase: string, claimName = 'data', namespace = 'default') =>
-  Pod.fromPartial({ metadata: { name: 'p', namespace }, spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName, readOnly: false } }] }, status: { phase } });
+const pod = (phase: string, claimName = 'data', namespace = 'default', nodeName = 'node-1') =>
+  Pod.fromPartial({ metadata: { name: 'p', namespace }, spec: { nodeName, volumes: [{ name: 'v', persistentVolumeClaim: { claimName, readOnly: false } }] }, status: { phase } });
 
 describe('pvc protection', () => {
   it('keeps the finalizer while a pod that is not finished uses the claim', () => {
@@ -12,6 +12,11 @@ describe('pvc protection', () => {
     expect(podUsesClaim(pod('Pending'), 'data')).toBe(true);
     expect(podUsesClaim(pod('Succeeded'), 'data')).toBe(false);
     expect(releasedClaim(claim(deleting), [pod('Running')])).toBeUndefined();
+  });
+
+  it('does not count a pod that is not scheduled (the scheduler and the kubelet refuse a claim being deleted)', () => {
+    expect(podUsesClaim(pod('Pending', 'data', 'default', ''), 'data')).toBe(false);
+    expect(releasedClaim(claim(deleting), [pod('Pending', 'data', 'default', '')])?.metadata?.finalizers).toEqual(['other']);
   });
 
   it('removes only its finalizer once no pod of the namespace uses the claim, and only while deleting', () => {

@@ -1,14 +1,18 @@
 /**
  * StorageObjectInUseProtection's decisions (Kubernetes' pvcprotection and pvprotection
  * controllers), pure: when a claim or volume being deleted may lose its protection finalizer.
- *  - a claim: once no pod uses it: no pod of its namespace that is not finished (Succeeded or
- *    Failed) names it in a persistentVolumeClaim volume;
+ *  - a claim: once no pod uses it: no pod of its namespace that is scheduled (spec.nodeName) and
+ *    not finished (Succeeded or Failed) names it in a persistentVolumeClaim volume. A pod not
+ *    scheduled yet does not count, as in Kubernetes: the scheduler refuses a claim being deleted
+ *    and so does the kubelet, so such a pod can never start with it (counting it would keep the
+ *    claim, and the pod Pending, for ever);
  *  - a volume: once it is not bound (phase other than Bound).
  */
 import { podClaimNames, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, type PersistentVolume, type PersistentVolumeClaim, type Pod } from '@skiff/api';
 
-/** True when `pod` uses the claim `name` (of the pod's namespace) and is not finished. */
+/** True when `pod` uses the claim `name` (of the pod's namespace), is scheduled and is not finished. */
 export function podUsesClaim(pod: Readonly<Pod>, name: string): boolean {
+  if (!pod.spec?.nodeName) return false;
   const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') return false;
   return podClaimNames(pod).includes(name);

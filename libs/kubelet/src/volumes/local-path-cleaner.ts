@@ -37,7 +37,8 @@ export function localPathToReclaim(pv: Readonly<PersistentVolume>, hostname: str
   if (pv.spec?.persistentVolumeReclaimPolicy !== 'Delete' || pv.status?.phase !== 'Released') return undefined;
   if (pinnedNode(pv) !== hostname) return undefined;
   const dir = pv.spec?.local?.path;
-  if (!dir) return undefined;
+  // Absolute paths only: a relative one would be resolved against the kubelet's working directory.
+  if (!dir || !path.isAbsolute(dir) || !path.isAbsolute(root)) return undefined;
   const resolved = path.resolve(dir);
   if (path.dirname(resolved) !== path.resolve(root) || !path.basename(resolved).startsWith('pvc-')) return undefined;
   return resolved;

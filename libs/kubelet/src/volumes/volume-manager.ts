@@ -36,7 +36,7 @@
 import { constants as fsc } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { LOCAL_PATH_PROVISIONER, parseQuantity, PROVISIONED_BY_ANNOTATION, type ConfigMap, type Container, type PersistentVolume, type PersistentVolumeClaim, type Pod, type Secret, type Volume } from '@skiff/api';
+import { LOCAL_PATH_PROVISIONER, parseQuantity, PROVISIONED_BY_ANNOTATION, volumeFitsNode, type ConfigMap, type Node, type Container, type PersistentVolume, type PersistentVolumeClaim, type Pod, type Secret, type Volume } from '@skiff/api';
 import type { Mount } from '@skiff/runtime';
 import type { Logger } from 'pino';
 import { AtomicWriter } from './atomic-writer';
@@ -59,6 +59,8 @@ export interface VolumeSources {
 export interface ClaimSources {
   claim(namespace: string, name: string, signal: AbortSignal): Promise<Readonly<PersistentVolumeClaim> | undefined>;
   volume(name: string, signal: AbortSignal): Promise<Readonly<PersistentVolume> | undefined>;
+  /** This node (for the volumes' node affinity); without it node affinity is not checked. */
+  node?(signal: AbortSignal): Promise<Readonly<Node> | undefined>;
 }
 
 export interface VolumeManagerOptions {
@@ -220,22 +222,33 @@ export class VolumeManager {
 
   /**
    * The host directory of the pod's claim `claimName` (Kubernetes' kubelet: claim -> bound
-   * volume -> its path). Errors (the pod waits, FailedMount): the claim does not exist, is not
-   * bound yet, its volume is missing or has no local/hostPath source. A skiff.io/local-path volume's
-   * directory is created (0777, as local-path-provisioner) when missing, and must lie under this
-   * node's local storage path; another local volume's path must exist; a hostPath volume's is
-   * checked by its type.
+   * volume -> its path). Errors (the pod waits, FailedMount): the claim does not exist, is
+   * being deleted, is not bound yet, its volume is missing, its node affinity excludes this node,
+   * or it has no local/hostPath source. A
+   * skiff.io/local-path volume's directory is created (0777, as local-path-provisioner) when
+   * missing, and must lie under this node's local storage path; another local volume's path must
+   * exist; a hostPath volume's is checked by its type.
    */
   private async claimVolumeDir(pod: Readonly<Pod>, claimName: string, signal: AbortSignal): Promise<string> {
     const namespace = pod.metadata?.namespace || 'default';
     if (!this.opts.claims) throw new Error('persistentVolumeClaim volumes are not available on this node');
     const claim = await this.opts.claims.claim(namespace, claimName, signal);
     if (!claim) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
+    // As Kubernetes' kubelet: a claim being deleted is not mounted anew (pvc-protection counts only
+    // pods already scheduled, so it may let the claim go at any moment).
+    if (claim.metadata?.deletionTimestamp) throw new Error(`can't start pod because PVC ${namespace}/${claimName} is being deleted`);
     const volumeName = claim.spec?.volumeName;
     if (!volumeName || claim.status?.phase !== 'Bound') throw new Error(`PVC ${namespace}/${claimName} is not bound`);
     const pv = await this.opts.claims.volume(volumeName, signal);
     if (!pv) throw new Error(`persistentvolume "${volumeName}" not found`);
     if (pv.spec?.claimRef?.uid !== claim.metadata?.uid) throw new Error(`persistentvolume "${volumeName}" is not bound to PVC ${namespace}/${claimName}`);
+    // As Kubernetes' MountVolume.NodeAffinity check: a local volume lives on its node only (with
+    // one --local-storage-path on every node, another node would make an empty directory).
+    if (pv.spec?.nodeAffinity && this.opts.claims.node) {
+      const node = await this.opts.claims.node(signal);
+      if (!node) throw new Error(`cannot check the node affinity of persistentvolume "${volumeName}": this node's Node object was not found`);
+      if (!volumeFitsNode(pv, node)) throw new Error(`node affinity of persistentvolume "${volumeName}" does not match node "${node.metadata?.name}"`);
+    }
     if (pv.spec?.hostPath) {
       if (!this.hollow) await checkHostPathType(pv.spec.hostPath.path, pv.spec.hostPath.type);
       return pv.spec.hostPath.path;
