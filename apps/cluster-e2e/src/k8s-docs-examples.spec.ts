@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pod } from '@skiff/api';
 import type { TypedClient } from '@skiff/client';
 import { TEST_IMAGE, ensureTestImages, testLabel, waitFor } from '@skiff/testing';
 import { httpGet, isRunning, startE2eCluster, type E2eCluster } from './e2e-fixture';
+import { buildNginxStandIn, NGINX_STAND_IN } from './nginx-stand-in';
 
 /**
  * Issue 11's acceptance 11: the examples of the Kubernetes docs' task pages, applied with the built
@@ -36,47 +33,11 @@ import { httpGet, isRunning, startE2eCluster, type E2eCluster } from './e2e-fixt
 const run = testLabel().value;
 const NODES = [`docs-${run}-1`, `docs-${run}-2`];
 const NS = 'default';
-/** The nginx stand-in (see the header), in the local registry so that pods pull it. */
-const NGINX = '127.0.0.1:5000/skiff/nginx:latest';
+/** The nginx stand-in (see the header and nginx-stand-in.ts), in the local registry so that pods pull it. */
+const NGINX = NGINX_STAND_IN;
 const BUSYBOX = TEST_IMAGE;
 let e2e: E2eCluster;
 let pods: TypedClient<'pod'>;
-
-/** Builds NGINX from TEST_IMAGE and pushes it to the local registry (Docker's cache makes a rebuild cheap). */
-function buildNginxStandIn(): void {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-nginx-'));
-  try {
-    writeFileSync(
-      join(dir, 'nginx'),
-      [
-        '#!/bin/sh',
-        '# nginx stand-in: busybox httpd serving /usr/share/nginx/html on port 80; "nginx -s quit|stop" stops the running one.',
-        'if [ "$1" = -s ]; then kill -QUIT 1; exit 0; fi',
-        "trap 'kill $pid; exit 0' TERM QUIT INT",
-        'httpd -f -p 80 -h /usr/share/nginx/html & pid=$!',
-        'wait',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(join(dir, 'nginx'), 0o755);
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      [
-        `FROM ${TEST_IMAGE}`,
-        'COPY nginx /usr/sbin/nginx',
-        "RUN mkdir -p /usr/share/nginx/html && echo 'Welcome to nginx!' > /usr/share/nginx/html/index.html",
-        'ENV PATH=/usr/sbin:/bin',
-        'EXPOSE 80',
-        'CMD ["nginx"]',
-        '',
-      ].join('\n'),
-    );
-    execFileSync('docker', ['build', '-q', '-t', NGINX, dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
-    execFileSync('docker', ['push', NGINX], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 beforeAll(async () => {
   await ensureTestImages();

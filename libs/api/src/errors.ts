@@ -57,8 +57,22 @@ export class FailedPreconditionError extends ApiError {
 
 /** The request is refused as a matter of policy (Kubernetes' 403 Forbidden): a system namespace cannot be deleted, nothing new goes into a terminating namespace. */
 export class ForbiddenError extends ApiError {
-  override readonly name = 'ForbiddenError';
+  override readonly name: string = 'ForbiddenError';
   readonly code = GRPC_CODE.PERMISSION_DENIED;
+}
+
+/** What a NamespaceTerminatingError's message says (the only part that crosses the wire). */
+const NAMESPACE_TERMINATING = 'because it is being terminated';
+
+/**
+ * Nothing new goes into a namespace being deleted (Kubernetes' 403 with the
+ * NamespaceTerminatingCause). A ForbiddenError; the client recognises it by its message.
+ */
+export class NamespaceTerminatingError extends ForbiddenError {
+  override readonly name: string = 'NamespaceTerminatingError';
+  constructor(namespace: string, options?: ErrorOptions) {
+    super(`unable to create new content in namespace "${namespace}" ${NAMESPACE_TERMINATING}`, options);
+  }
 }
 
 /**
@@ -107,8 +121,10 @@ export function errorFromStatus(code: number, message: string): Error {
       return new CompactedError(message);
     case GRPC_CODE.FAILED_PRECONDITION:
       return new FailedPreconditionError(message);
-    case GRPC_CODE.PERMISSION_DENIED:
-      return new ForbiddenError(message);
+    case GRPC_CODE.PERMISSION_DENIED: {
+      const terminating = /namespace "([^"]*)" because it is being terminated/.exec(message);
+      return terminating ? new NamespaceTerminatingError(terminating[1]) : new ForbiddenError(message);
+    }
     case GRPC_CODE.UNAVAILABLE:
       return new UnavailableError(message);
     case GRPC_CODE.RESOURCE_EXHAUSTED:

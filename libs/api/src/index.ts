@@ -16,3 +16,6 @@ export * from './node-selector-terms';
 export * from './job-labels';
 export * from './cron-schedule';
 export * from './cronjob-job';
+export * from './time-format';
+export * from './disruption-target';
+export * from './persistent-volumes';

@@ -385,6 +385,8 @@ describe('pod fields of issue 11, validated as Kubernetes', () => {
     expect(errs(vol({ emptyDir: {}, hostPath: { path: '/x' } }))).toEqual([{ field: 'spec.volumes[0].hostPath', detail: 'Forbidden: may not specify more than 1 volume type' }]);
     expect(fields({ volumes: [{ name: 'Data', emptyDir: {} }, { name: '', emptyDir: {} }] })).toEqual(['spec.volumes[0].name', 'spec.volumes[1].name']);
     expect(fields({ volumes: [{ name: 'd', emptyDir: {} }, { name: 'd', emptyDir: {} }] })).toEqual(['spec.volumes[1].name']);
+    expect(errs(vol({ persistentVolumeClaim: { claimName: '' } }))).toEqual([{ field: 'spec.volumes[0].persistentVolumeClaim.claimName', detail: 'required' }]);
+    expect(errs(vol({ persistentVolumeClaim: { claimName: 'data', readOnly: true } }))).toEqual([]);
   });
 
   it('checks emptyDir, hostPath, configMap and secret sources', () => {

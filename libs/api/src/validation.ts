@@ -36,6 +36,7 @@ import type {
 import type { KindInfo, KubeObject } from './kinds';
 import { validateHpa } from './validation/autoscaler';
 import { validateCronJob, validateJob, validateJobUpdate } from './validation/batch';
+export { validateGeneratedJobSelector } from './validation/batch';
 import { validateConfigMap, validateImmutableDataUpdate, validateSecret, validateSecretUpdate } from './validation/config-data';
 import { validateEvent, validateLease } from './validation/coordination';
 import { deepEqual } from './validation/deep-equal';

@@ -71,6 +71,14 @@ describe('Evict', () => {
     expect(status.conditions).toEqual([expect.objectContaining({ type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods' })]);
   });
 
+  it('marks the evicted pod DisruptionTarget=True (EvictionByEvictionAPI) before deleting it, also at the version read', async () => {
+    await runningPod('drained-1', 'drained', { nodeName: 'node-a' });
+    const deleted = inner(await evict({ name: 'drained-1' }));
+    expect(deleted.metadata?.deletionTimestamp).toBeDefined();
+    expect(deleted.status?.conditions).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' }));
+    expect(deleted.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+  });
+
   it("refuses with RESOURCE_EXHAUSTED and Kubernetes' message while the budget allows no disruption; the pod stays", async () => {
     await runningPod('db-1', 'db');
     await budget('db-pdb', 'db', 0, { currentHealthy: 2 });

@@ -9,12 +9,14 @@
  */
 import {
   ConflictError,
+  EVICTION_BY_EVICTION_API,
   FailedPreconditionError,
   ForbiddenError,
   labelSelectorMatcher,
   TooManyRequestsError,
   unwrap,
   wrap,
+  withDisruptionTarget,
   kindFor,
   type ApiObject,
   type EvictRequest,
@@ -115,6 +117,33 @@ export function planEviction(pod: Readonly<Pod>, budgets: readonly Readonly<PodD
 }
 
 const PODS = kindFor('pods');
+/** Attempts at writing the DisruptionTarget condition on a pod that keeps changing. */
+const MAX_CONDITION_ATTEMPTS = 5;
+
+/**
+ * Writes DisruptionTarget=True (EvictionByEvictionAPI) on the pod's status before it is deleted,
+ * as Kubernetes' addConditionAndDeletePod, and resolves with the pod's resourceVersion after it.
+ * With `version` (a precondition in force) the write is made only on that version of the pod
+ * (ConflictError otherwise); without, on the latest one (read again after a conflict).
+ */
+async function markDisruptionTarget(store: GenericStore, read: Readonly<Pod>, version: string | undefined, now: Date): Promise<string> {
+  let pod = read;
+  for (let attempt = 1; ; attempt++) {
+    if (version !== undefined && pod.metadata?.resourceVersion !== version) {
+      throw new ConflictError(`Precondition failed: ResourceVersion in precondition: ${version}, ResourceVersion in object meta: ${pod.metadata?.resourceVersion}`);
+    }
+    const { status, changed } = withDisruptionTarget(pod.status, EVICTION_BY_EVICTION_API, now);
+    if (!changed) return pod.metadata?.resourceVersion ?? '';
+    try {
+      const written = unwrap(await store.updateStatus(wrap(PODS, { ...pod, status } as never))).object as Pod;
+      return written.metadata?.resourceVersion ?? '';
+    } catch (err) {
+      if (!(err instanceof ConflictError) || version !== undefined || attempt >= MAX_CONDITION_ATTEMPTS) throw err;
+      pod = unwrap(await store.get(PODS.resource, read.metadata?.namespace ?? '', read.metadata?.name ?? '')).object as Pod;
+      if (pod.metadata?.uid !== read.metadata?.uid) throw new ConflictError(`Precondition failed: UID in precondition: ${read.metadata?.uid}, UID in object meta: ${pod.metadata?.uid}`);
+    }
+  }
+}
 const BUDGETS = kindFor('poddisruptionbudgets');
 
 /**
@@ -123,7 +152,8 @@ const BUDGETS = kindFor('poddisruptionbudgets');
  * pod gracefully (request.gracePeriodSeconds, or the pod's own) on the pod's uid, so that a pod
  * re-created under the same name is not the one deleted. An uncharged deletion is made at the
  * version read: when the pod changed meanwhile, it is decided again (or, for an unhealthy pod,
- * refused with TooManyRequestsError as Kubernetes, since it may have become Ready). Returns the
+ * refused with TooManyRequestsError as Kubernetes, since it may have become Ready). Before the
+ * delete, the pod's status gets DisruptionTarget=True (EvictionByEvictionAPI). Returns the
  * pod as the delete left it. dryRun decides and writes nothing.
  */
 export async function evictPod(store: GenericStore, request: EvictRequest, now: () => Date): Promise<ApiObject> {
@@ -147,11 +177,14 @@ export async function evictPod(store: GenericStore, request: EvictRequest, now: 
       }
     }
     try {
+      const version = callerVersion ?? (plan.action === 'delete' ? plan.resourceVersion : undefined);
+      const marked = await markDisruptionTarget(store, pod, version, now());
       return await store.delete({
         resource: PODS.resource,
         namespace: request.namespace,
         name: request.name,
-        preconditions: { uid: pod.metadata?.uid, resourceVersion: callerVersion ?? (plan.action === 'delete' ? plan.resourceVersion : undefined) },
+        // The version check moves on to the version the condition was written at (as Kubernetes).
+        preconditions: { uid: pod.metadata?.uid, resourceVersion: version === undefined ? undefined : marked },
         gracePeriodSeconds: request.gracePeriodSeconds,
         propagationPolicy: '',
         dryRun: false,

@@ -11,6 +11,7 @@
 import {
   applyDefaults,
   ForbiddenError,
+  NamespaceTerminatingError,
   findKind,
   InvalidError,
   MAX_OBJECT_BYTES,
@@ -311,7 +312,7 @@ export class GenericStore {
       if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) {
         // Not cached: a namespace that finishes terminating may come back under the same name.
         this.namespaces.delete(namespace);
-        throw new ForbiddenError(`unable to create new content in namespace "${namespace}" because it is being terminated`);
+        throw new NamespaceTerminatingError(namespace);
       }
       this.namespaces.set(namespace, state);
     }

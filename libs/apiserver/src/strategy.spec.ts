@@ -1,4 +1,4 @@
-import { ConfigMap, Deployment, kindFor, Node, Pod } from '@skiff/api';
+import { ConfigMap, Deployment, InvalidError, Job, kindFor, Node, Pod } from '@skiff/api';
 import { prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, type StrategyEnv } from './strategy';
 
 const env: StrategyEnv = { now: () => new Date('2024-05-01T00:00:00Z'), uid: () => 'uid-1', nameSuffix: () => 'x7k2p' };
@@ -17,6 +17,25 @@ describe('prepareForCreate', () => {
     expect(pod.metadata!.deletionTimestamp).toBeUndefined();
     expect(pod.metadata!.deletionGracePeriodSeconds).toBeUndefined();
     expect(pod.status).toMatchObject({ phase: 'Pending', podIP: '' });
+  });
+
+  it('generates a Job selector and refuses a template label that contradicts it (validateGeneratedSelector)', () => {
+    const jobOf = (labels: Record<string, string>) =>
+      Job.fromPartial({ metadata: { name: 'pi', namespace: 'default' }, spec: { template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
+    const ok = jobOf({ app: 'pi' });
+    prepareForCreate(kindFor('jobs'), ok, env);
+    expect(ok.spec?.selector?.matchLabels).toEqual({ 'batch.kubernetes.io/controller-uid': 'uid-1' });
+    expect(ok.spec?.template?.metadata?.labels).toMatchObject({ 'batch.kubernetes.io/controller-uid': 'uid-1', 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': 'uid-1', 'job-name': 'pi' });
+
+    let error: unknown;
+    try {
+      prepareForCreate(kindFor('jobs'), jobOf({ 'batch.kubernetes.io/controller-uid': 'X' }), env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InvalidError);
+    expect((error as InvalidError).fields).toEqual([{ field: 'spec.template.metadata.labels[batch.kubernetes.io/controller-uid]', detail: `Invalid value: "X": must be 'uid-1'` }]);
+    expect(() => prepareForCreate(kindFor('jobs'), jobOf({ 'job-name': 'other' }), env)).toThrow(`spec.template.metadata.labels[job-name]: Invalid value: "other": must be 'pi'`);
   });
 
   it('keeps a node status', () => {

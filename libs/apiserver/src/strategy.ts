@@ -5,7 +5,7 @@
  * differs by kind is decided from the KINDS registry's flags plus the small table below.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { generateJobSelector, GENERATED_JOB_LABELS, InvalidError, NamespaceStatus, PodStatus, type Job, type KindInfo } from '@skiff/api';
+import { generateJobSelector, GENERATED_JOB_LABELS, InvalidError, validateGeneratedJobSelector, NamespaceStatus, PodStatus, type Job, type KindInfo } from '@skiff/api';
 import { finalizeSpecFinalizers, keepSpecFinalizers, prepareNamespaceForCreate, specFinalizersOf } from './namespace-lifecycle';
 import { contentOf, deepCopy, metaOf, type StoredObject } from './object-access';
 
@@ -61,7 +61,12 @@ const KIND_HOOKS: Partial<Record<string, KindHooks>> = {
     prepareForUpdate: keepSpecFinalizers,
   },
   job: {
-    prepareForCreate: (job) => generateJobSelector(job as Job),
+    prepareForCreate: (job) => {
+      generateJobSelector(job as Job);
+      // Validation ran before the uid existed: the generated parts are checked now.
+      const errors = validateGeneratedJobSelector(job as Job);
+      if (errors.length > 0) throw new InvalidError(errors);
+    },
     prepareForUpdate: (next, stored) => keepGeneratedJobSelector(next as Job, stored as Job),
   },
 };

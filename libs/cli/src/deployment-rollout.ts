@@ -131,6 +131,8 @@ function templateKey(template: Readonly<PodTemplateSpec> | undefined): string {
   return JSON.stringify(sort(json));
 }
 
+/** What a rollback does: nothing (with kubectl's message) or write the changed object. */
+export type RollbackOutcome<T> = { action: 'skip'; message: string } | { action: 'rollback'; object: T };
 export type RollbackDecision = { action: 'skip'; message: string } | { action: 'rollback'; deployment: Deployment };
 
 /**

@@ -1,10 +1,11 @@
 /** `skiff describe TYPE [NAME...]`: the describe text of each object, with its events. */
-import { NotFoundError, unwrap, type ApiObject, type Event } from '@skiff/api';
+import { NotFoundError, unwrap, type ApiObject, type DaemonSet, type Event, type Pod } from '@skiff/api';
 import { CliError, noResourcesMessage, type CliContext } from './cli-context';
 import { describeObject, isEventFor } from './describe';
 import { errorLine } from './error-message';
 import { parseResourceArgs, type ResourceRequest } from './resource-args';
 import { qualifiedResource } from './resource-name';
+import { formatLabelSelector } from './table-columns';
 
 /** Runs describe; resolves with the exit code (1 when a named object does not exist). */
 export async function describeCommand(ctx: CliContext, args: readonly string[]): Promise<number> {
@@ -46,7 +47,14 @@ export async function describeCommand(ctx: CliContext, args: readonly string[]):
         }
       }
       const events = (eventCache.get(ns) ?? []).filter((e) => isEventFor(e, info, object));
-      texts.push(describeObject(info, object, events, ctx.io.now()));
+      let pods: Pod[] = [];
+      if (info.resource === 'daemonsets' || info.resource === 'statefulsets') {
+        const selector = formatLabelSelector((object as DaemonSet).spec?.selector);
+        if (selector !== '<none>') pods = (await client.list('pods', { namespace: ns, labelSelector: selector, signal: ctx.io.signal })).items.map((p) => unwrap(p).object as Pod);
+      } else if (info.resource === 'persistentvolumeclaims') {
+        pods = (await client.list('pods', { namespace: ns, signal: ctx.io.signal })).items.map((p) => unwrap(p).object as Pod); // Used By
+      }
+      texts.push(describeObject(info, object, events, ctx.io.now(), pods));
     }
   }
   if (texts.length) ctx.io.out(texts.join('\n\n'));

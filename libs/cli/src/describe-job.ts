@@ -6,7 +6,10 @@
  */
 import type { CronJob, Job, JobSpec, ObjectMeta, PodTemplateSpec } from '@skiff/api';
 import { humanDuration } from './age';
+import { annotationRows, describeTime, labelRows } from './describe-fields';
 import { formatLabelSelector } from './table-columns';
+
+export { annotationRows, labelRows } from './describe-fields';
 
 /** The part of describe.ts' Describer this needs. */
 export interface JobDescribeLines {
@@ -14,45 +17,6 @@ export interface JobDescribeLines {
   rows(level: number, rows: readonly (readonly string[])[]): void;
   /** kubectl's DescribePodTemplate ("Pod Template:" and what is under it). */
   podTemplate(template: PodTemplateSpec | undefined): void;
-}
-
-/** kubectl truncates long annotation values in describe (maxAnnotationLen). */
-const MAX_ANNOTATION_LENGTH = 140;
-
-/** "Wed, 01 May 2024 12:00:00 +0000": Go's RFC1123Z, in UTC. */
-function rfc1123z(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
-}
-
-/** kubectl's printLabelsMultiline as rows: "Labels:  a=1" then "  b=2" under it, or "<none>". */
-export function labelRows(title: string, labels: Readonly<Record<string, string>> | undefined): string[][] {
-  const keys = Object.keys(labels ?? {}).sort();
-  if (keys.length === 0) return [[`${title}:`, '<none>']];
-  return keys.map((k, i) => [i === 0 ? `${title}:` : '', `${k}=${labels![k]}`]);
-}
-
-/**
- * kubectl's printAnnotationsMultiline as rows: "key: value"; a value with newlines or longer
- * than 140 characters (with its key) goes on the following lines, each cut at 138 ("...").
- */
-export function annotationRows(title: string, annotations: Readonly<Record<string, string>> | undefined): string[][] {
-  const keys = Object.keys(annotations ?? {}).sort();
-  if (keys.length === 0) return [[`${title}:`, '<none>']];
-  const rows: string[][] = [];
-  keys.forEach((key, i) => {
-    const first = i === 0 ? `${title}:` : '';
-    const value = annotations![key].replace(/\n$/, '');
-    if (value.length + key.length + 2 > MAX_ANNOTATION_LENGTH || value.includes('\n')) {
-      rows.push([first, `${key}:`]);
-      for (const part of value.split('\n')) {
-        const cut = part.length > MAX_ANNOTATION_LENGTH - 2 ? `${part.slice(0, MAX_ANNOTATION_LENGTH - 2)}...` : part;
-        rows.push(['', `  ${cut}`]);
-      }
-    } else {
-      rows.push([first, `${key}: ${value}`]);
-    }
-  });
-  return rows;
 }
 
 /**
@@ -96,8 +60,8 @@ export function describeJob(d: JobDescribeLines, job: Readonly<Job>): void {
   if (spec?.suspend !== undefined) rows.push(['Suspend:', String(spec.suspend)]);
   if (spec?.backoffLimit !== undefined) rows.push(['Backoff Limit:', String(spec.backoffLimit)]);
   if (spec?.ttlSecondsAfterFinished !== undefined) rows.push(['TTL Seconds After Finished:', String(spec.ttlSecondsAfterFinished)]);
-  if (status?.startTime) rows.push(['Start Time:', rfc1123z(status.startTime)]);
-  if (status?.completionTime) rows.push(['Completed At:', rfc1123z(status.completionTime)]);
+  if (status?.startTime) rows.push(['Start Time:', describeTime(status.startTime)]);
+  if (status?.completionTime) rows.push(['Completed At:', describeTime(status.completionTime)]);
   if (status?.startTime && status.completionTime) rows.push(['Duration:', humanDuration(status.completionTime.getTime() - status.startTime.getTime())]);
   if (spec?.activeDeadlineSeconds !== undefined) rows.push(['Active Deadline Seconds:', `${spec.activeDeadlineSeconds}s`]);
   rows.push(['Pods Statuses:', podsStatuses(job)]);
@@ -140,7 +104,7 @@ export function describeCronJob(d: JobDescribeLines, cronJob: Readonly<CronJob>)
   d.podTemplate(spec?.jobTemplate?.spec?.template);
   const active = status?.active ?? [];
   d.rows(0, [
-    ['Last Schedule Time:', status?.lastScheduleTime ? rfc1123z(status.lastScheduleTime) : '<unset>'],
+    ['Last Schedule Time:', status?.lastScheduleTime ? describeTime(status.lastScheduleTime) : '<unset>'],
     ['Active Jobs:', active.length ? active.map((j) => j.name).join(', ') : '<none>'],
   ]);
 }

@@ -15,6 +15,13 @@ describe('describeObject', () => {
     status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False' }] },
   });
 
+  it('prints annotations as kubectl does for every kind ("k: v"), labels as "k=v"', () => {
+    const annotated = decode('pod', { metadata: { name: 'web', namespace: 'default', labels: { app: 'web' }, annotations: { owner: 'team-a', note: 'x' } }, spec: { containers: [] } });
+    const text = describeObject(pods, annotated, [], now);
+    expect(text).toContain('Labels:             app=web\n');
+    expect(text).toContain('Annotations:        note: x\n                    owner: team-a\n');
+  });
+
   it('prints the kubectl-like summary of a pod', () => {
     const text = describeObject(pods, pod, [], now);
     expect(text).toContain('Name:               web\n');

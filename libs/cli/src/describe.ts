@@ -8,16 +8,22 @@
  * status the kubelet reported: `<set to the key 'k' of config map 'c'>` names where a variable
  * comes from, not a value; fieldRef values are read from the pod object itself, as kubectl's.
  */
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '@skiff/api';
+import { describePersistentVolume, describePersistentVolumeClaim, describeStorageClass } from './describe-storage';
 import { stringify } from 'yaml';
 import {
   compareQuantities, containerResourceValue, intOrStringValue, podMetadataFieldValue, splitSubscriptedFieldPath,
-  type ConfigMap, type Container, type ContainerState, type ContainerStatus, type CronJob, type Deployment, type Event, type HorizontalPodAutoscaler, type Job, type KindInfo, type KubeObject,
-  type Namespace, type Node, type Pod, type PodTemplateSpec, type Probe, type ReplicaSet, type ResourceFieldSelector, type Secret, type Service, type ServiceAccount,
-  type Volume,
+  type ConfigMap, type Container, type ContainerState, type ContainerStatus, type CronJob, type DaemonSet, type Deployment, type Event, type HorizontalPodAutoscaler, type Job, type KindInfo, type KubeObject,
+  type Namespace, type Node, type Pod, type PodDisruptionBudget, type PodTemplateSpec, type Probe, type ReplicaSet, type ResourceFieldSelector, type Secret, type Service, type ServiceAccount,
+  type StatefulSet, type Volume,
 } from '@skiff/api';
 import { ageOf } from './age';
 import { describeHpa } from './describe-hpa';
+import { describePodDisruptionBudget } from './describe-pdb';
+import { describeDaemonSet } from './describe-daemonset';
+import { describeStatefulSet } from './statefulset-cli';
 import { describeCronJob, describeJob } from './describe-job';
+import { annotationEntries, describeTime, labelEntries } from './describe-fields';
 import { formatLabelSelector } from './table-columns';
 import { renderTable } from './table';
 
@@ -61,10 +67,18 @@ class Describer {
 
   /** "Labels:  a=1" then each further entry on its own line, aligned under the first. */
   map(level: number, key: string, map: Readonly<Record<string, string>> | undefined, width = 20): void {
-    const keys = Object.keys(map ?? {}).sort();
-    if (keys.length === 0) return this.field(level, key, '<none>', width);
+    this.entries(level, key, labelEntries(map), width);
+  }
+
+  /** "Annotations:  k: v" as kubectl prints annotations (describe-fields.ts), aligned as map(). */
+  annotations(level: number, key: string, map: Readonly<Record<string, string>> | undefined, width = 20): void {
+    this.entries(level, key, annotationEntries(map), width);
+  }
+
+  private entries(level: number, key: string, entries: readonly string[], width: number): void {
+    if (entries.length === 0) return this.field(level, key, '<none>', width);
     const pad = Math.max(width - level * 2, key.length + 3);
-    keys.forEach((k, i) => this.lines.push(`${'  '.repeat(level)}${(i === 0 ? `${key}:` : '').padEnd(pad)}${k}=${map![k]}`));
+    entries.forEach((e, i) => this.lines.push(`${'  '.repeat(level)}${(i === 0 ? `${key}:` : '').padEnd(pad)}${e}`));
   }
 
   line(level: number, text: string): void {
@@ -99,11 +113,7 @@ class Describer {
   }
 }
 
-/** "Wed, 01 May 2024 12:00:00 +0000", as kubectl prints timestamps in describe. */
-export function describeTime(date: Date | undefined): string {
-  if (!date) return '<unset>';
-  return date.toUTCString().replace('GMT', '+0000');
-}
+export { describeTime } from './describe-fields';
 
 /**
  * A probe as kubectl's DescribeProbe prints it: "http-get http://:8080/healthz delay=0s
@@ -272,6 +282,10 @@ export function describeVolumeSource(volume: Readonly<Volume>): { rows: string[]
   const optional = (value: boolean | undefined) => String(value === true);
   if (volume.hostPath) {
     return { rows: [['Type:', 'HostPath (bare host directory volume)'], ['Path:', volume.hostPath.path], ['HostPathType:', volume.hostPath.type]] };
+  }
+  if (volume.persistentVolumeClaim) {
+    const claim = volume.persistentVolumeClaim;
+    return { rows: [['Type:', 'PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)'], ['ClaimName:', claim.claimName], ['ReadOnly:', String(claim.readOnly)]] };
   }
   if (volume.emptyDir) {
     const size = volume.emptyDir.sizeLimit;
@@ -484,11 +498,17 @@ export function isEventFor(event: Event, info: KindInfo, object: KubeObject): bo
   return ref.kind === info.kind && ref.name === object.metadata?.name && (ref.namespace || '') === (object.metadata?.namespace || '');
 }
 
-/** The describe text of one object; `events` are already filtered to it. */
-export function describeObject(info: KindInfo, object: KubeObject, events: readonly Event[], now: Date): string {
+/** The describe text of one object; `events` are already filtered to it; `pods` (DaemonSets) are those of its namespace it may control. */
+export function describeObject(info: KindInfo, object: KubeObject, events: readonly Event[], now: Date, pods: readonly Pod[] = []): string {
   const d = new Describer();
   if (info.resource === 'jobs') describeJob(d, object as Job);
+  else if (info.resource === 'daemonsets') describeDaemonSet(d, object as DaemonSet, pods);
+  else if (info.resource === 'statefulsets') describeStatefulSet(d, object as StatefulSet, pods);
   else if (info.resource === 'cronjobs') describeCronJob(d, object as CronJob);
+  else if (info.resource === 'poddisruptionbudgets') describePodDisruptionBudget(d, object as PodDisruptionBudget);
+  else if (info.resource === 'persistentvolumeclaims') describePersistentVolumeClaim(d, object as PersistentVolumeClaim, pods);
+  else if (info.resource === 'persistentvolumes') describePersistentVolume(d, object as PersistentVolume);
+  else if (info.resource === 'storageclasses') describeStorageClass(d, object as StorageClass);
   else describeHeaderAndKind(d, info, object, now);
   describeEvents(d, events, now);
   return `${d.lines.join('\n')}\n`;
@@ -500,7 +520,7 @@ function describeHeaderAndKind(d: Describer, info: KindInfo, object: KubeObject,
   d.field(0, 'Name', meta?.name);
   if (info.namespaced) d.field(0, 'Namespace', meta?.namespace);
   d.map(0, 'Labels', meta?.labels);
-  d.map(0, 'Annotations', meta?.annotations);
+  d.annotations(0, 'Annotations', meta?.annotations);
   d.field(0, 'CreationTimestamp', describeTime(meta?.creationTimestamp));
   if (meta?.deletionTimestamp) d.field(0, 'DeletionTimestamp', describeTime(meta.deletionTimestamp));
   if (meta?.finalizers.length) d.field(0, 'Finalizers', `[${meta.finalizers.join(' ')}]`);

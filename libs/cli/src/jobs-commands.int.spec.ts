@@ -39,6 +39,19 @@ describe('skiff job and cronjob commands against the real apiserver', () => {
   }, 30_000);
 
   const skiff = (...argv: string[]) => runCliAgainst(services.apiserver.address, argv);
+
+  /**
+   * Starts `skiff wait ...` and resolves once it has read the object, found the condition unmet
+   * and opened its watch: `answered` is then still false, and `result` is its outcome.
+   */
+  async function waitingSkiff(...argv: string[]): Promise<{ answered: () => boolean; result: Promise<{ code: number; out: string; err: string }> }> {
+    let answered = false;
+    let watching!: () => void;
+    const watchOpened = new Promise<void>((resolve) => (watching = resolve));
+    const result = runCliAgainst(services.apiserver.address, argv, { onWatch: () => watching() }).finally(() => (answered = true));
+    await Promise.race([watchOpened, result]);
+    return { answered: () => answered, result };
+  }
   const jobs = () => typed(client, 'job');
 
   /** What the Job controller would write when the Job's pods succeeded. */
@@ -101,12 +114,13 @@ describe('skiff job and cronjob commands against the real apiserver', () => {
 
   it('wait --for=condition=complete watches until the Job completes; times out with kubectl words', async () => {
     expect(await skiff('wait', '--for=condition=complete', 'job/pi', '--timeout=5s')).toEqual({ code: 0, out: 'job.batch/pi condition met\n', err: '' });
-    let answered = false;
-    const waiting = skiff('wait', '--for=condition=Complete', 'jobs', 'manual', '--timeout=30s').finally(() => (answered = true));
-    await new Promise((r) => setTimeout(r, 500));
-    expect(answered).toBe(false);
+    const waiting = await waitingSkiff('wait', '--for=condition=Complete', 'jobs', 'manual', '--timeout=30s');
+    expect(waiting.answered()).toBe(false);
     await complete('manual', 3);
-    expect(await waiting).toEqual({ code: 0, out: 'job.batch/manual condition met\n', err: '' });
+    expect(await waiting.result).toEqual({ code: 0, out: 'job.batch/manual condition met\n', err: '' });
+    // --timeout=0 checks once: met now, so it says so (kubectl), instead of a timeout.
+    expect(await skiff('wait', '--for=condition=complete', 'job/manual', '--timeout=0')).toEqual({ code: 0, out: 'job.batch/manual condition met\n', err: '' });
+    expect(await skiff('wait', '--for=condition=complete', 'job/nope', '--timeout=0')).toEqual({ code: 1, out: '', err: 'error: jobs.batch "nope" not found\n' });
 
     const started = Date.now();
     expect(await skiff('wait', '--for=condition=failed', 'job/pi', '--timeout=1s')).toEqual({ code: 1, out: '', err: 'error: timed out waiting for the condition on jobs/pi\n' });
@@ -120,12 +134,10 @@ describe('skiff job and cronjob commands against the real apiserver', () => {
 
   it('wait --for=delete returns once the object is gone', async () => {
     await jobs().create(objectFromManifest({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'doomed', namespace: 'default' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } }).kind!.value as Job);
-    let answered = false;
-    const waiting = skiff('wait', '--for=delete', 'job/doomed', '--timeout=30s').finally(() => (answered = true));
-    await new Promise((r) => setTimeout(r, 500));
-    expect(answered).toBe(false);
+    const waiting = await waitingSkiff('wait', '--for=delete', 'job/doomed', '--timeout=30s');
+    expect(waiting.answered()).toBe(false);
     await jobs().delete('default', 'doomed');
-    expect(await waiting).toEqual({ code: 0, out: 'job.batch/doomed condition met\n', err: '' });
+    expect(await waiting.result).toEqual({ code: 0, out: 'job.batch/doomed condition met\n', err: '' });
     expect(await skiff('wait', '--for=delete', 'job/doomed', '--timeout=1s')).toEqual({ code: 0, out: '', err: '' });
   });
 

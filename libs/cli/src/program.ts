@@ -9,13 +9,16 @@ import { applyCommand } from './apply-command';
 import { autoscaleCommand, type AutoscaleOptions } from './autoscale-command';
 import { CliError, type CliContext, type CliIo, type Connect } from './cli-context';
 import { CLIENT_VERSION } from './client-version';
+import { cordonCommand } from './cordon-command';
 import { resolveServer } from './config';
 import { createJobCommand, type CreateJobOptions } from './create-job-command';
 import { deleteCommand, type DeleteOptions } from './delete-command';
 import { describeCommand } from './describe-command';
+import { drainCommand, type DrainOptions } from './drain-command';
 import { errorLine } from './error-message';
 import { execCommand } from './exec-command';
 import { getCommand, type GetOptions } from './get-command';
+import { labelCommand, type LabelOptions } from './label-command';
 import { logsCommand, type LogsOptions } from './logs-command';
 import {
   rolloutHistoryCommand,
@@ -29,6 +32,7 @@ import {
 import { setImageCommand } from './set-image-command';
 import { topNodeCommand, topPodCommand, type TopOptions } from './top-command';
 import { scaleCommand, type ScaleOptions } from './scale-command';
+import { taintCommand, type TaintOptions } from './taint-command';
 import { versionCommand } from './version-command';
 import { waitCommand, type WaitOptions } from './wait-command';
 
@@ -210,11 +214,11 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
       exitCode = await execCommand(context(command), pod, args, options);
     });
 
-  const rollout = program.command('rollout').description('manage the rollout of a deployment: rollout SUBCOMMAND deploy/NAME');
+  const rollout = program.command('rollout').description('manage the rollout of a deployment or daemon set: rollout SUBCOMMAND deploy/NAME | ds/NAME');
   rollout
     .command('status')
     .description('show the status of the rollout until it is done')
-    .argument('<resource...>', 'deploy/NAME or deployment NAME')
+    .argument('<resource...>', 'deploy/NAME, ds/NAME or deployment NAME')
     .option('--timeout <duration>', 'how long to wait before giving up, e.g. 5m (0: forever)', '0s')
     .option('-w, --watch [bool]', 'watch until the rollout is done (default true)')
     .option('--revision <n>', 'only succeed for this revision')
@@ -293,6 +297,65 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     .action(async (names: string[], options: TopOptions & { headers?: boolean }, command: Command) => {
       exitCode = await topPodCommand(context(command), names, { ...options, noHeaders: options.headers === false });
     });
+
+  program
+    .command('cordon')
+    .description('mark nodes unschedulable: cordon NODE...')
+    .argument('<nodes...>')
+    .action(async (nodes: string[], _options: unknown, command: Command) => {
+      exitCode = await cordonCommand(context(command), nodes, true);
+    });
+
+  program
+    .command('uncordon')
+    .description('mark nodes schedulable again: uncordon NODE...')
+    .argument('<nodes...>')
+    .action(async (nodes: string[], _options: unknown, command: Command) => {
+      exitCode = await cordonCommand(context(command), nodes, false);
+    });
+
+  program
+    .command('drain')
+    .description('cordon nodes, then evict their pods (honouring PodDisruptionBudgets): drain NODE...')
+    .argument('<nodes...>')
+    .option('--ignore-daemonsets', 'skip DaemonSet-managed pods')
+    .option('--delete-emptydir-data', 'evict pods with emptyDir volumes too (their data is lost)')
+    .option('--force', 'evict pods that declare no controller too')
+    .option('--grace-period <seconds>', 'seconds each pod gets to terminate (-1: its own)', '-1')
+    .option('--timeout <duration>', 'give up after this long, e.g. 120s (0: never)', '0s')
+    .option('--pod-selector <selector>', 'only evict the pods matching this label selector')
+    .option('--disable-eviction', 'delete pods instead of evicting them (bypasses PodDisruptionBudgets)')
+    .action(async (nodes: string[], options: DrainOptions, command: Command) => {
+      exitCode = await drainCommand(context(command), nodes, options);
+    });
+
+  program
+    .command('taint')
+    .description('add or remove node taints: taint nodes NODE KEY=VALUE:EFFECT | KEY:EFFECT- | KEY- ...')
+    .argument('<args...>', 'nodes NODE... (or node/NODE...) then taint changes')
+    .option('--overwrite', 'replace a taint with the same key and effect')
+    .option('-l, --selector <selector>', 'taint every node matching this label selector')
+    .option('--all', 'taint every node')
+    .action(async (args: string[], options: TaintOptions, command: Command) => {
+      exitCode = await taintCommand(context(command), args, options);
+    });
+
+  for (const [verb, field, what] of [
+    ['label', 'labels', 'labels'],
+    ['annotate', 'annotations', 'annotations'],
+  ] as const) {
+    program
+      .command(verb)
+      .description(`set or remove ${what} of objects: ${verb} TYPE NAME | TYPE/NAME KEY=VALUE... KEY-... [--overwrite]`)
+      .argument('<args...>', 'TYPE NAME... (or TYPE/NAME...) then KEY=VALUE to set and KEY- to remove')
+      .option('--overwrite', 'allow changing the value of an existing key')
+      .option('-l, --selector <selector>', 'every object of the type matching this label selector')
+      .option('--all', 'every object of the type in the namespace')
+      .option('--resource-version <version>', 'only change the object if it is at this resourceVersion')
+      .action(async (args: string[], options: LabelOptions, command: Command) => {
+        exitCode = await labelCommand(context(command), field, args, options);
+      });
+  }
 
   program
     .command('version')

@@ -15,7 +15,7 @@ describe('parseResourceArgs', () => {
   });
 
   it('expands all', () => {
-    expect(simple(['all']).map(([r]) => r)).toEqual(['pods', 'services', 'deployments', 'replicasets', 'horizontalpodautoscalers', 'cronjobs', 'jobs']);
+    expect(simple(['all']).map(([r]) => r)).toEqual(['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'horizontalpodautoscalers', 'cronjobs', 'jobs']);
     expect(isMultiKind(['all'], parseResourceArgs(['all']))).toBe(true);
     expect(isMultiKind(['pods'], parseResourceArgs(['pods']))).toBe(false);
   });

@@ -11,7 +11,7 @@ export interface ResourceRequest {
 }
 
 /** What `get all` lists, in kubectl's order. */
-export const ALL_RESOURCES = ['pods', 'services', 'deployments', 'replicasets', 'horizontalpodautoscalers', 'cronjobs', 'jobs'];
+export const ALL_RESOURCES = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'horizontalpodautoscalers', 'cronjobs', 'jobs'];
 
 function lookup(name: string): KindInfo {
   const info = findKind(name);

@@ -1,19 +1,23 @@
 /**
- * `skiff rollout status|history|undo|pause|resume|restart deploy/web` (kubectl's rollout
- * commands, for Deployments): the decisions are in deployment-rollout.ts; this file reads and
- * writes through the API and prints what kubectl prints. Writes are read-modify-write with a
- * retry on conflicts (kubectl patches; the controller writes the same objects).
+ * `skiff rollout status|history|undo|pause|resume|restart deploy/web` and `rollout
+ * status|history|undo ds/agent|sts/web` (kubectl's rollout commands): each kind that rolls out is a
+ * RolloutKind (how to read its status, history and revisions, and write a rollback); the
+ * decisions are in deployment-rollout.ts, daemonset-rollout.ts and statefulset-cli.ts; this file reads and writes
+ * through the API and prints what kubectl prints. Writes are read-modify-write with a retry on
+ * conflicts (kubectl patches; the controllers write the same objects).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, findKind, type Deployment, type Pod, type ReplicaSet } from '@skiff/api';
+import { ApiError, ConflictError, findKind, type ControllerRevision, type DaemonSet, type Deployment, type KindInfo, type PodTemplateSpec, type Pod, type ReplicaSet, type StatefulSet } from '@skiff/api';
 import { typed } from '@skiff/client';
+import { planStatefulSetRollback, statefulSetRevisions, statefulSetRolloutStatus } from './statefulset-cli';
+import { controlledRevisions, daemonSetRolloutStatus, planDaemonSetRollback, revisionHistoryTable, revisionPodTemplate } from './daemonset-rollout';
 import { CliError, type CliContext } from './cli-context';
 import { parseBoolFlag, parseDuration } from './flag-values';
-import { controlledReplicaSets, historyTable, paused, planRollback, restarted, resumed, revisionTemplate, rolloutStatus } from './deployment-rollout';
+import { controlledReplicaSets, historyTable, paused, planRollback, restarted, resumed, revisionTemplate, rolloutStatus, type RollbackOutcome, type RolloutStatus } from './deployment-rollout';
 import { describePodTemplate } from './describe';
 import { errorLine, isUnavailable } from './error-message';
 import { parseResourceArgs } from './resource-args';
-import { objectRef } from './resource-name';
+import { objectRef, qualifiedResource } from './resource-name';
 import { formatLabelSelector } from './table-columns';
 
 export interface RolloutStatusOptions {
@@ -29,6 +33,8 @@ export interface RolloutStatusOptions {
 const STATUS_POLL_MS = 250;
 const UPDATE_ATTEMPTS = 5;
 const DEPLOYMENT = findKind('deployments')!;
+const DAEMONSET = findKind('daemonsets')!;
+const STATEFULSET = findKind('statefulsets')!;
 
 /** What each verb says about a kind it does not handle (kubectl's words). */
 const UNSUPPORTED: Record<string, (kind: string, name: string) => string> = {
@@ -40,19 +46,31 @@ const UNSUPPORTED: Record<string, (kind: string, name: string) => string> = {
   restart: (kind, name) => `${kind.toLowerCase()}s "${name}" restarting is not supported`,
 };
 
-/** The Deployment names the arguments ("deploy/web", "deployment web a b") name. */
-function deploymentNames(args: readonly string[], verb: string): string[] {
+/** One object named on the command line. */
+interface Target {
+  kind: RolloutKind;
+  name: string;
+}
+
+/** The objects the arguments ("deploy/web", "ds agent a b") name, for the verb; kubectl's error for a kind it does not handle. */
+function targets(args: readonly string[], verb: string, kinds: ReadonlyMap<KindInfo, RolloutKind>): Target[] {
   try {
-    const names: string[] = [];
+    const out: Target[] = [];
     for (const { info, names: given } of parseResourceArgs(args)) {
       if (given.length === 0) throw new Error('required resource not specified');
-      if (info !== DEPLOYMENT) throw new Error(UNSUPPORTED[verb](info.kind, given[0]));
-      names.push(...given);
+      const kind = kinds.get(info);
+      if (!kind) throw new Error(UNSUPPORTED[verb](info.kind, given[0]));
+      out.push(...given.map((name) => ({ kind, name })));
     }
-    return names;
+    return out;
   } catch (err) {
     throw new CliError(errorLine(err));
   }
+}
+
+/** The Deployment names the arguments name (pause, resume, restart: Deployments only). */
+function deploymentNames(args: readonly string[], verb: string): string[] {
+  return targets(args, verb, new Map([[DEPLOYMENT, DEPLOYMENT_ROLLOUT]])).map((t) => t.name);
 }
 
 function parseRevision(value: string | undefined, flag: string): number {
@@ -90,11 +108,95 @@ async function updateDeployment(ctx: CliContext, name: string, change: (d: Deplo
   }
 }
 
+/** How `rollout` handles one kind. Reads throw API errors (the caller words them). */
+interface RolloutKind {
+  info: KindInfo;
+  /** One look at the rollout (kubectl's StatusViewer); throws a plain Error with kubectl's words to stop. */
+  status(ctx: CliContext, name: string, revision: number): Promise<RolloutStatus>;
+  /** The history table (revision 0) or one revision's pod template; throws for an unknown revision. */
+  history(ctx: CliContext, name: string): Promise<{ table: string; template(revision: number): PodTemplateSpec }>;
+  /** The rollback of the object as read (kubectl's Rollbacker): a skip, or the object to write; throws with kubectl's words to refuse. */
+  rollback(ctx: CliContext, name: string, toRevision: number): Promise<RollbackOutcome<unknown>>;
+  /** Writes the object a rollback produced. */
+  write(ctx: CliContext, object: unknown): Promise<unknown>;
+}
+
+const DEPLOYMENT_ROLLOUT: RolloutKind = {
+  info: DEPLOYMENT,
+  async status(ctx, name, revision) {
+    const d = await typed(ctx.client(), 'deployment').get(ctx.namespace, name, { signal: ctx.io.signal });
+    const first = rolloutStatus(d);
+    return first.done ? rolloutStatus(d, [], revision) : rolloutStatus(d, await podsOf(ctx, d), revision);
+  },
+  async history(ctx, name) {
+    const replicaSets = await replicaSetsOf(ctx, await typed(ctx.client(), 'deployment').get(ctx.namespace, name, { signal: ctx.io.signal }));
+    return { table: historyTable(replicaSets), template: (revision) => revisionTemplate(replicaSets, revision) };
+  },
+  async rollback(ctx, name, toRevision) {
+    const d = await typed(ctx.client(), 'deployment').get(ctx.namespace, name, { signal: ctx.io.signal });
+    const decision = planRollback(d, await replicaSetsOf(ctx, d), toRevision);
+    return decision.action === 'skip' ? decision : { action: 'rollback', object: decision.deployment };
+  },
+  write: (ctx, object) => typed(ctx.client(), 'deployment').update(object as Deployment, { signal: ctx.io.signal }),
+};
+
+async function revisionsOf(ctx: CliContext, ds: Readonly<DaemonSet>): Promise<Readonly<ControllerRevision>[]> {
+  const { items } = await typed(ctx.client(), 'controllerRevision').list({ namespace: ctx.namespace, signal: ctx.io.signal });
+  return controlledRevisions(ds, items);
+}
+
+const DAEMONSET_ROLLOUT: RolloutKind = {
+  info: DAEMONSET,
+  async status(ctx, name) {
+    return daemonSetRolloutStatus(await typed(ctx.client(), 'daemonSet').get(ctx.namespace, name, { signal: ctx.io.signal }));
+  },
+  async history(ctx, name) {
+    const revisions = await revisionsOf(ctx, await typed(ctx.client(), 'daemonSet').get(ctx.namespace, name, { signal: ctx.io.signal }));
+    return { table: revisionHistoryTable(revisions), template: (revision) => revisionPodTemplate(revisions, revision) };
+  },
+  async rollback(ctx, name, toRevision) {
+    const ds = await typed(ctx.client(), 'daemonSet').get(ctx.namespace, name, { signal: ctx.io.signal });
+    return planDaemonSetRollback(ds, await revisionsOf(ctx, ds), toRevision);
+  },
+  write: (ctx, object) => typed(ctx.client(), 'daemonSet').update(object as DaemonSet, { signal: ctx.io.signal }),
+};
+
+async function statefulSetAndRevisions(ctx: CliContext, name: string): Promise<{ sts: StatefulSet; revisions: Readonly<ControllerRevision>[] }> {
+  const sts = await typed(ctx.client(), 'statefulSet').get(ctx.namespace, name, { signal: ctx.io.signal });
+  const { items } = await typed(ctx.client(), 'controllerRevision').list({ namespace: ctx.namespace, signal: ctx.io.signal });
+  return { sts, revisions: statefulSetRevisions(sts, items) };
+}
+
+const STATEFULSET_ROLLOUT: RolloutKind = {
+  info: STATEFULSET,
+  async status(ctx, name) {
+    return statefulSetRolloutStatus(await typed(ctx.client(), 'statefulSet').get(ctx.namespace, name, { signal: ctx.io.signal }));
+  },
+  async history(ctx, name) {
+    const { revisions } = await statefulSetAndRevisions(ctx, name);
+    return { table: revisionHistoryTable(revisions), template: (revision) => revisionPodTemplate(revisions, revision) };
+  },
+  async rollback(ctx, name, toRevision) {
+    const { sts, revisions } = await statefulSetAndRevisions(ctx, name);
+    return planStatefulSetRollback(sts, revisions, toRevision);
+  },
+  write: (ctx, object) => typed(ctx.client(), 'statefulSet').update(object as StatefulSet, { signal: ctx.io.signal }),
+};
+
+/** The kinds status, history and undo handle. */
+const ROLLOUT_KINDS: ReadonlyMap<KindInfo, RolloutKind> = new Map([DEPLOYMENT_ROLLOUT, DAEMONSET_ROLLOUT, STATEFULSET_ROLLOUT].map((k) => [k.info, k]));
+
+/** API errors as kubectl words them: unreachable server, or "<resource> "name" not found". */
+function apiError(ctx: CliContext, err: unknown, info: KindInfo, name: string): CliError {
+  if (isUnavailable(err)) return new CliError(errorLine(err, { server: ctx.server }));
+  return new CliError(errorLine(err, { resource: qualifiedResource(info), name, server: ctx.server }));
+}
+
 /** Runs `rollout status`: prints each new status line until the rollout is done. */
 export async function rolloutStatusCommand(ctx: CliContext, args: readonly string[], options: RolloutStatusOptions): Promise<number> {
-  const names = deploymentNames(args, 'status');
-  if (names.length !== 1) throw new CliError('error: rollout status is only supported on individual resources and resource collections are not supported yet');
-  const [name] = names;
+  const all = targets(args, 'status', ROLLOUT_KINDS);
+  if (all.length !== 1) throw new CliError('error: rollout status is only supported on individual resources and resource collections are not supported yet');
+  const [{ kind, name }] = all;
   const watch = parseBoolFlag(options.watch, true);
   const revision = parseRevision(options.revision, 'revision');
   let timeoutMs: number;
@@ -104,24 +206,15 @@ export async function rolloutStatusCommand(ctx: CliContext, args: readonly strin
     throw new CliError(errorLine(err));
   }
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
-  const deployments = typed(ctx.client(), 'deployment');
   let last = '';
   for (;;) {
-    let d: Deployment;
+    let status: RolloutStatus;
     try {
-      d = await deployments.get(ctx.namespace, name, { signal: ctx.io.signal });
+      status = await kind.status(ctx, name, revision);
     } catch (err) {
       if (ctx.io.signal.aborted) return 1;
-      throw new CliError(errorLine(err, { resource: 'deployments.apps', name, server: ctx.server }));
-    }
-    let status;
-    try {
-      status = rolloutStatus(d);
-      if (!status.done) status = rolloutStatus(d, await podsOf(ctx, d), revision);
-      else status = rolloutStatus(d, [], revision);
-    } catch (err) {
-      if (isUnavailable(err)) throw new CliError(errorLine(err, { server: ctx.server }));
-      throw new CliError(errorLine(err));
+      if (!(err instanceof ApiError) && !isUnavailable(err)) throw new CliError(errorLine(err));
+      throw apiError(ctx, err, kind.info, name);
     }
     if (status.message !== last) ctx.io.out(`${status.message}\n`);
     last = status.message;
@@ -137,25 +230,22 @@ export async function rolloutStatusCommand(ctx: CliContext, args: readonly strin
 
 /** Runs `rollout history`: the revision table, or one revision's pod template. */
 export async function rolloutHistoryCommand(ctx: CliContext, args: readonly string[], options: { revision?: string }): Promise<number> {
-  const names = deploymentNames(args, 'history');
+  const all = targets(args, 'history', ROLLOUT_KINDS);
   const revision = parseRevision(options.revision, 'revision');
-  for (const name of names) {
-    const d = await typed(ctx.client(), 'deployment')
-      .get(ctx.namespace, name, { signal: ctx.io.signal })
-      .catch((err: unknown) => {
-        throw new CliError(errorLine(err, { resource: 'deployments.apps', name, server: ctx.server }));
-      });
-    const replicaSets = await replicaSetsOf(ctx, d);
+  for (const { kind, name } of all) {
+    const history = await kind.history(ctx, name).catch((err: unknown) => {
+      throw apiError(ctx, err, kind.info, name);
+    });
     if (revision > 0) {
       let template;
       try {
-        template = revisionTemplate(replicaSets, revision);
+        template = history.template(revision);
       } catch (err) {
         throw new CliError(errorLine(err));
       }
-      ctx.io.out(`${objectRef(DEPLOYMENT, name)} with revision #${revision}\n${describePodTemplate(template)}\n`);
+      ctx.io.out(`${objectRef(kind.info, name)} with revision #${revision}\n${describePodTemplate(template)}\n`);
     } else {
-      ctx.io.out(`${objectRef(DEPLOYMENT, name)} \n${historyTable(replicaSets)}\n`);
+      ctx.io.out(`${objectRef(kind.info, name)} \n${history.table}\n`);
     }
   }
   return 0;
@@ -163,26 +253,30 @@ export async function rolloutHistoryCommand(ctx: CliContext, args: readonly stri
 
 /** Runs `rollout undo [--to-revision N]`. */
 export async function rolloutUndoCommand(ctx: CliContext, args: readonly string[], options: { toRevision?: string }): Promise<number> {
-  const names = deploymentNames(args, 'undo');
+  const all = targets(args, 'undo', ROLLOUT_KINDS);
   const toRevision = parseRevision(options.toRevision, 'to-revision');
   let failed = false;
-  for (const name of names) {
-    let skipped: string | undefined;
+  for (const { kind, name } of all) {
     try {
-      const replicaSets = await replicaSetsOf(ctx, await typed(ctx.client(), 'deployment').get(ctx.namespace, name, { signal: ctx.io.signal }));
-      await updateDeployment(ctx, name, (d) => {
-        const decision = planRollback(d, replicaSets, toRevision);
-        if (decision.action === 'skip') {
-          skipped = decision.message;
-          return undefined;
+      let message = 'rolled back';
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await kind.rollback(ctx, name, toRevision);
+        if (outcome.action === 'skip') {
+          message = outcome.message;
+          break;
         }
-        return decision.deployment;
-      });
-      ctx.io.out(`${objectRef(DEPLOYMENT, name)} ${skipped ?? 'rolled back'}\n`);
+        try {
+          await kind.write(ctx, outcome.object);
+          break;
+        } catch (err) {
+          if (!(err instanceof ConflictError) || attempt >= UPDATE_ATTEMPTS) throw err;
+        }
+      }
+      ctx.io.out(`${objectRef(kind.info, name)} ${message}\n`);
     } catch (err) {
       if (isUnavailable(err)) throw new CliError(errorLine(err, { server: ctx.server }));
       failed = true;
-      ctx.io.err(`${errorLine(err, { resource: 'deployments.apps', name })}\n`);
+      ctx.io.err(`${errorLine(err, { resource: qualifiedResource(kind.info), name })}\n`);
     }
   }
   return failed ? 1 : 0;

@@ -57,7 +57,7 @@ describe('skiff scale against the real apiserver', () => {
     expect(await replicas('replicaSet', 'api')).toBe(0);
     expect(await replicas('replicaSet', 'web')).toBe(1);
     expect(await skiff('scale', 'rs', 'nope', '--replicas', '1')).toEqual({ code: 1, out: '', err: 'error: replicasets.apps "nope" not found\n' });
-    expect(await skiff('scale', 'pod', 'web', '--replicas', '1')).toMatchObject({ code: 1, err: 'error: cannot scale pods: only deployments and replicasets have replicas\n' });
+    expect(await skiff('scale', 'pod', 'web', '--replicas', '1')).toMatchObject({ code: 1, err: 'error: cannot scale pods: only deployments, replicasets and statefulsets have replicas\n' });
     expect(await skiff('scale', 'rs', 'web')).toMatchObject({ code: 1, err: 'error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n' });
   });
 });

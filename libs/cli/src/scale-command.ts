@@ -1,13 +1,13 @@
 /**
  * `skiff scale TYPE NAME... | TYPE/NAME... | TYPE -l SELECTOR | TYPE --all --replicas N`, as
- * kubectl scale: sets spec.replicas of Deployments and ReplicaSets and prints
+ * kubectl scale: sets spec.replicas of Deployments, ReplicaSets and StatefulSets and prints
  * `deployment.apps/web scaled` for each. Preconditions, checked against the object as read
  * (and again after a write conflict, which re-reads it):
  *   --current-replicas N   fails with `Expected replicas to be N, was M`
  *   --resource-version V   fails with `Expected resource version to be V, was W` (one object only)
  * A failure on one object is reported on stderr and the others still scale (exit 1).
  */
-import { ConflictError, unwrap, wrap, type Deployment, type KindInfo, type ReplicaSet } from '@skiff/api';
+import { ConflictError, unwrap, wrap, type Deployment, type KindInfo, type ReplicaSet, type StatefulSet } from '@skiff/api';
 import { CliError, type CliContext } from './cli-context';
 import { errorLine, isUnavailable } from './error-message';
 import { parseResourceArgs, type ResourceRequest } from './resource-args';
@@ -23,11 +23,13 @@ export interface ScaleOptions {
 
 /** The kinds with spec.replicas that scale sets. */
 export const SCALABLE_KINDS: readonly string[] = ['Deployment', 'ReplicaSet'];
+/** What `skiff scale` scales: those and StatefulSets (which the autoscaler does not target yet). */
+const SCALE_COMMAND_KINDS: readonly string[] = [...SCALABLE_KINDS, 'StatefulSet'];
 
 /** Write conflicts (someone else changed the object) retried before giving up. */
 const CONFLICT_RETRIES = 5;
 
-type Scalable = ReplicaSet | Deployment;
+type Scalable = ReplicaSet | Deployment | StatefulSet;
 
 /** What the flags ask for, validated. */
 export interface ScaleRequest {
@@ -71,7 +73,7 @@ interface Target {
 async function resolveTargets(ctx: CliContext, requests: readonly ResourceRequest[], options: ScaleOptions): Promise<Target[]> {
   const targets: Target[] = [];
   for (const { info, names } of requests) {
-    if (!SCALABLE_KINDS.includes(info.kind)) throw new CliError(`error: cannot scale ${info.resource}: only deployments and replicasets have replicas`);
+    if (!SCALE_COMMAND_KINDS.includes(info.kind)) throw new CliError(`error: cannot scale ${info.resource}: only deployments, replicasets and statefulsets have replicas`);
     if (names.length > 0) {
       if (options.selector || options.all) throw new CliError('error: name cannot be provided when a selector or --all is specified');
       targets.push(...names.map((name) => ({ info, name })));

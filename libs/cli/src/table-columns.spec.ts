@@ -65,6 +65,22 @@ describe('tableLayout', () => {
     ]);
   });
 
+  it('prints daemonsets like kubectl (DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE; wide: containers, images, selector)', () => {
+    const ds = {
+      metadata: meta('fluentd'),
+      spec: { selector: { matchLabels: { name: 'fluentd' } }, template: { spec: { nodeSelector: { 'kubernetes.io/os': 'linux' }, containers: [{ name: 'fluentd', image: 'fluentd:v2' }] } } },
+      status: { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 2, updatedNumberScheduled: 1, numberAvailable: 2 },
+    };
+    expect(table('ds', [ds])).toEqual([
+      'NAME      DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR            AGE',
+      'fluentd   3         3         2       1            2           kubernetes.io/os=linux   5s',
+    ]);
+    expect(table('daemonsets', [{ ...ds, spec: { ...ds.spec, template: { spec: { containers: ds.spec.template.spec.containers } } } }], { wide: true })).toEqual([
+      'NAME      DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE   CONTAINERS   IMAGES       SELECTOR',
+      'fluentd   3         3         2       1            2           <none>          5s    fluentd      fluentd:v2   name=fluentd',
+    ]);
+  });
+
   it('prints deployments, replicasets, configmaps, secrets, namespaces, nodes, hpa', () => {
     const template = { spec: { containers: [{ name: 'web', image: 'nginx:1' }] } };
     const selector = { matchLabels: { app: 'web' }, matchExpressions: [] };

@@ -4,11 +4,14 @@
  * SECRETS AGE, ...). Pure: objects and a clock in, cells out.
  */
 import type {
-  ConfigMap, CronJob, Deployment, Endpoints, Event, HorizontalPodAutoscaler, Job, KindInfo, KubeObject, LabelSelector, Lease, Namespace, Node, Pod,
+  ConfigMap, CronJob, DaemonSet, Deployment, Endpoints, Event, HorizontalPodAutoscaler, Job, KindInfo, KubeObject, LabelSelector, Lease, Namespace, Node, Pod,
   ReplicaSet, Secret, Service,
 } from '@skiff/api';
+import { intOrStringValue, type IntOrString, type PodDisruptionBudget } from '@skiff/api';
 import { ageOf, humanDuration } from './age';
 import { summarizePod } from './pod-status';
+import { STORAGE_COLUMNS } from './storage-columns';
+import { STATEFULSET_COLUMNS } from './statefulset-columns';
 import { objectRef } from './resource-name';
 
 export interface TableOptions {
@@ -33,6 +36,8 @@ interface KindColumns {
   header: string[];
   wideHeader?: string[];
   nameless?: boolean;
+  /** The NAME cell when it is more than metadata.name (storage classes: "local-path (default)"). */
+  name?(object: never): string;
   cells(object: never, now: Date): string[];
   wideCells?(object: never, now: Date): string[];
 }
@@ -210,6 +215,20 @@ const COLUMNS: Record<string, KindColumns> = {
     cells: (rs: ReplicaSet, now) => [String(rs.spec?.replicas ?? 1), String(rs.status?.replicas ?? 0), String(rs.status?.readyReplicas ?? 0), age(rs, now)],
     wideCells: (rs: ReplicaSet) => [...containersAndImages(rs.spec?.template?.spec), formatLabelSelector(rs.spec?.selector)],
   },
+  daemonsets: {
+    header: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
+    wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    cells: (ds: DaemonSet, now) => [
+      String(ds.status?.desiredNumberScheduled ?? 0),
+      String(ds.status?.currentNumberScheduled ?? 0),
+      String(ds.status?.numberReady ?? 0),
+      String(ds.status?.updatedNumberScheduled ?? 0),
+      String(ds.status?.numberAvailable ?? 0),
+      formatLabels(ds.spec?.template?.spec?.nodeSelector),
+      age(ds, now),
+    ],
+    wideCells: (ds: DaemonSet) => [...containersAndImages(ds.spec?.template?.spec), formatLabelSelector(ds.spec?.selector)],
+  },
   jobs: {
     header: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
     wideHeader: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
@@ -278,6 +297,20 @@ const COLUMNS: Record<string, KindColumns> = {
   },
 };
 
+/** kubectl's PDB MIN AVAILABLE / MAX UNAVAILABLE cells: the int or percentage, or N/A. */
+function intOrPercentCell(value: IntOrString | undefined): string {
+  const v = intOrStringValue(value);
+  return v === undefined ? 'N/A' : String(v);
+}
+
+/** Kinds whose columns live apart from COLUMNS (kept apart so that parallel edits do not collide). */
+const MORE_COLUMNS: Record<string, KindColumns> = {
+  poddisruptionbudgets: {
+    header: ['MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE'],
+    cells: (pdb: PodDisruptionBudget, now) => [intOrPercentCell(pdb.spec?.minAvailable), intOrPercentCell(pdb.spec?.maxUnavailable), String(pdb.status?.disruptionsAllowed ?? 0), age(pdb, now)],
+  },
+};
+
 const GENERIC: KindColumns = { header: ['AGE'], cells: (o: KubeObject, now) => [age(o, now)] };
 
 /** Sorts rows as kubectl lists them: by namespace then name (events: by last seen, oldest first). */
@@ -291,7 +324,7 @@ export function sortForListing(info: KindInfo, objects: readonly KubeObject[]): 
 
 /** The table layout for a kind with the given options; `now` is the clock for AGE columns. */
 export function tableLayout(info: KindInfo, options: TableOptions, now: Date): TableLayout {
-  const columns = COLUMNS[info.resource] ?? GENERIC;
+  const columns = COLUMNS[info.resource] ?? MORE_COLUMNS[info.resource] ?? STORAGE_COLUMNS[info.resource] ?? STATEFULSET_COLUMNS[info.resource] ?? GENERIC;
   const withNamespace = options.withNamespace && info.namespaced;
   const header = [
     ...(withNamespace ? ['NAMESPACE'] : []),
@@ -301,8 +334,8 @@ export function tableLayout(info: KindInfo, options: TableOptions, now: Date): T
     ...(options.showLabels ? ['LABELS'] : []),
   ];
   const row = (object: KubeObject): string[] => {
-    const name = object.metadata?.name ?? '';
     const o = object as never;
+    const name = columns.name?.(o) ?? object.metadata?.name ?? '';
     return [
       ...(withNamespace ? [object.metadata?.namespace ?? ''] : []),
       ...(columns.nameless ? [] : [options.withKind ? objectRef(info, name) : name]),

@@ -80,6 +80,7 @@ function holds(object: ApiObject, waitFor: WaitFor): boolean {
 async function waitForObject(ctx: CliContext, target: Target, waitFor: WaitFor, deadline: number): Promise<Outcome> {
   const { info, namespace, name } = target;
   const client = ctx.client();
+  if (deadline === CHECK_ONCE) return checkOnce(ctx, target, waitFor);
   const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
   const signal = AbortSignal.any([ctx.io.signal, timeout]);
   const stopped = (): Outcome | undefined => (ctx.io.signal.aborted ? 'interrupted' : timeout.aborted || Date.now() >= deadline ? 'timeout' : undefined);
@@ -117,6 +118,23 @@ async function waitForObject(ctx: CliContext, target: Target, waitFor: WaitFor, 
   }
 }
 
+/** The deadline of --timeout=0: one look at each object, no watch (kubectl's wait with 0). */
+const CHECK_ONCE = -1;
+
+/** --timeout=0: reads the object once, without a deadline, and answers from that read. */
+async function checkOnce(ctx: CliContext, target: Target, waitFor: WaitFor): Promise<Outcome> {
+  const { info, namespace, name } = target;
+  let items: ApiObject[];
+  try {
+    ({ items } = await ctx.client().list(info.resource, { namespace, fieldSelector: `metadata.name=${name}`, signal: ctx.io.signal }));
+  } catch (err) {
+    if (ctx.io.signal.aborted) return 'interrupted';
+    throw err;
+  }
+  if (items.length === 0) return 'absent';
+  return holds(items[0], waitFor) ? 'met' : 'timeout';
+}
+
 /** Runs wait; resolves with the exit code (1 when an object timed out or does not exist). */
 export async function waitCommand(ctx: CliContext, args: readonly string[], options: WaitOptions): Promise<number> {
   let waitFor: WaitFor;
@@ -127,7 +145,7 @@ export async function waitCommand(ctx: CliContext, args: readonly string[], opti
   } catch (err) {
     throw new CliError(errorLine(err));
   }
-  const deadline = Date.now() + timeoutMs;
+  const deadline = timeoutMs === 0 ? CHECK_ONCE : Date.now() + timeoutMs;
   const targets = await targetsOf(ctx, args, options);
   if (targets.length === 0 && waitFor.type !== 'delete') throw new CliError('error: no matching resources found');
   let failed = false;

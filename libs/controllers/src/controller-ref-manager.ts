@@ -48,18 +48,27 @@ export function claimObjects<T extends KubeObject>(owner: Readonly<KubeObject>, 
   return claims;
 }
 
-/** A copy of `object` with `ref` as its controller (other owner references kept). */
-export function adoptedCopy<T extends KubeObject>(object: Readonly<T>, ref: OwnerReference): T {
+/**
+ * A copy of `object` with `ref` as its controller (other owner references kept) and `finalizers`
+ * added (Kubernetes' AdoptPod: a Job adds its tracking finalizer so that the pod is counted).
+ */
+export function adoptedCopy<T extends KubeObject>(object: Readonly<T>, ref: OwnerReference, finalizers: readonly string[] = []): T {
   const copy = structuredClone(object) as T;
   const meta = copy.metadata!;
   meta.ownerReferences = [...(meta.ownerReferences ?? []).filter((r) => r.uid !== ref.uid), ref];
+  const existing = meta.finalizers ?? [];
+  meta.finalizers = [...existing, ...finalizers.filter((f) => !existing.includes(f))];
   return copy;
 }
 
-/** A copy of `object` without the owner reference to the owner with `ownerUid`. */
-export function releasedCopy<T extends KubeObject>(object: Readonly<T>, ownerUid: string): T {
+/**
+ * A copy of `object` without the owner reference to the owner with `ownerUid` and without
+ * `finalizers` (Kubernetes' ReleasePod: a released pod is no longer the Job's to count).
+ */
+export function releasedCopy<T extends KubeObject>(object: Readonly<T>, ownerUid: string, finalizers: readonly string[] = []): T {
   const copy = structuredClone(object) as T;
   copy.metadata!.ownerReferences = (copy.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+  if (finalizers.length > 0) copy.metadata!.finalizers = (copy.metadata?.finalizers ?? []).filter((f) => !finalizers.includes(f));
   return copy;
 }
 
@@ -71,6 +80,8 @@ export interface ClaimWriter<T> {
   ownerRef: OwnerReference;
   /** 'pod', 'replica set': for logs. */
   what: string;
+  /** Finalizers an adopted object gets and a released one loses (a Job's tracking finalizer). */
+  finalizers?: readonly string[];
   log: Logger;
 }
 
@@ -88,14 +99,14 @@ export async function applyClaims<T extends KubeObject>(owner: Readonly<KubeObje
     if (fresh.metadata?.uid !== uid) throw new Error(`original owner ${keyOf(owner.metadata)} is gone: got uid ${fresh.metadata?.uid}, wanted ${uid}`);
     if (fresh.metadata?.deletionTimestamp) throw new Error(`${keyOf(owner.metadata)} has just been deleted at ${fresh.metadata.deletionTimestamp.toISOString()}`);
     for (const object of claims.adopt) {
-      const adopted = await ignoreNotFound(writer.update(adoptedCopy(object, writer.ownerRef)));
+      const adopted = await ignoreNotFound(writer.update(adoptedCopy(object, writer.ownerRef, writer.finalizers)));
       if (!adopted) continue;
       owned.push(adopted);
       writer.log.info({ [writer.what]: object.metadata?.name }, `adopted ${writer.what}`);
     }
   }
   for (const object of claims.release) {
-    if (await ignoreNotFound(writer.update(releasedCopy(object, uid)))) writer.log.info({ [writer.what]: object.metadata?.name }, `released ${writer.what}`);
+    if (await ignoreNotFound(writer.update(releasedCopy(object, uid, writer.finalizers)))) writer.log.info({ [writer.what]: object.metadata?.name }, `released ${writer.what}`);
   }
   return owned;
 }

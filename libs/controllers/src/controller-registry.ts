@@ -4,7 +4,9 @@
  */
 import type { ControllerFactory } from './controller-context';
 import { cronJobController } from './cronjob/cronjob-controller';
+import { daemonSetController } from './daemonset/daemonset-controller';
 import { deploymentController } from './deployment/deployment-controller';
+import { disruptionController } from './disruption/disruption-controller';
 import { endpointsController } from './endpoints/endpoints-controller';
 import { garbageCollector } from './garbage-collector/garbage-collector';
 import { horizontalPodAutoscalerController } from './horizontal-pod-autoscaler/horizontal-pod-autoscaler-controller';
@@ -17,6 +19,9 @@ import { taintEvictionController } from './node-lifecycle/taint-eviction-control
 import { ttlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller';
 import { replicaSetController } from './replicaset/replicaset-controller';
 import { serviceAccountController } from './serviceaccount/service-account-controller';
+import { statefulSetController } from './statefulset/statefulset-controller';
+import { persistentVolumeBinder } from './volume/persistent-volume-binder';
+import { pvcProtectionController, pvProtectionController } from './volume/storage-protection-controllers';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: replicaSetController,
@@ -33,4 +38,10 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   job: jobController,
   'ttl-after-finished': ttlAfterFinishedController,
   cronjob: cronJobController,
+  daemonset: daemonSetController,
+  disruption: disruptionController,
+  statefulset: statefulSetController,
+  'persistentvolume-binder': persistentVolumeBinder,
+  'pvc-protection': pvcProtectionController,
+  'pv-protection': pvProtectionController,
 };

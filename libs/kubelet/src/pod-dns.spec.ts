@@ -1,5 +1,5 @@
 import type { Pod, PodDNSConfig } from '@skiff/api';
-import { fitResolvConfLimits, mergeDnsConfig, mergeDnsOptions, podDnsConfig, type ClusterDnsSettings } from './pod-dns';
+import { fitResolvConfLimits, mergeDnsConfig, mergeDnsOptions, podDnsConfig, podHostDomain, type ClusterDnsSettings } from './pod-dns';
 
 const pod = (namespace: string, dnsPolicy = '', dnsConfig?: Partial<PodDNSConfig>): Pod =>
   ({ metadata: { namespace, name: 'p' }, spec: { dnsPolicy, dnsConfig, containers: [] } }) as unknown as Pod;
@@ -99,5 +99,14 @@ describe('fitResolvConfLimits', () => {
     const fitted = fitResolvConfLimits({ servers: [], searches, options: [] }).searches;
     expect(fitted).toEqual(searches.slice(0, 8));
     expect(fitted.join(' ').length).toBe(2031);
+  });
+});
+
+describe('podHostDomain', () => {
+  it('is <subdomain>.<ns>.svc.<cluster domain> for a pod with spec.subdomain, none otherwise', () => {
+    const named = (subdomain: string) => ({ metadata: { name: 'web-0', namespace: 'team' }, spec: { hostname: 'web-0', subdomain } }) as unknown as Pod;
+    expect(podHostDomain(named('nginx'), 'cluster.local')).toBe('nginx.team.svc.cluster.local');
+    expect(podHostDomain(named('nginx'), 'skiff.test.')).toBe('nginx.team.svc.skiff.test');
+    expect(podHostDomain(named(''), 'cluster.local')).toBeUndefined();
   });
 });

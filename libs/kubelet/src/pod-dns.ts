@@ -111,3 +111,15 @@ export function fitResolvConfLimits(config: PodDnsConfig): PodDnsConfig {
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
+
+/**
+ * The pod's DNS domain (Kubernetes' GeneratePodHostNameAndDomain): `<subdomain>.<ns>.svc.<domain>`
+ * for a pod with spec.subdomain, else none. The runtime names the pod IP `<hostname>.<that>` in
+ * its /etc/hosts; the cluster DNS answers the same name once a headless Service named
+ * `<subdomain>` selects the pod.
+ */
+export function podHostDomain(pod: Readonly<Pod>, clusterDomain: string = DEFAULT_CLUSTER_DOMAIN): string | undefined {
+  const subdomain = pod.spec?.subdomain;
+  if (!subdomain) return undefined;
+  return `${subdomain}.${pod.metadata?.namespace || 'default'}.svc.${clusterDomain.replace(/\.$/, '')}`;
+}

@@ -35,7 +35,7 @@
  * waiting CreateContainerConfigError (a Failed Warning) until a sync finds it. imagePullSecrets
  * give the pull its registry credentials. The pod's volumes go with the pod (terminatePod).
  */
-import { ConflictError, defaultPullPolicy, isRestartableInitContainer, NotFoundError, type Container, type Pod, type PodStatus, type Service } from '@skiff/api';
+import { ConflictError, defaultPullPolicy, isRestartableInitContainer, NotFoundError, podClaimNames, type Container, type Pod, type PodStatus, type Service } from '@skiff/api';
 import { realClock, type Clock, type TypedClient } from '@skiff/client';
 import { ContainerNotFoundError, ContainerStartError, ImageNeverPullError, ImagePullError, RuntimeError, type ContainerRuntime, type ContainerStatusInfo, type PodSandbox, type RegistryCredential } from '@skiff/runtime';
 import pino, { type Logger } from 'pino';
@@ -63,7 +63,7 @@ import {
   type KubeletEventRecorder,
 } from './kubelet-events';
 import type { KubeletMetrics } from './kubelet-metrics';
-import { podDnsConfig, type ClusterDnsSettings } from './pod-dns';
+import { podDnsConfig, podHostDomain, type ClusterDnsSettings } from './pod-dns';
 import { runLifecycleHook, stopPodContainers, type HookDeps, type StopRequest } from './lifecycle-hooks';
 import { instancesByName, planPodSync, podContainer, readySandbox, type ContainerStart, type PodRuntimeView } from './pod-sync-plan';
 import { computePodStatus, isTerminalPhase, podStatusEqual, publishedPorts, type ContainerObservation } from './pod-status';
@@ -271,8 +271,9 @@ export class PodSyncer implements PodSyncHandler {
     if (!volumesReady) {
       // Kubernetes: nothing is created until every volume is mounted (the containers show their
       // default waiting reasons: ContainerCreating, PodInitializing); the pod resyncs when a
-      // watched ConfigMap or Secret changes, and now and then for the rest (hostPath).
-      requeue(Math.max(this.backoff.baseMs, 1_000));
+      // watched ConfigMap or Secret changes, and now and then for the rest (hostPath); claims,
+      // which the kubelet does not watch, every second (binding follows scheduling closely).
+      requeue(podClaimNames(pod).length ? 1_000 : Math.max(this.backoff.baseMs, 1_000));
     } else if (plan.createSandbox) {
       const { attempt } = plan.createSandbox;
       // A sandbox that cannot be made (host port taken, sandbox image missing) is retried with
@@ -282,7 +283,7 @@ export class PodSyncer implements PodSyncHandler {
         requeue,
         () => {
           if (view.sandboxes.length > 0) this.normal(pod, KubeletReason.SandboxChanged, sandboxChangedMessage());
-          return this.runtime.runPodSandbox(pod, { attempt, signal, dns: this.options.dns && podDnsConfig(pod, this.options.dns) });
+          return this.runtime.runPodSandbox(pod, { attempt, signal, dns: this.options.dns && podDnsConfig(pod, this.options.dns), domain: podHostDomain(pod, this.options.dns?.clusterDomain) });
         },
         (failure) => this.warning(pod, KubeletReason.FailedCreatePodSandBox, sandboxFailedMessage(failure.message)),
       );

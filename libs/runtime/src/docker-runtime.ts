@@ -266,7 +266,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async runPodSandbox(pod: Readonly<Pod>, options: RunPodSandboxOptions = {}): Promise<PodSandbox> {
     const { signal } = options;
-    const body = sandboxCreateBody(pod, this.settings, options.attempt ?? 0, options.dns);
+    const body = sandboxCreateBody(pod, this.settings, options.attempt ?? 0, options.dns, options.domain);
     try {
       await this.ensureImage(body.Image, 'IfNotPresent', signal);
     } catch (err) {

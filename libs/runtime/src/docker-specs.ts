@@ -17,6 +17,7 @@ export interface DockerCreateBody {
   name: string;
   Image: string;
   Hostname?: string;
+  Domainname?: string;
   Entrypoint?: string[];
   Cmd?: string[];
   Env?: string[];
@@ -90,12 +91,15 @@ export function portKey(containerPort: number, protocol: string | undefined): st
  * publishing on the node only the container ports with a hostPort (Kubernetes' meaning: a
  * containerPort alone publishes nothing; the pod is reached at its IP), each distinct
  * containerPort/protocol once, at hostIP (a port's own hostIP in the spec overrides the node's).
- * With `dns`,
+ * The hostname is spec.hostname, else the pod's name; with `domain` (a pod with spec.subdomain:
+ * `<subdomain>.<ns>.svc.<cluster domain>`) Docker's /etc/hosts, which app containers share, maps
+ * the pod IP to `<hostname>.<domain> <hostname>`, as the kubelet's managed hosts file does (so
+ * `hostname -f` is the FQDN). With `dns`,
  * its resolv.conf has those nameservers, search domains and options (HostConfig Dns, DnsSearch,
  * DnsOptions); app containers in `container:<sandbox>` mode share that file (Docker refuses DNS
  * settings on them), so the sandbox is the one place to set it.
  */
-export function sandboxCreateBody(pod: Readonly<Pod>, settings: NodeRuntimeSettings, attempt = 0, dns?: Readonly<PodDnsConfig>): DockerCreateBody {
+export function sandboxCreateBody(pod: Readonly<Pod>, settings: NodeRuntimeSettings, attempt = 0, dns?: Readonly<PodDnsConfig>, domain?: string): DockerCreateBody {
   const ref = podRef(pod);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -112,6 +116,7 @@ export function sandboxCreateBody(pod: Readonly<Pod>, settings: NodeRuntimeSetti
     name: sandboxDockerName(ref, attempt),
     Image: settings.sandboxImage,
     Hostname: (pod.spec?.hostname || ref.name).slice(0, 63),
+    ...(domain ? { Domainname: domain } : {}),
     Entrypoint: ['sleep'],
     Cmd: ['infinity'],
     Labels: sandboxLabels(settings.nodeName, ref, attempt, settings.extraLabels),

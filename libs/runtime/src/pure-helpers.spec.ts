@@ -119,6 +119,10 @@ describe('docker create bodies', () => {
     expect(Object.keys(body.HostConfig.PortBindings ?? {})).toEqual(['53/udp']);
     expect(parseLabels(body.Labels)).toEqual({ kind: 'sandbox', node: 'node-1', pod: ref, attempt: 1 });
     expect(body.Labels['io.skiff.test']).toBe('x');
+    expect(body.Domainname).toBeUndefined();
+    // A pod with spec.subdomain: its own hostname, and the domain for /etc/hosts' FQDN.
+    const named = { ...pod, spec: { ...pod.spec!, hostname: 'web-0', subdomain: 'nginx' } } as Pod;
+    expect(sandboxCreateBody(named, settings, 0, undefined, 'nginx.ns.svc.cluster.local')).toMatchObject({ Hostname: 'web-0', Domainname: 'nginx.ns.svc.cluster.local' });
   });
 
   it('publishes nothing for a pod whose ports have no hostPort, and honours a port\'s own hostIP', () => {

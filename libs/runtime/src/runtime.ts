@@ -118,6 +118,11 @@ export interface RunPodSandboxOptions {
   attempt?: number;
   /** The pod's resolv.conf (the app containers share the sandbox's); none: the node's. */
   dns?: PodDnsConfig;
+  /**
+   * The pod's DNS domain, `<subdomain>.<namespace>.svc.<cluster domain>` for a pod with
+   * spec.subdomain: its /etc/hosts names the pod IP `<hostname>.<domain>` (Kubernetes' hostDomain).
+   */
+  domain?: string;
   signal?: AbortSignal;
 }
 

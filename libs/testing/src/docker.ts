@@ -151,6 +151,23 @@ export function ensurePerlImage(): Promise<string> {
   return perlImageReady;
 }
 
+let fluentdImageReady: Promise<string> | undefined;
+
+/**
+ * Makes sure the local dockerd holds `quay.io/fluentd_elasticsearch/fluentd:v2.5.2`, the image
+ * of the Kubernetes docs' fluentd-elasticsearch DaemonSet: a busybox stand-in that keeps running
+ * and reads /var/log (tools/images/build-fluentd.sh; rebuilt only when its inputs changed).
+ * Resolves with its name.
+ */
+export function ensureFluentdImage(): Promise<string> {
+  fluentdImageReady ??= (async () => {
+    await ensureDocker();
+    return runScript('build-fluentd.sh', 300_000);
+  })();
+  fluentdImageReady.catch(() => (fluentdImageReady = undefined));
+  return fluentdImageReady;
+}
+
 /** A label unique to this test run, `io.skiff.test=<random>`, as a key and value and as a filter. */
 export function testLabel(): { key: string; value: string; filter: string; labels: Record<string, string> } {
   const value = randomBytes(6).toString('hex');

@@ -7,6 +7,7 @@
  */
 import { CronScheduleError, isKnownTimeZone, parseCronSchedule } from '../cron-schedule';
 import type { CronJob, Job, JobSpec, PodFailurePolicy } from '../gen';
+import { JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_JOB_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from '../job-labels';
 import { labelSelectorMatcher } from '../selectors';
 import { deepEqual } from './deep-equal';
 import { checkEnum, checkMin, duplicate, invalid, required, unsupported, type Errors } from './field-errors';
@@ -115,6 +116,43 @@ export function validateJobSpec(errs: Errors, spec: JobSpec | undefined, path: s
   if (spec.podFailurePolicy) validatePodFailurePolicy(errs, spec.podFailurePolicy, spec, path);
 }
 
+/**
+ * The selector and pod labels the apiserver generated for a Job without manualSelector, checked
+ * after generation (Kubernetes' validateGeneratedSelector): the selector must be exactly
+ * {batch.kubernetes.io/controller-uid: <uid>}, the template's controller-uid / job-name labels
+ * (new and legacy keys) must be the Job's uid and name, and the selector must match the
+ * template's labels. A user's own value for one of those labels is caught here: it would leave
+ * the Job with a selector that matches none of its pods.
+ */
+export function validateGeneratedJobSelector(job: Job): Errors {
+  const errs: Errors = [];
+  const spec = job.spec;
+  if (!spec || spec.manualSelector) return errs;
+  const uid = job.metadata?.uid ?? '';
+  const name = job.metadata?.name ?? '';
+  const labels = spec.template?.metadata?.labels;
+  if (!labels) return [required('spec.template.metadata.labels', 'expected non-nil labels')];
+  const selector = spec.selector;
+  if (!selector) return [required('spec.selector')];
+  if ((selector.matchExpressions ?? []).length > 0) errs.push(invalid('spec.selector.matchExpressions', selector.matchExpressions, '`selector` not auto-generated'));
+  const matchLabels = selector.matchLabels ?? {};
+  if (!(JOB_CONTROLLER_UID_LABEL in matchLabels)) errs.push(invalid('spec.selector', selector, '`selector` not auto-generated'));
+  else if (matchLabels[JOB_CONTROLLER_UID_LABEL] !== uid) errs.push(invalid('spec.selector.matchLabels', matchLabels, 'controller-uid does not match uid'));
+  if (Object.keys(matchLabels).length > 1) errs.push(invalid('spec.selector.matchLabels', matchLabels, '`selector` not auto-generated'));
+  for (const [key, want] of [
+    [LEGACY_JOB_CONTROLLER_UID_LABEL, uid],
+    [LEGACY_JOB_NAME_LABEL, name],
+    [JOB_CONTROLLER_UID_LABEL, uid],
+    [JOB_NAME_LABEL, name],
+  ] as const) {
+    const field = `spec.template.metadata.labels[${key}]`;
+    if (!(key in labels)) errs.push(required(field));
+    else if (labels[key] !== want) errs.push(invalid(field, labels[key], `must be '${want}'`));
+  }
+  if (errs.length === 0 && !labelSelectorMatcher(selector).matches(labels)) errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  return errs;
+}
+
 /** A Job as created or updated (`old`: the stored Job on update, whose selector is generated). */
 export function validateJob(errs: Errors, job: Job, old?: Job): void {
   validateJobSpec(errs, job.spec, 'spec', !old);
@@ -154,8 +192,9 @@ export function validateCronJob(errs: Errors, cronJob: CronJob): void {
     }
   }
   if (spec.timeZone !== undefined) {
-    if (spec.timeZone === '') errs.push(invalid('spec.timeZone', spec.timeZone, 'unknown time zone'));
-    else if (/^\s|\s$/.test(spec.timeZone) || !isKnownTimeZone(spec.timeZone)) errs.push(invalid('spec.timeZone', spec.timeZone, `unknown time zone ${spec.timeZone}`));
+    if (spec.timeZone === '') errs.push(invalid('spec.timeZone', spec.timeZone, 'timeZone must be nil or non-empty string'));
+    else if (spec.timeZone.toLowerCase() === 'local') errs.push(invalid('spec.timeZone', spec.timeZone, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
+    else if (!isKnownTimeZone(spec.timeZone)) errs.push(invalid('spec.timeZone', spec.timeZone, `unknown time zone ${spec.timeZone}`));
   }
   checkMin(errs, 'spec.startingDeadlineSeconds', spec.startingDeadlineSeconds, 0);
   checkEnum(errs, 'spec.concurrencyPolicy', spec.concurrencyPolicy, CONCURRENCY_POLICIES);
@@ -167,5 +206,7 @@ export function validateCronJob(errs: Errors, cronJob: CronJob): void {
     return;
   }
   validateMetaFields(errs, template.metadata ?? {}, 'spec.jobTemplate.metadata');
-  validateJobSpec(errs, template.spec, 'spec.jobTemplate.spec', true);
+  // Kubernetes' ValidateJobTemplateSpec: the selector is always generated for the Jobs.
+  if (template.spec?.manualSelector) errs.push(unsupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));
+  validateJobSpec(errs, template.spec && { ...template.spec, manualSelector: undefined }, 'spec.jobTemplate.spec', true);
 }

@@ -23,26 +23,21 @@
  *
  * Time is ctx.now(), so that tests run the controller on a fake clock.
  */
-import { AlreadyExistsError, ApiError, ConflictError, keyOf, NotFoundError, type CronJob, type CronJobStatus, type Job } from '@skiff/api';
+import { AlreadyExistsError, ConflictError, keyOf, NotFoundError, type CronJob, type CronJobStatus, type Job } from '@skiff/api';
 import { typed } from '@skiff/client';
 import { Controller, type ReconcileResult } from '@skiff/reconcile';
 import type { Logger } from 'pino';
 import type { ControllerContext } from '../controller-context';
+import { errorMessage, isNamespaceTerminating } from '../controller-errors';
 import { controllerRefOf, isControlledBy } from '../owner-refs';
-import { finishedCondition, jobReference, planCronJob, sameCronJobStatus, type CronJobPlan } from './cronjob-plan';
+import { finishedCondition } from '../job/job-conditions';
+import { jobReference, planCronJob, sameCronJobStatus, type CronJobPlan } from './cronjob-plan';
 
 const KIND = 'CronJob';
 /** The component name on Events. */
 export const CRONJOB_COMPONENT = 'cronjob-controller';
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
-/** The apiserver refuses new objects in a namespace being deleted (Kubernetes' NamespaceTerminatingCause). */
-function isNamespaceTerminating(err: unknown): boolean {
-  return err instanceof ApiError && err.message.includes('because it is being terminated');
-}
 
 /** The key of the CronJob controlling `job`, if its controller is a CronJob. */
 export function cronJobKeyForJob(job: Readonly<Job>): string | undefined {

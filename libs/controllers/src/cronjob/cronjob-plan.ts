@@ -20,7 +20,8 @@
  * status after the deletions and before the creation: the controller adds the created Job's
  * reference (its uid is known only then) and sets lastScheduleTime to plan.create.scheduledTime.
  */
-import { cronJobJobName, CronScheduleError, isKnownTimeZone, jobFromCronJob, parseCronSchedule, type CronJob, type CronJobStatus, type CronSchedule, type Job, type ObjectReference } from '@skiff/api';
+import { cronJobJobName, CronScheduleError, formatRfc1123z, isKnownTimeZone, jobFromCronJob, parseCronSchedule, type CronJob, type CronJobStatus, type CronSchedule, type Job, type ObjectReference } from '@skiff/api';
+import { finishedCondition } from '../job/job-conditions';
 import { InvalidScheduleError, mostRecentScheduleTime, nextScheduleDelayMs } from './schedule-times';
 
 /** An Event to record on the CronJob. */
@@ -65,26 +66,15 @@ export interface PlanCronJobOptions {
   stillExisting?: ReadonlySet<string>;
 }
 
-/** The condition that says a Job finished: Complete or Failed with status "True". */
-export function finishedCondition(job: Readonly<Job>): 'Complete' | 'Failed' | undefined {
-  for (const c of job.status?.conditions ?? []) {
-    if (c.status === 'True' && (c.type === 'Complete' || c.type === 'Failed')) return c.type;
-  }
-  return undefined;
+/** How a Job finished: 'Complete' or 'Failed' (its condition with status "True"), or undefined. */
+export function jobFinishedAs(job: Readonly<Job>): 'Complete' | 'Failed' | undefined {
+  return finishedCondition(job)?.type as 'Complete' | 'Failed' | undefined;
 }
 
 /** A reference to `job` for status.active (Kubernetes' getRef). */
 export function jobReference(job: Readonly<Job>): ObjectReference {
   const meta = job.metadata;
   return { kind: 'Job', apiVersion: 'batch/v1', namespace: meta?.namespace ?? '', name: meta?.name ?? '', uid: meta?.uid ?? '', resourceVersion: meta?.resourceVersion ?? '', fieldPath: '' };
-}
-
-/** Go's time.RFC1123Z in UTC: "Mon, 02 Jan 2006 15:04:05 +0000". */
-function rfc1123z(t: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${days[t.getUTCDay()]}, ${p(t.getUTCDate())} ${months[t.getUTCMonth()]} ${t.getUTCFullYear()} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())} +0000`;
 }
 
 const time = (d: Date | undefined) => d?.getTime();
@@ -108,8 +98,8 @@ function byStartTime(a: Readonly<Job>, b: Readonly<Job>): number {
 /** The oldest finished Jobs beyond the history limits (Kubernetes' cleanupFinishedJobs). */
 function historyToPrune(cronJob: Readonly<CronJob>, jobs: readonly Readonly<Job>[]): Readonly<Job>[] {
   const beyond = (finished: Readonly<Job>[], limit: number | undefined) => (limit === undefined ? [] : [...finished].sort(byStartTime).slice(0, Math.max(0, finished.length - limit)));
-  const succeeded = jobs.filter((j) => finishedCondition(j) === 'Complete');
-  const failed = jobs.filter((j) => finishedCondition(j) === 'Failed');
+  const succeeded = jobs.filter((j) => jobFinishedAs(j) === 'Complete');
+  const failed = jobs.filter((j) => jobFinishedAs(j) === 'Failed');
   return [...beyond(succeeded, cronJob.spec?.successfulJobsHistoryLimit), ...beyond(failed, cronJob.spec?.failedJobsHistoryLimit)];
 }
 
@@ -137,7 +127,7 @@ export function planCronJob(cronJob: Readonly<CronJob>, ownedJobs: readonly Read
   const activeBefore = new Set(status.active.map((r) => r.uid));
   for (const job of ownedJobs) {
     const uid = job.metadata?.uid ?? '';
-    const finished = finishedCondition(job);
+    const finished = jobFinishedAs(job);
     if (!activeBefore.has(uid) && !finished) {
       event('Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${job.metadata?.name}`);
     } else if (activeBefore.has(uid) && finished) {
@@ -189,7 +179,7 @@ export function planCronJob(cronJob: Readonly<CronJob>, ownedJobs: readonly Read
     // The deadline hid a missed time (Kubernetes reports it only at the boundary; we say it here).
     if (deadlineSeconds !== undefined) {
       const missed = mostRecentScheduleTime(cronJob, at, schedule, false).mostRecent;
-      if (missed && tooLate(missed)) event('Warning', 'MissSchedule', `Missed scheduled time to start a job: ${rfc1123z(missed)}`);
+      if (missed && tooLate(missed)) event('Warning', 'MissSchedule', `Missed scheduled time to start a job: ${formatRfc1123z(missed)}`);
     }
     return done(requeue());
   }
@@ -197,7 +187,7 @@ export function planCronJob(cronJob: Readonly<CronJob>, ownedJobs: readonly Read
     event('Warning', 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
   }
   if (tooLate(scheduledTime)) {
-    event('Warning', 'MissSchedule', `Missed scheduled time to start a job: ${rfc1123z(scheduledTime)}`);
+    event('Warning', 'MissSchedule', `Missed scheduled time to start a job: ${formatRfc1123z(scheduledTime)}`);
     return done(requeue());
   }
   const jobName = cronJobJobName(cronJob.metadata?.name ?? '', scheduledTime);

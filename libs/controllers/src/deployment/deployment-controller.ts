@@ -24,6 +24,7 @@ import { typed, type Informer } from '@skiff/client';
 import { Controller, TerminalError, type ReconcileResult } from '@skiff/reconcile';
 import type { Logger } from 'pino';
 import type { ControllerContext } from '../controller-context';
+import { errorMessage } from '../controller-errors';
 import { BY_CONTROLLER_UID, controllerRefOf, controllerUidIndex } from '../owner-refs';
 import type { DeploymentPlan, PlannedEvent } from './deployment-plan';
 import { planDeployment } from './deployment-sync';
@@ -39,9 +40,6 @@ export const DEPLOYMENT_COMPONENT = 'deployment-controller';
 type DeploymentInformer = Informer<'deployment'>;
 type ReplicaSetInformer = Informer<'replicaSet'>;
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Keys to sync when `rs` changes: its controlling Deployment, or (an orphan) every Deployment selecting it. */
 export function deploymentKeysForReplicaSet(rs: Readonly<ReplicaSet>, deployments: DeploymentInformer): string[] {

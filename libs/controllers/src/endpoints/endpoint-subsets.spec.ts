@@ -1,5 +1,5 @@
 import { intOrString, type Pod, type Service, type ServicePort } from '@skiff/api';
-import { endpointsLabels, endpointSubsets, findTargetPort, HEADLESS_LABEL, sameLabels, sameSubsets } from './endpoint-subsets';
+import { endpointHostname, endpointsLabels, endpointSubsets, findTargetPort, HEADLESS_LABEL, sameLabels, sameSubsets } from './endpoint-subsets';
 
 interface PodOptions {
   ip?: string;
@@ -124,5 +124,27 @@ describe('endpointsLabels', () => {
     expect(endpointsLabels(service([], { clusterIP: 'None' }))).toEqual({ team: 'a', [HEADLESS_LABEL]: '' });
     expect(sameLabels({ a: '1' }, { a: '1' })).toBe(true);
     expect(sameLabels({ a: '1' }, { a: '1', b: '' })).toBe(false);
+  });
+});
+
+describe('endpointHostname', () => {
+  const named = (hostname: string, subdomain: string, namespace = 'default') => {
+    const p = pod('web-0', { ip: '10.244.1.5' });
+    p.metadata!.namespace = namespace;
+    Object.assign(p.spec!, { hostname, subdomain });
+    return p;
+  };
+
+  it("carries the pod's hostname when its subdomain names the service (as Kubernetes), and nothing otherwise", () => {
+    const headless = service([], { clusterIP: 'None' });
+    expect(endpointHostname(named('web-0', 'web'), headless)).toBe('web-0');
+    expect(endpointHostname(named('web-0', 'other'), headless)).toBe('');
+    expect(endpointHostname(named('', 'web'), headless)).toBe('');
+    expect(endpointHostname(named('web-0', 'web', 'team-b'), headless)).toBe('');
+    const [subset] = endpointSubsets(headless, [named('web-0', 'web'), pod('other', { ip: '10.244.1.6' })]);
+    expect(subset.addresses.map((a) => [a.ip, a.hostname])).toEqual([
+      ['10.244.1.5', 'web-0'],
+      ['10.244.1.6', ''],
+    ]);
   });
 });

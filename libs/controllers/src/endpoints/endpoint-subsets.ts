@@ -11,7 +11,8 @@
  *   container ports of that name and protocol; a pod lacking the named port is left out of that
  *   port (and of the Endpoints when it lacks them all). A headless service without ports lists
  *   its pods with no ports.
- * - Each address carries the pod's IP, node (nodeName, hostIP) and a reference to the pod. Pod
+ * - Each address carries the pod's IP, node (nodeName, hostIP), a reference to the pod and, when
+ *   the pod's spec.subdomain names the service, its spec.hostname (endpointHostname). Pod
  *   IPs are routable cluster-wide (the pod network), so the proxy reaches every endpoint at
  *   ip:port; addresses carry no host ports.
  * - Addresses with the same port set share a subset. Ports sort by name, port and protocol;
@@ -61,12 +62,23 @@ export function findTargetPort(pod: Readonly<Pod>, servicePort: Readonly<Service
   return undefined;
 }
 
-/** The address of `pod`: its IP, node and a reference to it. */
-function addressOf(pod: Readonly<Pod>): EndpointAddress {
+/**
+ * The hostname an address of `pod` carries for `service` (Kubernetes' endpoints controller): the
+ * pod's spec.hostname when its spec.subdomain names the service (same namespace), else none. The
+ * cluster DNS answers `<hostname>.<service>.<ns>.svc` with it.
+ */
+export function endpointHostname(pod: Readonly<Pod>, service: Readonly<Service>): string {
+  const hostname = pod.spec?.hostname ?? '';
+  const sameService = pod.spec?.subdomain === service.metadata?.name && (pod.metadata?.namespace ?? '') === (service.metadata?.namespace ?? '');
+  return hostname && sameService ? hostname : '';
+}
+
+/** The address of `pod`: its IP, hostname (endpointHostname), node and a reference to it. */
+function addressOf(pod: Readonly<Pod>, service: Readonly<Service>): EndpointAddress {
   const nodeName = pod.spec?.nodeName;
   return {
     ip: pod.status?.podIP ?? '',
-    hostname: '',
+    hostname: endpointHostname(pod, service),
     ...(nodeName ? { nodeName } : {}),
     targetRef: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '', apiVersion: '', resourceVersion: '', fieldPath: '' },
     hostIP: pod.status?.hostIP ?? '',
@@ -120,8 +132,8 @@ export function endpointSubsets(service: Readonly<Service>, pods: readonly Reado
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, group]): EndpointSubset => {
       return {
-        addresses: group.entries.filter((e) => e.ready).map((e) => addressOf(e.pod)).sort(compareAddresses),
-        notReadyAddresses: group.entries.filter((e) => !e.ready).map((e) => addressOf(e.pod)).sort(compareAddresses),
+        addresses: group.entries.filter((e) => e.ready).map((e) => addressOf(e.pod, service)).sort(compareAddresses),
+        notReadyAddresses: group.entries.filter((e) => !e.ready).map((e) => addressOf(e.pod, service)).sort(compareAddresses),
         ports: group.ports,
       };
     });

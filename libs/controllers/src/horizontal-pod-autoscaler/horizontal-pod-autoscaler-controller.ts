@@ -30,6 +30,7 @@ import { podUsageByName, typed, type TypedClient } from '@skiff/client';
 import { Controller, type ReconcileResult } from '@skiff/reconcile';
 import type { Logger } from 'pino';
 import type { ControllerContext } from '../controller-context';
+import { errorMessage } from '../controller-errors';
 import { completeSync, planSync, selectorProblem, type AutoscalerConfig, type RescaleOutcome, type ScaleRead } from './autoscaler-sync';
 import type { MetricsRead, PlannedEvent } from './metric-replicas';
 import { hpasSelecting, scaleOf, scaleTargetKind, type Scalable, type ScalableCase } from './scale-target';
@@ -41,9 +42,6 @@ const KIND = 'HorizontalPodAutoscaler';
 /** Writes of the target retried after a conflict that left spec.replicas as it was. */
 const CONFLICT_RETRIES = 3;
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Same status, as the API would store it (defaults and unset fields compare equal). */
 function sameStatus(a: HorizontalPodAutoscalerStatus | undefined, b: HorizontalPodAutoscalerStatus): boolean {

@@ -85,8 +85,16 @@ export function hasIndex(intervals: readonly IndexInterval[], ix: number): boole
  */
 export function firstPendingIndexes(succeeded: readonly IndexInterval[], activeIndexes: ReadonlySet<number>, count: number, completions: number): number[] {
   const result: number[] = [];
+  // One walk over the sorted intervals with a cursor: a succeeded interval is skipped whole.
+  const sorted = [...succeeded].sort((a, b) => a.first - b.first);
+  let cursor = 0;
   for (let ix = 0; ix < completions && result.length < count; ix++) {
-    if (!activeIndexes.has(ix) && !hasIndex(succeeded, ix)) result.push(ix);
+    while (cursor < sorted.length && sorted[cursor].last < ix) cursor++;
+    if (cursor < sorted.length && sorted[cursor].first <= ix) {
+      ix = sorted[cursor].last;
+      continue;
+    }
+    if (!activeIndexes.has(ix)) result.push(ix);
   }
   return result;
 }

@@ -1,5 +1,5 @@
 import { backoffDelayMs, backoffRecordOf, remainingBackoffMs } from './job-backoff';
-import { failed, job, succeeded, T0 } from './job-fixtures.spec-helper';
+import { failed, job, pod, succeeded, T0 } from './job-fixtures.spec-helper';
 
 describe('job failure backoff', () => {
   it('doubles from 10 s per failure, capped at 6 minutes', () => {
@@ -24,5 +24,24 @@ describe('job failure backoff', () => {
     expect(remainingBackoffMs(record, T0 + 5_000)).toBe(15_000);
     expect(remainingBackoffMs(record, T0 + 20_000)).toBe(0);
     expect(remainingBackoffMs({ failuresAfterLastSuccess: 0 }, T0)).toBe(0);
+  });
+
+  it('measures a deleted pod from its deletion request, not from deletionTimestamp (now + grace)', () => {
+    const deleted = pod('a', { deleting: true });
+    deleted.status!.containerStatuses = [];
+    deleted.metadata!.deletionGracePeriodSeconds = 30;
+    deleted.metadata!.deletionTimestamp = new Date(T0 + 30_000);
+    expect(backoffRecordOf(job(), [deleted])).toEqual({ failuresAfterLastSuccess: 1, lastFailureTime: T0 });
+    expect(remainingBackoffMs(backoffRecordOf(job(), [deleted]), T0 + 10_000)).toBe(0);
+  });
+
+  it('leaves out pods the controller deleted itself (no finalizer, not Failed, not uncounted)', () => {
+    const removedBySuspend = pod('s', { deleting: true, finalizer: false });
+    const countedLater = pod('u', { deleting: true, finalizer: false });
+    const j = job({}, { uncountedTerminatedPods: { succeeded: [], failed: ['u'] } });
+    expect(backoffRecordOf(j, [removedBySuspend])).toEqual({ failuresAfterLastSuccess: 0 });
+    expect(backoffRecordOf(j, [removedBySuspend, countedLater]).failuresAfterLastSuccess).toBe(1);
+    expect(backoffRecordOf(j, [pod('f', { deleting: true })]).failuresAfterLastSuccess).toBe(1);
+    expect(backoffRecordOf(j, [failed('x', { finalizer: false })]).failuresAfterLastSuccess).toBe(1);
   });
 });

@@ -6,7 +6,7 @@
  * CONTRACT: pure; `now` is injected.
  */
 import type { Job, Pod } from '@skiff/api';
-import { isPodFailed, podFinishedAt } from './job-pods';
+import { hasTrackingFinalizer, isPodFailed, podFinishedAt } from './job-pods';
 
 export const DEFAULT_JOB_BACKOFF_BASE_MS = 10_000;
 export const DEFAULT_JOB_BACKOFF_MAX_MS = 6 * 60_000;
@@ -17,10 +17,22 @@ export interface BackoffRecord {
   lastFailureTime?: number;
 }
 
-/** Failures finished after the last success finished, and the latest failure's time. */
+/**
+ * Whether `pod` is a failure the Job counts (and so backs off for): phase Failed, listed in
+ * status.uncountedTerminatedPods.failed, or failed while it still holds the tracking finalizer.
+ * A pod the controller deleted itself (suspension, scale-down) lost its finalizer first and is
+ * none of these.
+ */
+export function isCountedFailure(pod: Readonly<Pod>, job: Readonly<Job>): boolean {
+  if (pod.status?.phase === 'Failed') return true;
+  if ((job.status?.uncountedTerminatedPods?.failed ?? []).includes(pod.metadata?.uid ?? '')) return true;
+  return hasTrackingFinalizer(pod) && isPodFailed(pod, job);
+}
+
+/** Counted failures finished after the last success finished, and the latest failure's time. */
 export function backoffRecordOf(job: Readonly<Job>, pods: readonly Readonly<Pod>[]): BackoffRecord {
   const lastSuccess = Math.max(-Infinity, ...pods.filter((p) => p.status?.phase === 'Succeeded').map(podFinishedAt));
-  const failures = pods.filter((p) => isPodFailed(p, job)).map(podFinishedAt).filter((t) => t > lastSuccess);
+  const failures = pods.filter((p) => isCountedFailure(p, job)).map(podFinishedAt).filter((t) => t > lastSuccess);
   return failures.length === 0 ? { failuresAfterLastSuccess: 0 } : { failuresAfterLastSuccess: failures.length, lastFailureTime: Math.max(...failures) };
 }
 

@@ -4,7 +4,7 @@
  * by writing pod status (Running, Succeeded, Failed with exit codes) itself. Each test uses its
  * own Job; the Job's pods carry its generated batch.kubernetes.io/job-name label.
  */
-import { ConflictError, Job, JOB_TRACKING_FINALIZER, type Event, type JobSpec, type Pod } from '@skiff/api';
+import { ConflictError, InvalidError, Job, JOB_TRACKING_FINALIZER, NotFoundError, ObjectMeta, Pod, type Event, type JobSpec } from '@skiff/api';
 import type { TypedClient } from '@skiff/client';
 import { waitFor } from '@skiff/testing';
 import { startControllersTestEnv, type ControllersTestEnv } from '../controllers-test-env.spec-helper';
@@ -239,6 +239,99 @@ describe('Job and TTL-after-finished controllers against the real apiserver', ()
     expect(Date.now() - finishedAt).toBeGreaterThanOrEqual(1_000);
     await waitFor('its pod to be deleted', async () => (await podsOf('ephemeral')).length === 0, { timeoutMs: 15_000 });
   }, 30_000);
+
+  const hasFinalizer = (p: Pod | undefined) => Boolean(p?.metadata?.finalizers.includes(JOB_TRACKING_FINALIZER));
+  const podOrUndefined = (name: string) => pods.get(NS, name).catch((err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+
+  it('a Job deleted while its pod runs: the pod loses the finalizer and goes with the Job', async () => {
+    await jobs.create(jobOf('deleted-running'));
+    const [pod] = await waitFor('a pod', () => activeOf('deleted-running').then((l) => (l.length === 1 ? l : undefined)));
+    expect(hasFinalizer(pod)).toBe(true);
+    await jobs.delete(NS, 'deleted-running', { propagationPolicy: 'Background' });
+    await waitFor('the pod to be gone (finalizer removed, collected)', async () => !(await podOrUndefined(pod.metadata?.name ?? '')), { timeoutMs: 20_000 });
+  }, 30_000);
+
+  it('a Job deleted with propagationPolicy Orphan: its pod stays, without owner and without the finalizer', async () => {
+    await jobs.create(jobOf('orphaner'));
+    const [pod] = await waitFor('a pod', () => activeOf('orphaner').then((l) => (l.length === 1 ? l : undefined)));
+    await jobs.delete(NS, 'orphaner', { propagationPolicy: 'Orphan' });
+    const left = await waitFor('the pod orphaned and released', async () => {
+      const p = await podOrUndefined(pod.metadata?.name ?? '');
+      return p && p.metadata?.ownerReferences.length === 0 && !hasFinalizer(p) ? p : undefined;
+    }, { timeoutMs: 20_000 });
+    expect(left.metadata?.deletionTimestamp).toBeUndefined();
+    await pods.delete(NS, left.metadata?.name ?? '');
+    await waitFor('the orphan to be deletable', async () => !(await podOrUndefined(left.metadata?.name ?? '')));
+  }, 30_000);
+
+  it('a pod relabelled away is released: no owner reference, no finalizer; the Job replaces it', async () => {
+    const created = await jobs.create(jobOf('releaser'));
+    const [pod] = await waitFor('a pod', () => activeOf('releaser').then((l) => (l.length === 1 ? l : undefined)));
+    for (;;) {
+      const fresh = await pods.get(NS, pod.metadata?.name ?? '');
+      fresh.metadata!.labels['batch.kubernetes.io/controller-uid'] = 'someone-else';
+      try {
+        await pods.update(fresh);
+        break;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    const released = await waitFor('the pod to be released', async () => {
+      const p = await podOrUndefined(pod.metadata?.name ?? '');
+      return p && !p.metadata?.ownerReferences.some((r) => r.uid === created.metadata?.uid) && !hasFinalizer(p) ? p : undefined;
+    });
+    expect(released.metadata?.deletionTimestamp).toBeUndefined();
+    const [replacement] = await waitFor('a replacement', () => activeOf('releaser').then((l) => l.filter((p) => p.metadata?.uid !== pod.metadata?.uid && p.metadata?.labels['batch.kubernetes.io/controller-uid'] === created.metadata?.uid)).then((l) => (l.length === 1 ? l : undefined)));
+    await finish(replacement, 0);
+    expect((await waitCondition('releaser', 'Complete')).status).toMatchObject({ succeeded: 1, failed: 0 });
+    await pods.delete(NS, released.metadata?.name ?? '');
+  }, 30_000);
+
+  it('an orphan pod matching a manual selector is adopted with the finalizer and counted', async () => {
+    const orphan = await pods.create(Pod.fromPartial({ metadata: { name: 'stray', namespace: NS, labels: { app: 'adoptee' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } }));
+    expect(hasFinalizer(orphan)).toBe(false);
+    const job = jobOf('adopter', { manualSelector: true, selector: { matchLabels: { app: 'adoptee' }, matchExpressions: [] } });
+    job.spec!.template!.metadata = ObjectMeta.fromPartial({ labels: { app: 'adoptee' } });
+    const created = await jobs.create(job);
+    const adopted = await waitFor('the pod to be adopted with the finalizer', async () => {
+      const p = await pods.get(NS, 'stray');
+      return p.metadata?.ownerReferences.some((r) => r.uid === created.metadata?.uid && r.controller) && hasFinalizer(p) ? p : undefined;
+    });
+    await finish(adopted, 0);
+    const done = await waitCondition('adopter', 'Complete');
+    expect(done.status).toMatchObject({ succeeded: 1, failed: 0, active: 0 });
+    const { items } = await pods.list({ namespace: NS, labelSelector: 'app=adoptee' });
+    expect(items.map((p) => p.metadata?.name)).toEqual(['stray']);
+    await waitFor('its finalizer to be removed once counted', async () => !hasFinalizer(await pods.get(NS, 'stray')));
+  }, 30_000);
+
+  it('a pod deleted before it was bound counts as failed under a podFailurePolicy and loses its finalizer', async () => {
+    await jobs.create(jobOf('unbound', { backoffLimit: 0, podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] } }));
+    const [pod] = await waitFor('a pod', () => activeOf('unbound').then((l) => (l.length === 1 ? l : undefined)));
+    expect(pod.spec?.nodeName).toBe('');
+    await pods.delete(NS, pod.metadata?.name ?? '');
+    const job = await waitCondition('unbound', 'Failed');
+    expect(job.status).toMatchObject({ failed: 1, succeeded: 0 });
+    await waitFor('the deleted pod to be gone', async () => !(await podOrUndefined(pod.metadata?.name ?? '')));
+  }, 30_000);
+
+  it('a pod evicted through the Eviction API is DisruptionTarget and ignored by an Ignore rule: replaced, not counted', async () => {
+    await jobs.create(jobOf('drained', { backoffLimit: 0, podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] } }));
+    const [pod] = await waitFor('a pod', () => activeOf('drained').then((l) => (l.length === 1 ? l : undefined)));
+    await env.client.evict({ namespace: NS, name: pod.metadata?.name ?? '', dryRun: false, gracePeriodSeconds: undefined, preconditions: undefined } as never);
+    const [replacement] = await waitFor('a replacement', () => activeOf('drained').then((l) => (l.length === 1 && l[0].metadata?.uid !== pod.metadata?.uid ? l : undefined)));
+    await finish(replacement, 0);
+    const job = await waitCondition('drained', 'Complete');
+    expect(job.status).toMatchObject({ succeeded: 1, failed: 0 });
+  }, 30_000);
+
+  it('the apiserver refuses a template label that contradicts the generated selector', async () => {
+    const job = jobOf('contradiction');
+    job.spec!.template!.metadata = ObjectMeta.fromPartial({ labels: { 'batch.kubernetes.io/controller-uid': 'X' } });
+    await expect(jobs.create(job)).rejects.toThrow(InvalidError);
+    await expect(jobs.create(job)).rejects.toThrow(/spec\.template\.metadata\.labels\[batch\.kubernetes\.io\/controller-uid\]: Invalid value: "X": must be '/);
+  });
 
   it('no pod keeps the tracking finalizer once its Job finished', async () => {
     await waitFor('every finalizer to be removed', async () => {

@@ -5,9 +5,11 @@
  * the caches, writes through the API and records Events on the Job.
  *
  * One reconcile of "ns/name":
- *   1. Job gone from the cache -> forget it; remove the tracking finalizer from pods whose Job is
- *      confirmed gone by the apiserver (they can never be counted now).
- *   2. claim the Job's pods (all phases): adopt matching orphans, release pods relabelled away.
+ *   1. Job gone from the cache -> forget it; queue its pods that hold the tracking finalizer for
+ *      the orphan-pod sync below. A cached Job older than the controller's last status write
+ *      (status-version-expectations) -> nothing now: its update event brings the key back.
+ *   2. claim the Job's pods (all phases): adopt matching orphans (adding the tracking finalizer,
+ *      so they are counted), release pods relabelled away (removing it).
  *   3. Job finished (Complete / Failed) -> remove leftover finalizers, done.
  *   4. planJobSync: delete pods (a failing Job keeps their finalizers so they are counted;
  *      suspension and scale-down remove the finalizer first) or create pods (the tracking
@@ -16,18 +18,25 @@
  *      -> settle the counters and maybe the terminal condition -> write the status again.
  *   6. a failed create/delete/finalizer removal throws (retried with backoff) after the status is
  *      written; otherwise requeue for the failure backoff, activeDeadlineSeconds or expectations.
+ *
+ * One reconcile of "orphan-pod:ns/name" (Kubernetes' orphan queue, syncOrphanPod): a pod that
+ * holds the tracking finalizer with no controller, or whose controlling Job is gone (another uid)
+ * or finished, loses the finalizer. Both are confirmed with live reads (the pod, then its Job),
+ * and the update is a compare-and-swap on the pod read, so a concurrent adoption wins. A pod
+ * controlled by something other than a batch/v1 Job is left alone.
  */
 import { setMaxListeners } from 'node:events';
-import { ApiError, ConflictError, keyOf, labelSelectorMatcher, NotFoundError, type Job, type JobStatus, type LabelMatcher, type Pod } from '@skiff/api';
+import { ConflictError, JOB_TRACKING_FINALIZER, keyOf, splitKey, labelSelectorMatcher, NotFoundError, type Job, type JobStatus, type LabelMatcher, type Pod } from '@skiff/api';
 import { typed, type Informer } from '@skiff/client';
 import { Controller, TerminalError, type ReconcileResult } from '@skiff/reconcile';
-import type { Logger } from 'pino';
 import type { ControllerContext } from '../controller-context';
+import { errorMessage, isNamespaceTerminating } from '../controller-errors';
 import { applyClaims, claimObjects } from '../controller-ref-manager';
 import { controllerRefOf } from '../owner-refs';
-import { ControllerExpectations } from '../replicaset/controller-expectations';
-import { slowStartBatch } from '../replicaset/slow-start-batch';
+import { ControllerExpectations } from '../controller-expectations';
+import { slowStartBatch } from '../slow-start-batch';
 import { FinalizerExpectations } from './finalizer-expectations';
+import { StatusVersionExpectations } from './status-version-expectations';
 import { DEFAULT_JOB_BACKOFF_MAX_MS } from './job-backoff';
 import { isJobFinished, JOB_COMPLETE } from './job-conditions';
 import { hasTrackingFinalizer, jobRef, podForJob, withoutTrackingFinalizer } from './job-pods';
@@ -38,13 +47,7 @@ const KIND = 'Job';
 /** The component name on Events (Kubernetes' job-controller). */
 export const JOB_COMPONENT = 'job-controller';
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
-function isNamespaceTerminating(err: unknown): boolean {
-  return err instanceof ApiError && err.message.includes('because it is being terminated');
-}
 
 function selectorOf(job: Readonly<Job>): LabelMatcher | undefined {
   try {
@@ -60,16 +63,38 @@ function controllingJobKey(pod: Readonly<Pod>): string | undefined {
   return ref?.kind === KIND && ref.apiVersion.startsWith('batch/') ? keyOf({ namespace: pod.metadata?.namespace, name: ref.name }) : undefined;
 }
 
-/** Keys to reconcile when `pod` changes: its Job, or every Job whose selector matches an orphan. */
+/** The prefix of the queue keys of pods whose tracking finalizer may have to go. */
+export const ORPHAN_POD_KEY_PREFIX = 'orphan-pod:';
+
+/**
+ * Whether `pod` holds the tracking finalizer with no unfinished Job controlling it, as the cache
+ * says (Kubernetes' enqueueOrphanPod condition): no controller, or a Job controller that the
+ * cache lacks (or has with another uid) or that finished. Controlled by another kind: no.
+ */
+export function isOrphanedTrackedPod(pod: Readonly<Pod>, jobs: Informer<'job'>): boolean {
+  if (!hasTrackingFinalizer(pod)) return false;
+  const ref = controllerRefOf(pod);
+  if (!ref) return true;
+  const key = controllingJobKey(pod);
+  if (!key) return false;
+  const job = jobs.get(key);
+  return !job || job.metadata?.uid !== ref.uid || isJobFinished(job);
+}
+
+/**
+ * Keys to reconcile when `pod` changes: its Job, or every Job whose selector matches an orphan;
+ * and its orphan-pod key when it holds the tracking finalizer with no unfinished Job.
+ */
 export function jobKeysForPod(pod: Readonly<Pod>, jobs: Informer<'job'>): string[] {
+  const keys: string[] = [];
   if (controllerRefOf(pod)) {
     const key = controllingJobKey(pod);
-    return key ? [key] : [];
+    if (key) keys.push(key);
+  } else {
+    for (const job of jobs.byNamespace(pod.metadata?.namespace ?? '')) if (selectorOf(job)?.matches(pod.metadata?.labels)) keys.push(keyOf(job.metadata));
   }
-  return jobs
-    .byNamespace(pod.metadata?.namespace ?? '')
-    .filter((job) => selectorOf(job)?.matches(pod.metadata?.labels))
-    .map((job) => keyOf(job.metadata));
+  if (isOrphanedTrackedPod(pod, jobs)) keys.push(ORPHAN_POD_KEY_PREFIX + keyOf(pod.metadata));
+  return keys;
 }
 
 /** Whether two statuses differ in anything the controller writes. */
@@ -100,7 +125,9 @@ export function jobController(ctx: ControllerContext): Controller {
   const recorder = ctx.recorder(JOB_COMPONENT);
   const expectations = new ControllerExpectations(ctx.now);
   const finalizerExpectations = new FinalizerExpectations();
+  const statusVersions = new StatusVersionExpectations();
   const baseLog = ctx.log.child({ controller: 'job' });
+  const controller = new Controller({ name: 'job', reconcile, workers: ctx.tuning.workers, log: ctx.log, registry: ctx.registry });
   const backoffBaseMs = ctx.tuning.jobPodFailureBackoffMs;
 
   const expectationKey = (pod: Readonly<Pod>): string | undefined => {
@@ -113,9 +140,9 @@ export function jobController(ctx: ControllerContext): Controller {
     const key = expectationKey(pod);
     if (key) expectations.deletionObserved(key, keyOf(pod.metadata));
   };
+  // By uid alone: a pod released while its removal is pending no longer names its Job.
   const observeFinalizer = (pod: Readonly<Pod>, gone: boolean) => {
-    const key = controllingJobKey(pod);
-    if (key && (gone || !hasTrackingFinalizer(pod))) finalizerExpectations.observed(key, pod.metadata?.uid ?? '');
+    if (gone || !hasTrackingFinalizer(pod)) finalizerExpectations.observed(pod.metadata?.uid ?? '');
   };
   podInformer.addHandler({
     onAdd(pod) {
@@ -177,28 +204,62 @@ export function jobController(ctx: ControllerContext): Controller {
     return { done, error };
   }
 
-  /** The Job is gone: its pods with the finalizer can be released once the apiserver confirms it. */
-  async function releaseOrphans(key: string, log: Logger, signal: AbortSignal): Promise<void> {
-    const [namespace, name] = key.includes('/') ? key.split('/') : ['', key];
-    const stranded = podInformer.byNamespace(namespace).filter((p) => hasTrackingFinalizer(p) && controllingJobKey(p) === key);
-    if (stranded.length === 0) return;
-    let liveUid: string | undefined;
-    try {
-      liveUid = (await jobs.get(namespace, name, { signal })).metadata?.uid;
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+  /** The Job is gone from the cache: its pods with the finalizer go through the orphan-pod sync. */
+  function queueStrandedPods(key: string): void {
+    const { namespace } = splitKey(key);
+    for (const pod of podInformer.byNamespace(namespace)) {
+      if (hasTrackingFinalizer(pod) && controllingJobKey(pod) === key) controller.enqueue(ORPHAN_POD_KEY_PREFIX + keyOf(pod.metadata));
     }
-    const orphans = stranded.filter((p) => controllerRefOf(p)?.uid !== liveUid);
-    const { error } = await removeFinalizers(orphans, signal);
-    if (orphans.length > 0) log.info({ pods: orphans.length }, 'removed tracking finalizers of pods whose Job is gone');
-    if (error) throw error;
+  }
+
+  /** The Job named by the pod's controller reference as the API holds it now, if it is that Job. */
+  async function liveControllingJob(pod: Readonly<Pod>, signal: AbortSignal): Promise<Readonly<Job> | undefined> {
+    const ref = controllerRefOf(pod);
+    if (!ref) return undefined;
+    try {
+      const job = await jobs.get(pod.metadata?.namespace ?? '', ref.name, { signal });
+      return job.metadata?.uid === ref.uid ? job : undefined;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** The orphan-pod sync (see the file comment). */
+  async function syncOrphanPod(podKey: string, signal: AbortSignal): Promise<void> {
+    const cached = podInformer.get(podKey);
+    if (!cached || !isOrphanedTrackedPod(cached, jobInformer)) return;
+    const { namespace, name } = splitKey(podKey);
+    let pod: Readonly<Pod>;
+    try {
+      pod = await pods.get(namespace, name, { signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+    if (!hasTrackingFinalizer(pod)) return;
+    if (controllerRefOf(pod)) {
+      if (!controllingJobKey(pod)) return;
+      const job = await liveControllingJob(pod, signal);
+      if (job && !isJobFinished(job)) return; // adopted meanwhile, or the cache lags: its Job counts it
+    }
+    try {
+      // A compare-and-swap on the pod just read: an adoption since then makes this a conflict (retried).
+      await pods.update(withoutTrackingFinalizer(pod), { signal });
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+    baseLog.info({ pod: podKey }, 'removed the tracking finalizer of a pod with no unfinished Job');
   }
 
   /** UpdateStatus from `base` (its resourceVersion); resolves with the stored Job. */
   async function writeStatus(base: Readonly<Job>, status: JobStatus, signal: AbortSignal): Promise<Job> {
     const next = structuredClone(base) as Job;
     next.status = status;
-    return jobs.updateStatus(next, { signal });
+    const written = await jobs.updateStatus(next, { signal });
+    statusVersions.wrote(keyOf(written.metadata), written.metadata?.resourceVersion);
+    return written;
   }
 
   /** Deletes `list`; without keepFinalizer the finalizer goes first. Resolves with the failures. */
@@ -252,12 +313,20 @@ export function jobController(ctx: ControllerContext): Controller {
   }
 
   async function reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {
+    if (key.startsWith(ORPHAN_POD_KEY_PREFIX)) return syncOrphanPod(key.slice(ORPHAN_POD_KEY_PREFIX.length), signal);
     const log = baseLog.child({ job: key });
     const job = jobInformer.get(key);
     if (!job) {
       expectations.delete(key);
       finalizerExpectations.delete(key);
-      await releaseOrphans(key, log, signal);
+      statusVersions.delete(key);
+      queueStrandedPods(key);
+      return;
+    }
+    // The cache has not caught up with this controller's last status write: its update event
+    // brings the key back (a stale Job with fresh pods would create a surplus pod).
+    if (!statusVersions.satisfied(key, job.metadata?.resourceVersion)) {
+      log.debug({ cached: job.metadata?.resourceVersion }, 'waiting for the Job cache to show the last status write');
       return;
     }
     let selector: LabelMatcher;
@@ -273,6 +342,7 @@ export function jobController(ctx: ControllerContext): Controller {
       ownerRef: jobRef(job),
       what: 'pod',
       log,
+      finalizers: [JOB_TRACKING_FINALIZER],
     });
 
     if (isJobFinished(job)) {
@@ -318,7 +388,7 @@ export function jobController(ctx: ControllerContext): Controller {
       const removed = await removeFinalizers(tracked.removeFinalizers, signal);
       for (const uid of uids) {
         if (removed.done.has(uid)) tracked.uidsWithFinalizer.delete(uid);
-        else finalizerExpectations.observed(key, uid);
+        else finalizerExpectations.observed(uid);
       }
       manageError ??= removed.error;
       next = structuredClone(next);
@@ -338,7 +408,6 @@ export function jobController(ctx: ControllerContext): Controller {
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
   }
 
-  const controller = new Controller({ name: 'job', reconcile, workers: ctx.tuning.workers, log: ctx.log, registry: ctx.registry });
   controller.watch(jobInformer).watch(podInformer, (pod) => jobKeysForPod(pod, jobInformer));
   return controller;
 }

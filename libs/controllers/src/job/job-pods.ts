@@ -6,7 +6,7 @@
  */
 import { JOB_COMPLETION_INDEX, JOB_TRACKING_FINALIZER, Pod, type EnvVar, type Job, type OwnerReference } from '@skiff/api';
 import { newControllerRef } from '../owner-refs';
-import { podNamePrefix } from '../replicaset/pod-template';
+import { podNamePrefix } from '../pods/pod-template';
 import { indexedPodGenerateName } from './completion-indexes';
 
 /** The env var an Indexed Job's containers get (from the downward API). */
@@ -67,7 +67,8 @@ export function isPodFailed(pod: Readonly<Pod>, job: Readonly<Job>): boolean {
 
 /**
  * When the pod finished (ms), as Kubernetes' getFinishedTime: the latest container finishedAt,
- * else a Ready=False condition's transition, else the deletion timestamp, else its creation.
+ * else a Ready=False condition's transition, else the deletion timestamp less the grace period,
+ * else its creation.
  */
 export function podFinishedAt(pod: Readonly<Pod>): number {
   const finished = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])]
@@ -76,8 +77,20 @@ export function podFinishedAt(pod: Readonly<Pod>): number {
   if (finished.length > 0) return Math.max(...finished);
   const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'False');
   if (ready?.lastTransitionTime) return ready.lastTransitionTime.getTime();
-  if (pod.metadata?.deletionTimestamp) return pod.metadata.deletionTimestamp.getTime();
+  const deletedAt = finishTimeFromDeletion(pod);
+  if (deletedAt !== undefined) return deletedAt;
   return pod.metadata?.creationTimestamp?.getTime() ?? 0;
+}
+
+/**
+ * When a deleted pod stopped (ms), as Kubernetes' getFinishTimeFromDeletionTimestamp: the
+ * apiserver sets deletionTimestamp to the request time plus the grace period, so the grace period
+ * is taken off again. undefined when the pod is not being deleted.
+ */
+export function finishTimeFromDeletion(pod: Readonly<Pod>): number | undefined {
+  const at = pod.metadata?.deletionTimestamp;
+  if (!at) return undefined;
+  return at.getTime() - Number(pod.metadata?.deletionGracePeriodSeconds ?? 0) * 1000;
 }
 
 function withIndexEnv(env: readonly EnvVar[] | undefined): EnvVar[] {

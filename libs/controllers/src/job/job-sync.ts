@@ -20,7 +20,7 @@
  * CONTRACT: pure; `now` is injected; inputs are never changed.
  */
 import type { Condition, Job, JobStatus, Pod } from '@skiff/api';
-import { podsToDelete as rankForDeletion } from '../replicaset/pod-ranking';
+import { podsToDelete as rankForDeletion } from '../pods/pod-ranking';
 import { firstPendingIndexes, hasIndex, indexCount, parseIndexes, validIndexOf, withIndexes, type IndexInterval } from './completion-indexes';
 import { backoffRecordOf, remainingBackoffMs } from './job-backoff';
 import {

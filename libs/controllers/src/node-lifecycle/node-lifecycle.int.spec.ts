@@ -17,6 +17,8 @@ const DEFAULT_TOLERATION_S = 2;
 const CONTROLLERS = ['nodelifecycle', 'taint-eviction-controller', 'podgc'];
 
 describe('node lifecycle against the real apiserver', () => {
+  /** A finalizer of the test's own, so that a deleted pod can be looked at. */
+  const HOLD = 'skiff.test/hold';
   let env: ControllersTestEnv;
   let nodes: TypedClient<'node'>;
   let leases: TypedClient<'lease'>;
@@ -75,10 +77,10 @@ describe('node lifecycle against the real apiserver', () => {
   }
 
   /** A pod bound to `node`, Running and Ready (the test plays its kubelet). */
-  async function runPod(name: string, node: string, tolerations: Toleration[] = []): Promise<Pod> {
+  async function runPod(name: string, node: string, tolerations: Toleration[] = [], finalizers: string[] = []): Promise<Pod> {
     const created = await pods.create(
       Pod.fromPartial({
-        metadata: { name, namespace: NS },
+        metadata: { name, namespace: NS, finalizers },
         spec: { nodeName: node, terminationGracePeriodSeconds: 1, tolerations, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] },
       }),
     );
@@ -214,4 +216,35 @@ describe('node lifecycle against the real apiserver', () => {
     expect(after.spec?.taints).toEqual(before.spec?.taints);
     expect(readyOf(after)).toEqual(readyOf(before));
   }, 60_000);
+
+  /** Waits for the pod (held by the test's finalizer) to be deleted, then lets it go; resolves with it as deleted. */
+  async function deletedHeld(name: string): Promise<Pod> {
+    const deleted = await waitFor(`${name} to be deleted`, async () => {
+      const p = await podOrUndefined(name);
+      return p?.metadata?.deletionTimestamp ? p : undefined;
+    }, { timeoutMs: 10_000 });
+    await pods.update({ ...deleted, metadata: { ...deleted.metadata!, finalizers: [] } });
+    return deleted;
+  }
+
+  it('taint eviction marks the pod DisruptionTarget=True (DeletionByTaintManager) before deleting it', async () => {
+    await addNode('no-exec');
+    await runPod('tainted', 'no-exec', [], [HOLD]);
+    const node = await nodes.get('', 'no-exec');
+    await nodes.update({ ...node, spec: { ...node.spec!, taints: [{ key: 'maintenance', value: '', effect: 'NoExecute', timeAdded: undefined }] } });
+    const deleted = await deletedHeld('tainted');
+    expect(deleted.status?.conditions).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' }));
+    alive.delete('no-exec');
+    await nodes.delete('', 'no-exec');
+  }, 30_000);
+
+  it('pod GC marks a pod of a deleted Node Failed with DisruptionTarget=True (DeletionByPodGC) before deleting it', async () => {
+    await addNode('vanished');
+    await runPod('stranded', 'vanished', [], [HOLD]);
+    alive.delete('vanished');
+    await nodes.delete('', 'vanished');
+    const deleted = await deletedHeld('stranded');
+    expect(deleted.status?.phase).toBe('Failed');
+    expect(deleted.status?.conditions).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' }));
+  }, 30_000);
 });

@@ -1,13 +1,14 @@
 /**
  * The pod garbage collector (Kubernetes' podgc, pod-garbage-collector): per pod key,
  * force-deletes (grace 0, uid precondition) pods no kubelet will ever finish: those bound to a
- * Node that no longer exists (after a quarantine and a live read confirming it), and those being
+ * Node that no longer exists (after a quarantine and a live read confirming it; first marked
+ * Failed with DisruptionTarget=True, DeletionByPodGC, as Kubernetes), and those being
  * deleted on an unreachable node once their grace period is over (pod-gc.ts).
  *
  * Node changes re-queue the pods of a node that was deleted or is unreachable. The only memory is
  * since when a node has been missing from the cache (lost on restart: the quarantine starts again).
  */
-import { ConflictError, keyOf, NotFoundError, splitKey } from '@skiff/api';
+import { ConflictError, DELETION_BY_POD_GC, keyOf, NotFoundError, splitKey, withDisruptionTarget } from '@skiff/api';
 import { typed } from '@skiff/client';
 import { Controller } from '@skiff/reconcile';
 import type { ControllerContext } from '../controller-context';
@@ -52,9 +53,21 @@ export function podGcController(ctx: ControllerContext): Controller {
     }
     const { namespace, name } = splitKey(key);
     try {
+      if (decision.reason === 'orphaned') {
+        // Kubernetes' markFailedAndDeletePodWithCondition: Failed (unless finished) with
+        // DisruptionTarget=True (DeletionByPodGC), written on the version cached, then the delete.
+        const { status, changed } = withDisruptionTarget(pod.status, DELETION_BY_POD_GC, new Date(now));
+        const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+        if (!finished) status.phase = 'Failed';
+        if (changed || !finished) await podClient.updateStatus({ ...structuredClone(pod), status }, { signal });
+      }
       await podClient.delete(namespace, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid }, signal });
     } catch (err) {
-      if (err instanceof NotFoundError || err instanceof ConflictError) return;
+      if (err instanceof NotFoundError) return;
+      if (err instanceof ConflictError) {
+        if (pods.get(key)?.metadata?.uid === pod.metadata?.uid) throw err; // changed meanwhile: again from the cache
+        return;
+      }
       throw err;
     }
     log.info({ pod: key, node: nodeName, reason: decision.reason }, 'force-deleted pod');

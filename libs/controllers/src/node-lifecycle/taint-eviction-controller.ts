@@ -2,14 +2,15 @@
  * The taint eviction controller (Kubernetes' taint-eviction-controller): per pod key, deletes a
  * bound pod whose node has NoExecute taints it does not tolerate, at once or when its
  * tolerationSeconds run out (taint-eviction.ts), with the event TaintManagerEviction
- * "Marking for deletion Pod ns/name". The delete is a normal graceful one with the pod's uid as
+ * "Marking for deletion Pod ns/name". The pod's status gets DisruptionTarget=True
+ * (DeletionByTaintManager) first; the delete is a normal graceful one with the pod's uid as
  * precondition; a pod whose node is dead is then force-deleted by pod GC after its grace period.
  *
  * Node changes re-queue the pods of nodes that have (or had) NoExecute taints; a pending
  * tolerationSeconds is a timed re-queue, so removing the taint before it runs out cancels the
  * eviction (the next decision finds nothing to do).
  */
-import { keyOf, NotFoundError, ConflictError, splitKey, type Taint } from '@skiff/api';
+import { ConflictError, DELETION_BY_TAINT_MANAGER, keyOf, NotFoundError, splitKey, withDisruptionTarget, type Taint } from '@skiff/api';
 import { typed } from '@skiff/client';
 import { Controller } from '@skiff/reconcile';
 import type { ControllerContext } from '../controller-context';
@@ -47,10 +48,18 @@ export function taintEvictionController(ctx: ControllerContext): Controller {
 
     const { namespace, name } = splitKey(key);
     try {
+      // As Kubernetes' addConditionAndDeletePod: DisruptionTarget first (on the version cached;
+      // a conflict is retried with the newer pod), then the delete.
+      const { status, changed } = withDisruptionTarget(pod.status, DELETION_BY_TAINT_MANAGER, new Date(now));
+      if (changed) await podClient.updateStatus({ ...structuredClone(pod), status }, { signal });
       await podClient.delete(namespace, name, { preconditions: { uid: pod.metadata?.uid }, signal });
     } catch (err) {
       // Gone already, or replaced by another pod of the same name (reconciled under its own events).
-      if (err instanceof NotFoundError || err instanceof ConflictError) return;
+      if (err instanceof NotFoundError) return;
+      if (err instanceof ConflictError) {
+        if (pods.get(key)?.metadata?.uid === pod.metadata?.uid) throw err; // changed meanwhile: again from the cache
+        return;
+      }
       throw err;
     }
     log.info({ pod: key, node: nodeName, taint: `${decision.taint.key}:${decision.taint.effect}` }, 'evicted pod from tainted node');

@@ -4,15 +4,10 @@
  * random characters), the RS's namespace and the RS as controller owner (blockOwnerDeletion).
  */
 import { Pod, type ReplicaSet } from '@skiff/api';
+import { podNamePrefix } from '../pods/pod-template';
 import { replicaSetRef } from './claim-pods';
 
-/** Longest generateName base, so that base + 5 random characters is a 63-character DNS label. */
-const MAX_GENERATED_BASE = 58;
-
-/** "<name>-", cut to 58 characters as Kubernetes' name generator does. */
-export function podNamePrefix(rsName: string): string {
-  return `${rsName}-`.slice(0, MAX_GENERATED_BASE);
-}
+export { podNamePrefix } from '../pods/pod-template';
 
 /** A new Pod object for `rs` (no name: the apiserver generates one). */
 export function podFromTemplate(rs: Readonly<ReplicaSet>): Pod {

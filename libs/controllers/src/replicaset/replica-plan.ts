@@ -5,7 +5,7 @@
  * sync (the next sync does the rest).
  */
 import type { Pod, ReplicaSet } from '@skiff/api';
-import { podsToDelete } from './pod-ranking';
+import { podsToDelete } from '../pods/pod-ranking';
 
 /** Most creations or deletions one sync starts (Kubernetes' BurstReplicas). */
 export const BURST_REPLICAS = 500;

@@ -22,20 +22,21 @@
  * runs before the cache shows its own creations and deletions does not repeat them.
  */
 import { setMaxListeners } from 'node:events';
-import { ApiError, ConflictError, keyOf, labelSelectorMatcher, NotFoundError, type LabelMatcher, type Pod, type ReplicaSet, type ReplicaSetStatus } from '@skiff/api';
+import { ConflictError, keyOf, labelSelectorMatcher, NotFoundError, type LabelMatcher, type Pod, type ReplicaSet, type ReplicaSetStatus } from '@skiff/api';
 import { typed, type Informer } from '@skiff/client';
 import { Controller, TerminalError, type ReconcileResult } from '@skiff/reconcile';
 import type { Logger } from 'pino';
 import type { ControllerContext } from '../controller-context';
+import { errorMessage, isNamespaceTerminating } from '../controller-errors';
 import { controllerRefOf } from '../owner-refs';
 import { claimPods, replicaSetRef } from './claim-pods';
 import { applyClaims } from '../controller-ref-manager';
-import { ControllerExpectations } from './controller-expectations';
-import { isPodActive } from './pod-availability';
+import { ControllerExpectations } from '../controller-expectations';
+import { isPodActive } from '../pods/pod-availability';
 import { podFromTemplate } from './pod-template';
 import { planReplicas } from './replica-plan';
 import { availabilityRecheckMs, calculateStatus, statusChanged, type ManageFailure } from './replicaset-status';
-import { slowStartBatch } from './slow-start-batch';
+import { slowStartBatch } from '../slow-start-batch';
 
 const KIND = 'ReplicaSet';
 /** The component name on Events. */
@@ -52,14 +53,7 @@ function fanOutSignal(signal: AbortSignal, calls: number): AbortSignal {
   return child;
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
-/** The apiserver refuses new objects in a namespace being deleted (Kubernetes' NamespaceTerminatingCause). */
-function isNamespaceTerminating(err: unknown): boolean {
-  return err instanceof ApiError && err.message.includes('because it is being terminated');
-}
 
 /** The RS's selector as a matcher, or undefined when it is invalid (validation prevents that). */
 function selectorOf(rs: Readonly<ReplicaSet>): LabelMatcher | undefined {

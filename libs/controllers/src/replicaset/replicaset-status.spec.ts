@@ -1,5 +1,5 @@
 import { Pod, ReplicaSet, type ReplicaSetStatus } from '@skiff/api';
-import { isPodActive, isPodAvailable, msUntilAvailable } from './pod-availability';
+import { isPodActive, isPodAvailable, msUntilAvailable } from '../pods/pod-availability';
 import { availabilityRecheckMs, calculateStatus, statusChanged } from './replicaset-status';
 
 const NOW = 100_000;

@@ -12,7 +12,7 @@
  * Pure: time is a parameter.
  */
 import { Condition, mapSelectorMatcher, type Pod, type ReplicaSet, type ReplicaSetStatus } from '@skiff/api';
-import { isPodAvailable, isPodReady, msUntilAvailable } from './pod-availability';
+import { isPodAvailable, isPodReady, msUntilAvailable } from '../pods/pod-availability';
 
 export const REPLICA_FAILURE = 'ReplicaFailure';
 

@@ -24,4 +24,17 @@ describe('decideTtl', () => {
     expect(decideTtl(job(10, T0), T0 + 10_000)).toEqual({ action: 'delete' });
     expect(decideTtl(job(0, T0, 'Failed'), T0)).toEqual({ action: 'delete' });
   });
+
+  it('a finished condition without a time expires from completionTime, else creationTimestamp (not from now)', () => {
+    const untimed = (completionTime?: number) =>
+      Job.fromPartial({
+        metadata: { name: 'j', namespace: 'default', creationTimestamp: new Date(T0) },
+        spec: { ttlSecondsAfterFinished: 10 },
+        status: { completionTime: completionTime === undefined ? undefined : new Date(completionTime), conditions: [{ type: 'Complete', status: 'True', reason: '', message: '' }] },
+      });
+    expect(jobFinishTime(untimed(T0 + 5_000))).toBe(T0 + 5_000);
+    expect(decideTtl(untimed(T0 + 5_000), T0 + 15_000)).toEqual({ action: 'delete' });
+    expect(decideTtl(untimed(), T0 + 60_000)).toEqual({ action: 'delete' });
+    expect(decideTtl(untimed(), T0 + 4_000)).toEqual({ action: 'wait', ms: 6_000 });
+  });
 });

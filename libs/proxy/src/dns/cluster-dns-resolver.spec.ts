@@ -112,6 +112,32 @@ describe('resolveClusterQuestion', () => {
     expect(resolveClusterQuestion({ name: 'db.prod.svc.cluster.local', type: 'A' }, s).answers.map((a) => a.data)).toEqual(['10.0.0.2', '10.0.0.9']);
   });
 
+  it("answers <hostname>.<svc>.<ns>.svc of a headless service with that endpoint's IP (StatefulSet pods), dashed IPs for addresses without a hostname", () => {
+    const nginx = service('default', 'nginx', 'None', [{ name: 'web', port: 80 }]);
+    const eps = endpoints('default', 'nginx', ['10.244.1.5', '10.244.2.7', '10.244.2.9'], ['10.244.1.8']);
+    eps.subsets[0].addresses[0].hostname = 'web-0';
+    eps.subsets[0].addresses[1].hostname = 'web-1';
+    eps.subsets[0].notReadyAddresses[0].hostname = 'web-2';
+    const s = sourceOf([nginx, web], [eps, endpoints('default', 'web', ['10.244.1.5'])]);
+    const a = (name: string, type = 'A') => resolveClusterQuestion({ name, type }, s);
+    expect(a('web-0.nginx.default.svc.cluster.local').answers).toEqual([{ name: 'web-0.nginx.default.svc.cluster.local', type: 'A', ttl: 5, data: '10.244.1.5' }]);
+    expect(a('WEB-1.nginx.default.svc.cluster.local.').answers.map((r) => r.data)).toEqual(['10.244.2.7']);
+    // the service name answers every ready pod.
+    expect(a('nginx.default.svc.cluster.local').answers.map((r) => r.data)).toEqual(['10.244.1.5', '10.244.2.7', '10.244.2.9']);
+    // not ready: no name (unless the service publishes not-ready addresses).
+    expect(a('web-2.nginx.default.svc.cluster.local').rcode).toBe('NXDOMAIN');
+    const publishing = { ...nginx, spec: { ...nginx.spec!, publishNotReadyAddresses: true } };
+    expect(resolveClusterQuestion({ name: 'web-2.nginx.default.svc.cluster.local', type: 'A' }, sourceOf([publishing], [eps])).answers.map((r) => r.data)).toEqual(['10.244.1.8']);
+    // an address without a hostname by its dashed IP; one with a hostname only by it.
+    expect(a('10-244-2-9.nginx.default.svc.cluster.local').answers.map((r) => r.data)).toEqual(['10.244.2.9']);
+    expect(a('10-244-1-5.nginx.default.svc.cluster.local').rcode).toBe('NXDOMAIN');
+    expect(a('web-9.nginx.default.svc.cluster.local').rcode).toBe('NXDOMAIN');
+    // AAAA of an existing name: no data.
+    expect(a('web-0.nginx.default.svc.cluster.local', 'AAAA')).toMatchObject({ rcode: 'NOERROR', answers: [] });
+    // a service with a ClusterIP has no per-pod names.
+    expect(a('web-0.web.default.svc.cluster.local').rcode).toBe('NXDOMAIN');
+  });
+
   it('answers dashed pod names (CoreDNS pods insecure)', () => {
     const r = resolveClusterQuestion({ name: '172-17-0-5.default.pod.cluster.local', type: 'A' }, source);
     expect(r.answers).toEqual([{ name: '172-17-0-5.default.pod.cluster.local', type: 'A', ttl: 5, data: '172.17.0.5' }]);

@@ -4,6 +4,9 @@
  *
  * Names served (after the cluster domain, default `cluster.local`; case-insensitive):
  *   <svc>.<ns>.svc                 A (AAAA) -> the ClusterIP; headless -> the ready endpoint IPs
+ *   <host>.<svc>.<ns>.svc          A (AAAA) -> of a headless service, the endpoint whose hostname is
+ *                                  <host> (a pod with spec.hostname and spec.subdomain = <svc>),
+ *                                  or, without a hostname, whose dashed IP is <host>
  *                                  SRV      -> one record per port, target the service name
  *   _<port>._<proto>.<svc>.<ns>.svc SRV     -> 0 100 <port> <svc>.<ns>.svc.<domain> (+ A additional)
  *   <a-b-c-d>.<ns>.pod             A        -> a.b.c.d (CoreDNS' `pods insecure`)
@@ -12,7 +15,7 @@
  * the domain is NXDOMAIN; a name outside it is REFUSED (this server forwards nothing).
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Endpoints, Service } from '@skiff/api';
+import type { EndpointAddress, Endpoints, Service } from '@skiff/api';
 
 /** Kubernetes' CoreDNS default TTL for service records, in seconds. */
 export const DNS_SERVICE_TTL_SECONDS = 5;
@@ -113,7 +116,11 @@ export function resolveClusterQuestion(question: DnsQuestion, source: DnsRecordS
       if (type === 'SRV') return found(srvRecords(name, service.spec?.ports ?? [], serviceName, ttl), addressRecords(serviceName, addresses, 'ANY', ttl));
       return found(addressRecords(name, addresses, type, ttl));
     }
-    if (labels.length === 4) return labels[0].startsWith('_') && hasProtocol(service, labels[0].slice(1)) ? nodata() : nxdomain();
+    if (labels.length === 4) {
+      if (labels[0].startsWith('_')) return hasProtocol(service, labels[0].slice(1)) ? nodata() : nxdomain();
+      const ips = endpointHostAddresses(service, source.endpoints?.(namespace, svcName), labels[0]);
+      return ips.length === 0 ? nxdomain() : found(addressRecords(name, ips, type, ttl));
+    }
     if (labels.length === 5 && labels[0].startsWith('_') && labels[1].startsWith('_')) {
       const ports = (service.spec?.ports ?? []).filter(
         (p) => p.name.toLowerCase() === labels[0].slice(1) && protocolOf(p.protocol) === labels[1].slice(1),
@@ -143,6 +150,28 @@ function serviceAddresses(service: Readonly<Service>, endpoints: Readonly<Endpoi
   for (const subset of endpoints?.subsets ?? []) {
     for (const a of subset.addresses) if (a.ip) ips.add(a.ip);
     if (publishNotReady) for (const a of subset.notReadyAddresses) if (a.ip) ips.add(a.ip);
+  }
+  return [...ips].sort();
+}
+
+/**
+ * The IPs of a headless service's endpoints named `label` (CoreDNS' endpoint names): an address
+ * is named by its hostname (the pod's spec.hostname, when its spec.subdomain is the service),
+ * else by its dashed IP (10-244-1-5). Ready addresses only, unless publishNotReadyAddresses. None
+ * for a service with a ClusterIP.
+ */
+function endpointHostAddresses(service: Readonly<Service>, endpoints: Readonly<Endpoints> | undefined, label: string): string[] {
+  const clusterIP = service.spec?.clusterIP ?? '';
+  if (clusterIP && clusterIP.toLowerCase() !== 'none') return [];
+  const publishNotReady = service.spec?.publishNotReadyAddresses ?? false;
+  const ips = new Set<string>();
+  const consider = (a: Readonly<EndpointAddress>) => {
+    const own = a.hostname ? a.hostname.toLowerCase() : a.ip.replace(/[.:]/g, '-');
+    if (a.ip && own === label) ips.add(a.ip);
+  };
+  for (const subset of endpoints?.subsets ?? []) {
+    subset.addresses.forEach(consider);
+    if (publishNotReady) subset.notReadyAddresses.forEach(consider);
   }
   return [...ips].sort();
 }

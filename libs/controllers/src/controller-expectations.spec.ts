@@ -59,4 +59,16 @@ describe('ControllerExpectations', () => {
     expect(e.satisfied('ns/web')).toBe(true);
     expect(e.pending('ns/web')).toBeUndefined();
   });
+
+  it('expect records creations and deletions of one sync together (a DaemonSet does both)', () => {
+    const e = new ControllerExpectations(clock);
+    e.expect('ns/ds', 2, ['ns/a', 'ns/b', 'ns/a']);
+    expect(e.pending('ns/ds')).toEqual({ add: 2, del: 2 });
+    e.creationObserved('ns/ds');
+    e.deletionObserved('ns/ds', 'ns/a');
+    e.creationObserved('ns/ds');
+    expect(e.satisfied('ns/ds')).toBe(false);
+    e.deletionObserved('ns/ds', 'ns/b');
+    expect(e.satisfied('ns/ds')).toBe(true);
+  });
 });
