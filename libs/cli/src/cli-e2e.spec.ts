@@ -65,6 +65,11 @@ function userManifest(kind: string): Manifest {
   delete manifest.metadata.finalizers; // nothing would remove them: deletes would wait forever
   if (kind === 'Namespace') delete manifest.spec;
   if (kind === 'Event') manifest.involvedObject.namespace = NS;
+  if (kind === 'StorageClass') {
+    // The apiserver makes `local-path` (the default class) at start: this one is another class.
+    manifest.metadata.name = 'local-path-copy';
+    delete manifest.metadata.annotations;
+  }
   return manifest;
 }
 

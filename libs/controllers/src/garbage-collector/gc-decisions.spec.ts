@@ -41,7 +41,7 @@ describe('locating and classifying owners', () => {
   });
 
   it('cannot resolve an unknown kind, nor a namespaced owner of a cluster-scoped object', () => {
-    expect(locateOwner(ref('a', { kind: 'StatefulSet' }), 'team')).toEqual({ unresolvable: 'unknown-kind' });
+    expect(locateOwner(ref('a', { kind: 'CronTab', apiVersion: 'stable.example.com/v1' }), 'team')).toEqual({ unresolvable: 'unknown-kind' });
     expect(locateOwner(ref('a'), '')).toEqual({ unresolvable: 'invalid-namespace' });
   });
 

@@ -66,7 +66,7 @@ describe('namespace controller against the real apiserver', () => {
     expect(await content('team-a')).toEqual(['configmaps/settings', 'deployments/web', 'pods/p1', 'pods/p2', 'secrets/token', 'services/web']);
     const marked = await namespaces.delete('', 'team-a');
     expect(marked.status?.phase).toBe('Terminating');
-    await expect(configMaps.create(ConfigMap.fromPartial({ metadata: { name: 'late', namespace: 'team-a' } }))).rejects.toMatchObject({ name: 'ForbiddenError', code: GRPC_CODE.PERMISSION_DENIED });
+    await expect(configMaps.create(ConfigMap.fromPartial({ metadata: { name: 'late', namespace: 'team-a' } }))).rejects.toMatchObject({ name: 'NamespaceTerminatingError', code: GRPC_CODE.PERMISSION_DENIED });
     await waitFor('team-a to be gone', async () => !(await exists('team-a')), { timeoutMs: 15_000 });
     expect(await content('team-a')).toEqual([]);
 
