@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Pod } from '@skiff/api';
 import type { TypedClient } from '@skiff/client';
 import { testLabel, waitFor } from '@skiff/testing';
@@ -271,7 +272,7 @@ describe("the docs' web StatefulSet with its volumeClaimTemplates", () => {
   );
   const inNs = (verb: string, ...args: string[]) => skiff(verb, '-n', SNS, ...args);
 
-  it('gives each pod its own claim www-web-N; what a pod writes survives the pod, which comes back with the same claim', async () => {
+  it('gives each pod its own claim www-web-N on its node; what a pod writes survives the pod and scaling 3 -> 1 -> 3; claims outlive the set; deleting them removes the volumes and directories', async () => {
     await e2e.apply('storage-ns.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${SNS}\n`);
     await waitFor('the default ServiceAccount of storage', async () => (await e2e.typed('serviceAccount').list({ namespace: SNS })).items.some((a) => a.metadata?.name === 'default'), { timeoutMs: 20_000 });
     await e2e.apply('web-storage.yaml', withClaims.replace(/^metadata:\n  name: (nginx|web)\n/gm, `metadata:\n  name: $1\n  namespace: ${SNS}\n`));
@@ -295,10 +296,42 @@ describe("the docs' web StatefulSet with its volumeClaimTemplates", () => {
       return fresh ? live : undefined;
     }, { timeoutMs: 180_000, intervalMs: 500 });
     for (const name of again.keys()) expect(await inNs('exec', name, '--', 'cat', '/usr/share/nginx/html/index.html')).toBe(`${name}\n`);
+
+    // Each claim is Bound to a volume pinned to the node its pod runs on.
+    const volumes = new Map<string, string>(); // claim -> local path on the node
+    for (const [name, pod] of again) {
+      const claim = await e2e.typed('persistentVolumeClaim').get(SNS, `www-${name}`);
+      const pv = await e2e.typed('persistentVolume').get('', claim.spec?.volumeName ?? '');
+      expect(pv.status?.phase).toBe('Bound');
+      const pinned = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms.flatMap((t) => t.matchExpressions.filter((e) => e.key === 'kubernetes.io/hostname').flatMap((e) => e.values));
+      expect(pinned).toEqual([pod.spec?.nodeName]);
+      volumes.set(`www-${name}`, pv.spec?.local?.path ?? '');
+      expect(existsSync(pv.spec?.local?.path ?? '')).toBe(true);
+    }
+
+    // Scaling 3 -> 1 -> 3 keeps the claims: web-1 and web-2 come back to their data.
+    await inNs('scale', 'sts', 'web', '--replicas=1');
+    await waitWebReady(['web-0'], 120_000, SNS);
+    await inNs('scale', 'sts', 'web', '--replicas=3');
+    const rescaled = await waitWebReady(['web-0', 'web-1', 'web-2'], 180_000, SNS);
+    for (const name of rescaled.keys()) expect(await inNs('exec', name, '--', 'cat', '/usr/share/nginx/html/index.html')).toBe(`${name}\n`);
+
     // Retain (the default): the claims outlive the StatefulSet.
     await inNs('delete', 'statefulset', 'web');
     await waitFor('the pods of web in storage to be gone', async () => (await webPods(SNS)).size === 0, { timeoutMs: 60_000, intervalMs: 250 });
     const kept = (await e2e.typed('persistentVolumeClaim').list({ namespace: SNS })).items.filter((c) => !c.metadata?.deletionTimestamp).map((c) => c.metadata?.name);
     expect(kept.sort()).toEqual(['www-web-0', 'www-web-1', 'www-web-2']);
-  }, 420_000);
+
+    // Deleting the claims (local-path: reclaim policy Delete) removes their volumes and directories.
+    await inNs('delete', 'pvc', 'www-web-0', 'www-web-1', 'www-web-2');
+    await waitFor(
+      'the claims, their volumes and their directories to be gone',
+      async () => {
+        const claimsLeft = (await e2e.typed('persistentVolumeClaim').list({ namespace: SNS })).items.length;
+        const pvsLeft = (await e2e.typed('persistentVolume').list()).items.filter((pv) => pv.spec?.claimRef?.namespace === SNS).length;
+        return claimsLeft === 0 && pvsLeft === 0 && [...volumes.values()].every((path) => !existsSync(path));
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+  }, 600_000);
 });
