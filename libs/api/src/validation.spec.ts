@@ -575,3 +575,12 @@ describe('ServiceAccount', () => {
     expect(errorsOf(sa({ name: 'robot', namespace: '' })).map((e) => e.field)).toEqual(['metadata.namespace']);
   });
 });
+
+describe('StorageClass', () => {
+  it('refuses parameters for the built-in local-path provisioner (it reads none), keeps another provisioner\'s', () => {
+    expect(ownErrorsOf(patch(EXAMPLE_MANIFESTS.StorageClass, (m) => (m.parameters = { nodePath: '/data' })))).toEqual([
+      { field: 'parameters', detail: 'Forbidden: the skiff.io/local-path provisioner takes no parameters' },
+    ]);
+    expect(ownErrorsOf(patch(EXAMPLE_MANIFESTS.StorageClass, (m) => ((m.provisioner = 'example.com/nfs'), (m.parameters = { server: 'nfs-1' }))))).toEqual([]);
+  });
+});

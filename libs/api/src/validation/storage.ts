@@ -7,6 +7,7 @@
  * CONTRACT: pure; appends to the given error list, never throws.
  */
 import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, StorageClass } from '../gen';
+import { LOCAL_PATH_PROVISIONER } from '../persistent-volumes';
 import { isQuantity, parseQuantity } from '../quantity';
 import { deepEqual } from './deep-equal';
 import { checkEnum, forbidden, invalid, required, unsupported, type Errors } from './field-errors';
@@ -86,6 +87,8 @@ export function validatePvUpdate(errs: Errors, pv: PersistentVolume, old: Persis
 
 export function validateStorageClass(errs: Errors, sc: StorageClass): void {
   if (!sc.provisioner) errs.push(required('provisioner'));
+  // Parameters are the provisioner's to read: the built-in one reads none (another provisioner's are its own).
+  if (sc.provisioner === LOCAL_PATH_PROVISIONER && Object.keys(sc.parameters ?? {}).length) errs.push(forbidden('parameters', `the ${LOCAL_PATH_PROVISIONER} provisioner takes no parameters`));
   if (sc.reclaimPolicy !== undefined) checkEnum(errs, 'reclaimPolicy', sc.reclaimPolicy, ['Delete', 'Retain'], false);
   if (sc.volumeBindingMode !== undefined) checkEnum(errs, 'volumeBindingMode', sc.volumeBindingMode, ['Immediate', 'WaitForFirstConsumer'], false);
   if (sc.allowVolumeExpansion) errs.push(forbidden('allowVolumeExpansion', 'volume expansion is not supported'));
