@@ -33,6 +33,7 @@ import type { ControllerContext } from '../controller-context';
 import { applyClaims, claimObjects } from '../controller-ref-manager';
 import { controllerRefOf } from '../owner-refs';
 import { ControllerExpectations } from '../controller-expectations';
+import { podExpectationEvents } from '../pod-expectation-events';
 import { slowStartBatch } from '../replicaset/slow-start-batch';
 import { daemonSetRef, newDaemonPod } from './daemon-pod';
 import { planDaemonSet, statusChanged, type DaemonSetPlan } from './daemonset-plan';
@@ -113,28 +114,7 @@ export function daemonSetController(ctx: ControllerContext): Controller {
   const expectations = new ControllerExpectations(ctx.now);
   const baseLog = ctx.log.child({ controller: 'daemonset' });
 
-  /** The key whose expectations `pod`'s events count for (its controller, if that DaemonSet is the cached one). */
-  const expectationKey = (pod: Readonly<Pod>): string | undefined => {
-    const key = controllingKey(pod);
-    if (!key) return undefined;
-    const cached = dsInformer.get(key);
-    return cached && cached.metadata?.uid !== controllerRefOf(pod)?.uid ? undefined : key;
-  };
-  const observeDeletion = (pod: Readonly<Pod>) => {
-    const key = expectationKey(pod);
-    if (key) expectations.deletionObserved(key, keyOf(pod.metadata));
-  };
-  podInformer.addHandler({
-    onAdd(pod) {
-      if (pod.metadata?.deletionTimestamp) return observeDeletion(pod);
-      const key = expectationKey(pod);
-      if (key) expectations.creationObserved(key);
-    },
-    onUpdate(_old, pod) {
-      if (pod.metadata?.deletionTimestamp) observeDeletion(pod);
-    },
-    onDelete: observeDeletion,
-  });
+  podInformer.addHandler(podExpectationEvents(expectations, controllingKey, (key) => dsInformer.get(key)));
 
   function claim(ds: Readonly<DaemonSet>, selector: LabelMatcher, log: Logger, signal: AbortSignal): Promise<Readonly<Pod>[]> {
     return applyClaims(ds, claimObjects(ds, selector, podInformer.byNamespace(ds.metadata?.namespace ?? '')), {

@@ -33,6 +33,7 @@ import type { ControllerContext } from '../controller-context';
 import { errorMessage, isNamespaceTerminating } from '../controller-errors';
 import { applyClaims, claimObjects } from '../controller-ref-manager';
 import { controllerRefOf } from '../owner-refs';
+import { podExpectationEvents } from '../pod-expectation-events';
 import { ControllerExpectations } from '../controller-expectations';
 import { slowStartBatch } from '../slow-start-batch';
 import { FinalizerExpectations } from './finalizer-expectations';
@@ -130,37 +131,15 @@ export function jobController(ctx: ControllerContext): Controller {
   const controller = new Controller({ name: 'job', reconcile, workers: ctx.tuning.workers, log: ctx.log, registry: ctx.registry });
   const backoffBaseMs = ctx.tuning.jobPodFailureBackoffMs;
 
-  const expectationKey = (pod: Readonly<Pod>): string | undefined => {
-    const key = controllingJobKey(pod);
-    if (!key) return undefined;
-    const cached = jobInformer.get(key);
-    return cached && cached.metadata?.uid !== controllerRefOf(pod)?.uid ? undefined : key;
-  };
-  const observeDeletion = (pod: Readonly<Pod>) => {
-    const key = expectationKey(pod);
-    if (key) expectations.deletionObserved(key, keyOf(pod.metadata));
-  };
+  podInformer.addHandler(podExpectationEvents(expectations, controllingJobKey, (key) => jobInformer.get(key)));
   // By uid alone: a pod released while its removal is pending no longer names its Job.
   const observeFinalizer = (pod: Readonly<Pod>, gone: boolean) => {
     if (gone || !hasTrackingFinalizer(pod)) finalizerExpectations.observed(pod.metadata?.uid ?? '');
   };
   podInformer.addHandler({
-    onAdd(pod) {
-      if (pod.metadata?.deletionTimestamp) observeDeletion(pod);
-      else {
-        const key = expectationKey(pod);
-        if (key) expectations.creationObserved(key);
-      }
-      observeFinalizer(pod, false);
-    },
-    onUpdate(_old, pod) {
-      if (pod.metadata?.deletionTimestamp) observeDeletion(pod);
-      observeFinalizer(pod, false);
-    },
-    onDelete(pod) {
-      observeDeletion(pod);
-      observeFinalizer(pod, true);
-    },
+    onAdd: (pod) => observeFinalizer(pod, false),
+    onUpdate: (_old, pod) => observeFinalizer(pod, false),
+    onDelete: (pod) => observeFinalizer(pod, true),
   });
 
   /** Removes the tracking finalizer (read-modify-write; a pod that is gone counts as done). */

@@ -31,6 +31,7 @@ import { errorMessage, isNamespaceTerminating } from '../controller-errors';
 import { controllerRefOf } from '../owner-refs';
 import { claimPods, replicaSetRef } from './claim-pods';
 import { applyClaims } from '../controller-ref-manager';
+import { podExpectationEvents } from '../pod-expectation-events';
 import { ControllerExpectations } from '../controller-expectations';
 import { isPodActive } from '../pods/pod-availability';
 import { podFromTemplate } from './pod-template';
@@ -105,28 +106,7 @@ export function replicaSetController(ctx: ControllerContext): Controller {
   const expectations = new ControllerExpectations(ctx.now);
   const baseLog = ctx.log.child({ controller: 'replicaset' });
 
-  /** The key whose expectations `pod`'s events count for (its controller, if that RS is the cached one). */
-  const expectationKey = (pod: Readonly<Pod>): string | undefined => {
-    const key = controllingReplicaSetKey(pod);
-    if (!key) return undefined;
-    const cached = rsInformer.get(key);
-    return cached && cached.metadata?.uid !== controllerRefOf(pod)?.uid ? undefined : key;
-  };
-  const observeDeletion = (pod: Readonly<Pod>) => {
-    const key = expectationKey(pod);
-    if (key) expectations.deletionObserved(key, keyOf(pod.metadata));
-  };
-  podInformer.addHandler({
-    onAdd(pod) {
-      if (pod.metadata?.deletionTimestamp) return observeDeletion(pod);
-      const key = expectationKey(pod);
-      if (key) expectations.creationObserved(key);
-    },
-    onUpdate(_old, pod) {
-      if (pod.metadata?.deletionTimestamp) observeDeletion(pod);
-    },
-    onDelete: observeDeletion,
-  });
+  podInformer.addHandler(podExpectationEvents(expectations, controllingReplicaSetKey, (key) => rsInformer.get(key)));
 
   /** Adopts and releases as claimPods decides; resolves with the pods the RS now owns. */
   function claim(rs: Readonly<ReplicaSet>, selector: LabelMatcher, active: readonly Readonly<Pod>[], log: Logger, signal: AbortSignal): Promise<Readonly<Pod>[]> {
