@@ -13,7 +13,7 @@ const moduleNameMapper = Object.fromEntries(
 module.exports = (displayName, rootDir) => ({
   displayName,
   rootDir,
-  testEnvironment: 'node',
+  testEnvironment: path.join(__dirname, 'tools/jest/environment.cjs'),
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],

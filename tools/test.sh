@@ -4,7 +4,8 @@
 # then one jest run over every project, and the unit and integration suites once more on Node 24
 # (tools/install-node.sh puts it in .tools/). Ends with the line "N passed, N failed" (jest's tests,
 # plus each failed build/typecheck/lint/codegen step counted as one failure); exits non-zero on
-# any failure.
+# any failure. --forceExit: a client a failed spec left connected must not keep jest from
+# ending (tools/jest/environment.cjs stops the processes such a spec left running).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -35,7 +36,7 @@ step generated-code bash tools/gen-proto.sh --check
 echo "== jest"
 mkdir -p tmp
 rm -f tmp/jest-results.json
-npx jest --ci --json --outputFile=tmp/jest-results.json
+npx jest --ci --forceExit --json --outputFile=tmp/jest-results.json
 jest_rc=$?
 
 # The unit and integration suites again on Node 24 (engines: 20, 22 and 24; the system's Node is
@@ -45,7 +46,7 @@ echo "== jest on Node 24 (unit and integration)"
 rm -f tmp/jest-node24-results.json
 node24_rc=1
 if node24="$(bash tools/install-node.sh 24)"; then
-  "$node24" node_modules/jest/bin/jest.js --ci --json --outputFile=tmp/jest-node24-results.json --testPathIgnorePatterns '/apps/cluster-e2e/'
+  "$node24" node_modules/jest/bin/jest.js --ci --forceExit --json --outputFile=tmp/jest-node24-results.json --testPathIgnorePatterns '/apps/cluster-e2e/'
   node24_rc=$?
 fi
 

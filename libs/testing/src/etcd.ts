@@ -1,5 +1,5 @@
 import { freePort } from './free-port';
-import { startProcess, tempDir, type TestProcess } from './process';
+import { assertStarting, startProcess, startRetrying, tempDir, type TestProcess } from './process';
 import { waitFor } from './wait-for';
 
 export interface EtcdServer {
@@ -11,8 +11,15 @@ export interface EtcdServer {
   stop(): Promise<void>;
 }
 
-/** Starts a real single-member etcd on free loopback ports with a temp data dir. */
-export async function startEtcd(): Promise<EtcdServer> {
+/**
+ * Starts a real single-member etcd on free loopback ports with a temp data dir. Should it exit
+ * while starting (a port taken between choosing and binding), it starts again on new ports.
+ */
+export function startEtcd(): Promise<EtcdServer> {
+  return startRetrying(startEtcdOnce);
+}
+
+async function startEtcdOnce(): Promise<EtcdServer> {
   const [client, peer] = [await freePort(), await freePort()];
   const dir = tempDir('etcd');
   const endpoint = `http://127.0.0.1:${client}`;
@@ -26,14 +33,23 @@ export async function startEtcd(): Promise<EtcdServer> {
     endpoint,
     process: undefined as unknown as TestProcess,
     async restart() {
-      server.process = startProcess('etcd', 'etcd', args);
-      await waitFor('etcd to be healthy', async () => (await fetch(`${endpoint}/health`)).ok, { timeoutMs: 20_000 });
+      const child = startProcess('etcd', 'etcd', args);
+      server.process = child;
+      await waitFor('etcd to be healthy', async () => {
+        assertStarting(child);
+        return (await fetch(`${endpoint}/health`)).ok;
+      }, { timeoutMs: 20_000 });
     },
     async stop() {
       await server.process.stop();
       dir.remove();
     },
   };
-  await server.restart();
+  try {
+    await server.restart();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
   return server;
 }

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, tempDir, type TestProcess } from './process';
+import { assertStarting, startProcess, tempDir, type TestProcess } from './process';
 import { waitFor } from './wait-for';
 
 export interface MemberHost {
@@ -72,7 +72,7 @@ export function restartableMember<T extends object>(fields: T, spec: MemberSpec)
     const child = spawnOn(spec.host, spec.label, spec.command, spec.args);
     member.process = child;
     await waitFor(`${spec.label} to be healthy`, async () => {
-      if (!child.running) throw new Error(`${spec.label} exited:\n${child.recentOutput}`);
+      assertStarting(child);
       return spec.healthy();
     }, { timeoutMs: spec.timeoutMs ?? 30_000, intervalMs: spec.intervalMs ?? 50 });
   };

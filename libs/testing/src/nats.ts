@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import { freePort } from './free-port';
-import { startProcess, tempDir, type TestProcess } from './process';
+import { assertStarting, startProcess, startRetrying, tempDir, type TestProcess } from './process';
 import { waitFor } from './wait-for';
 
 export interface NatsServer {
@@ -23,8 +23,15 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a real nats-server with JetStream on a free loopback port and a temp store dir. */
-export async function startNats(): Promise<NatsServer> {
+/**
+ * Starts a real nats-server with JetStream on a free loopback port and a temp store dir (on new
+ * ports should it exit while starting).
+ */
+export function startNats(): Promise<NatsServer> {
+  return startRetrying(startNatsOnce);
+}
+
+async function startNatsOnce(): Promise<NatsServer> {
   const port = await freePort();
   const dir = tempDir('nats');
   const server: NatsServer = {
@@ -32,14 +39,23 @@ export async function startNats(): Promise<NatsServer> {
     port,
     process: undefined as unknown as TestProcess,
     async restart() {
-      server.process = startProcess('nats', 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir.path]);
-      await waitFor('nats-server to accept connections', () => portAnswers(port), { timeoutMs: 20_000 });
+      const child = startProcess('nats', 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir.path]);
+      server.process = child;
+      await waitFor('nats-server to accept connections', () => {
+        assertStarting(child);
+        return portAnswers(port);
+      }, { timeoutMs: 20_000 });
     },
     async stop() {
       await server.process.stop();
       dir.remove();
     },
   };
-  await server.restart();
+  try {
+    await server.restart();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
   return server;
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GiveUp } from './wait-for';
 
 /** How much of a process's output allOutput keeps. */
 const MAX_KEPT_BYTES = 64 * 1024 * 1024;
@@ -19,6 +20,10 @@ export class TestProcess {
     private readonly cleanup: () => void = () => undefined,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // The jest environment (tools/jest/environment.cjs) stops what a spec left running.
+    const started = ((globalThis as { __skiffTestProcesses?: Set<TestProcess> }).__skiffTestProcesses ??= new Set());
+    started.add(this);
+    child.once('exit', () => started.delete(this));
     const keep = (chunk: Buffer) => {
       const text = chunk.toString();
       this.output.push(text);
@@ -72,4 +77,27 @@ export function startProcess(name: string, command: string, args: string[], clea
 export function tempDir(prefix: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), `skiff-${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A server a test started exited before it was up (e.g. its port was taken after freePort chose it). */
+export class ExitedWhileStarting extends GiveUp {
+  constructor(proc: TestProcess) {
+    super(`${proc.name} exited while starting:\n${proc.recentOutput}`);
+  }
+}
+
+/** Throws ExitedWhileStarting when `proc` is no longer running: for waitFor checks while a server starts. */
+export function assertStarting(proc: TestProcess): void {
+  if (!proc.running) throw new ExitedWhileStarting(proc);
+}
+
+/** Runs `start` (which picks its own free ports) again, up to `attempts` times in all, when its server exited while starting. */
+export async function startRetrying<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !(err instanceof ExitedWhileStarting)) throw err;
+    }
+  }
 }

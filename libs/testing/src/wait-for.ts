@@ -1,6 +1,9 @@
+/** Thrown by a waitFor check when waiting longer cannot help (the process it waits for exited): waitFor rethrows it at once. */
+export class GiveUp extends Error {}
+
 /**
  * Polls `check` until it returns a truthy value (returned) or the deadline passes (throws with
- * `what` and the last error). Use instead of sleeps: tests wait for conditions, never for time.
+ * `what` and the last error), or a check throws GiveUp. Use instead of sleeps: tests wait for conditions, never for time.
  */
 export async function waitFor<T>(
   what: string,
@@ -14,6 +17,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value) return value as NonNullable<T>;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {
