@@ -5,6 +5,7 @@ export * from './quantity';
 export * from './pod-resources';
 export * from './downward-api';
 export * from './selectors';
+export * from './watch-shard';
 export * from './validation';
 export * from './defaults';
 export * from './manifest';

@@ -52,6 +52,14 @@ export interface KindInfo<C extends KindCase = KindCase> {
   typeName: string;
   case: C;
   codec: MessageCodec<ObjectOf<C>>;
+  /**
+   * The selectable field whose value splits the kind's watch events into shards (the last token
+   * of their NATS subject, see @skiff/bus subjects.ts), so that a watch selecting one value (a
+   * kubelet's `spec.nodeName=<node>`) is filtered by NATS instead of receiving every event.
+   * `path`: the field's protobuf field numbers from the object down (read off the stored bytes
+   * without decoding them). The field must be immutable once set (a pod's binding).
+   */
+  watchShard?: { field: string; path: readonly number[] };
 }
 
 function kind<C extends KindCase>(info: KindInfo<C>): KindInfo<C> {
@@ -62,7 +70,7 @@ function kind<C extends KindCase>(info: KindInfo<C>): KindInfo<C> {
 export const KINDS: readonly KindInfo[] = [
   kind({ kind: 'Namespace', resource: 'namespaces', singular: 'namespace', shortNames: ['ns'], apiVersion: 'v1', namespaced: false, hasStatus: true, hasSpec: true, typeName: 'skiff.core.v1.Namespace', case: 'namespace', codec: Namespace }),
   kind({ kind: 'Node', resource: 'nodes', singular: 'node', shortNames: ['no'], apiVersion: 'v1', namespaced: false, hasStatus: true, hasSpec: true, typeName: 'skiff.core.v1.Node', case: 'node', codec: Node }),
-  kind({ kind: 'Pod', resource: 'pods', singular: 'pod', shortNames: ['po'], apiVersion: 'v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.core.v1.Pod', case: 'pod', codec: Pod }),
+  kind({ kind: 'Pod', resource: 'pods', singular: 'pod', shortNames: ['po'], apiVersion: 'v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.core.v1.Pod', case: 'pod', codec: Pod, watchShard: { field: 'spec.nodeName', path: [2, 4] } }),
   kind({ kind: 'Service', resource: 'services', singular: 'service', shortNames: ['svc'], apiVersion: 'v1', namespaced: true, hasStatus: true, hasSpec: true, typeName: 'skiff.core.v1.Service', case: 'service', codec: Service }),
   kind({ kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', shortNames: ['ep'], apiVersion: 'v1', namespaced: true, hasStatus: false, hasSpec: false, typeName: 'skiff.core.v1.Endpoints', case: 'endpoints', codec: Endpoints }),
   kind({ kind: 'Event', resource: 'events', singular: 'event', shortNames: ['ev'], apiVersion: 'v1', namespaced: true, hasStatus: false, hasSpec: false, typeName: 'skiff.core.v1.Event', case: 'event', codec: Event }),

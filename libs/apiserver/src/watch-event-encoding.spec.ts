@@ -1,4 +1,4 @@
-import { unwrap, WatchEvent } from '@skiff/api';
+import { fieldValue, findKind, unwrap, WatchEvent, type KubeObject } from '@skiff/api';
 import { decodeWatchEvent } from '@skiff/bus';
 import type { StorageEvent } from '@skiff/storage';
 import { encodeObject } from './object-access';
@@ -13,7 +13,7 @@ function stored(object: ReturnType<typeof obj>): Uint8Array {
 
 describe('encodeWatchEvent', () => {
   const web = stored(pod('web', { labels: { app: 'web' }, uid: 'u-1' }));
-  const web2 = stored(pod('web', { labels: { app: 'web', v: '2' }, uid: 'u-1' }));
+  const web2 = stored(pod('web', { labels: { app: 'web', v: '2' }, uid: 'u-1' }, { nodeName: 'node-1' }));
   const changes: StorageEvent[] = [
     { type: 'put', key: '/registry/pods/default/web', value: web, revision: 10, created: true },
     { type: 'put', key: '/registry/pods/default/web', value: web2, prevValue: web, revision: 11, created: false },
@@ -26,7 +26,14 @@ describe('encodeWatchEvent', () => {
   it.each(changes.map((c) => [`${c.type} ${c.key} @${c.revision}`, c] as const))('gives the same event as decoding would: %s', (_name, change) => {
     const fast = encodeWatchEvent(change)!;
     expect(decodeWatchEvent(fast.payload)).toEqual(toWatchEvent(change));
-    expect(fast.head).toEqual({ revision: change.revision, resource: expect.any(String), namespace: expect.any(String), name: expect.any(String) });
+    const event = toWatchEvent(change)!;
+    const shardField = findKind(event.resource)?.watchShard?.field;
+    const shard = shardField ? fieldValue(inner(event.object!) as KubeObject, shardField) : '';
+    expect(fast.head).toEqual({ revision: change.revision, resource: event.resource, namespace: event.namespace, name: event.name, shard });
+  });
+
+  it("puts a bound pod's node in the head's shard (a binding, and the deletion of a bound pod)", () => {
+    expect(changes.map((c) => encodeWatchEvent(c)!.head.shard)).toEqual(['', 'node-1', 'node-1', '', '', '']);
   });
 
   it('sends the stored bytes without resourceVersion (decodeWatchEvent stamps the revision)', () => {

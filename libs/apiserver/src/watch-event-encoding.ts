@@ -5,13 +5,13 @@
  * resourceVersion is therefore empty on the wire; it is the event's revision, and the bus's
  * decodeWatchEvent stamps it. Same events as toWatchEvent (no filter), at a fraction of the cost.
  */
-import { ApiObject, findKind, WatchEvent, wrap, type KindInfo } from '@skiff/api';
+import { ApiObject, findKind, watchShardOf, WatchEvent, wrap, type KindInfo } from '@skiff/api';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import type { StorageEvent } from '@skiff/storage';
 import { parseObjectKey } from './registry-keys';
 
 export interface EncodedWatchEvent {
-  head: Pick<WatchEvent, 'revision' | 'resource' | 'namespace' | 'name'>;
+  head: Pick<WatchEvent, 'revision' | 'resource' | 'namespace' | 'name'> & { shard: string };
   /** The protobuf-encoded WatchEvent. */
   payload: Uint8Array;
 }
@@ -39,12 +39,13 @@ export function encodeWatchEvent(change: StorageEvent): EncodedWatchEvent | unde
   const key = parseObjectKey(change.key);
   const info = key && findKind(key.resource);
   if (!key || !info || info.resource !== key.resource) return undefined;
-  const head = { revision: change.revision, resource: info.resource, namespace: key.namespace, name: key.name };
   const type = change.type === 'delete' ? 'DELETED' : change.created ? 'ADDED' : 'MODIFIED';
   const objectBytes =
     change.type === 'delete'
       ? (change.prevValue ?? info.codec.encode(info.codec.fromPartial({ metadata: { name: key.name, namespace: key.namespace } }) as never).finish())
       : change.value!;
+  // The shard field is immutable once set, so the object's state before a deletion or after a put holds it.
+  const head = { revision: change.revision, resource: info.resource, namespace: key.namespace, name: key.name, shard: watchShardOf(info, objectBytes) };
   const writer = new BinaryWriter();
   writer.uint32(10).string(type);
   writer.uint32(18).fork().raw(oneofTag(info)).bytes(objectBytes).join();

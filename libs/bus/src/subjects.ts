@@ -3,7 +3,10 @@
  * the clients' informers. See ARCHITECTURE.md "The watch pipeline".
  *
  * - Stream SKIFF_WATCH holds subjects `skiff.watch.>`, file storage, limits-based retention.
- * - One message per etcd revision that changed a key under /registry/, in revision order.
+ * - One message per etcd revision that changed a key under /registry/, in revision order, on
+ *   `skiff.watch.<resource>.<namespace|_>.<name>.<shard|_>`: the shard is the value of the kind's
+ *   watch-shard field (KindInfo.watchShard: a pod's spec.nodeName), so that a consumer filtering
+ *   on `skiff.watch.pods.*.*.<node>` gets one node's pods' events and nothing else.
  *   Message id (Nats-Msg-Id) = the revision, so a duplicate publish is dropped, and each publish
  *   carries Nats-Expected-Last-Msg-Id = the previous revision on the stream, so a lagging or
  *   second apiserver is refused instead of publishing out of order.
@@ -33,9 +36,24 @@ export function subjectToken(value: string): string {
   return value.replace(/[.*> %]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
-/** `skiff.watch.<resource>.<namespace|_>.<name>` for one object's events. */
-export function watchSubject(resource: string, namespace: string, name: string): string {
-  return [WATCH_SUBJECT_PREFIX, resource, namespace ? subjectToken(namespace) : CLUSTER_SCOPE_TOKEN, subjectToken(name)].join('.');
+/** Subject token for an empty value (cluster scope, no shard): names and node names cannot be "_". */
+const EMPTY_TOKEN = CLUSTER_SCOPE_TOKEN;
+
+const tokenOrEmpty = (value: string) => (value ? subjectToken(value) : EMPTY_TOKEN);
+
+/** `skiff.watch.<resource>.<namespace|_>.<name>.<shard|_>`: the subject of one event of an object. */
+export function watchSubject(resource: string, namespace: string, name: string, shard = ''): string {
+  return [WATCH_SUBJECT_PREFIX, resource, tokenOrEmpty(namespace), subjectToken(name), tokenOrEmpty(shard)].join('.');
+}
+
+/** The filter subject for every event of one object: `skiff.watch.<resource>.<namespace|_>.<name>.*`. */
+export function objectFilter(resource: string, namespace: string, name: string): string {
+  return [WATCH_SUBJECT_PREFIX, resource, tokenOrEmpty(namespace), subjectToken(name), '*'].join('.');
+}
+
+/** The filter subject for every event of one shard of a resource (one node's pods): `skiff.watch.<resource>.*.*.<shard|_>`. */
+export function shardFilter(resource: string, shard: string): string {
+  return [WATCH_SUBJECT_PREFIX, resource, '*', '*', tokenOrEmpty(shard)].join('.');
 }
 
 /** The filter subject for every event of a resource: `skiff.watch.<resource>.>`. */

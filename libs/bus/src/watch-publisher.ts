@@ -4,7 +4,7 @@
  * every etcd revision after it; on WrongLastRevisionError, read lastPublished() again and resume.
  */
 import { headers as natsHeaders } from 'nats';
-import { WatchEvent } from '@skiff/api';
+import { fieldValue, findKind, WatchEvent, type KubeObject } from '@skiff/api';
 import type { BusConnection } from './connection';
 import { HEADER_PREV_REVISION, HEADER_RESOURCE_REVISIONS, WATCH_STREAM, watchSubject } from './subjects';
 
@@ -111,7 +111,7 @@ export class WatchPublisher {
   }
 
   /**
-   * Publishes `event` on watchSubject(resource, namespace, name) with message id = its revision,
+   * Publishes `event` on watchSubject(resource, namespace, name, shard) with message id = its revision,
    * after checking that the stream's last revision is `expectedLastRevision` (0: the stream is
    * empty or its position is unknown; no check unless lastPublished() saw it empty). Resolves
    * once JetStream stored it. Throws WrongLastRevisionError when refused (nothing published);
@@ -124,15 +124,19 @@ export class WatchPublisher {
    * reordering.
    */
   publish(event: WatchEvent, prevRevision: number, resourceRevisions: Record<string, number>, expectedLastRevision: number): Promise<void> {
-    return this.publishEncoded(event, WatchEvent.encode(event).finish(), prevRevision, resourceRevisions, expectedLastRevision);
+    const info = findKind(event.resource);
+    const object = event.object?.kind?.value as KubeObject | undefined;
+    const shard = info?.watchShard && object ? fieldValue(object, info.watchShard.field) : '';
+    return this.publishEncoded({ ...event, shard }, WatchEvent.encode(event).finish(), prevRevision, resourceRevisions, expectedLastRevision);
   }
 
   /**
-   * publish() for an event already encoded as a WatchEvent (`payload`; `head` names it), so that
-   * the apiserver can splice stored bytes into it without decoding them.
+   * publish() for an event already encoded as a WatchEvent (`payload`; `head` names it and its
+   * object's watch shard), so that the apiserver can splice stored bytes into it without decoding
+   * them.
    */
   publishEncoded(
-    head: Pick<WatchEvent, 'revision' | 'resource' | 'namespace' | 'name'>,
+    head: Pick<WatchEvent, 'revision' | 'resource' | 'namespace' | 'name'> & { shard?: string },
     payload: Uint8Array,
     prevRevision: number,
     resourceRevisions: Record<string, number>,
@@ -152,7 +156,7 @@ export class WatchPublisher {
       if (expectedLastRevision !== 0) expect.lastMsgID = String(expectedLastRevision);
       this.position = undefined;
     }
-    const sent = this.bus.jetstream.publish(watchSubject(event.resource, event.namespace, event.name), payload, {
+    const sent = this.bus.jetstream.publish(watchSubject(event.resource, event.namespace, event.name, event.shard), payload, {
       msgID: String(event.revision),
       headers: h,
       expect,

@@ -42,8 +42,8 @@ export interface SubscribeWatchOptions {
   heartbeatMs?: number;
   /**
    * The consumer's filter subject; default resourceFilter(resource), every event of the resource.
-   * watchSubject(resource, namespace, name) narrows it to one object's events: the server then
-   * sends nothing else to this client.
+   * objectFilter(resource, namespace, name) narrows it to one object's events, shardFilter(resource,
+   * shard) to one shard's (one node's pods): the server then sends nothing else to this client.
    */
   filterSubject?: string;
 }

@@ -5,7 +5,7 @@
  * per-resource previous-revision check is off), and it sees deletion and re-creation.
  */
 import { ConfigMap } from '@skiff/api';
-import { connectBus, WATCH_STREAM, watchSubject, type BusConnection } from '@skiff/bus';
+import { connectBus, objectFilter, WATCH_STREAM, type BusConnection } from '@skiff/bus';
 import { startApiserverEnv, waitFor, type ApiserverEnv } from '@skiff/testing';
 import { connect } from './grpc-client';
 import { Informer } from './informer';
@@ -49,7 +49,7 @@ describe('Informer of one object (name)', () => {
 
     const filters: string[] = [];
     for await (const info of await bus.manager.consumers.list(WATCH_STREAM)) filters.push(info.config.filter_subject ?? '');
-    expect(filters).toContain(watchSubject('configmaps', 'default', 'target'));
+    expect(filters).toContain(objectFilter('configmaps', 'default', 'target'));
     expect(filters).not.toContain('skiff.watch.configmaps.>');
 
     for (let i = 1; i <= 20; i++) {

@@ -18,6 +18,7 @@ import {
   kindOfCase,
   parseFieldSelector,
   parseLabelSelector,
+  selectedWatchShard,
   type FieldMatcher,
   type KindCase,
   type KindInfo,
@@ -25,7 +26,7 @@ import {
   type ObjectOf,
   type WatchEvent,
 } from '@skiff/api';
-import { subscribeWatch, watchSubject, type BusConnection } from '@skiff/bus';
+import { objectFilter, shardFilter, subscribeWatch, type BusConnection } from '@skiff/bus';
 import { realClock, type Clock, type TimerHandle } from './clock';
 import { InformerStore, NAMESPACE_INDEX, type Delta, type IndexFunc } from './informer-store';
 import type { SkiffClient } from './skiff-client';
@@ -47,6 +48,7 @@ export interface InformerOptions<C extends KindCase> {
   /** Only objects of this namespace; empty: all. */
   namespace?: string;
   labelSelector?: string;
+  /** A selector pinning the kind's watch-shard field (`spec.nodeName=<node>`) also narrows the NATS consumer to that shard. */
   fieldSelector?: string;
   /**
    * Only the object of this name (in `namespace`; Kubernetes' per-object reflector with
@@ -94,6 +96,14 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
   private readonly fieldMatcher: FieldMatcher | undefined;
   /** opts.fieldSelector, with `metadata.name=<opts.name>` when one object is watched. */
   private readonly fieldSelector: string;
+  /**
+   * The NATS consumer's filter: one object's subject (opts.name), one shard's (a field selector
+   * pinning the kind's watch-shard field, e.g. a kubelet's `spec.nodeName=<node>`), or undefined
+   * for every event of the kind. When narrowed, the per-resource Skiff-Prev-Revision gap check
+   * does not apply (it counts events this consumer is not sent); a loss on the bus is still caught
+   * by the subscription and leads to a relist.
+   */
+  private readonly filterSubject: string | undefined;
   private syncedFlag = false;
   private resolveSynced!: () => void;
   private readonly syncedPromise = new Promise<void>((resolve) => (this.resolveSynced = resolve));
@@ -108,6 +118,13 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
     this.labelMatcher = opts.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
     this.fieldSelector = [opts.fieldSelector, opts.name !== undefined ? `metadata.name=${opts.name}` : ''].filter(Boolean).join(',');
     this.fieldMatcher = this.fieldSelector ? parseFieldSelector(this.info as unknown as KindInfo, this.fieldSelector) : undefined;
+    const shard = selectedWatchShard(this.info as unknown as KindInfo, this.fieldMatcher);
+    this.filterSubject =
+      opts.name !== undefined
+        ? objectFilter(this.info.resource, opts.namespace ?? '', opts.name)
+        : shard !== undefined
+          ? shardFilter(this.info.resource, shard)
+          : undefined;
   }
 
   /** True once the first List has been loaded into the cache. */
@@ -260,10 +277,10 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
 
   /** One subscribe + List + watch cycle; throws when it must start over. */
   private async cycle(signal: AbortSignal, onSynced: () => void): Promise<void> {
-    const single = this.opts.name !== undefined;
+    const narrowed = this.filterSubject !== undefined;
     const subscription = subscribeWatch(this.opts.bus, this.info.resource, signal, {
       heartbeatMs: this.opts.heartbeatMs,
-      filterSubject: single ? watchSubject(this.info.resource, this.opts.namespace ?? '', this.opts.name as string) : undefined,
+      filterSubject: this.filterSubject,
     });
     await subscription.ready;
     const list = await this.opts.client.list(this.info.resource, {
@@ -290,7 +307,7 @@ export class Informer<C extends KindCase, T extends ObjectOf<C> = ObjectOf<C>> {
       const outcome = applyWatchEvent(
         { store: this.store, state: this.state, unwrap: (e: WatchEvent) => unwrapAs(this.info, e.object) as T, matches: (o) => this.matches(o) },
         event,
-        single ? 0 : prevRevision,
+        narrowed ? 0 : prevRevision,
       );
       if (outcome.kind === 'gap') {
         throw new WatchGapError(`missed an event of ${this.info.resource}: previous revision ${outcome.prevRevision} > last seen ${outcome.lastRevision}`);
