@@ -57,6 +57,8 @@ export interface CertificateInfo {
   notBefore: Date;
   notAfter: Date;
   isCA: boolean;
+  /** Extended key usages: 'server', 'client'. */
+  usages: CertificateUsage[];
   dnsNames: string[];
   ipAddresses: string[];
   /** SHA-256 of the DER, lower-case hex. */
@@ -187,6 +189,10 @@ export function describeCertificate(pem: string): CertificateInfo {
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
   const names = san?.names.toJSON() ?? [];
   const basic = cert.getExtension(x509.BasicConstraintsExtension);
+  const extended = cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [];
+  const usages: CertificateUsage[] = [];
+  if (extended.includes(x509.ExtendedKeyUsage.serverAuth)) usages.push('server');
+  if (extended.includes(x509.ExtendedKeyUsage.clientAuth)) usages.push('client');
   return {
     commonName: cert.subjectName.getField('CN')[0] ?? '',
     organizations: cert.subjectName.getField('O'),
@@ -194,6 +200,7 @@ export function describeCertificate(pem: string): CertificateInfo {
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
     isCA: basic?.ca ?? false,
+    usages,
     dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value),
     ipAddresses: names.filter((n) => n.type === 'ip').map((n) => n.value),
     fingerprint: createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
