@@ -10,4 +10,5 @@ export { Namespace, NamespaceSpec, NamespaceStatus, Node, NodeSpec, Taint, NodeS
 export { ObjectMeta, ObjectMeta_LabelsEntry, ObjectMeta_AnnotationsEntry, OwnerReference, LabelSelector, LabelSelector_MatchLabelsEntry, LabelSelectorRequirement, IntOrString, Condition, Preconditions } from "./skiff/meta/v1/meta";
 export { LogsRequest, LogChunk, ExecRequest, ExecOutput, CPUStats, MemoryStats, PodReference, PodContainerStats, PodStats, NodeStats, SummaryRequest, StatsSummary, KubeletService, type KubeletServer, KubeletClient } from "./skiff/node/v1/kubelet";
 export { PodDisruptionBudget, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus, PodDisruptionBudgetStatus_DisruptedPodsEntry, EvictRequest } from "./skiff/policy/v1/policy";
+export { PolicyRule, Subject, RoleRef, Role, ClusterRole, RoleBinding, ClusterRoleBinding } from "./skiff/rbac/v1/rbac";
 export { StorageClass, StorageClass_ParametersEntry } from "./skiff/storage/v1/storage";
