@@ -11,9 +11,11 @@
  *     node lifecycle is left out (no Leases). What is measured is the control plane: apiserver,
  *     DaemonSet controller, scheduler, binding and status writes.
  *   hollow: real hollow kubelets, many per process (the kubelet app's --hollow-nodes, kubemark's
- *     hollow nodes), 500 over --processes processes. On a 2-core machine this does not finish:
- *     every kubelet's pod informer receives every pod event (the NATS watch is filtered in the
- *     client), 500 x the events.
+ *     hollow nodes), 500 over --processes processes. Each kubelet's pod watch is one node's
+ *     shard of the stream (spec.nodeName in the NATS subject), but on a 2-core machine the 500
+ *     kubelets share the cores with the control plane they load (kubemark runs them elsewhere).
+ * Each phase prints the apiserver requests it caused (per pod: create, bind, two status writes,
+ * about four Events). SKIFF_CPU_PROF_DIR=<dir> writes a CPU profile of every component.
  * Run: npm run bench -- daemonset [--nodes 500] [--kubelets writer|hollow] [--processes 5] [--rounds 2] [--timeout 300]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,8 +23,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonSet, Node, Pod, PodTemplateSpec } from '@skiff/api';
 import { connect, typed, type SkiffClient } from '@skiff/client';
-import { ensureAppBuilt, startCluster, startProcess, testLabel, waitFor, type Cluster, type TestProcess } from '@skiff/testing';
+import { componentNodeFlags, ensureAppBuilt, startCluster, startProcess, testLabel, waitFor, type Cluster, type TestProcess } from '@skiff/testing';
 import { Command } from 'commander';
+import { describeRequests, scrapeRequests } from './apiserver-requests';
 import { fmt, runConcurrently, summarize } from './stats';
 import { watchUntil } from './watch-until';
 
@@ -180,7 +183,7 @@ async function startHollowNodes(cluster: Cluster, client: SkiffClient, rootDir: 
     for (let i = 0; i < count; i++) names.push(`${base}-${i}`);
     kubelets.push(
       startProcess(`kubelets ${base}`, process.execPath, [
-        '--enable-source-maps', kubeletMain, '--node-name', base, '--hollow-nodes', String(count), '--runtime', 'hollow',
+        ...componentNodeFlags(), kubeletMain, '--node-name', base, '--hollow-nodes', String(count), '--runtime', 'hollow',
         '--server', cluster.address, '--nats', cluster.nats.url, '--listen', '127.0.0.1:0', '--root-dir', join(rootDir, base),
         '--cpu', '32', '--memory', '128Gi', '--pods', '250', '--log-level', 'error',
         // Less background chatter from 500 kubelets on a 2-core machine (the Lease still within the 40 s grace period).
@@ -234,12 +237,15 @@ async function main(): Promise<void> {
 
     const direct: number[] = [];
     const ds: number[] = [];
+    const requests = () => scrapeRequests(cluster.apiserver.metricsAddress);
     for (let r = 0; r < rounds; r++) {
+      let before = await requests();
       direct.push(await directPods(client, `direct-${r}`, hollow.names));
-      console.log(`  round ${r + 1}: direct pods ${fmt(direct[r], 2)} s`);
+      console.log(`  round ${r + 1}: direct pods ${fmt(direct[r], 2)} s (${describeRequests(before, await requests())})`);
       await cleanUp(client);
+      before = await requests();
       ds.push(await daemonSet(client, `ds-${r}`, hollow.names));
-      console.log(`  round ${r + 1}: DaemonSet ${fmt(ds[r], 2)} s`);
+      console.log(`  round ${r + 1}: DaemonSet ${fmt(ds[r], 2)} s (${describeRequests(before, await requests())})`);
       await cleanUp(client);
     }
     const d = summarize(ds);

@@ -9,7 +9,7 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { EtcdServer } from './etcd';
 import { freePort } from './free-port';
 import type { NatsServer } from './nats';
-import { startProcess, type TestProcess } from './process';
+import { componentNodeFlags, startProcess, type TestProcess } from './process';
 import { waitFor } from './wait-for';
 import { ensureAppBuilt } from './built-app';
 
@@ -80,7 +80,7 @@ export async function startApiserver(options: StartApiserverOptions): Promise<Ap
   const address = `127.0.0.1:${grpcPort}`;
   const metricsAddress = `127.0.0.1:${metricsPort}`;
   const args = [
-    '--enable-source-maps', main,
+    ...componentNodeFlags(), main,
     '--listen', address,
     '--etcd', options.etcd.endpoint,
     '--nats', options.nats.url,

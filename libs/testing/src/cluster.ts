@@ -24,7 +24,7 @@ import { ensureDocker, removeLabelledDockerObjects } from './docker';
 import { startEtcd, type EtcdServer } from './etcd';
 import { freePort } from './free-port';
 import { startNats, type NatsServer } from './nats';
-import { startProcess, tempDir, type TestProcess } from './process';
+import { componentNodeFlags, startProcess, tempDir, type TestProcess } from './process';
 import { waitFor } from './wait-for';
 
 /**
@@ -291,7 +291,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       const metrics = `127.0.0.1:${await freePort()}`;
       const identity = schedulerCount > 1 ? `scheduler-${i}` : undefined;
       const child = startProcess(schedulerCount > 1 ? `scheduler ${i}` : 'scheduler', process.execPath, [
-        '--enable-source-maps', schedulerMain,
+        ...componentNodeFlags(), schedulerMain,
         '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel,
         ...(identity ? ['--leader-elect-identity', identity] : []),
         ...(options.schedulerArgs ?? []),
@@ -306,7 +306,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     const startControllerManager = async (name: string, args: string[]): Promise<ControllerManagerProcess> => {
       const metrics = `127.0.0.1:${await freePort()}`;
       const child = startProcess(name, process.execPath, [
-        '--enable-source-maps', ensureAppBuilt('controller-manager'),
+        ...componentNodeFlags(), ensureAppBuilt('controller-manager'),
         '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel, ...podNetworkArgs,
         ...args,
       ]);
@@ -345,7 +345,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       const rootDir = tempDir(`kubelet-${node.name}`);
       rootDirs.push(rootDir);
       const args = [
-        '--enable-source-maps', kubeletMain,
+        ...componentNodeFlags(), kubeletMain,
         '--node-name', node.name, '--node-ip', nodeIp, '--listen', listen, '--root-dir', rootDir.path,
         '--server', address, '--nats', nats.url, '--log-level', logLevel,
         // Pods get the cluster DNS only when a proxy answers it (queries must not leave the machine).
@@ -397,7 +397,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     if (options.proxy) {
       const metrics = `127.0.0.1:${await freePort()}`;
       const args = [
-        '--enable-source-maps', ensureAppBuilt('proxy'),
+        ...componentNodeFlags(), ensureAppBuilt('proxy'),
         '--server', address, '--nats', nats.url, '--metrics-listen', metrics, '--log-level', logLevel,
         '--nodes', (options.proxy.nodes ?? options.nodes.map((n) => n.name)).join(','),
         '--node-ips', '127.0.0.1', '--cluster-dns', clusterDns, '--cluster-cidr', clusterCidr,

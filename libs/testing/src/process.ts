@@ -101,3 +101,13 @@ export async function startRetrying<T>(start: () => Promise<T>, attempts = 3): P
     }
   }
 }
+
+/**
+ * Node's flags for a component a test or benchmark starts: source maps, and a CPU profile per
+ * process written to $SKIFF_CPU_PROF_DIR on exit when that is set (to see where a benchmark's
+ * time goes: `SKIFF_CPU_PROF_DIR=/tmp/prof npm run bench -- daemonset`).
+ */
+export function componentNodeFlags(): string[] {
+  const dir = process.env.SKIFF_CPU_PROF_DIR;
+  return ['--enable-source-maps', ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+}
