@@ -12,6 +12,13 @@ const apiserver = defineComponent({
     metricsListen: metricsListenKey('127.0.0.1:6480'),
     compactionInterval: key(t.duration(), { default: 300_000, help: 'etcd compaction period (0: never)' }),
     defaultTolerationSeconds: key(t.int({ min: 0 }), { default: 300, help: 'tolerationSeconds of the not-ready/unreachable NoExecute tolerations added to every pod' }),
+    eventTtl: key(t.duration(), {
+      default: 3_600_000,
+      help: 'how long an Event is kept after its last change (whole seconds, at least 1s)',
+      check: (ms) => {
+        if (ms < 1000 || ms % 1000 !== 0) throw new Error('must be whole seconds, at least 1s');
+      },
+    }),
     serviceClusterIpRange: key(t.cidr(), { default: '10.96.0.0/16', help: 'the CIDR ClusterIPs of Services are allocated from', check: parseServiceIpRange }),
     serviceNodePortRange: key(t.string(), { default: '30000-32767', help: 'the range node ports of NodePort Services are allocated from (min-max)', check: parseNodePortRange }),
     disableAdmissionPlugins: key(t.strings(), { default: [], help: 'admission plugins not to run, comma separated (ServiceAccount, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection)', check: enabledAdmissionPlugins }),
@@ -22,7 +29,7 @@ const apiserver = defineComponent({
 runComponentMain(apiserver, (c, { logger, signal, version }) =>
   runApiserver(
     {
-      listen: c.listen, etcd: c.etcd, nats: c.nats, metricsListen: c.metricsListen, compactionIntervalMs: c.compactionInterval, defaultTolerationSeconds: c.defaultTolerationSeconds,
+      listen: c.listen, etcd: c.etcd, nats: c.nats, metricsListen: c.metricsListen, compactionIntervalMs: c.compactionInterval, defaultTolerationSeconds: c.defaultTolerationSeconds, eventTtlSeconds: c.eventTtl / 1000,
       serviceClusterIpRange: c.serviceClusterIpRange, serviceNodePortRange: c.serviceNodePortRange, disableAdmissionPlugins: c.disableAdmissionPlugins,
       watchStreamReplicas: c.watchStreamReplicas,
       version: { version, gitCommit: process.env.SKIFF_BUILD_COMMIT ?? '' }, logger,

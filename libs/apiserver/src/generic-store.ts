@@ -52,7 +52,7 @@ import { RangeFullError, ServiceAllocator, type AllocationPlan } from './service
 import { parseServiceIpRange, type ServiceIpRange } from './service-ip-range';
 import { admitServiceAccount, type ServiceAccountAdmissionOptions } from './service-account-admission';
 import { admitStorageCreate } from './storage-admission';
-import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, type StrategyEnv } from './strategy';
+import { fillGeneratedName, prepareForCreate, prepareForUpdate, prepareForUpdateStatus, readyToRemove, systemStrategyEnv, ttlSecondsOf, type ObjectTtls, type StrategyEnv } from './strategy';
 import { toWatchEvent, type WatchFilter } from './watch-filter';
 
 /** Namespaces that always exist: created at start, never deleted (skiff-node-lease holds the nodes' heartbeat Leases, as kube-node-lease). */
@@ -73,6 +73,8 @@ export interface GenericStoreOptions {
   admissionPlugins?: EnabledAdmissionPlugins;
   /** Retry tuning of the ServiceAccount plugin (tests). */
   serviceAccountAdmission?: ServiceAccountAdmissionOptions;
+  /** How long Events live after their last write (--event-ttl); 1 h. */
+  ttls?: ObjectTtls;
 }
 
 /** The default service CIDR (--service-cluster-ip-range). */
@@ -351,7 +353,7 @@ export class GenericStore {
       const plan = await this.allocate(info, created, undefined);
       const bytes = this.encode(info, created);
       try {
-        const revision = await this.storage.create(key, bytes, guard, plan?.side);
+        const revision = await this.storage.create(key, bytes, guard, plan?.side, ttlSecondsOf(info, this.options.ttls ?? {}));
         this.committed(plan?.side);
         this.remember(info, key, revision, bytes);
         metaOf(created).resourceVersion = String(revision);
@@ -407,7 +409,7 @@ export class GenericStore {
           this.recent.forget(key);
           metaOf(next).resourceVersion = String(removed.revision);
         } else {
-          const written = await this.storage.update(key, bytes, revision, plan?.side);
+          const written = await this.storage.update(key, bytes, revision, plan?.side, ttlSecondsOf(info, this.options.ttls ?? {}));
           this.remember(info, key, written, bytes);
           metaOf(next).resourceVersion = String(written);
         }

@@ -23,11 +23,11 @@ export class InstrumentedStorage implements Storage {
   list(prefix: string, signal?: AbortSignal): Promise<ListResult> {
     return this.timed('list', () => this.inner.list(prefix, signal));
   }
-  create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites): Promise<number> {
-    return this.timed('create', () => this.inner.create(key, value, guard, side));
+  create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites, ttlSeconds?: number): Promise<number> {
+    return this.timed('create', () => this.inner.create(key, value, guard, side, ttlSeconds));
   }
-  update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites): Promise<number> {
-    return this.timed('update', () => this.inner.update(key, value, expectedRevision, side));
+  update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites, ttlSeconds?: number): Promise<number> {
+    return this.timed('update', () => this.inner.update(key, value, expectedRevision, side, ttlSeconds));
   }
   delete(key: string, expectedRevision?: number, side?: SideWrites): Promise<{ revision: number; value: Uint8Array }> {
     return this.timed('delete', () => this.inner.delete(key, expectedRevision, side));

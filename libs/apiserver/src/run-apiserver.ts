@@ -53,6 +53,8 @@ export interface ApiserverConfig {
   logger: Logger;
   /** tolerationSeconds of the not-ready/unreachable NoExecute tolerations every new pod gets; 300. */
   defaultTolerationSeconds?: number;
+  /** How long an Event lives after its last write (--event-ttl), in seconds; 3600. */
+  eventTtlSeconds?: number;
   /**
    * Admission plugins not to run (--disable-admission-plugins): "ServiceAccount",
    * "DefaultTolerationSeconds". Default none. An unknown name fails the start.
@@ -108,6 +110,7 @@ export async function runApiserver(config: ApiserverConfig, signal: AbortSignal)
   const storage = new InstrumentedStorage(new EtcdStorage({ endpoints: config.etcd }), metrics.etcdSeconds);
   const store = new GenericStore(storage, undefined, undefined, {
     defaultTolerationSeconds: config.defaultTolerationSeconds,
+    ttls: { eventSeconds: config.eventTtlSeconds },
     serviceIpRange,
     nodePortRange,
     admissionPlugins,

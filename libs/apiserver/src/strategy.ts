@@ -47,8 +47,18 @@ const INITIAL_STATUS: Partial<Record<string, () => unknown>> = {
   persistentVolume: () => ({ phase: 'Pending', message: '', reason: '', lastPhaseTransitionTime: undefined }),
 };
 
+/** How long objects of the kinds that expire live after their last write (Kubernetes' --event-ttl). */
+export interface ObjectTtls {
+  /** Events; default 3600 (1 h). */
+  eventSeconds?: number;
+}
+
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
+
 /** What a kind adds to the generic create and update preparation (Kubernetes' per-kind strategy). */
 interface KindHooks {
+  /** Seconds an object lives after each write (the store deletes it then); undefined: for ever. */
+  ttlSeconds?(ttls: ObjectTtls): number;
   /** After the server-set metadata (uid, name) is in place; mutates the object. */
   prepareForCreate?(object: StoredObject): void;
   /** On the next object of an update (a copy of the request), with the stored one; mutates `next`. */
@@ -56,6 +66,9 @@ interface KindHooks {
 }
 
 const KIND_HOOKS: Partial<Record<string, KindHooks>> = {
+  event: {
+    ttlSeconds: (ttls) => ttls.eventSeconds ?? DEFAULT_EVENT_TTL_SECONDS,
+  },
   namespace: {
     prepareForCreate: prepareNamespaceForCreate,
     prepareForUpdate: keepSpecFinalizers,
@@ -70,6 +83,11 @@ const KIND_HOOKS: Partial<Record<string, KindHooks>> = {
     prepareForUpdate: (next, stored) => keepGeneratedJobSelector(next as Job, stored as Job),
   },
 };
+
+/** How long an object of `info` lives after a write (Kubernetes' TTLFunc), or undefined. */
+export function ttlSecondsOf(info: KindInfo, ttls: ObjectTtls): number | undefined {
+  return KIND_HOOKS[info.case]?.ttlSeconds?.(ttls);
+}
 
 /**
  * An update of a Job with a generated selector that leaves the selector out (a manifest applied

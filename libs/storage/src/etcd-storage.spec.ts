@@ -108,6 +108,28 @@ describe('EtcdStorage (real etcd)', () => {
     expect(seen.map((e) => e.revision)).toEqual([r1, r2, r2 + 1]);
   });
 
+  it('keys written with a TTL are deleted by etcd after it (an update renews it), and watches see the deletion with the last state', async () => {
+    const from = await storage.currentRevision();
+    const r1 = await storage.create('/registry/ttl/ns/a', bytes('1'), undefined, undefined, 2);
+    await storage.create('/registry/ttl/ns/keep', bytes('k'));
+    const started = Date.now();
+    await storage.update('/registry/ttl/ns/a', bytes('2'), r1, undefined, 3);
+    const abort = new AbortController();
+    const seen: StorageEvent[] = [];
+    const timer = setTimeout(() => abort.abort(), 15_000);
+    for await (const batch of storage.watch('/registry/ttl/', from, abort.signal)) {
+      seen.push(...batch);
+      if (seen.some((e) => e.type === 'delete')) abort.abort();
+    }
+    clearTimeout(timer);
+    const elapsed = Date.now() - started;
+    expect(seen.map((e) => [e.type, e.key, text(e.prevValue)]).at(-1)).toEqual(['delete', '/registry/ttl/ns/a', '2']);
+    // The renewed TTL (3 s) counts, not the first (2 s); etcd expires leases within about a second.
+    expect(elapsed).toBeGreaterThanOrEqual(2_900);
+    expect(await storage.get('/registry/ttl/ns/a')).toBeUndefined();
+    expect(text((await storage.get('/registry/ttl/ns/keep'))?.value)).toBe('k');
+  }, 30_000);
+
   it('refuses to watch from a compacted revision', async () => {
     const old = await storage.currentRevision();
     await storage.create('/registry/c/ns/a', bytes('1'));

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import { AlreadyExistsError, CompactedError, ConflictError, NotFoundError, UnavailableError } from '@skiff/api';
 import { Etcd3, type ComparatorBuilder, GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError, type IKeyValue, type IWatchResponse } from 'etcd3';
+import { LeaseManager } from './lease-manager';
 import { SideKeyExistsError, type Guard, type KeyValue, type ListResult, type SideWrites, type Storage, type StorageEvent } from './storage';
 
 export interface EtcdStorageOptions {
@@ -85,6 +86,7 @@ function sameBytes(stored: Buffer | Uint8Array | undefined, written: Uint8Array)
  */
 export class EtcdStorage implements Storage {
   private readonly client: Etcd3;
+  private readonly leases: LeaseManager;
 
   /** Runs one storage operation, translating etcd client failures (storageError). */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
@@ -124,6 +126,21 @@ export class EtcdStorage implements Storage {
         global: retry(handleWhen(isRecoverableError), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }),
       },
     });
+    this.leases = new LeaseManager({ grant: async (ttl) => (await this.client.leaseClient.leaseGrant({ TTL: ttl, ID: 0 })).ID });
+  }
+
+  /**
+   * The put of `key` = `value` for a transaction, on lease `lease` when given. (Built, never
+   * awaited: a put builder is thenable, and awaiting it would run it outside the transaction.)
+   */
+  private putOp(key: string, value: Uint8Array, lease: string | undefined) {
+    const put = this.client.put(key).value(Buffer.from(value));
+    return lease === undefined ? put : put.lease(lease);
+  }
+
+  /** The lease a key written now must be on to live `ttlSeconds`; undefined without a TTL. */
+  private leaseFor(ttlSeconds: number | undefined): Promise<string | undefined> {
+    return ttlSeconds === undefined ? Promise.resolve(undefined) : this.leases.leaseFor(ttlSeconds);
   }
 
   /** Commits a write transaction; `retried` tells whether the client sent it more than once. */
@@ -188,14 +205,15 @@ export class EtcdStorage implements Storage {
     });
   }
 
-  async create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites): Promise<number> {
+  async create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites, ttlSeconds?: number): Promise<number> {
     return this.call(async () => {
+      const lease = await this.leaseFor(ttlSeconds);
       let txn = this.client.if(key, 'Create', '==', 0);
       if (guard) txn = txn.and(guard.key, 'Mod', '==', guard.revision);
       txn = this.sideCompares(txn, side);
       const { res, retried } = await this.commit(
         txn
-          .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
+          .then(this.putOp(key, value, lease), ...this.sideOps(side))
           .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key))),
       );
       if (res.succeeded) return Number(res.header.revision);
@@ -208,11 +226,12 @@ export class EtcdStorage implements Storage {
     });
   }
 
-  async update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites): Promise<number> {
+  async update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites, ttlSeconds?: number): Promise<number> {
     return this.call(async () => {
+      const lease = await this.leaseFor(ttlSeconds);
       const { res, retried } = await this.commit(
         this.sideCompares(this.client.if(key, 'Mod', '==', expectedRevision), side)
-          .then(this.client.put(key).value(Buffer.from(value)), ...this.sideOps(side))
+          .then(this.putOp(key, value, lease), ...this.sideOps(side))
           .else(this.client.get(key), ...(side?.create ?? []).map((c) => this.client.get(c.key))),
       );
       if (res.succeeded) return Number(res.header.revision);

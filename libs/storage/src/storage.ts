@@ -67,14 +67,16 @@ export interface Storage {
    * Creates the key; AlreadyExistsError when it exists. With a guard, only while the guard key's
    * mod revision is still `guard.revision` (ConflictError otherwise, e.g. the namespace changed).
    * Returns the commit revision. `side` writes commit in the same transaction (see SideWrites).
+   * With `ttlSeconds`, the key is deleted by the store that long (up to 60 s more) after this
+   * write (an Event's --event-ttl).
    */
-  create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites): Promise<number>;
+  create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites, ttlSeconds?: number): Promise<number>;
   /**
    * Replaces the key's value only if its mod revision is still `expectedRevision`: ConflictError
    * if it changed, NotFoundError if it is gone. Returns the commit revision. `side` writes commit
-   * in the same transaction (see SideWrites).
+   * in the same transaction (see SideWrites). `ttlSeconds`: as create's, counted from this write.
    */
-  update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites): Promise<number>;
+  update(key: string, value: Uint8Array, expectedRevision: number, side?: SideWrites, ttlSeconds?: number): Promise<number>;
   /**
    * Deletes the key (only if its mod revision is `expectedRevision`, when given): NotFoundError,
    * ConflictError. Returns the commit revision and the deleted value. `side` writes commit in the
