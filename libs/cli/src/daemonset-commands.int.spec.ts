@@ -118,4 +118,16 @@ describe('skiff daemonset commands against the real apiserver', () => {
     expect((await typed(client, 'deployment').get('default', 'web')).spec?.template?.spec?.containers[0].image).toBe('busybox:1');
     expect(await skiff('rollout', 'status', 'job/x')).toEqual({ code: 1, out: '', err: 'error: no status viewer has been implemented for Job\n' });
   });
+
+  it('rollout restart puts restartedAt on the template of a DaemonSet (and a Deployment); pause stays Deployment-only', async () => {
+    const before = await daemonSets().get('default', 'agent');
+    expect(await skiff('rollout', 'restart', 'ds/agent', 'deploy/web')).toEqual({ code: 0, out: 'daemonset.apps/agent restarted\ndeployment.apps/web restarted\n', err: '' });
+    const after = await daemonSets().get('default', 'agent');
+    expect(after.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(after.metadata?.generation).toBe((before.metadata?.generation ?? 0) + 1);
+    expect((await typed(client, 'deployment').get('default', 'web')).spec?.template?.metadata?.annotations).toHaveProperty(['kubectl.kubernetes.io/restartedAt']);
+    expect(await skiff('rollout', 'restart', 'ds/missing')).toEqual({ code: 1, out: '', err: 'error: daemonsets.apps "missing" not found\n' });
+    expect(await skiff('rollout', 'restart', 'job/x')).toEqual({ code: 1, out: '', err: 'error: jobs "x" restarting is not supported\n' });
+    expect(await skiff('rollout', 'pause', 'ds/agent')).toEqual({ code: 1, out: '', err: 'error: daemonsets "agent" pausing is not supported\n' });
+  });
 });

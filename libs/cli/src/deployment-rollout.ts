@@ -8,7 +8,7 @@
  * (the deployment controller sets them); a rollback copies the chosen ReplicaSet's pod template,
  * without its pod-template-hash label, back into the Deployment.
  */
-import { PodTemplateSpec, type Deployment, type Pod, type ReplicaSet } from '@skiff/api';
+import { ObjectMeta, PodTemplateSpec, type Deployment, type Pod, type ReplicaSet } from '@skiff/api';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
@@ -185,11 +185,20 @@ export function resumed(d: Readonly<Deployment>): Deployment {
   return next;
 }
 
-/** A copy whose template carries kubectl.kubernetes.io/restartedAt = `now` (RFC 3339, seconds); throws when paused. */
-export function restarted(d: Readonly<Deployment>, now: Date): Deployment {
-  if (d.spec?.paused) throw new Error("can't restart paused deployment (run rollout resume first)");
-  const next = structuredClone(d) as Deployment;
-  const meta = next.spec!.template!.metadata!;
+/** What `rollout restart` changes: a workload with a pod template (Deployment, DaemonSet, StatefulSet). */
+interface TemplateOwner {
+  spec?: { paused?: boolean; template?: PodTemplateSpec };
+}
+
+/**
+ * A copy whose pod template carries kubectl.kubernetes.io/restartedAt = `now` (RFC 3339,
+ * seconds), which rolls every pod; throws for a paused Deployment.
+ */
+export function restarted<T extends TemplateOwner>(workload: Readonly<T>, now: Date): T {
+  if (workload.spec?.paused) throw new Error("can't restart paused deployment (run rollout resume first)");
+  const next = structuredClone(workload) as T;
+  const template = (next.spec!.template ??= PodTemplateSpec.fromPartial({}));
+  const meta = (template.metadata ??= ObjectMeta.fromPartial({}));
   meta.annotations = { ...meta.annotations, [RESTARTED_AT_ANNOTATION]: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
   return next;
 }

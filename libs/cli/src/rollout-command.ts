@@ -68,7 +68,7 @@ function targets(args: readonly string[], verb: string, kinds: ReadonlyMap<KindI
   }
 }
 
-/** The Deployment names the arguments name (pause, resume, restart: Deployments only). */
+/** The Deployment names the arguments name (pause, resume: Deployments only). */
 function deploymentNames(args: readonly string[], verb: string): string[] {
   return targets(args, verb, new Map([[DEPLOYMENT, DEPLOYMENT_ROLLOUT]])).map((t) => t.name);
 }
@@ -282,8 +282,8 @@ export async function rolloutUndoCommand(ctx: CliContext, args: readonly string[
   return failed ? 1 : 0;
 }
 
-/** pause, resume and restart: one change per Deployment, kubectl's messages. */
-async function simpleChange(ctx: CliContext, args: readonly string[], verb: 'pause' | 'resume' | 'restart', change: (d: Deployment) => Deployment, done: string): Promise<number> {
+/** pause and resume: one change per Deployment, kubectl's messages. */
+async function simpleChange(ctx: CliContext, args: readonly string[], verb: 'pause' | 'resume', change: (d: Deployment) => Deployment, done: string): Promise<number> {
   const names = deploymentNames(args, verb);
   let failed = false;
   for (const name of names) {
@@ -315,7 +315,37 @@ export function rolloutResumeCommand(ctx: CliContext, args: readonly string[]): 
   return simpleChange(ctx, args, 'resume', resumed, 'resumed');
 }
 
-/** Runs `rollout restart` (a restartedAt annotation on the pod template starts a rollout). */
-export function rolloutRestartCommand(ctx: CliContext, args: readonly string[]): Promise<number> {
-  return simpleChange(ctx, args, 'restart', (d) => restarted(d, ctx.io.now()), 'restarted');
+/**
+ * Runs `rollout restart` on Deployments, DaemonSets and StatefulSets: a restartedAt annotation
+ * on the pod template rolls every pod (kubectl's ObjectRestarter).
+ */
+export async function rolloutRestartCommand(ctx: CliContext, args: readonly string[]): Promise<number> {
+  const all = targets(args, 'restart', ROLLOUT_KINDS);
+  let failed = false;
+  for (const { kind, name } of all) {
+    const objects = typed(ctx.client(), kind.info.case as 'deployment');
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const current = await objects.get(ctx.namespace, name, { signal: ctx.io.signal });
+        let next;
+        try {
+          next = restarted(current, ctx.io.now());
+        } catch (err) {
+          throw new CliError(`error: ${qualifiedResource(kind.info)} "${name}" ${(err as Error).message}`);
+        }
+        try {
+          await objects.update(next, { signal: ctx.io.signal });
+          break;
+        } catch (err) {
+          if (!(err instanceof ConflictError) || attempt >= UPDATE_ATTEMPTS) throw err;
+        }
+      }
+      ctx.io.out(`${objectRef(kind.info, name)} restarted\n`);
+    } catch (err) {
+      if (isUnavailable(err)) throw new CliError(errorLine(err, { server: ctx.server }));
+      failed = true;
+      ctx.io.err(`${err instanceof CliError ? err.message : errorLine(err, { resource: qualifiedResource(kind.info), name, server: ctx.server })}\n`);
+    }
+  }
+  return failed ? 1 : 0;
 }
