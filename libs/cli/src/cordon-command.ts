@@ -12,17 +12,21 @@ import { objectRef } from './resource-name';
 const NODES = kindFor('nodes');
 const CONFLICT_RETRIES = 5;
 
-/** Sets spec.unschedulable; resolves with the line kubectl prints (without newline). */
-export async function setUnschedulable(ctx: CliContext, name: string, unschedulable: boolean): Promise<string> {
+/**
+ * Sets spec.unschedulable; resolves with the line kubectl prints (without newline). dryRun
+ * client: only reads the node; server: the apiserver checks the update without storing it.
+ */
+export async function setUnschedulable(ctx: CliContext, name: string, unschedulable: boolean, dryRun: 'none' | 'client' | 'server' = 'none'): Promise<string> {
   const client = ctx.client();
   const verb = unschedulable ? 'cordoned' : 'uncordoned';
   for (let attempt = 0; ; attempt++) {
     const node = unwrap(await client.get(NODES.resource, '', name, { signal: ctx.io.signal })).object as Node;
     if (Boolean(node.spec?.unschedulable) === unschedulable) return `${objectRef(NODES, name)} already ${verb}`;
+    if (dryRun === 'client') return `${objectRef(NODES, name)} ${verb}`;
     const next = structuredClone(node);
     next.spec = NodeSpec.fromPartial({ ...next.spec, unschedulable });
     try {
-      await client.update(wrap(NODES, next), { signal: ctx.io.signal });
+      await client.update(wrap(NODES, next), { signal: ctx.io.signal, dryRun: dryRun === 'server' });
       return `${objectRef(NODES, name)} ${verb}`;
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw err;

@@ -11,6 +11,9 @@
  *
  * --timeout bounds the whole eviction and wait (0: none); when it passes, the pods left are
  * listed and the command fails (exit 1). --grace-period overrides the pods' own (-1: theirs).
+ * --dry-run=client changes nothing and says what would be done; --dry-run=server sends the
+ * cordon and every eviction (or deletion) as dry runs, so the apiserver checks them (budgets
+ * included) without doing them, and waits for nothing.
  */
 import { kindFor, NotFoundError, TooManyRequestsError, unwrap, type Pod } from '@skiff/api';
 import { CliError, type CliContext } from './cli-context';
@@ -28,6 +31,15 @@ export interface DrainOptions {
   timeout?: string;
   podSelector?: string;
   disableEviction?: boolean;
+  /** none (default), client or server; true (a bare --dry-run): client. */
+  dryRun?: string | boolean;
+}
+
+export type DryRun = 'none' | 'client' | 'server';
+
+/** What kubectl appends to a line of a dry run. */
+function dryRunSuffix(dryRun: DryRun): string {
+  return dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
 }
 
 /** The fixed delay between refused evictions (kubectl: 5 s). */
@@ -46,6 +58,7 @@ interface DrainRequest {
   timeoutMs: number;
   podSelector?: string;
   disableEviction: boolean;
+  dryRun: DryRun;
 }
 
 /** Go's time.Duration.String for whole seconds and milliseconds: "5s", "2m0s", "1h0m0s", "1.5s". */
@@ -75,7 +88,10 @@ export function parseDrainOptions(options: DrainOptions): DrainRequest {
       throw new Error(`invalid argument "${options.timeout}" for "--timeout": ${(err as Error).message}`);
     }
   }
+  const dryRun = options.dryRun === true ? 'client' : (options.dryRun ?? 'none');
+  if (dryRun !== 'none' && dryRun !== 'client' && dryRun !== 'server') throw new Error(`Invalid dry-run value (${dryRun}). Must be "none", "server", or "client".`);
   return {
+    dryRun,
     filters: { force: Boolean(options.force), ignoreDaemonSets: Boolean(options.ignoreDaemonsets), deleteEmptyDirData: Boolean(options.deleteEmptydirData) },
     gracePeriodSeconds,
     timeoutMs,
@@ -134,15 +150,16 @@ async function removePod(ctx: CliContext, pod: Pod, request: DrainRequest, deadl
   const namespace = pod.metadata?.namespace ?? '';
   const signal = AbortSignal.any([ctx.io.signal, deadline]);
   const timedOut = () => deadline.aborted && !ctx.io.signal.aborted;
+  const dryRun = request.dryRun === 'server';
   try {
     if (request.disableEviction) {
-      await client.delete(PODS.resource, namespace, name, { gracePeriodSeconds: request.gracePeriodSeconds, signal });
+      await client.delete(PODS.resource, namespace, name, { gracePeriodSeconds: request.gracePeriodSeconds, signal, dryRun });
     } else {
       for (;;) {
         ctx.io.out(`evicting pod ${namespace}/${name}\n`);
         if (timedOut()) return `error when evicting pods/"${name}" -n "${namespace}": global timeout reached: ${timeoutText}`;
         try {
-          await client.evict({ namespace, name, gracePeriodSeconds: request.gracePeriodSeconds, dryRun: false }, { signal });
+          await client.evict({ namespace, name, gracePeriodSeconds: request.gracePeriodSeconds, dryRun }, { signal });
           break;
         } catch (err) {
           if (err instanceof NotFoundError) return undefined;
@@ -156,6 +173,10 @@ async function removePod(ctx: CliContext, pod: Pod, request: DrainRequest, deadl
     if (timedOut()) return `error when evicting pods/"${name}" -n "${namespace}": global timeout reached: ${timeoutText}`;
     if (err instanceof NotFoundError) return undefined;
     throw err;
+  }
+  if (dryRun) {
+    ctx.io.out(`${objectRef(PODS, name)} ${request.disableEviction ? 'deleted' : 'evicted'}${dryRunSuffix(request.dryRun)}\n`);
+    return undefined;
   }
   // kubectl's waitForDelete: gone, or replaced by a pod with another uid.
   try {
@@ -184,6 +205,10 @@ async function drainNode(ctx: CliContext, node: string, request: DrainRequest): 
   const list = podsForDeletion(pods, request.filters, (ns, name) => daemonSets.has(`${ns}/${name}`));
   if (list.errors.length > 0) return list.errors;
   if (list.warnings) ctx.io.err(`Warning: ${list.warnings}\n`);
+  if (request.dryRun === 'client') {
+    for (const pod of list.pods) ctx.io.out(`${objectRef(PODS, pod.metadata?.name ?? '')} ${request.disableEviction ? 'deleted' : 'evicted'}${dryRunSuffix('client')}\n`);
+    return [];
+  }
   const deadline = request.timeoutMs > 0 ? AbortSignal.timeout(request.timeoutMs) : new AbortController().signal;
   const results = await Promise.all(list.pods.map((pod) => removePod(ctx, pod, request, deadline, goDuration(request.timeoutMs))));
   const errors = results.filter((r): r is string => r !== undefined);
@@ -209,7 +234,7 @@ export async function drainCommand(ctx: CliContext, nodes: readonly string[], op
   // kubectl cordons every node first, then drains them one by one.
   for (const node of nodes) {
     try {
-      ctx.io.out(`${await setUnschedulable(ctx, node, true)}\n`);
+      ctx.io.out(`${await setUnschedulable(ctx, node, true, request.dryRun)}${dryRunSuffix(request.dryRun)}\n`);
     } catch (err) {
       if (isUnavailable(err)) throw new CliError(errorLine(err, { server: ctx.server }));
       throw new CliError(errorLine(err, { resource: NODES.resource, name: node }));
@@ -218,7 +243,7 @@ export async function drainCommand(ctx: CliContext, nodes: readonly string[], op
   for (const [i, node] of nodes.entries()) {
     const errors = await drainNode(ctx, node, request);
     if (errors.length === 0) {
-      ctx.io.out(`${objectRef(NODES, node)} drained\n`);
+      ctx.io.out(`${objectRef(NODES, node)} drained${dryRunSuffix(request.dryRun)}\n`);
       continue;
     }
     ctx.io.err(`error: unable to drain node "${node}" due to error: ${aggregateMessage(errors)}, continuing command...\n`);

@@ -188,6 +188,28 @@ describe('skiff cordon, drain, taint, label and annotate against the real apiser
     expect((await skiff('drain', 'drain-del', '--grace-period', 'x')).err).toBe('error: invalid argument "x" for "--grace-period": must be an integer >= -1\n');
   });
 
+  it('drain --dry-run=client changes nothing; --dry-run=server has the apiserver check the cordon and evictions (a budget refusal included) without doing them', async () => {
+    await node('drain-dry');
+    await podOn('dry-a', 'drain-dry', { labels: { app: 'dry' }, owner: rsRef('dry-rs') });
+    await podOn('dry-b', 'drain-dry', { labels: { app: 'dry-free' }, owner: rsRef('dry-free-rs') });
+    expect(await skiff('drain', 'drain-dry', '--dry-run')).toEqual({ code: 0, out: 'node/drain-dry cordoned (dry run)\npod/dry-a evicted (dry run)\npod/dry-b evicted (dry run)\nnode/drain-dry drained (dry run)\n', err: '' });
+    expect(await skiff('drain', 'drain-dry', '--dry-run=server')).toEqual({
+      code: 0,
+      out: expect.stringMatching(/^node\/drain-dry cordoned \(server dry run\)\n(evicting pod default\/dry-[ab]\n|pod\/dry-[ab] evicted \(server dry run\)\n){4}node\/drain-dry drained \(server dry run\)\n$/),
+      err: '',
+    });
+    expect((await nodes().get('', 'drain-dry')).spec?.unschedulable).toBeFalsy();
+    expect(await livePodNames('drain-dry')).toEqual(['dry-a', 'dry-b']);
+    // A budget that allows nothing refuses the server dry run's eviction as it would the real one.
+    await budget('dry', 'dry', 3, 0);
+    const refused = await skiff('drain', 'drain-dry', '--dry-run=server', '--timeout', '1s');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(`error when evicting pods/"dry-a" -n "default" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`);
+    expect(await livePodNames('drain-dry')).toEqual(['dry-a', 'dry-b']);
+    expect((await nodes().get('', 'drain-dry')).spec?.unschedulable).toBeFalsy();
+    expect(await skiff('drain', 'drain-dry', '--dry-run=maybe')).toEqual({ code: 1, out: '', err: 'error: Invalid dry-run value (maybe). Must be "none", "server", or "client".\n' });
+  });
+
   it('taint adds and removes node taints with kubectl output and errors', async () => {
     await node('taint-1');
     expect(await skiff('taint', 'nodes', 'taint-1', 'dedicated=gpu:NoSchedule')).toEqual({ code: 0, out: 'node/taint-1 tainted\n', err: '' });

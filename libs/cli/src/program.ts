@@ -325,6 +325,7 @@ export async function runCli(argv: readonly string[], io: CliIo, connect: Connec
     .option('--timeout <duration>', 'give up after this long, e.g. 120s (0: never)', '0s')
     .option('--pod-selector <selector>', 'only evict the pods matching this label selector')
     .option('--disable-eviction', 'delete pods instead of evicting them (bypasses PodDisruptionBudgets)')
+    .option('--dry-run [strategy]', 'none, client (change nothing, say what would be done) or server (the apiserver checks the cordon and evictions without doing them)', 'none')
     .action(async (nodes: string[], options: DrainOptions, command: Command) => {
       exitCode = await drainCommand(context(command), nodes, options);
     });
