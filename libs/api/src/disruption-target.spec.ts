@@ -1,5 +1,5 @@
 import { PodStatus } from './gen';
-import { DELETION_BY_POD_GC, EVICTION_BY_EVICTION_API, withDisruptionTarget } from './disruption-target';
+import { DELETION_BY_POD_GC, EVICTION_BY_EVICTION_API, STALE_DISRUPTION_TIMEOUT_MS, staleDisruptionTarget, withDisruptionTarget } from './disruption-target';
 
 const T = new Date('2026-01-01T00:00:00Z');
 
@@ -18,5 +18,24 @@ describe('withDisruptionTarget', () => {
     const again = withDisruptionTarget(once, DELETION_BY_POD_GC, new Date(T.getTime() + 1000));
     expect(again.changed).toBe(true);
     expect(again.status.conditions).toEqual([expect.objectContaining({ reason: 'DeletionByPodGC', lastTransitionTime: T })]);
+  });
+});
+
+describe('staleDisruptionTarget', () => {
+  const marked = withDisruptionTarget(PodStatus.fromPartial({ phase: 'Running' }), EVICTION_BY_EVICTION_API, T).status;
+  const at = (ms: number) => T.getTime() + ms;
+
+  it('waits 2 minutes after the mark, then resets the condition to False', () => {
+    expect(staleDisruptionTarget({ status: marked }, at(1_000))).toEqual({ recheckAtMs: at(STALE_DISRUPTION_TIMEOUT_MS) });
+    const result = staleDisruptionTarget({ status: marked }, at(STALE_DISRUPTION_TIMEOUT_MS));
+    expect(result && 'reset' in result && result.reset.conditions).toEqual([expect.objectContaining({ type: 'DisruptionTarget', status: 'False', reason: '', message: '', lastTransitionTime: new Date(at(STALE_DISRUPTION_TIMEOUT_MS)) })]);
+    expect(marked.conditions[0].status).toBe('True');
+  });
+
+  it('leaves pods being deleted, unmarked pods and reset ones alone', () => {
+    expect(staleDisruptionTarget({ metadata: { deletionTimestamp: T }, status: marked }, at(10 * 60_000))).toBeUndefined();
+    expect(staleDisruptionTarget({ status: PodStatus.fromPartial({ phase: 'Running' }) }, at(10 * 60_000))).toBeUndefined();
+    const reset = staleDisruptionTarget({ status: marked }, at(STALE_DISRUPTION_TIMEOUT_MS)) as { reset: PodStatus };
+    expect(staleDisruptionTarget({ status: reset.reset }, at(10 * 60_000))).toBeUndefined();
   });
 });

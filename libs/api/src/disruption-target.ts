@@ -6,6 +6,8 @@
  *   Eviction API ──────────> True, EvictionByEvictionAPI, "Eviction API: evicting"
  *   taint eviction ────────> True, DeletionByTaintManager, "Taint manager: deleting due to NoExecute taint"
  *   pod GC (node is gone) ─> True, DeletionByPodGC, "PodGC: node no longer exists"
+ *   disruption controller ─> False, when the pod is still not being deleted 2 min after it was
+ *                            marked (a deletion that never came: staleDisruptionTarget)
  *
  * CONTRACT: pure; withPodCondition returns a new status and never changes its input.
  */
@@ -41,4 +43,22 @@ export function withPodCondition(status: Readonly<PodStatus> | undefined, condit
 /** `status` with DisruptionTarget=True for `cause`. */
 export function withDisruptionTarget(status: Readonly<PodStatus> | undefined, cause: DisruptionCause, now: Date): { status: PodStatus; changed: boolean } {
   return withPodCondition(status, { type: DISRUPTION_TARGET, status: 'True', ...cause }, now);
+}
+
+/** How long a pod may carry DisruptionTarget=True without being deleted (Kubernetes' stalePodDisruptionTimeout). */
+export const STALE_DISRUPTION_TIMEOUT_MS = 2 * 60_000;
+
+/**
+ * Kubernetes' disruption controller, stale pod disruptions: a pod marked DisruptionTarget=True
+ * that is not being deleted STALE_DISRUPTION_TIMEOUT_MS after the mark gets the condition False
+ * ("reset"); before then, `recheckAtMs` says when to look again. undefined: nothing to do.
+ */
+export function staleDisruptionTarget(pod: { metadata?: { deletionTimestamp?: Date }; status?: Readonly<PodStatus> }, nowMs: number): { reset: PodStatus } | { recheckAtMs: number } | undefined {
+  if (pod.metadata?.deletionTimestamp) return undefined;
+  const condition = pod.status?.conditions?.find((c) => c.type === DISRUPTION_TARGET);
+  if (condition?.status !== 'True') return undefined;
+  const markedAt = condition.lastTransitionTime ? new Date(condition.lastTransitionTime).getTime() : 0;
+  const staleAt = markedAt + STALE_DISRUPTION_TIMEOUT_MS;
+  if (nowMs < staleAt) return { recheckAtMs: staleAt };
+  return { reset: withPodCondition(pod.status, { type: DISRUPTION_TARGET, status: 'False', reason: '', message: '' }, new Date(nowMs)).status };
 }

@@ -130,6 +130,23 @@ describe('disruption controller against the real apiserver', () => {
     expect(pdb.status?.disruptedPods['bare-2']).toEqual(new Date(now));
   }, 40_000);
 
+  it('a DisruptionTarget mark on a pod that was not deleted within 2 minutes is reset to False; a fresh one stays', async () => {
+    const now = Date.now();
+    const marked = async (name: string, at: Date) => {
+      const created = await pods.create(Pod.fromPartial({ metadata: { name, namespace: NS, labels: { app: 'marked' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } }));
+      return pods.updateStatus({ ...created, status: { ...created.status!, phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: at }] } });
+    };
+    await marked('marked-stale', new Date(now - 180_000));
+    await marked('marked-fresh', new Date(now));
+    const reset = await waitFor('the stale mark reset', async () => {
+      const pod = await pods.get(NS, 'marked-stale');
+      const c = pod.status?.conditions.find((x) => x.type === 'DisruptionTarget');
+      return c?.status === 'False' ? c : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(reset.lastTransitionTime!.getTime()).toBeGreaterThanOrEqual(now - 1_000);
+    expect((await pods.get(NS, 'marked-fresh')).status?.conditions.find((x) => x.type === 'DisruptionTarget')?.status).toBe('True');
+  }, 40_000);
+
   it('a percentage over pods whose controller is unknown fails safe: no disruption, SyncFailed', async () => {
     await pods.create(
       Pod.fromPartial({

@@ -16,8 +16,12 @@
  * Pods map to every budget of their namespace that selects them (old and new labels);
  * ReplicaSets, Deployments and StatefulSets to every budget of their namespace (a scale change
  * moves expectedPods before any pod changes).
+ *
+ * Beside it, per pod "ns/name" (Kubernetes' stale pod disruption queue): a pod marked
+ * DisruptionTarget=True that is still not being deleted 2 minutes later gets the condition False
+ * (staleDisruptionTarget), so that it does not count as disrupted for ever.
  */
-import { ConflictError, keyOf, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '@skiff/api';
+import { ConflictError, DISRUPTION_TARGET, keyOf, NotFoundError, staleDisruptionTarget, type Pod, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '@skiff/api';
 import { typed } from '@skiff/client';
 import { Controller, type ReconcileResult } from '@skiff/reconcile';
 import type { ControllerContext } from '../controller-context';
@@ -27,8 +31,41 @@ import { budgetSelects, ExpectedCountError, failSafeStatus, syncBudget, type Con
 export const DISRUPTION_COMPONENT = 'controllermanager';
 const KIND = 'PodDisruptionBudget';
 
-/** Builds the disruption controller from the shared context (registered as "disruption"). */
-export function disruptionController(ctx: ControllerContext): Controller {
+/** Builds the disruption controller from the shared context (registered as "disruption"): the budgets' status, and stale DisruptionTarget marks. */
+export function disruptionController(ctx: ControllerContext): Pick<Controller, 'start'> {
+  const budgetsController = budgetStatusController(ctx);
+  const stalePods = staleDisruptionController(ctx);
+  return { start: async (signal) => void (await Promise.all([budgetsController.start(signal), stalePods.start(signal)])) };
+}
+
+/** Resets DisruptionTarget on pods that were marked but not deleted within 2 minutes. */
+function staleDisruptionController(ctx: ControllerContext): Controller {
+  const podInformer = ctx.informers.get('pod');
+  const pods = typed(ctx.client, 'pod');
+  const log = ctx.log.child({ controller: 'disruption', queue: 'stale-pod-disruption' });
+
+  async function reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {
+    const pod = podInformer.get(key);
+    if (!pod) return;
+    const now = ctx.now();
+    const decision = staleDisruptionTarget(pod, now);
+    if (!decision) return;
+    if ('recheckAtMs' in decision) return { requeueAfterMs: Math.max(1, decision.recheckAtMs - now) };
+    const next = structuredClone(pod) as Pod;
+    next.status = decision.reset;
+    try {
+      await pods.updateStatus(next, { signal });
+      log.info({ pod: key }, 'reset the stale DisruptionTarget condition of a pod that was not deleted');
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err; // a conflict: again from the fresh cache
+    }
+  }
+
+  const marked = (pod: Readonly<Pod>) => (!pod.metadata?.deletionTimestamp && pod.status?.conditions?.some((c) => c.type === DISRUPTION_TARGET && c.status === 'True') ? [keyOf(pod.metadata)] : []);
+  return new Controller({ name: 'disruption-stale-pods', reconcile, workers: 1, log: ctx.log, registry: ctx.registry }).watch(podInformer, marked);
+}
+
+function budgetStatusController(ctx: ControllerContext): Controller {
   const pdbInformer = ctx.informers.get('podDisruptionBudget');
   const podInformer = ctx.informers.get('pod');
   const rsInformer = ctx.informers.get('replicaSet');
