@@ -5,50 +5,33 @@
  * per-resource previous-revision check is off), and it sees deletion and re-creation.
  */
 import { ConfigMap } from '@skiff/api';
-import { connectBus, objectFilter, WATCH_STREAM, type BusConnection } from '@skiff/bus';
-import { startApiserverEnv, waitFor, type ApiserverEnv } from '@skiff/testing';
-import { connect } from './grpc-client';
+import { objectFilter, WATCH_STREAM } from '@skiff/bus';
+import { waitFor } from '@skiff/testing';
 import { Informer } from './informer';
-import type { SkiffClient } from './skiff-client';
+import { useInformerSpecEnv } from './informer-spec-env.spec-helper';
 import { typed } from './typed-client';
 
-let env: ApiserverEnv;
-let client: SkiffClient;
-let bus: BusConnection;
-const stop = new AbortController();
-
-beforeAll(async () => {
-  env = await startApiserverEnv();
-  client = connect(env.apiserver.address, { timeoutMs: 10_000 });
-  bus = await connectBus(env.nats.url, { name: 'informer-object-spec' });
-}, 120_000);
-
-afterAll(async () => {
-  stop.abort();
-  await bus?.close();
-  client?.close();
-  await env?.stop();
-}, 30_000);
+const ctx = useInformerSpecEnv('informer-object-spec');
 
 describe('Informer of one object (name)', () => {
   it('follows its object through interleaved writes to others, without relisting, on a consumer of its subject only', async () => {
-    const configMaps = typed(client, 'configMap');
+    const configMaps = typed(ctx.client, 'configMap');
     let target = await configMaps.create(ConfigMap.fromPartial({ metadata: { namespace: 'default', name: 'target' }, data: { k: 'v0' } }));
     let other = await configMaps.create(ConfigMap.fromPartial({ metadata: { namespace: 'default', name: 'other' }, data: { k: 'o0' } }));
 
-    const informer = new Informer({ client, bus, resource: 'configMap', namespace: 'default', name: 'target', heartbeatMs: 500 });
+    const informer = new Informer({ client: ctx.client, bus: ctx.bus, resource: 'configMap', namespace: 'default', name: 'target', heartbeatMs: 500 });
     const seen: string[] = [];
     informer.addHandler({
       onAdd: (cm) => seen.push(`add ${cm.data.k}`),
       onUpdate: (_old, cm) => seen.push(`update ${cm.data.k}`),
       onDelete: (cm) => seen.push(`delete ${cm.data.k}`),
     });
-    const done = informer.start(stop.signal);
+    const done = informer.start(ctx.stop.signal);
     await informer.synced();
     expect(informer.keys()).toEqual(['default/target']);
 
     const filters: string[] = [];
-    for await (const info of await bus.manager.consumers.list(WATCH_STREAM)) filters.push(info.config.filter_subject ?? '');
+    for await (const info of await ctx.bus.manager.consumers.list(WATCH_STREAM)) filters.push(info.config.filter_subject ?? '');
     expect(filters).toContain(objectFilter('configmaps', 'default', 'target'));
     expect(filters).not.toContain('skiff.watch.configmaps.>');
 
@@ -68,7 +51,7 @@ describe('Informer of one object (name)', () => {
     expect(seen).toEqual(['add v0', ...Array.from({ length: 20 }, (_, i) => `update v${i + 1}`), 'delete v20', 'add again']);
     expect(informer.listCount).toBe(1);
 
-    stop.abort();
+    ctx.stop.abort();
     await done;
   }, 60_000);
 });

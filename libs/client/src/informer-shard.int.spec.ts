@@ -5,53 +5,36 @@
  * pods created, bound to its node, changed and deleted, without relisting.
  */
 import { Pod, PodStatus } from '@skiff/api';
-import { connectBus, shardFilter, WATCH_STREAM, type BusConnection } from '@skiff/bus';
-import { startApiserverEnv, waitFor, type ApiserverEnv } from '@skiff/testing';
-import { connect } from './grpc-client';
+import { shardFilter, WATCH_STREAM } from '@skiff/bus';
+import { waitFor } from '@skiff/testing';
 import { Informer } from './informer';
-import type { SkiffClient } from './skiff-client';
+import { useInformerSpecEnv } from './informer-spec-env.spec-helper';
 import { typed } from './typed-client';
 
-let env: ApiserverEnv;
-let client: SkiffClient;
-let bus: BusConnection;
-const stop = new AbortController();
-
-beforeAll(async () => {
-  env = await startApiserverEnv();
-  client = connect(env.apiserver.address, { timeoutMs: 10_000 });
-  bus = await connectBus(env.nats.url, { name: 'informer-shard-spec' });
-}, 120_000);
-
-afterAll(async () => {
-  stop.abort();
-  await bus?.close();
-  client?.close();
-  await env?.stop();
-}, 30_000);
+const ctx = useInformerSpecEnv('informer-shard-spec');
 
 const NS = 'default';
 const pod = (name: string, nodeName = '') => Pod.fromPartial({ metadata: { namespace: NS, name }, spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] } });
 
 async function consumerFor(filter: string) {
-  for await (const info of await bus.manager.consumers.list(WATCH_STREAM)) if (info.config.filter_subject === filter) return info;
+  for await (const info of await ctx.bus.manager.consumers.list(WATCH_STREAM)) if (info.config.filter_subject === filter) return info;
   return undefined;
 }
 
 describe('Informer of one watch shard (spec.nodeName=<node>)', () => {
   it("receives its node's pod events only, including a binding to its node, and never relists", async () => {
-    const pods = typed(client, 'pod');
+    const pods = typed(ctx.client, 'pod');
     await pods.create(pod('a-listed', 'node-a'));
     await pods.create(pod('b-listed', 'node-b'));
 
-    const informer = new Informer({ client, bus, resource: 'pod', fieldSelector: 'spec.nodeName=node-a', heartbeatMs: 500 });
+    const informer = new Informer({ client: ctx.client, bus: ctx.bus, resource: 'pod', fieldSelector: 'spec.nodeName=node-a', heartbeatMs: 500 });
     const seen: string[] = [];
     informer.addHandler({
       onAdd: (p) => seen.push(`add ${p.metadata?.name}`),
       onUpdate: (_old, p) => seen.push(`update ${p.metadata?.name} ${p.status?.phase ?? ''}`.trim()),
       onDelete: (p) => seen.push(`delete ${p.metadata?.name}`),
     });
-    const done = informer.start(stop.signal);
+    const done = informer.start(ctx.stop.signal);
     await informer.synced();
     expect(informer.keys()).toEqual(['default/a-listed']);
     expect(await consumerFor(shardFilter('pods', 'node-a'))).toBeDefined();
@@ -62,7 +45,7 @@ describe('Informer of one watch shard (spec.nodeName=<node>)', () => {
     await pods.create(pod('pending'));
     for (let i = 0; i < 10; i++) other = await pods.updateStatus(Pod.fromPartial({ ...other, status: PodStatus.fromPartial({ phase: i % 2 ? 'Running' : 'Pending' }) }));
     const created = await pods.create(pod('a-new', 'node-a'));
-    await client.bind({ namespace: NS, name: 'pending', nodeName: 'node-a', uid: '', resourceVersion: '' });
+    await ctx.client.bind({ namespace: NS, name: 'pending', nodeName: 'node-a', uid: '', resourceVersion: '' });
     await pods.updateStatus(Pod.fromPartial({ ...created, status: PodStatus.fromPartial({ phase: 'Running' }) }));
     for (let i = 0; i < 10; i++) other = await pods.updateStatus(Pod.fromPartial({ ...other, status: PodStatus.fromPartial({ phase: i % 2 ? 'Running' : 'Pending' }) }));
     await pods.delete(NS, 'a-listed', { gracePeriodSeconds: 0 });
@@ -76,7 +59,7 @@ describe('Informer of one watch shard (spec.nodeName=<node>)', () => {
     const consumer = await consumerFor(shardFilter('pods', 'node-a'));
     expect(consumer?.delivered.consumer_seq).toBe(4);
 
-    stop.abort();
+    ctx.stop.abort();
     await done;
   }, 60_000);
 });
