@@ -86,6 +86,18 @@ describe('StatefulSet controller against the real apiserver', () => {
       .sort((a, b) => when(a) - when(b) || Number(a.metadata?.resourceVersion) - Number(b.metadata?.resourceVersion));
   }
 
+  /**
+   * The messages of the set's events of `reason` once there are `count` (or one is `message`):
+   * Events are written after the change they report, so a test that saw the change waits for them.
+   */
+  async function messagesOf(name: string, reason: string, count: number | { message: string }): Promise<string[]> {
+    const enough = (messages: string[]) => (typeof count === 'number' ? messages.length >= count : messages.includes(count.message));
+    return waitFor(`${JSON.stringify(count)} ${reason} event(s) of ${name}`, async () => {
+      const messages = (await eventsOf(name)).filter((e) => e.reason === reason).map((e) => e.message);
+      return enough(messages) ? messages : undefined;
+    });
+  }
+
   it('creates web-0, then web-1 only once web-0 is Running and Ready (OrderedReady), each with its identity', async () => {
     const sts = await sets.create(setOf('web', 3));
     const [web0] = await waitPods('web', ['web-0']);
@@ -109,14 +121,14 @@ describe('StatefulSet controller against the real apiserver', () => {
     await waitPods('web', ['web-0', 'web-1', 'web-2']);
     await setPhase('web-2', 'Running');
     await waitStatus('web', { replicas: 3, readyReplicas: 3, availableReplicas: 3, currentReplicas: 3, updatedReplicas: 3 });
-    const created = (await eventsOf('web')).filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message);
+    const created = await messagesOf('web', 'SuccessfulCreate', 3);
     expect(created).toEqual(['create Pod web-0 in StatefulSet web successful', 'create Pod web-1 in StatefulSet web successful', 'create Pod web-2 in StatefulSet web successful']);
   }, 60_000);
 
   it('scales 3 -> 1 from the highest ordinal and back to 3 with the same names', async () => {
     await change('web', (s) => (s.spec!.replicas = 1));
     await waitPods('web', ['web-0']);
-    const deleted = (await eventsOf('web')).filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message);
+    const deleted = await messagesOf('web', 'SuccessfulDelete', 2);
     expect(deleted).toEqual(['delete Pod web-2 in StatefulSet web successful', 'delete Pod web-1 in StatefulSet web successful']);
     await waitStatus('web', { replicas: 1, readyReplicas: 1 });
 
@@ -158,7 +170,7 @@ describe('StatefulSet controller against the real apiserver', () => {
     await setPhase('web-1', 'Failed');
     const replaced = await waitFor('a new web-1', async () => (await podsOf('web')).find((p) => p.metadata?.name === 'web-1' && p.metadata.uid !== old.metadata?.uid));
     expect(replaced.status?.phase).not.toBe('Failed');
-    expect((await eventsOf('web')).some((e) => e.reason === 'RecreatingFailedPod' && e.message === 'StatefulSet default/web is recreating failed Pod web-1')).toBe(true);
+    expect(await messagesOf('web', 'RecreatingFailedPod', { message: 'StatefulSet default/web is recreating failed Pod web-1' })).toContain('StatefulSet default/web is recreating failed Pod web-1');
     await setPhase('web-1', 'Running');
   }, 30_000);
 
@@ -215,8 +227,7 @@ describe('StatefulSet controller against the real apiserver', () => {
     await waitFor('data-shrink-1 to be collected with its pod', async () => !(await live('data-shrink-1')()), { timeoutMs: 15_000 });
     const kept = await waitFor('data-shrink-0', live('data-shrink-0'));
     expect(kept.metadata?.ownerReferences ?? []).toEqual([]);
-    const events = (await eventsOf('shrink')).map((e) => e.message);
-    expect(events).toContain('update Claim data-shrink-1 Pod shrink-1 in StatefulSet shrink success');
-    expect(events).toContain('delete Pod shrink-1 in StatefulSet shrink successful');
+    expect(await messagesOf('shrink', 'SuccessfulUpdate', { message: 'update Claim data-shrink-1 Pod shrink-1 in StatefulSet shrink success' })).toContain('update Claim data-shrink-1 Pod shrink-1 in StatefulSet shrink success');
+    expect(await messagesOf('shrink', 'SuccessfulDelete', { message: 'delete Pod shrink-1 in StatefulSet shrink successful' })).toContain('delete Pod shrink-1 in StatefulSet shrink successful');
   }, 30_000);
 });
