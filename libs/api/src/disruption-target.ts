@@ -48,15 +48,23 @@ export function withDisruptionTarget(status: Readonly<PodStatus> | undefined, ca
 /** How long a pod may carry DisruptionTarget=True without being deleted (Kubernetes' stalePodDisruptionTimeout). */
 export const STALE_DISRUPTION_TIMEOUT_MS = 2 * 60_000;
 
+type MarkablePod = { metadata?: { deletionTimestamp?: Date }; status?: Readonly<PodStatus> };
+
+/** The DisruptionTarget=True condition of a pod that is not being deleted, if any. */
+export function disruptionMark(pod: MarkablePod): Readonly<Condition> | undefined {
+  if (pod.metadata?.deletionTimestamp) return undefined;
+  const condition = pod.status?.conditions?.find((c) => c.type === DISRUPTION_TARGET);
+  return condition?.status === 'True' ? condition : undefined;
+}
+
 /**
  * Kubernetes' disruption controller, stale pod disruptions: a pod marked DisruptionTarget=True
  * that is not being deleted STALE_DISRUPTION_TIMEOUT_MS after the mark gets the condition False
  * ("reset"); before then, `recheckAtMs` says when to look again. undefined: nothing to do.
  */
-export function staleDisruptionTarget(pod: { metadata?: { deletionTimestamp?: Date }; status?: Readonly<PodStatus> }, nowMs: number): { reset: PodStatus } | { recheckAtMs: number } | undefined {
-  if (pod.metadata?.deletionTimestamp) return undefined;
-  const condition = pod.status?.conditions?.find((c) => c.type === DISRUPTION_TARGET);
-  if (condition?.status !== 'True') return undefined;
+export function staleDisruptionTarget(pod: MarkablePod, nowMs: number): { reset: PodStatus } | { recheckAtMs: number } | undefined {
+  const condition = disruptionMark(pod);
+  if (!condition) return undefined;
   const markedAt = condition.lastTransitionTime ? new Date(condition.lastTransitionTime).getTime() : 0;
   const staleAt = markedAt + STALE_DISRUPTION_TIMEOUT_MS;
   if (nowMs < staleAt) return { recheckAtMs: staleAt };

@@ -4,15 +4,14 @@
  * it in the event's subject without decoding the object.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import type { KindInfo } from './kinds';
-import type { FieldMatcher } from './selectors';
+import type { KindInfo, KubeObject } from './kinds';
+import { fieldValue, type FieldMatcher } from './selectors';
 
 /** The string at `path` (field numbers, outermost first) in the message `bytes`; '' when absent. */
 export function readStringAtPath(bytes: Uint8Array, path: readonly number[]): string {
-  let reader = new BinaryReader(bytes);
-  let value = '';
-  for (const [depth, field] of path.entries()) {
-    const last = depth === path.length - 1;
+  let message = bytes;
+  for (const field of path) {
+    const reader = new BinaryReader(message);
     let found: Uint8Array | undefined;
     while (reader.pos < reader.len) {
       const [number, wireType] = reader.tag();
@@ -20,15 +19,19 @@ export function readStringAtPath(bytes: Uint8Array, path: readonly number[]): st
       else reader.skip(wireType);
     }
     if (!found) return '';
-    if (last) value = new TextDecoder().decode(found);
-    else reader = new BinaryReader(found);
+    message = found;
   }
-  return value;
+  return new TextDecoder().decode(message);
 }
 
 /** The watch shard of an object of `info` stored as `bytes`; '' when the kind has none or the field is empty. */
 export function watchShardOf(info: KindInfo, bytes: Uint8Array): string {
   return info.watchShard ? readStringAtPath(bytes, info.watchShard.path) : '';
+}
+
+/** The watch shard of a decoded object of `info` (the same value watchShardOf reads off its bytes). */
+export function watchShardOfObject(info: KindInfo, object: KubeObject): string {
+  return info.watchShard ? fieldValue(object, info.watchShard.field) : '';
 }
 
 /**

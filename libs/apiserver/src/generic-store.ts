@@ -133,6 +133,11 @@ export class GenericStore {
     this.services = new ServiceAllocator(storage, options.serviceIpRange ?? parseServiceIpRange(DEFAULT_SERVICE_CIDR), options.nodePortRange ?? DEFAULT_NODE_PORT_RANGE);
   }
 
+  /** Seconds an object of `info` lives after a write (Events: --event-ttl), or undefined. */
+  private ttlOf(info: KindInfo): number | undefined {
+    return ttlSecondsOf(info, this.options.ttls ?? {});
+  }
+
   /**
    * The allocations a write of `next` (over `stored`, if any) records in the same transaction:
    * fills a Service's clusterIP / nodePorts (see ServiceAllocator.plan), or releases all it
@@ -353,7 +358,7 @@ export class GenericStore {
       const plan = await this.allocate(info, created, undefined);
       const bytes = this.encode(info, created);
       try {
-        const revision = await this.storage.create(key, bytes, guard, plan?.side, ttlSecondsOf(info, this.options.ttls ?? {}));
+        const revision = await this.storage.create(key, bytes, guard, plan?.side, this.ttlOf(info));
         this.committed(plan?.side);
         this.remember(info, key, revision, bytes);
         metaOf(created).resourceVersion = String(revision);
@@ -409,7 +414,7 @@ export class GenericStore {
           this.recent.forget(key);
           metaOf(next).resourceVersion = String(removed.revision);
         } else {
-          const written = await this.storage.update(key, bytes, revision, plan?.side, ttlSecondsOf(info, this.options.ttls ?? {}));
+          const written = await this.storage.update(key, bytes, revision, plan?.side, this.ttlOf(info));
           this.remember(info, key, written, bytes);
           metaOf(next).resourceVersion = String(written);
         }

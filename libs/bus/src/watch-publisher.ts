@@ -4,7 +4,7 @@
  * every etcd revision after it; on WrongLastRevisionError, read lastPublished() again and resume.
  */
 import { headers as natsHeaders } from 'nats';
-import { fieldValue, findKind, WatchEvent, type KubeObject } from '@skiff/api';
+import { findKind, watchShardOfObject, WatchEvent, type KubeObject } from '@skiff/api';
 import type { BusConnection } from './connection';
 import { HEADER_PREV_REVISION, HEADER_RESOURCE_REVISIONS, WATCH_STREAM, watchSubject } from './subjects';
 
@@ -126,7 +126,7 @@ export class WatchPublisher {
   publish(event: WatchEvent, prevRevision: number, resourceRevisions: Record<string, number>, expectedLastRevision: number): Promise<void> {
     const info = findKind(event.resource);
     const object = event.object?.kind?.value as KubeObject | undefined;
-    const shard = info?.watchShard && object ? fieldValue(object, info.watchShard.field) : '';
+    const shard = info && object ? watchShardOfObject(info, object) : '';
     return this.publishEncoded({ ...event, shard }, WatchEvent.encode(event).finish(), prevRevision, resourceRevisions, expectedLastRevision);
   }
 

@@ -37,6 +37,9 @@ export interface DrainOptions {
 
 export type DryRun = 'none' | 'client' | 'server';
 
+/** What is done to each pod: "evicted", or "deleted" with --disable-eviction. */
+const removal = (request: DrainRequest) => (request.disableEviction ? 'deleted' : 'evicted');
+
 /** What kubectl appends to a line of a dry run. */
 function dryRunSuffix(dryRun: DryRun): string {
   return dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
@@ -175,7 +178,7 @@ async function removePod(ctx: CliContext, pod: Pod, request: DrainRequest, deadl
     throw err;
   }
   if (dryRun) {
-    ctx.io.out(`${objectRef(PODS, name)} ${request.disableEviction ? 'deleted' : 'evicted'}${dryRunSuffix(request.dryRun)}\n`);
+    ctx.io.out(`${objectRef(PODS, name)} ${removal(request)}${dryRunSuffix(request.dryRun)}\n`);
     return undefined;
   }
   // kubectl's waitForDelete: gone, or replaced by a pod with another uid.
@@ -194,7 +197,7 @@ async function removePod(ctx: CliContext, pod: Pod, request: DrainRequest, deadl
     if (timedOut()) return `error when waiting for pod "${name}" in namespace "${namespace}" to terminate: global timeout reached: ${timeoutText}`;
     throw err;
   }
-  ctx.io.out(`${objectRef(PODS, name)} ${request.disableEviction ? 'deleted' : 'evicted'}\n`);
+  ctx.io.out(`${objectRef(PODS, name)} ${removal(request)}\n`);
   return undefined;
 }
 
@@ -206,7 +209,7 @@ async function drainNode(ctx: CliContext, node: string, request: DrainRequest): 
   if (list.errors.length > 0) return list.errors;
   if (list.warnings) ctx.io.err(`Warning: ${list.warnings}\n`);
   if (request.dryRun === 'client') {
-    for (const pod of list.pods) ctx.io.out(`${objectRef(PODS, pod.metadata?.name ?? '')} ${request.disableEviction ? 'deleted' : 'evicted'}${dryRunSuffix('client')}\n`);
+    for (const pod of list.pods) ctx.io.out(`${objectRef(PODS, pod.metadata?.name ?? '')} ${removal(request)}${dryRunSuffix('client')}\n`);
     return [];
   }
   const deadline = request.timeoutMs > 0 ? AbortSignal.timeout(request.timeoutMs) : new AbortController().signal;

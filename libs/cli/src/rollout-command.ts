@@ -91,17 +91,18 @@ async function podsOf(ctx: CliContext, d: Readonly<Deployment>): Promise<Pod[]> 
 }
 
 /**
- * Reads the Deployment, applies `change` and writes it; on a conflict reads again (a few times).
- * `change` returns undefined for "nothing to do" and throws to refuse.
+ * Reads the object (`kind`: deployment, daemonSet, statefulSet), applies `change` and writes it;
+ * on a conflict reads again (a few times). `change` returns undefined for "nothing to do" and
+ * throws to refuse.
  */
-async function updateDeployment(ctx: CliContext, name: string, change: (d: Deployment) => Deployment | undefined): Promise<Deployment | undefined> {
-  const deployments = typed(ctx.client(), 'deployment');
+async function updateObject<T extends Deployment | DaemonSet | StatefulSet>(ctx: CliContext, kind: KindInfo, name: string, change: (o: T) => T | undefined): Promise<T | undefined> {
+  const objects = typed(ctx.client(), kind.case as 'deployment');
   for (let attempt = 1; ; attempt++) {
-    const current = await deployments.get(ctx.namespace, name, { signal: ctx.io.signal });
+    const current = (await objects.get(ctx.namespace, name, { signal: ctx.io.signal })) as T;
     const next = change(current);
     if (!next) return undefined;
     try {
-      return await deployments.update(next, { signal: ctx.io.signal });
+      return (await objects.update(next as Deployment, { signal: ctx.io.signal })) as T;
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= UPDATE_ATTEMPTS) throw err;
     }
@@ -288,7 +289,7 @@ async function simpleChange(ctx: CliContext, args: readonly string[], verb: 'pau
   let failed = false;
   for (const name of names) {
     try {
-      await updateDeployment(ctx, name, (d) => {
+      await updateObject<Deployment>(ctx, DEPLOYMENT, name, (d) => {
         try {
           return change(d);
         } catch (err) {
@@ -323,23 +324,14 @@ export async function rolloutRestartCommand(ctx: CliContext, args: readonly stri
   const all = targets(args, 'restart', ROLLOUT_KINDS);
   let failed = false;
   for (const { kind, name } of all) {
-    const objects = typed(ctx.client(), kind.info.case as 'deployment');
     try {
-      for (let attempt = 1; ; attempt++) {
-        const current = await objects.get(ctx.namespace, name, { signal: ctx.io.signal });
-        let next;
+      await updateObject<Deployment | DaemonSet | StatefulSet>(ctx, kind.info, name, (o) => {
         try {
-          next = restarted(current, ctx.io.now());
+          return restarted<Deployment | DaemonSet | StatefulSet>(o, ctx.io.now());
         } catch (err) {
           throw new CliError(`error: ${qualifiedResource(kind.info)} "${name}" ${(err as Error).message}`);
         }
-        try {
-          await objects.update(next, { signal: ctx.io.signal });
-          break;
-        } catch (err) {
-          if (!(err instanceof ConflictError) || attempt >= UPDATE_ATTEMPTS) throw err;
-        }
-      }
+      });
       ctx.io.out(`${objectRef(kind.info, name)} restarted\n`);
     } catch (err) {
       if (isUnavailable(err)) throw new CliError(errorLine(err, { server: ctx.server }));

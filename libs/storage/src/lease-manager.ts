@@ -16,7 +16,6 @@ const MAX_KEYS_PER_LEASE = 1_000;
 
 interface Current {
   id: Promise<string>;
-  ttlSeconds: number;
   /** Until when (ms) writes may take it. */
   reusableUntil: number;
   keys: number;
@@ -39,7 +38,7 @@ export class LeaseManager {
     let lease = this.current.get(ttlSeconds);
     if (!lease || now >= lease.reusableUntil || lease.keys >= MAX_KEYS_PER_LEASE) {
       const id = this.granter.grant(ttlSeconds + reuseSeconds);
-      lease = { id, ttlSeconds, reusableUntil: now + reuseSeconds * 1000, keys: 0 };
+      lease = { id, reusableUntil: now + reuseSeconds * 1000, keys: 0 };
       this.current.set(ttlSeconds, lease);
       // A failed grant is not reused: the next write asks again.
       id.catch(() => {

@@ -21,7 +21,7 @@
  * DisruptionTarget=True that is still not being deleted 2 minutes later gets the condition False
  * (staleDisruptionTarget), so that it does not count as disrupted for ever.
  */
-import { ConflictError, DISRUPTION_TARGET, keyOf, NotFoundError, staleDisruptionTarget, type Pod, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '@skiff/api';
+import { ConflictError, disruptionMark, keyOf, NotFoundError, staleDisruptionTarget, type Pod, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '@skiff/api';
 import { typed } from '@skiff/client';
 import { Controller, type ReconcileResult } from '@skiff/reconcile';
 import type { ControllerContext } from '../controller-context';
@@ -61,7 +61,7 @@ function staleDisruptionController(ctx: ControllerContext): Controller {
     }
   }
 
-  const marked = (pod: Readonly<Pod>) => (!pod.metadata?.deletionTimestamp && pod.status?.conditions?.some((c) => c.type === DISRUPTION_TARGET && c.status === 'True') ? [keyOf(pod.metadata)] : []);
+  const marked = (pod: Readonly<Pod>) => (disruptionMark(pod) ? [keyOf(pod.metadata)] : []);
   return new Controller({ name: 'disruption-stale-pods', reconcile, workers: 1, log: ctx.log, registry: ctx.registry }).watch(podInformer, marked);
 }
 
