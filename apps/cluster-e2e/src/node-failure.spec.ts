@@ -86,5 +86,7 @@ it('(4) killing a kubelet: its pods come back on the other nodes (3 Running); ba
 it('deleting the Deployment removes its pods and containers', async () => {
   await deployments.delete(NS, APP, { propagationPolicy: 'Foreground' });
   await waitNodesClean(NODES, { timeoutMs: 30_000, intervalMs: 200 });
+  // Kubelets remove a pod's API object after its containers are gone: wait for that too.
+  await waitFor('the pods to leave the API', async () => (await appPods()).all.length === 0, { timeoutMs: 10_000, intervalMs: 200 }).catch(() => undefined);
   expect((await appPods()).all).toEqual([]);
 }, 60_000);

@@ -254,6 +254,11 @@ describe('pods on a cluster of kubelets on Docker', () => {
     expect(await podContainerIds([pod.metadata?.uid])).toHaveLength(2);
     for (const p of (await pods.list({ namespace: NS })).items) await pods.delete(NS, p.metadata?.name ?? '');
     await waitNodesClean([NODE_1, NODE_2, NODE_3], { timeoutMs: 20_000, intervalMs: 100 });
+    // The kubelet removes a pod's API object after its containers are gone: wait for that too.
+    await waitFor('the deleted pods to leave the API', async () => (await pods.list({ namespace: NS })).items.length === 0, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    }).catch(() => undefined);
     expect((await pods.list({ namespace: NS })).items).toEqual([]);
   }, 60_000);
 });
