@@ -15,7 +15,8 @@
  *     shard of the stream (spec.nodeName in the NATS subject), but on a 2-core machine the 500
  *     kubelets share the cores with the control plane they load (kubemark runs them elsewhere).
  * Each phase prints the apiserver requests it caused (per pod: create, bind, two status writes,
- * about four Events). SKIFF_CPU_PROF_DIR=<dir> writes a CPU profile of every component.
+ * about four Events) and the CPU seconds each process used (kubelets summed): on 2 cores a phase
+ * cannot be shorter than the sum over 2. SKIFF_CPU_PROF_DIR=<dir> writes a CPU profile of every component.
  * Run: npm run bench -- daemonset [--nodes 500] [--kubelets writer|hollow] [--processes 5] [--rounds 2] [--timeout 300]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { connect, typed, type SkiffClient } from '@skiff/client';
 import { componentNodeFlags, ensureAppBuilt, startCluster, startProcess, testLabel, waitFor, type Cluster, type TestProcess } from '@skiff/testing';
 import { Command } from 'commander';
 import { describeRequests, scrapeRequests } from './apiserver-requests';
+import { cpuMeter } from './process-cpu';
 import { fmt, runConcurrently, summarize } from './stats';
 import { watchUntil } from './watch-until';
 
@@ -193,11 +195,13 @@ async function startHollowNodes(cluster: Cluster, client: SkiffClient, rootDir: 
   }
   // Listed rather than watched: 500 registrations at once may break a watch stream (the bench would stop).
   await waitFor(
-    `${nodeCount} hollow nodes Ready`,
+    `${nodeCount} hollow nodes Ready with a pod CIDR`,
     async () => {
       for (const k of kubelets) if (!k.running) throw new Error(`${k.name} exited:\n${k.recentOutput}`);
       const { items } = await retryUnavailable(() => typed(client, 'node').list({}));
-      return items.filter((n) => n.metadata?.name?.startsWith(prefix) && n.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True')).length >= nodeCount;
+      // Ready, and given a pod CIDR by node IPAM (a hollow kubelet does not wait for it): the
+      // rounds then measure a settled cluster, not 500 node registrations still being processed.
+      return items.filter((n) => n.metadata?.name?.startsWith(prefix) && !!n.spec?.podCIDR && n.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True')).length >= nodeCount;
     },
     { timeoutMs, intervalMs: 500 },
   );
@@ -225,7 +229,7 @@ async function main(): Promise<void> {
       const started = await startHollowNodes(cluster, client, rootDir);
       kubelets = started.kubelets;
       hollow = started;
-      console.log(`${nodeCount} hollow nodes Ready in ${fmt((performance.now() - setupStart) / 1000)} s (${kubelets.length} kubelet processes)`);
+      console.log(`${nodeCount} hollow nodes Ready with a pod CIDR in ${fmt((performance.now() - setupStart) / 1000)} s (${kubelets.length} kubelet processes)`);
     } else {
       hollow = { names: await registerNodes(client) };
       statusWriter = writeStatuses(client, writer.signal);
@@ -238,14 +242,43 @@ async function main(): Promise<void> {
     const direct: number[] = [];
     const ds: number[] = [];
     const requests = () => scrapeRequests(cluster.apiserver.metricsAddress);
+    const meter = cpuMeter({
+      etcd: cluster.etcd.process.child.pid!,
+      nats: cluster.nats.process.child.pid!,
+      apiserver: cluster.apiserver.process.child.pid!,
+      scheduler: cluster.scheduler.child.pid!,
+      'controller-manager': cluster.controllerManagers[0]!.child.pid!,
+      ...Object.fromEntries(kubelets.map((k, i) => [`kubelets ${i}`, k.child.pid!])),
+      bench: 'self',
+    });
+    /** "apiserver 9.1, kubelets 8.0, ..." CPU seconds by process, largest first (kubelet processes summed). */
+    const cpuText = (used: Record<string, number>): string => {
+      const merged = new Map<string, number>();
+      for (const [name, ms] of Object.entries(used)) merged.set(name.replace(/ \d+$/, ''), (merged.get(name.replace(/ \d+$/, '')) ?? 0) + ms);
+      const total = [...merged.values()].reduce((a, b) => a + b, 0);
+      return `CPU s: ${[...merged].sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${fmt(ms / 1000, 1)}`).join(', ')}; total ${fmt(total / 1000, 1)}`;
+    };
+    const phase = async (label: string, run: () => Promise<number>): Promise<number> => {
+      const before = await requests();
+      const stopMeter = meter.start();
+      const seconds = await run();
+      const used = stopMeter();
+      console.log(`  ${label} ${fmt(seconds, 2)} s (${describeRequests(before, await requests())})`);
+      console.log(`    ${cpuText(used)}`);
+      return seconds;
+    };
+    // The background: what the nodes and the control plane use with nothing to do (heartbeats,
+    // Leases, watch upkeep), over a fixed 5 s window: the rounds below pay it too.
+    const idleRequests = await requests();
+    const stopIdle = meter.start();
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idleUsed = stopIdle();
+    console.log(`  idle 5 s (${describeRequests(idleRequests, await requests())})`);
+    console.log(`    ${cpuText(idleUsed)}`);
     for (let r = 0; r < rounds; r++) {
-      let before = await requests();
-      direct.push(await directPods(client, `direct-${r}`, hollow.names));
-      console.log(`  round ${r + 1}: direct pods ${fmt(direct[r], 2)} s (${describeRequests(before, await requests())})`);
+      direct.push(await phase(`round ${r + 1}: direct pods`, () => directPods(client, `direct-${r}`, hollow.names)));
       await cleanUp(client);
-      before = await requests();
-      ds.push(await daemonSet(client, `ds-${r}`, hollow.names));
-      console.log(`  round ${r + 1}: DaemonSet ${fmt(ds[r], 2)} s (${describeRequests(before, await requests())})`);
+      ds.push(await phase(`round ${r + 1}: DaemonSet`, () => daemonSet(client, `ds-${r}`, hollow.names)));
       await cleanUp(client);
     }
     const d = summarize(ds);

@@ -206,6 +206,28 @@ describe('compare-and-swap (acceptance 2)', () => {
     expect(await env.api.get('pods', 'default', 'reborn-pod')).toEqual(newPod);
   });
 
+  it('decides a pod write again on a fresh read when another apiserver changed the pod since this one last wrote it', async () => {
+    // This apiserver remembers the pod it created; another one (its own memory) then relabels it.
+    const created = await env.api.create(pod('two-servers'));
+    const other = new GenericStore(env.storage);
+    const relabelled = await other.update(edit(await other.get('pods', 'default', 'two-servers'), (o) => (o.metadata.labels = { by: 'other' })));
+    // A status write without resourceVersion keeps the other server's labels: nothing stale is written back.
+    const running = await env.api.updateStatus(edit(created, (o) => {
+      o.metadata.resourceVersion = '';
+      o.status = { ...o.status, phase: 'Running' };
+    }));
+    expect(meta(running).labels).toEqual({ by: 'other' });
+    expect(Number(meta(running).resourceVersion)).toBeGreaterThan(Number(meta(relabelled).resourceVersion));
+    // With the resourceVersion this server remembers (now stale): ABORTED, nothing changes.
+    await expect(env.api.updateStatus(edit(created, (o) => (o.status = { ...o.status, phase: 'Failed' })))).rejects.toEqual(code('ABORTED'));
+    // The same status again, but the pod changed meanwhile elsewhere: a real write, not a no-op from memory.
+    await other.update(edit(await other.get('pods', 'default', 'two-servers'), (o) => (o.metadata.labels = { by: 'other', again: 'yes' })));
+    const after = await env.api.updateStatus(edit(running, (o) => (o.metadata.resourceVersion = '')));
+    expect(meta(after).labels).toEqual({ by: 'other', again: 'yes' });
+    expect(await env.api.get('pods', 'default', 'two-servers')).toEqual(after);
+    expect((inner(after) as Pod).status?.phase).toBe('Running');
+  });
+
   it('does not write when nothing changed', async () => {
     const base = await env.api.create(configMap('noop', { v: '0' }));
     const same = await env.api.update(base);
@@ -436,6 +458,30 @@ describe('list with selectors', () => {
     expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'metadata.name=b' })).items)).toEqual(['b']);
     const all = await env.api.list({ resource: 'pods', labelSelector: 'app=web' });
     expect(names(all.items.filter((o) => meta(o).namespace === 'sel'))).toEqual(['a', 'b']);
+  });
+
+  it('lists by name (one key read) and by node (checked before decoding) with the same answers as a full scan', async () => {
+    // By name with a namespace: the key alone, at the store's current revision (a watch may start there).
+    const byName = await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'metadata.name=a,spec.nodeName=n1' });
+    expect(names(byName.items)).toEqual(['a']);
+    const current = await env.api.list({ resource: 'pods', namespace: 'sel' });
+    expect(Number(byName.resourceVersion)).toBe(Number(current.resourceVersion));
+    // The other requirements still apply to the one object; a missing name is an empty list.
+    expect((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'metadata.name=a,spec.nodeName=n2' })).items).toEqual([]);
+    expect((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'metadata.name=a', labelSelector: 'app=db' })).items).toEqual([]);
+    const missing = await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'metadata.name=nobody' });
+    expect(missing.items).toEqual([]);
+    expect(Number(missing.resourceVersion)).toBeGreaterThan(0);
+    // No prefix match: "a" is not "ab".
+    await env.api.create(pod('ab', { namespace: 'sel', labels: { app: 'web' } }));
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'metadata.name=a' })).items)).toEqual(['a']);
+    // Cluster-scoped kinds by name; a namespaced kind by name across namespaces still scans.
+    expect(names((await env.api.list({ resource: 'namespaces', fieldSelector: 'metadata.name=sel' })).items)).toEqual(['sel']);
+    expect(names((await env.api.list({ resource: 'pods', fieldSelector: 'metadata.name=b' })).items.filter((o) => meta(o).namespace === 'sel'))).toEqual(['b']);
+    // By node: unbound pods are spec.nodeName= (empty), and != excludes the node.
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'spec.nodeName=' })).items)).toEqual(['ab']);
+    expect(names((await env.api.list({ resource: 'pods', namespace: 'sel', fieldSelector: 'spec.nodeName!=n1' })).items)).toEqual(['ab', 'b']);
+    await env.api.delete({ resource: 'pods', namespace: 'sel', name: 'ab', dryRun: false, propagationPolicy: '' });
   });
 
   it('refuses bad selectors and unknown resources', async () => {

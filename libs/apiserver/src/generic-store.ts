@@ -36,6 +36,8 @@ import {
   type StorageClass,
   KINDS,
   kindFor,
+  selectedWatchShard,
+  watchShardOf,
 } from '@skiff/api';
 import { SideKeyExistsError, type Guard, type SideWrites, type Storage } from '@skiff/storage';
 import { ALL_ADMISSION_PLUGINS, type EnabledAdmissionPlugins } from './admission-plugins';
@@ -210,14 +212,24 @@ export class GenericStore {
   /**
    * List: every object of the resource (in one namespace, or all when empty) matching the label
    * and field selectors, read in one etcd range at one revision (returned as resourceVersion).
-   * Bad selectors are InvalidError.
+   * Bad selectors are InvalidError. As Kubernetes' registry does, `metadata.name=<name>` (with a
+   * namespace, for a namespaced kind) reads that one key, and a selector on the kind's watch shard
+   * field (pods' spec.nodeName) is checked on the stored bytes before anything is decoded: a
+   * kubelet's list of its own pods decodes only those.
    */
   async list(request: { resource: string; namespace?: string; labelSelector?: string; fieldSelector?: string }, signal?: AbortSignal): Promise<ListResponse> {
     const info = resolveKind(request.resource);
     const filter = this.filterFor(info, request);
-    const result = await this.storage.list(resourcePrefix(info, info.namespaced ? (request.namespace ?? '') : ''), signal);
+    const name = filter.field?.requirements.find((r) => r.field === 'metadata.name' && r.operator === '=')?.value;
+    const namespace = info.namespaced ? (request.namespace ?? '') : '';
+    const result =
+      name !== undefined && (namespace || !info.namespaced)
+        ? await this.storage.listKey(objectKey(info, namespace, name), signal)
+        : await this.storage.list(resourcePrefix(info, namespace), signal);
+    const shard = selectedWatchShard(info, filter.field);
     const items: ApiObject[] = [];
     for (const kv of result.items) {
+      if (shard !== undefined && watchShardOf(info, kv.value) !== shard) continue;
       const object = decodeObject(info, kv.value, kv.modRevision);
       if (filter.label && !filter.label.empty && !filter.label.matches(metaOf(object).labels)) continue;
       if (filter.field && !filter.field.empty && !filter.field.matches(object)) continue;
@@ -389,24 +401,44 @@ export class GenericStore {
     change: (stored: StoredObject) => StoredObject | undefined,
   ): Promise<StoredObject> {
     const key = objectKey(info, namespace, name);
+    // Where the first attempt starts: as bind() does, from the state this apiserver last read or
+    // wrote when it is the one the request names (a kubelet's status write after its previous
+    // one), saving a read; anything but a successful write from it is decided on a fresh read.
+    let known = options.dryRun ? undefined : this.recent.get(key);
+    if (known && expected.resourceVersion && expected.resourceVersion !== String(known.revision)) known = undefined;
     for (let attempt = 1; ; attempt++) {
-      const { object: stored, revision } = await this.read(info, namespace, name);
-      // Defaults apply to what was stored before a default existed, as Kubernetes defaults on
-      // decode: an update that only restates an old object is no change, and immutability
-      // checks compare like with like.
-      applyDefaults(info, stored);
-      if (expected.resourceVersion && expected.resourceVersion !== String(revision)) {
-        throw new ConflictError(`${describe(info, namespace, name)} was modified: resourceVersion is ${revision}, not ${expected.resourceVersion}`);
+      const remembered = known;
+      known = undefined;
+      const { object: stored, revision } = remembered
+        ? { object: decodeObject(info, remembered.bytes, remembered.revision), revision: remembered.revision }
+        : await this.read(info, namespace, name);
+      let next: StoredObject | undefined;
+      let bytes: Uint8Array;
+      let plan: AllocationPlan | undefined;
+      try {
+        // Defaults apply to what was stored before a default existed, as Kubernetes defaults on
+        // decode: an update that only restates an old object is no change, and immutability
+        // checks compare like with like.
+        applyDefaults(info, stored);
+        if (expected.resourceVersion && expected.resourceVersion !== String(revision)) {
+          throw new ConflictError(`${describe(info, namespace, name)} was modified: resourceVersion is ${revision}, not ${expected.resourceVersion}`);
+        }
+        // A write meant for an earlier object of the same name (deleted and made again) is refused.
+        if (expected.uid && expected.uid !== metaOf(stored).uid) {
+          throw new ConflictError(`Precondition failed for ${describe(info, namespace, name)}: UID in precondition: ${expected.uid}, UID in object meta: ${metaOf(stored).uid}`);
+        }
+        next = change(stored);
+        if (!next || sameObject(info, next, stored)) {
+          if (remembered) continue;
+          return stored;
+        }
+        this.validate(info, next, stored);
+        plan = await this.allocate(info, next, stored);
+        bytes = this.encode(info, next);
+      } catch (err) {
+        if (remembered) continue;
+        throw err;
       }
-      // A write meant for an earlier object of the same name (deleted and made again) is refused.
-      if (expected.uid && expected.uid !== metaOf(stored).uid) {
-        throw new ConflictError(`Precondition failed for ${describe(info, namespace, name)}: UID in precondition: ${expected.uid}, UID in object meta: ${metaOf(stored).uid}`);
-      }
-      const next = change(stored);
-      if (!next || sameObject(info, next, stored)) return stored;
-      this.validate(info, next, stored);
-      const plan = await this.allocate(info, next, stored);
-      const bytes = this.encode(info, next);
       if (options.dryRun) return next;
       try {
         if (readyToRemove(next)) {
@@ -421,6 +453,7 @@ export class GenericStore {
         this.committed(plan?.side);
         return next;
       } catch (err) {
+        if (remembered && (err instanceof ConflictError || err instanceof NotFoundError || err instanceof SideKeyExistsError)) continue;
         if (err instanceof SideKeyExistsError) {
           await this.allocationTaken(err, plan, info.kind, name, attempt);
           continue;

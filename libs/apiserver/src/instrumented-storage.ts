@@ -23,6 +23,9 @@ export class InstrumentedStorage implements Storage {
   list(prefix: string, signal?: AbortSignal): Promise<ListResult> {
     return this.timed('list', () => this.inner.list(prefix, signal));
   }
+  listKey(key: string, signal?: AbortSignal): Promise<ListResult> {
+    return this.timed('list', () => this.inner.listKey(key, signal));
+  }
   create(key: string, value: Uint8Array, guard?: Guard, side?: SideWrites, ttlSeconds?: number): Promise<number> {
     return this.timed('create', () => this.inner.create(key, value, guard, side, ttlSeconds));
   }

@@ -10,3 +10,4 @@ export * from './informer';
 export * from './event-recorder';
 export * from './leader-election';
 export * from './resource-usage';
+export * from './in-flight-limit';

@@ -17,14 +17,13 @@
 import { setMaxListeners } from 'node:events';
 import { DEFAULT_SCHEDULER_NAME, keyOf, splitKey, ConflictError, NotFoundError, SELECTED_NODE_ANNOTATION, type Node, type PersistentVolumeClaim, type Pod } from '@skiff/api';
 import type { BusConnection } from '@skiff/bus';
-import { EventRecorder, Informer, realClock, typed, type Clock, type SkiffClient } from '@skiff/client';
+import { EventRecorder, InFlightLimit, Informer, realClock, typed, type Clock, type SkiffClient } from '@skiff/client';
 import type { Logger } from '@skiff/service';
 import { Registry, type Counter, type Histogram } from 'prom-client';
 import { deepEqualIgnoring } from './object-diff';
 import { podInfoOf } from './framework/pod-info';
 import { isScheduled, schedule, type ScheduleOptions } from './schedule';
 import { isTerminal, SchedulerCache } from './scheduler-cache';
-import { InFlightLimit } from './in-flight-limit';
 import { createSchedulerMetrics, type SchedulerMetrics } from './scheduler-metrics';
 import { SchedulingQueue, type SchedulingQueueOptions } from './scheduling-queue';
 import { reportUnschedulable } from './unschedulable-report';

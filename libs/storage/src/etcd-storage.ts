@@ -157,6 +157,13 @@ export class EtcdStorage implements Storage {
     });
   }
 
+  async listKey(key: string): Promise<ListResult> {
+    return this.call(async () => {
+      const res = await this.client.kv.range({ key: Buffer.from(key) });
+      return { items: res.kvs.map(toKeyValue), revision: Number(res.header.revision) };
+    });
+  }
+
   /**
    * Reads the prefix in pages of LIST_PAGE_SIZE keys (a single response for a large prefix would
    * exceed gRPC's message limit), every page at the first page's revision: one consistent

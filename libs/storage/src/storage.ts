@@ -63,6 +63,8 @@ export interface Storage {
   get(key: string, signal?: AbortSignal): Promise<KeyValue | undefined>;
   /** Every key under prefix (sorted by key) at one revision. */
   list(prefix: string, signal?: AbortSignal): Promise<ListResult>;
+  /** The key alone as a list (no item or one) and the store revision it was read at: a list by name. */
+  listKey(key: string, signal?: AbortSignal): Promise<ListResult>;
   /**
    * Creates the key; AlreadyExistsError when it exists. With a guard, only while the guard key's
    * mod revision is still `guard.revision` (ConflictError otherwise, e.g. the namespace changed).

@@ -34,6 +34,24 @@ describe('node IPAM', () => {
     await expect(nodes().update({ ...a, spec: { ...a.spec!, podCIDR: '' } })).rejects.toBeInstanceOf(InvalidError);
   }, 30_000);
 
+  it('gives 40 Nodes registered at once distinct pod CIDRs while their kubelets write status (writes in parallel, conflicts decided again)', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `many-${i}`);
+    await Promise.all(names.map((n) => create(n)));
+    // Status writes race the pod CIDR writes: some of the controller's compare-and-swaps lose.
+    await Promise.all(
+      names.map(async (name) => {
+        for (let i = 0; i < 3; i++) {
+          const node = await nodes().get('', name);
+          await nodes().updateStatus({ ...node, status: { ...node.status!, conditions: [{ type: 'Ready', status: 'True', reason: `beat-${i}`, message: '', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] } }).catch(() => undefined);
+        }
+      }),
+    );
+    const cidrs = await Promise.all(names.map(allocated));
+    expect(new Set(cidrs).size).toBe(names.length);
+    for (const cidr of cidrs) expect(cidr).toMatch(/^10\.244\.\d+\.0\/24$/);
+    await Promise.all(names.map((n) => nodes().delete('', n)));
+  }, 30_000);
+
   it('leaves a Node whose pod CIDR is outside the cluster CIDR alone, with a CIDRNotAvailable Event', async () => {
     await create('outside', '192.168.7.0/24');
     const event = await waitFor(

@@ -10,13 +10,17 @@
  *      does not show yet (one worker, so two Nodes never get the same subnet):
  *        keep        -> nothing;
  *        assign      -> update the Node with spec.podCIDR (compare-and-swap on the cached
- *                       resourceVersion; a conflict throws and is retried against a fresher cache);
+ *                       resourceVersion). The write runs apart from the deciding worker, up to
+ *                       MAX_WRITES at once (Kubernetes' range allocator hands its updates to
+ *                       cidrUpdateWorkers): later decisions already see the claim in `pending`.
+ *                       A failed write (a conflict) drops the claim and decides the Node again
+ *                       after RETRY_MS, against a fresher cache;
  *        unavailable -> a Warning CIDRNotAvailable on the Node (once per podCIDR), the Node is left alone;
  *        full        -> a Warning CIDRNotAvailable, and a new look in 30 s (or at the next Node change).
  * The apiserver lets podCIDR be set once and never changed (libs/api node validation).
  */
 import type { Node } from '@skiff/api';
-import { typed } from '@skiff/client';
+import { InFlightLimit, typed } from '@skiff/client';
 import { Controller } from '@skiff/reconcile';
 import type { ControllerContext } from '../controller-context';
 import { decideNodeCidr, DEFAULT_NODE_IPAM, parseClusterCidr, type NodeCidrView } from './node-cidr-plan';
@@ -24,6 +28,10 @@ import { decideNodeCidr, DEFAULT_NODE_IPAM, parseClusterCidr, type NodeCidrView 
 export const NODE_IPAM_COMPONENT = 'cidrAllocator';
 /** How soon a Node that found the range full looks again. */
 const FULL_RETRY_MS = 30_000;
+/** Pod CIDR writes in flight at most (Kubernetes' cidrUpdateWorkers: 30). */
+const MAX_WRITES = 30;
+/** How soon a Node whose pod CIDR write failed is decided again. */
+const RETRY_MS = 200;
 
 function viewOf(node: Readonly<Node>): NodeCidrView {
   return { name: node.metadata?.name ?? '', podCIDR: node.spec?.podCIDR ?? '', createdAt: node.metadata?.creationTimestamp?.getTime() ?? 0 };
@@ -40,6 +48,7 @@ export function nodeIpamController(ctx: ControllerContext): Pick<Controller, 'st
   const pending = new Map<string, string>();
   /** The podCIDR each Node was last reported unavailable for (one event per claim). */
   const reported = new Map<string, string>();
+  const writes = new InFlightLimit(MAX_WRITES);
 
   const reconcile = async (name: string, signal: AbortSignal) => {
     const cached = nodes.get(name);
@@ -69,14 +78,22 @@ export function nodeIpamController(ctx: ControllerContext): Pick<Controller, 'st
         const copy = structuredClone(cached) as Node;
         copy.spec = { unschedulable: false, taints: [], ...copy.spec, podCIDR: decision.podCIDR };
         pending.set(name, decision.podCIDR);
-        try {
-          await nodeClient.update(copy, { signal });
-        } catch (err) {
-          pending.delete(name);
-          throw err;
-        }
-        reported.delete(name);
-        log.info({ node: name, podCIDR: decision.podCIDR }, 'node pod CIDR allocated');
+        await writes.acquire();
+        void nodeClient
+          .update(copy, { signal })
+          .then(
+            () => {
+              reported.delete(name);
+              log.info({ node: name, podCIDR: decision.podCIDR }, 'node pod CIDR allocated');
+            },
+            (err: unknown) => {
+              if (pending.get(name) === decision.podCIDR) pending.delete(name);
+              if (signal.aborted) return;
+              log.warn({ node: name, podCIDR: decision.podCIDR, err }, 'pod CIDR write failed: deciding again');
+              controller.enqueue(name, RETRY_MS);
+            },
+          )
+          .finally(() => writes.release());
         return;
       }
     }

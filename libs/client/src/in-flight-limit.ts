@@ -1,5 +1,5 @@
 /**
- * A counting semaphore for work in flight (binds): `acquire()` resolves once fewer than `max`
+ * A counting semaphore for work in flight (binds, writes): `acquire()` resolves once fewer than `max`
  * slots are taken and takes one; `release()` gives it back and wakes the oldest waiter. Waiting
  * costs one promise per waiter, whatever is in flight (unlike Promise.race over the tasks,
  * which hangs a reaction on every task per wait).
