@@ -55,4 +55,12 @@ describe('--event-ttl', () => {
     stop.abort();
     await running;
   }, 60_000);
+
+  it('an Event with a finalizer, marked for deletion, still expires', async () => {
+    const events = typed(client, 'event');
+    await events.create(Event.fromPartial({ ...event('held'), metadata: { namespace: 'default', name: 'held', finalizers: ['example.com/hold'] } }));
+    await events.delete('default', 'held');
+    expect((await events.get('default', 'held')).metadata?.deletionTimestamp).toBeDefined();
+    await waitFor('the marked Event deleted by etcd', () => events.get('default', 'held').then(() => false, (err: unknown) => err instanceof NotFoundError), { timeoutMs: 15_000, intervalMs: 200 });
+  }, 30_000);
 });

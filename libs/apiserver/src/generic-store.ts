@@ -531,7 +531,7 @@ export class GenericStore {
           return wrap(info, stored as never);
         }
         const bytes = encodeObject(info, decision.object);
-        const written = await this.storage.update(key, bytes, revision);
+        const written = await this.storage.update(key, bytes, revision, undefined, this.ttlOf(info));
         this.remember(info, key, written, bytes);
         metaOf(decision.object).resourceVersion = String(written);
         // A namespace is marked first (that fences off creates, which are guarded on its
