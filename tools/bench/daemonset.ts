@@ -257,7 +257,10 @@ async function main(): Promise<void> {
     /** "apiserver 9.1, kubelets 8.0, ..." CPU seconds by process, largest first (kubelet processes summed). */
     const cpuText = (used: Record<string, number>): string => {
       const merged = new Map<string, number>();
-      for (const [name, ms] of Object.entries(used)) merged.set(name.replace(/ \d+$/, ''), (merged.get(name.replace(/ \d+$/, '')) ?? 0) + ms);
+      for (const [name, ms] of Object.entries(used)) {
+        const group = name.replace(/ \d+$/, '');
+        merged.set(group, (merged.get(group) ?? 0) + ms);
+      }
       const total = [...merged.values()].reduce((a, b) => a + b, 0);
       return `CPU s: ${[...merged].sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${fmt(ms / 1000, 1)}`).join(', ')}; total ${fmt(total / 1000, 1)}`;
     };
@@ -282,8 +285,9 @@ async function main(): Promise<void> {
       async () => {
         await new Promise((r) => setTimeout(r, 1_000));
         const now = await requests();
-        const events = (now.get('create events') ?? 0) - (last.get('create events') ?? 0) + (now.get('update events') ?? 0) - (last.get('update events') ?? 0);
-        const total = [...now].reduce((sum, [key, value]) => sum + value - (last.get(key) ?? 0), 0);
+        const since = (key: string) => (now.get(key) ?? 0) - (last.get(key) ?? 0);
+        const events = since('create events') + since('update events');
+        const total = [...now.keys()].reduce((sum, key) => sum + since(key), 0);
         last = now;
         return events < 10 && total < leasesPerSecond + 20;
       },
@@ -292,12 +296,10 @@ async function main(): Promise<void> {
     console.log(`settled after ${fmt((performance.now() - settleStart) / 1000)} s more`);
     // The background: what the nodes and the control plane use with nothing to do (heartbeats,
     // Leases, watch upkeep), over a fixed 5 s window: the rounds below pay it too.
-    const idleRequests = await requests();
-    const stopIdle = meter.start();
-    await new Promise((r) => setTimeout(r, 5_000));
-    const idleUsed = stopIdle();
-    console.log(`  idle 5 s (${describeRequests(idleRequests, await requests())})`);
-    console.log(`    ${cpuText(idleUsed)}`);
+    await phase('idle', async () => {
+      await new Promise((r) => setTimeout(r, 5_000));
+      return 5;
+    });
     for (let r = 0; r < rounds; r++) {
       direct.push(await phase(`round ${r + 1}: direct pods`, () => directPods(client, `direct-${r}`, hollow.names)));
       await cleanUp(client);

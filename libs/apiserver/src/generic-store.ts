@@ -47,7 +47,7 @@ import { checkPreconditions, decideDelete } from './deletion';
 import { markTerminating, namespaceFinalized } from './namespace-lifecycle';
 import { DEFAULT_NODE_PORT_RANGE, type NodePortRange } from './node-port-range';
 import { decodeObject, deepCopy, encodeObject, metaOf, sameObject, type StoredObject } from './object-access';
-import { RecentObjects } from './recent-objects';
+import { RecentObjects, type RecentObject } from './recent-objects';
 import { objectKey, resourcePrefix } from './registry-keys';
 import { allocationKeysOf, keepAllocatedValues } from './service-allocations';
 import { RangeFullError, ServiceAllocator, type AllocationPlan } from './service-allocator';
@@ -200,6 +200,20 @@ export class GenericStore {
     }
     this.remember(info, key, kv.modRevision, kv.value);
     return { object: decodeObject(info, kv.value, kv.modRevision), revision: kv.modRevision };
+  }
+
+  /**
+   * Where a compare-and-swap on `key` may start without a read (bind, readModifyWrite): the state
+   * this apiserver last read or wrote, unless the request names another resourceVersion.
+   */
+  private rememberedStart(key: string, resourceVersion: string | undefined): RecentObject | undefined {
+    const known = this.recent.get(key);
+    return known && (!resourceVersion || resourceVersion === String(known.revision)) ? known : undefined;
+  }
+
+  /** The remembered state when there is one, else the stored object read now (NotFoundError). */
+  private async startFrom(info: KindInfo, namespace: string, name: string, remembered: RecentObject | undefined): Promise<{ object: StoredObject; revision: number }> {
+    return remembered ? { object: decodeObject(info, remembered.bytes, remembered.revision), revision: remembered.revision } : await this.read(info, namespace, name);
   }
 
   /** Get: the object with its resourceVersion, or NotFoundError. */
@@ -404,14 +418,11 @@ export class GenericStore {
     // Where the first attempt starts: as bind() does, from the state this apiserver last read or
     // wrote when it is the one the request names (a kubelet's status write after its previous
     // one), saving a read; anything but a successful write from it is decided on a fresh read.
-    let known = options.dryRun ? undefined : this.recent.get(key);
-    if (known && expected.resourceVersion && expected.resourceVersion !== String(known.revision)) known = undefined;
+    let known = options.dryRun ? undefined : this.rememberedStart(key, expected.resourceVersion);
     for (let attempt = 1; ; attempt++) {
       const remembered = known;
       known = undefined;
-      const { object: stored, revision } = remembered
-        ? { object: decodeObject(info, remembered.bytes, remembered.revision), revision: remembered.revision }
-        : await this.read(info, namespace, name);
+      const { object: stored, revision } = await this.startFrom(info, namespace, name, remembered);
       let next: StoredObject | undefined;
       let bytes: Uint8Array;
       let plan: AllocationPlan | undefined;
@@ -586,14 +597,11 @@ export class GenericStore {
     const namespace = this.namespaceOf(info, request.namespace);
     const key = objectKey(info, namespace, request.name);
     const now = this.env.now();
-    let known = this.recent.get(key);
-    if (known && request.resourceVersion && request.resourceVersion !== String(known.revision)) known = undefined;
+    let known = this.rememberedStart(key, request.resourceVersion);
     for (let attempt = 1; ; ) {
       const remembered = known;
       known = undefined;
-      const { object: stored, revision } = remembered
-        ? { object: decodeObject(info, remembered.bytes, remembered.revision), revision: remembered.revision }
-        : await this.read(info, namespace, request.name);
+      const { object: stored, revision } = await this.startFrom(info, namespace, request.name, remembered);
       let next: StoredObject | undefined;
       try {
         next = bindPod(stored, request, now);
